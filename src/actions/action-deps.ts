@@ -1,0 +1,12 @@
+/** What every action handler may use; built once at service start and passed down explicitly. */
+import type { Logger } from '../logger.ts';
+import type { CatalogStore } from '../store/catalog-store.ts';
+import type { TaskLifecycle } from '../runtime/task-lifecycle.ts';
+import type { ConfigProcessor } from '../runtime/config-processor.ts';
+
+export interface ActionDeps {
+  store: CatalogStore;
+  lifecycle: TaskLifecycle;
+  configProcessor: ConfigProcessor;
+  logger: Logger;
+}

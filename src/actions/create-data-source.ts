@@ -1,0 +1,39 @@
+/**
+ * CreateDataSource (2020-05-18): postgresql and mysql in connection-string mode.
+ * The password is stored, never returned, logged or echoed in an error.
+ */
+import { paramInvalid } from '../protocol/errors.ts';
+import type { ActionContext } from '../protocol/action-registry.ts';
+import { SUPPORTED_DATA_SOURCE_TYPES, validateContent } from '../domain/data-source-content.ts';
+import type { EngineKind } from '../domain/jdbc-url.ts';
+import type { ActionDeps } from './action-deps.ts';
+import { requireProject } from './access.ts';
+import { parseContentParam, validateEnvType } from './data-source-params.ts';
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+
+export async function createDataSource(deps: ActionDeps, ctx: ActionContext) {
+  const p = ctx.params;
+  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const type = p.DataSourceType as string;
+  if (!(SUPPORTED_DATA_SOURCE_TYPES as readonly string[]).includes(type)) {
+    throw paramInvalid('DataSourceType', `must be one of ${SUPPORTED_DATA_SOURCE_TYPES.join(', ')}`);
+  }
+  const name = p.Name as string;
+  if (!NAME.test(name)) throw paramInvalid('Name', 'must start with a letter and hold up to 60 letters, digits or underscores');
+  const envType = validateEnvType(p.EnvType as number);
+  if (p.SubType !== undefined && p.SubType !== '' && p.SubType !== type) {
+    throw paramInvalid('SubType', `must be empty or ${type} for a ${type} data source`);
+  }
+  const content = validateContent(type as EngineKind, parseContentParam(p.Content as string));
+  if (typeof content === 'string') throw paramInvalid('Content', content);
+  const existing = await deps.store.listDataSources(project.id, { name, envType }, 0, 100);
+  if (existing.items.some((d) => d.name === name)) {
+    throw paramInvalid('Name', `a data source named ${name} already exists in this workspace and environment`);
+  }
+  const ds = await deps.store.createDataSource({
+    projectId: project.id, name, dataSourceType: type, subType: type, envType,
+    description: (p.Description as string | undefined) ?? '', content, status: 'ENABLED', ownerPrincipalId: ctx.principalId,
+  });
+  return { Success: true, HttpStatusCode: '200', Data: ds.id };
+}

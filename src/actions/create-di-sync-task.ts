@@ -1,0 +1,36 @@
+/** CreateDISyncTask (2020-05-18): a real-time task file (FileType 23) in the workspace, status NORUN. */
+import type { ActionContext } from '../protocol/action-registry.ts';
+import { isObject } from '../domain/task-content.ts';
+import { REALTIME_FILE_TYPE, REALTIME_TASK_TYPE } from '../domain/task-status.ts';
+import { paramInvalid } from '../protocol/errors.ts';
+import type { ActionDeps } from './action-deps.ts';
+import { requireProject, requireRealtimeTaskType } from './access.ts';
+import { validateTaskContent, validateTaskName } from './task-content-param.ts';
+
+const DEFAULT_FOLDER = 'Data Integration';
+
+export async function createDISyncTask(deps: ActionDeps, ctx: ActionContext) {
+  requireRealtimeTaskType(ctx.params);
+  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
+  const name = validateTaskName(ctx.params.TaskName);
+  const content = validateTaskContent(ctx.params.TaskContent as string);
+  const folderPath = folderOf(ctx.params.TaskParam as string | undefined);
+  if (await deps.store.findTaskFileByName(project.id, name)) {
+    return { Success: true, Data: { Status: 'fail', FileId: null, Message: `a file named ${name} already exists in this workspace.` } };
+  }
+  const file = await deps.store.createTaskFile({
+    projectId: project.id, name, fileType: REALTIME_FILE_TYPE, taskType: REALTIME_TASK_TYPE, folderPath, content, ownerPrincipalId: ctx.principalId,
+  });
+  return { Success: true, Data: { Status: 'success', FileId: file.id, Message: null } };
+}
+
+function folderOf(taskParam: string | undefined): string {
+  if (taskParam === undefined) return DEFAULT_FOLDER;
+  let v: unknown;
+  try { v = JSON.parse(taskParam); } catch { throw paramInvalid('TaskParam', 'is not valid JSON'); }
+  if (!isObject(v)) throw paramInvalid('TaskParam', 'must be a JSON object');
+  const folder = v.FileFolderPath;
+  if (folder === undefined) return DEFAULT_FOLDER;
+  if (typeof folder !== 'string' || folder.trim() === '' || folder.length > 512) throw paramInvalid('TaskParam.FileFolderPath', 'must be a folder path');
+  return folder;
+}

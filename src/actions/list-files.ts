@@ -1,0 +1,30 @@
+/** ListFiles (2020-05-18): the workspace's Data Integration files (real-time tasks are FileType 23), paged. */
+import { paramInvalid } from '../protocol/errors.ts';
+import type { ActionContext } from '../protocol/action-registry.ts';
+import type { ActionDeps } from './action-deps.ts';
+import { paging } from './access.ts';
+import { fileView } from './file-view.ts';
+import { resolveProjectParam } from './resolve-project-param.ts';
+
+export async function listFiles(deps: ActionDeps, ctx: ActionContext) {
+  const p = ctx.params;
+  const project = await resolveProjectParam(deps, ctx);
+  const { pageNumber, pageSize, offset } = paging(p, 10, 100);
+  const page = await deps.store.listTaskFiles(project.id, {
+    keyword: p.Keyword as string | undefined,
+    exactName: p.ExactFileName as string | undefined,
+    owner: p.Owner as string | undefined,
+    fileTypes: p.FileTypes === undefined ? undefined : intList(p.FileTypes as string, 'FileTypes'),
+    fileIds: p.FileIdIn === undefined ? undefined : intList(p.FileIdIn as string, 'FileIdIn'),
+  }, offset, pageSize);
+  const files = page.items
+    .filter((f) => p.FileFolderPath === undefined || f.folderPath === p.FileFolderPath || f.folderPath.startsWith(`${p.FileFolderPath}/`))
+    .map((f) => fileView(f, p.NeedContent === true));
+  return { Success: true, HttpStatusCode: 200, Data: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, Files: files } };
+}
+
+function intList(v: string, name: string): number[] {
+  const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.some((s) => !/^\d+$/.test(s))) throw paramInvalid(name, 'must be a comma-separated list of integers');
+  return parts.map(Number);
+}

@@ -1,0 +1,16 @@
+/** StartDISyncInstance (2020-05-18): resumes from the checkpoint, or begins streaming afresh. */
+import { paramInvalid } from '../protocol/errors.ts';
+import { StartParamError, parseStartParam } from '../domain/start-param.ts';
+import { instanceAction } from './instance-action.ts';
+
+export const startDISyncInstance = instanceAction(async (deps, file, ctx) => {
+  const text = ctx.params.StartParam as string | undefined;
+  let startParam;
+  try {
+    startParam = parseStartParam(text);
+  } catch (err) {
+    if (err instanceof StartParamError) throw paramInvalid(err.path, err.message);
+    throw err;
+  }
+  return deps.lifecycle.start(file.id, startParam, text ?? null);
+});

@@ -1,0 +1,16 @@
+/**
+ * Glossary (design.md section 2):
+ * - task: a DI_REALTIME sync task; it is also a Data Integration *file* (FileType 23) of a workspace,
+ *   so its FileId is the task id.
+ * - instance: the running incarnation of a deployed task; its status is what GetDISyncInstanceInfo shows.
+ * - checkpoint: source position + fence, committed in the target with the rows it covers.
+ */
+export const TASK_STATUSES = ['NORUN', 'WAIT', 'RUN', 'KILLING', 'PAUSE', 'FAILED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses in which a pipeline is (or is about to be) active. */
+export const ACTIVE_STATUSES: readonly TaskStatus[] = ['WAIT', 'RUN', 'KILLING'];
+
+/** DataWorks FileType of a real-time Data Integration node. */
+export const REALTIME_FILE_TYPE = 23;
+export const REALTIME_TASK_TYPE = 'DI_REALTIME';

@@ -1,0 +1,107 @@
+/**
+ * Keeps one task's pipeline running: restarts it with backoff after transient failures, within
+ * the StartParam failover limit, and marks the task FAILED when a failure is unrecoverable or the
+ * limit is exceeded (design.md section 2). A long-running service in the zero-cache style:
+ * `done` settles when the runner has ended for good.
+ */
+import type { Logger } from '../logger.ts';
+import type { CatalogStore } from '../store/catalog-store.ts';
+import type { StartParam } from '../domain/start-param.ts';
+import { FailoverBudget } from './failover-budget.ts';
+import type { PipelineCallbacks, RunnablePipeline } from './runnable-pipeline.ts';
+
+export interface TaskRunnerDeps {
+  store: CatalogStore;
+  logger: Logger;
+  createPipeline(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks): Promise<RunnablePipeline>;
+  isUnrecoverable(err: unknown): boolean;
+}
+
+export class TaskRunner {
+  private pipeline: RunnablePipeline | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  readonly done: Promise<void>;
+
+  constructor(private readonly taskId: number, private readonly startParam: StartParam, private readonly deps: TaskRunnerDeps) {
+    this.done = this.loop().catch(async (err) => {
+      this.deps.logger.error('task runner crashed', { taskId, error: err });
+      await this.markFailed(`internal error: ${messageOf(err)}`).catch(() => undefined);
+    });
+  }
+
+  current(): RunnablePipeline | undefined { return this.pipeline; }
+
+  /** Graceful stop of the pipeline (bounded by timeoutMs), then waits for the runner to end. */
+  async stop(timeoutMs: number): Promise<{ forced: boolean }> {
+    this.stopping = true;
+    this.wake?.();
+    let forced = false;
+    if (this.pipeline) forced = (await this.pipeline.stop(timeoutMs)).forced;
+    await this.done;
+    return { forced };
+  }
+
+  private async loop(): Promise<void> {
+    const { store, logger } = this.deps;
+    const budget = new FailoverBudget(this.startParam.failoverLimit.count, this.startParam.failoverLimit.interval);
+    while (!this.stopping) {
+      const rt = await store.mutateTaskRuntime(this.taskId, (r) => ({ fence: r.fence + 1 }));
+      try {
+        this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks());
+        if (this.stopping) return;
+        await this.pipeline.run();
+        return;
+      } catch (err) {
+        this.pipeline = undefined;
+        if (this.stopping) return;
+        const msg = messageOf(err);
+        if (this.deps.isUnrecoverable(err)) {
+          logger.error('task failed', { taskId: this.taskId, error: msg });
+          await this.markFailed(msg);
+          return;
+        }
+        if (!budget.tryRestart()) {
+          const { count, interval } = this.startParam.failoverLimit;
+          await this.markFailed(`failover limit exceeded: more than ${count} restarts within ${interval} minutes; last error: ${msg}`);
+          return;
+        }
+        const delay = budget.backoffMs();
+        logger.warn('pipeline failed, restarting', { taskId: this.taskId, error: msg, restart: budget.used, delayMs: delay });
+        await store.mutateTaskRuntime(this.taskId, (r) => r.desired === 'RUN' && !this.stopping
+          ? { status: 'WAIT', message: `restart ${budget.used} of at most ${this.startParam.failoverLimit.count} after error: ${msg}` }
+          : {});
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private callbacks(): PipelineCallbacks {
+    return {
+      onResourcesCreated: async () => {
+        await this.deps.store.mutateTaskRuntime(this.taskId, () => ({ resourcesCreated: true }));
+      },
+      onStreaming: () => {
+        this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
+          r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {},
+        ).catch((err) => this.deps.logger.error('could not record RUN status', { taskId: this.taskId, error: err }));
+      },
+    };
+  }
+
+  private async markFailed(message: string): Promise<void> {
+    await this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
+      this.stopping || r.desired !== 'RUN' ? {} : { status: 'FAILED', message, desired: 'STOP' });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => { clearTimeout(t); resolve(); };
+    });
+  }
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,100 @@
+/**
+ * The catalog port: everything OpenDI remembers about principals, workspaces, data sources,
+ * task files and task runtime state. Async so that a shared PostgreSQL catalog can implement it
+ * later; the embedded default is SQLite (./sqlite/).
+ *
+ * Contract: every method is atomic; `mutateTaskRuntime` runs its function inside one transaction
+ * so read-modify-write of a task's runtime row cannot interleave with another writer.
+ */
+import type { TaskStatus } from '../domain/task-status.ts';
+
+export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; createdAt: number }
+export interface AccessKeyRecord { accessKeyId: string; secret: string; principalId: string }
+
+export interface ProjectRecord {
+  id: number; identifier: string; name: string; description: string;
+  ownerPrincipalId: string; tags: { Key: string; Value: string }[];
+  disableDevelopment: boolean; isAllowDownload: number; projectMode: number;
+  resourceGroupId: string; createdAt: number; modifiedAt: number;
+}
+export type NewProject = Omit<ProjectRecord, 'id' | 'createdAt' | 'modifiedAt'>;
+
+export interface DataSourceRecord {
+  id: number; projectId: number; name: string; dataSourceType: string; subType: string;
+  envType: number; description: string; content: Record<string, unknown>; status: string;
+  ownerPrincipalId: string; createdAt: number; modifiedAt: number;
+}
+export type NewDataSource = Omit<DataSourceRecord, 'id' | 'createdAt' | 'modifiedAt'>;
+
+export interface TaskFileRecord {
+  id: number; projectId: number; name: string; fileType: number; taskType: string;
+  folderPath: string; content: string; version: number;
+  deployedContent: string | null; deployedVersion: number | null;
+  ownerPrincipalId: string; lastEditPrincipalId: string; createdAt: number; modifiedAt: number;
+}
+export type NewTaskFile = Pick<TaskFileRecord, 'projectId' | 'name' | 'fileType' | 'taskType' | 'folderPath' | 'content' | 'ownerPrincipalId'>;
+
+export interface TaskRuntimeRecord {
+  fileId: number; status: TaskStatus; message: string | null;
+  /** What the operator asked for last; a restarted service starts tasks whose desired state is RUN. */
+  desired: 'RUN' | 'STOP';
+  startParam: string | null;
+  /** Grows on every start; the sink fences out commits of older owners. */
+  fence: number;
+  /** Source-side resources (replication slot, publication) exist for this task. */
+  resourcesCreated: boolean;
+  updatedAt: number;
+}
+
+export interface ConfigProcessRecord {
+  id: number; projectId: number; kind: 'create' | 'update'; taskId: number | null;
+  status: 'running' | 'success' | 'fail'; message: string | null; taskContent: string | null; createdAt: number;
+}
+
+export interface Page<T> { items: T[]; total: number }
+
+export interface CatalogStore {
+  installationId(): Promise<string>;
+
+  createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord>;
+  findPrincipalByName(name: string): Promise<PrincipalRecord | undefined>;
+  getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
+  putAccessKey(key: AccessKeyRecord): Promise<void>;
+  findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  /** Records a nonce; false when it was already used and has not expired. */
+  claimNonce(accessKeyId: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+
+  createProject(p: NewProject): Promise<ProjectRecord>;
+  getProject(id: number): Promise<ProjectRecord | undefined>;
+  findProjectByIdentifier(identifier: string): Promise<ProjectRecord | undefined>;
+  listProjects(principalId: string | null, offset: number, limit: number): Promise<Page<ProjectRecord>>;
+  grantProject(projectId: number, principalId: string): Promise<void>;
+  isProjectMember(projectId: number, principalId: string): Promise<boolean>;
+
+  createDataSource(d: NewDataSource): Promise<DataSourceRecord>;
+  getDataSource(id: number): Promise<DataSourceRecord | undefined>;
+  findDataSourceByName(projectId: number, name: string): Promise<DataSourceRecord | undefined>;
+  updateDataSource(id: number, patch: Partial<Pick<DataSourceRecord, 'content' | 'description' | 'envType' | 'status'>>): Promise<void>;
+  deleteDataSource(id: number): Promise<void>;
+  listDataSources(projectId: number, filter: { name?: string; dataSourceType?: string; subType?: string; envType?: number; status?: string }, offset: number, limit: number): Promise<Page<DataSourceRecord>>;
+
+  createTaskFile(f: NewTaskFile): Promise<TaskFileRecord>;
+  getTaskFile(id: number): Promise<TaskFileRecord | undefined>;
+  findTaskFileByName(projectId: number, name: string): Promise<TaskFileRecord | undefined>;
+  updateTaskFileContent(id: number, content: string, editorPrincipalId: string): Promise<void>;
+  setDeployed(id: number, content: string | null, version: number | null): Promise<void>;
+  deleteTaskFile(id: number): Promise<void>;
+  listTaskFiles(projectId: number, filter: { keyword?: string; exactName?: string; fileTypes?: number[]; fileIds?: number[]; owner?: string }, offset: number, limit: number): Promise<Page<TaskFileRecord>>;
+  /** Task files that reference a data source by name (deleting such a source is refused). */
+  countTaskFilesReferencing(projectId: number, dataSourceName: string): Promise<number>;
+
+  getTaskRuntime(fileId: number): Promise<TaskRuntimeRecord>;
+  mutateTaskRuntime(fileId: number, fn: (r: TaskRuntimeRecord) => Partial<TaskRuntimeRecord>): Promise<TaskRuntimeRecord>;
+  listTaskRuntimes(filter: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]>;
+
+  createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;
+  finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null): Promise<void>;
+  getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined>;
+
+  close(): Promise<void>;
+}

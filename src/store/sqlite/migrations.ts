@@ -1,0 +1,52 @@
+/**
+ * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
+ * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE principals (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, is_admin INTEGER NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY, secret TEXT NOT NULL,
+    principal_id TEXT NOT NULL REFERENCES principals(id));
+  CREATE TABLE nonces (
+    access_key_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (access_key_id, nonce)) WITHOUT ROWID;
+  CREATE INDEX nonces_expiry ON nonces(expires_at);
+  CREATE TABLE projects (
+    id INTEGER PRIMARY KEY, identifier TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    description TEXT NOT NULL, owner_principal_id TEXT NOT NULL, tags TEXT NOT NULL,
+    disable_development INTEGER NOT NULL, is_allow_download INTEGER NOT NULL, project_mode INTEGER NOT NULL,
+    resource_group_id TEXT NOT NULL, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL);
+  CREATE TABLE project_members (
+    project_id INTEGER NOT NULL REFERENCES projects(id), principal_id TEXT NOT NULL REFERENCES principals(id),
+    PRIMARY KEY (project_id, principal_id)) WITHOUT ROWID;
+  CREATE TABLE data_sources (
+    id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
+    data_source_type TEXT NOT NULL, sub_type TEXT NOT NULL, env_type INTEGER NOT NULL,
+    description TEXT NOT NULL, content TEXT NOT NULL, status TEXT NOT NULL, owner_principal_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,
+    UNIQUE (project_id, name, env_type));
+  CREATE TABLE task_files (
+    id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
+    file_type INTEGER NOT NULL, task_type TEXT NOT NULL, folder_path TEXT NOT NULL, content TEXT NOT NULL,
+    version INTEGER NOT NULL, deployed_content TEXT, deployed_version INTEGER,
+    owner_principal_id TEXT NOT NULL, last_edit_principal_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,
+    UNIQUE (project_id, name));
+  CREATE TABLE task_runtime (
+    file_id INTEGER PRIMARY KEY REFERENCES task_files(id) ON DELETE CASCADE,
+    status TEXT NOT NULL, message TEXT, desired TEXT NOT NULL, start_param TEXT,
+    fence INTEGER NOT NULL, resources_created INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE config_processes (
+    id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, kind TEXT NOT NULL, task_id INTEGER,
+    status TEXT NOT NULL, message TEXT, task_content TEXT, created_at INTEGER NOT NULL);
+  `,
+];
+
+/** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */
+export const FIRST_PROJECT_ID = 10000;
+export const FIRST_DATA_SOURCE_ID = 1000;
+export const FIRST_FILE_ID = 100000;
+export const FIRST_PROCESS_ID = 1;

@@ -1,0 +1,304 @@
+/**
+ * The embedded catalog: SQLite through better-sqlite3 (synchronous, so each method is atomic
+ * on its own; multi-statement changes use db.transaction). WAL mode lets the CLI (principal
+ * management) and the service share the file.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type {
+  AccessKeyRecord, CatalogStore, ConfigProcessRecord, DataSourceRecord, NewDataSource, NewProject,
+  NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileRecord, TaskRuntimeRecord,
+} from '../catalog-store.ts';
+import type { TaskStatus } from '../../domain/task-status.ts';
+import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, any>;
+
+export interface SqliteCatalogOptions {
+  /** How long a write waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteCatalogStore implements CatalogStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string, options: SqliteCatalogOptions = {}) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode is durable across process crashes; only an OS crash can lose the last commit.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+    this.db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('installation_id', ?)`)
+      .run(randomUUID().replace(/-/g, '').slice(0, 10));
+  }
+
+  private nextId(table: string, first: number): number {
+    const row = this.db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as Row;
+    return Math.max(first, (row.m ?? 0) + 1);
+  }
+
+  async installationId(): Promise<string> {
+    return (this.db.prepare(`SELECT value FROM meta WHERE key = 'installation_id'`).get() as Row).value;
+  }
+
+  // ---- principals and keys
+
+  async createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord> {
+    const rec = { id: randomUUID(), name, isAdmin, createdAt: Date.now() };
+    this.db.prepare(`INSERT INTO principals(id, name, is_admin, created_at) VALUES (?, ?, ?, ?)`)
+      .run(rec.id, name, isAdmin ? 1 : 0, rec.createdAt);
+    return rec;
+  }
+  async findPrincipalByName(name: string) {
+    return mapPrincipal(this.db.prepare(`SELECT * FROM principals WHERE name = ?`).get(name) as Row);
+  }
+  async getPrincipal(id: string) {
+    return mapPrincipal(this.db.prepare(`SELECT * FROM principals WHERE id = ?`).get(id) as Row);
+  }
+  async putAccessKey(k: AccessKeyRecord): Promise<void> {
+    this.db.prepare(`INSERT INTO access_keys(access_key_id, secret, principal_id) VALUES (?, ?, ?)
+      ON CONFLICT(access_key_id) DO UPDATE SET secret = excluded.secret, principal_id = excluded.principal_id`)
+      .run(k.accessKeyId, k.secret, k.principalId);
+  }
+  async findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const r = this.db.prepare(`SELECT * FROM access_keys WHERE access_key_id = ?`).get(accessKeyId) as Row;
+    return r && { accessKeyId: r.access_key_id, secret: r.secret, principalId: r.principal_id };
+  }
+  async claimNonce(accessKeyId: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM nonces WHERE expires_at < ?`).run(nowMs);
+      const res = this.db.prepare(`INSERT OR IGNORE INTO nonces(access_key_id, nonce, expires_at) VALUES (?, ?, ?)`)
+        .run(accessKeyId, nonce, expiresAtMs);
+      return res.changes === 1;
+    }).immediate();
+  }
+
+  // ---- projects
+
+  async createProject(p: NewProject): Promise<ProjectRecord> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const id = this.nextId('projects', FIRST_PROJECT_ID);
+      this.db.prepare(`INSERT INTO projects(id, identifier, name, description, owner_principal_id, tags,
+        disable_development, is_allow_download, project_mode, resource_group_id, created_at, modified_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, p.identifier, p.name, p.description, p.ownerPrincipalId, JSON.stringify(p.tags),
+          p.disableDevelopment ? 1 : 0, p.isAllowDownload, p.projectMode, p.resourceGroupId, now, now);
+      this.db.prepare(`INSERT INTO project_members(project_id, principal_id) VALUES (?, ?)`).run(id, p.ownerPrincipalId);
+      return { ...p, id, createdAt: now, modifiedAt: now };
+    }).immediate();
+  }
+  async getProject(id: number) {
+    return mapProject(this.db.prepare(`SELECT * FROM projects WHERE id = ?`).get(id) as Row);
+  }
+  async findProjectByIdentifier(identifier: string) {
+    return mapProject(this.db.prepare(`SELECT * FROM projects WHERE identifier = ?`).get(identifier) as Row);
+  }
+  async listProjects(principalId: string | null, offset: number, limit: number): Promise<Page<ProjectRecord>> {
+    const where = principalId === null ? '' : `WHERE id IN (SELECT project_id FROM project_members WHERE principal_id = @p)`;
+    const args = principalId === null ? {} : { p: principalId };
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM projects ${where}`).get(args) as Row).n;
+    const rows = this.db.prepare(`SELECT * FROM projects ${where} ORDER BY id LIMIT @limit OFFSET @offset`)
+      .all({ ...args, limit, offset }) as Row[];
+    return { total, items: rows.map((r) => mapProject(r)!) };
+  }
+  async grantProject(projectId: number, principalId: string): Promise<void> {
+    this.db.prepare(`INSERT OR IGNORE INTO project_members(project_id, principal_id) VALUES (?, ?)`).run(projectId, principalId);
+  }
+  async isProjectMember(projectId: number, principalId: string): Promise<boolean> {
+    return !!this.db.prepare(`SELECT 1 FROM project_members WHERE project_id = ? AND principal_id = ?`).get(projectId, principalId);
+  }
+
+  // ---- data sources
+
+  async createDataSource(d: NewDataSource): Promise<DataSourceRecord> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const id = this.nextId('data_sources', FIRST_DATA_SOURCE_ID);
+      this.db.prepare(`INSERT INTO data_sources(id, project_id, name, data_source_type, sub_type, env_type, description,
+        content, status, owner_principal_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, d.projectId, d.name, d.dataSourceType, d.subType, d.envType, d.description,
+          JSON.stringify(d.content), d.status, d.ownerPrincipalId, now, now);
+      return { ...d, id, createdAt: now, modifiedAt: now };
+    }).immediate();
+  }
+  async getDataSource(id: number) {
+    return mapDataSource(this.db.prepare(`SELECT * FROM data_sources WHERE id = ?`).get(id) as Row);
+  }
+  async findDataSourceByName(projectId: number, name: string) {
+    // Real-time tasks run against the production environment (EnvType 1) when both exist.
+    return mapDataSource(this.db.prepare(`SELECT * FROM data_sources WHERE project_id = ? AND name = ?
+      ORDER BY env_type DESC LIMIT 1`).get(projectId, name) as Row);
+  }
+  async updateDataSource(id: number, patch: Partial<Pick<DataSourceRecord, 'content' | 'description' | 'envType' | 'status'>>) {
+    const sets: string[] = [];
+    const args: Record<string, unknown> = { id, now: Date.now() };
+    if (patch.content !== undefined) { sets.push('content = @content'); args.content = JSON.stringify(patch.content); }
+    if (patch.description !== undefined) { sets.push('description = @description'); args.description = patch.description; }
+    if (patch.envType !== undefined) { sets.push('env_type = @envType'); args.envType = patch.envType; }
+    if (patch.status !== undefined) { sets.push('status = @status'); args.status = patch.status; }
+    sets.push('modified_at = @now');
+    this.db.prepare(`UPDATE data_sources SET ${sets.join(', ')} WHERE id = @id`).run(args);
+  }
+  async deleteDataSource(id: number) {
+    this.db.prepare(`DELETE FROM data_sources WHERE id = ?`).run(id);
+  }
+  async listDataSources(projectId: number, f: { name?: string; dataSourceType?: string; subType?: string; envType?: number; status?: string }, offset: number, limit: number) {
+    const conds = ['project_id = @projectId'];
+    const args: Record<string, unknown> = { projectId, offset, limit };
+    if (f.name !== undefined) { conds.push(`name LIKE @name ESCAPE '\\'`); args.name = `%${escapeLike(f.name)}%`; }
+    if (f.dataSourceType !== undefined) { conds.push('data_source_type = @dst'); args.dst = f.dataSourceType; }
+    if (f.subType !== undefined) { conds.push('sub_type = @st'); args.st = f.subType; }
+    if (f.envType !== undefined) { conds.push('env_type = @env'); args.env = f.envType; }
+    if (f.status !== undefined) { conds.push('status = @status'); args.status = f.status; }
+    const where = conds.join(' AND ');
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM data_sources WHERE ${where}`).get(args) as Row).n;
+    const rows = this.db.prepare(`SELECT * FROM data_sources WHERE ${where} ORDER BY id LIMIT @limit OFFSET @offset`).all(args) as Row[];
+    return { total, items: rows.map((r) => mapDataSource(r)!) };
+  }
+
+  // ---- task files
+
+  async createTaskFile(f: NewTaskFile): Promise<TaskFileRecord> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const id = this.nextId('task_files', FIRST_FILE_ID);
+      this.db.prepare(`INSERT INTO task_files(id, project_id, name, file_type, task_type, folder_path, content, version,
+        owner_principal_id, last_edit_principal_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`)
+        .run(id, f.projectId, f.name, f.fileType, f.taskType, f.folderPath, f.content, f.ownerPrincipalId, f.ownerPrincipalId, now, now);
+      this.db.prepare(`INSERT INTO task_runtime(file_id, status, message, desired, start_param, fence, resources_created, updated_at)
+        VALUES (?, 'NORUN', NULL, 'STOP', NULL, 0, 0, ?)`).run(id, now);
+      return { ...f, id, version: 1, deployedContent: null, deployedVersion: null, lastEditPrincipalId: f.ownerPrincipalId, createdAt: now, modifiedAt: now };
+    }).immediate();
+  }
+  async getTaskFile(id: number) {
+    return mapTaskFile(this.db.prepare(`SELECT * FROM task_files WHERE id = ?`).get(id) as Row);
+  }
+  async findTaskFileByName(projectId: number, name: string) {
+    return mapTaskFile(this.db.prepare(`SELECT * FROM task_files WHERE project_id = ? AND name = ?`).get(projectId, name) as Row);
+  }
+  async updateTaskFileContent(id: number, content: string, editorPrincipalId: string) {
+    this.db.prepare(`UPDATE task_files SET content = ?, version = version + 1, last_edit_principal_id = ?, modified_at = ? WHERE id = ?`)
+      .run(content, editorPrincipalId, Date.now(), id);
+  }
+  async setDeployed(id: number, content: string | null, version: number | null) {
+    this.db.prepare(`UPDATE task_files SET deployed_content = ?, deployed_version = ? WHERE id = ?`).run(content, version, id);
+  }
+  async deleteTaskFile(id: number) {
+    this.db.prepare(`DELETE FROM task_files WHERE id = ?`).run(id);
+  }
+  async listTaskFiles(projectId: number, f: { keyword?: string; exactName?: string; fileTypes?: number[]; fileIds?: number[]; owner?: string }, offset: number, limit: number) {
+    const conds = ['project_id = @projectId'];
+    const args: Record<string, unknown> = { projectId, offset, limit };
+    if (f.keyword !== undefined) { conds.push(`name LIKE @kw ESCAPE '\\'`); args.kw = `%${escapeLike(f.keyword)}%`; }
+    if (f.exactName !== undefined) { conds.push('name = @exact'); args.exact = f.exactName; }
+    if (f.owner !== undefined) { conds.push('owner_principal_id = @owner'); args.owner = f.owner; }
+    if (f.fileTypes) conds.push(`file_type IN (${f.fileTypes.map(Number).join(',') || 'NULL'})`);
+    if (f.fileIds) conds.push(`id IN (${f.fileIds.map(Number).join(',') || 'NULL'})`);
+    const where = conds.join(' AND ');
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM task_files WHERE ${where}`).get(args) as Row).n;
+    const rows = this.db.prepare(`SELECT * FROM task_files WHERE ${where} ORDER BY id LIMIT @limit OFFSET @offset`).all(args) as Row[];
+    return { total, items: rows.map((r) => mapTaskFile(r)!) };
+  }
+  async countTaskFilesReferencing(projectId: number, dataSourceName: string): Promise<number> {
+    // Data source names appear in task content as "datasource":"<name>"; JSON escapes keep this exact.
+    const needle = `%"datasource":${JSON.stringify(dataSourceName)}%`;
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM task_files WHERE project_id = ? AND (content LIKE ? OR deployed_content LIKE ?)`)
+      .get(projectId, needle, needle) as Row).n;
+  }
+
+  // ---- runtime
+
+  async getTaskRuntime(fileId: number): Promise<TaskRuntimeRecord> {
+    const r = mapRuntime(this.db.prepare(`SELECT * FROM task_runtime WHERE file_id = ?`).get(fileId) as Row);
+    if (!r) throw new Error(`no runtime row for task ${fileId}`);
+    return r;
+  }
+  async mutateTaskRuntime(fileId: number, fn: (r: TaskRuntimeRecord) => Partial<TaskRuntimeRecord>): Promise<TaskRuntimeRecord> {
+    return this.db.transaction(() => {
+      const cur = mapRuntime(this.db.prepare(`SELECT * FROM task_runtime WHERE file_id = ?`).get(fileId) as Row);
+      if (!cur) throw new Error(`no runtime row for task ${fileId}`);
+      const next: TaskRuntimeRecord = { ...cur, ...fn(cur), fileId, updatedAt: Date.now() };
+      this.db.prepare(`UPDATE task_runtime SET status = @status, message = @message, desired = @desired,
+        start_param = @startParam, fence = @fence, resources_created = @rc, updated_at = @updatedAt WHERE file_id = @fileId`)
+        .run({ ...next, rc: next.resourcesCreated ? 1 : 0 });
+      return next;
+    }).immediate();
+  }
+  async listTaskRuntimes(f: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]> {
+    const rows = (f.desired
+      ? this.db.prepare(`SELECT * FROM task_runtime WHERE desired = ? ORDER BY file_id`).all(f.desired)
+      : this.db.prepare(`SELECT * FROM task_runtime ORDER BY file_id`).all()) as Row[];
+    return rows.map((r) => mapRuntime(r)!);
+  }
+
+  // ---- config processes
+
+  async createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord> {
+    return this.db.transaction(() => {
+      const id = this.nextId('config_processes', FIRST_PROCESS_ID);
+      const createdAt = Date.now();
+      this.db.prepare(`INSERT INTO config_processes(id, project_id, kind, task_id, status, message, task_content, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(id, p.projectId, p.kind, p.taskId, p.status, p.message, p.taskContent, createdAt);
+      return { ...p, id, createdAt };
+    }).immediate();
+  }
+  async finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null) {
+    this.db.prepare(`UPDATE config_processes SET status = ?, message = ?, task_content = ? WHERE id = ?`).run(status, message, taskContent, id);
+  }
+  async getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined> {
+    const r = this.db.prepare(`SELECT * FROM config_processes WHERE id = ?`).get(id) as Row;
+    return r && { id: r.id, projectId: r.project_id, kind: r.kind, taskId: r.task_id, status: r.status, message: r.message, taskContent: r.task_content, createdAt: r.created_at };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+function mapPrincipal(r: Row | undefined): PrincipalRecord | undefined {
+  return r && { id: r.id, name: r.name, isAdmin: r.is_admin === 1, createdAt: r.created_at };
+}
+function mapProject(r: Row | undefined): ProjectRecord | undefined {
+  return r && {
+    id: r.id, identifier: r.identifier, name: r.name, description: r.description, ownerPrincipalId: r.owner_principal_id,
+    tags: JSON.parse(r.tags), disableDevelopment: r.disable_development === 1, isAllowDownload: r.is_allow_download,
+    projectMode: r.project_mode, resourceGroupId: r.resource_group_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+  };
+}
+function mapDataSource(r: Row | undefined): DataSourceRecord | undefined {
+  return r && {
+    id: r.id, projectId: r.project_id, name: r.name, dataSourceType: r.data_source_type, subType: r.sub_type,
+    envType: r.env_type, description: r.description, content: JSON.parse(r.content), status: r.status,
+    ownerPrincipalId: r.owner_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+  };
+}
+function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
+  return r && {
+    id: r.id, projectId: r.project_id, name: r.name, fileType: r.file_type, taskType: r.task_type, folderPath: r.folder_path,
+    content: r.content, version: r.version, deployedContent: r.deployed_content, deployedVersion: r.deployed_version,
+    ownerPrincipalId: r.owner_principal_id, lastEditPrincipalId: r.last_edit_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+  };
+}
+function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {
+  return r && {
+    fileId: r.file_id, status: r.status as TaskStatus, message: r.message, desired: r.desired, startParam: r.start_param,
+    fence: r.fence, resourcesCreated: r.resources_created === 1, updatedAt: r.updated_at,
+  };
+}
