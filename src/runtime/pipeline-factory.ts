@@ -50,7 +50,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
     async release(taskId) {
-      await releaseTaskResources(await specFor(taskId, 0, true));
+      await releaseTaskResources(await specFor(taskId, 0, true), logger.child({ taskId }));
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

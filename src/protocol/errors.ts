@@ -1,0 +1,113 @@
+/**
+ * The one error catalog of the API (fastify lib/errors.js style): every code the edge can answer,
+ * with its HTTP status and the client-facing advice. Codes and messages follow the Alibaba Cloud
+ * OpenAPI gateway's public error codes (InvalidAccessKeyId.NotFound, SignatureDoesNotMatch,
+ * InvalidTimeStamp.Expired, SignatureNonceUsed, IncompleteSignature, InvalidAction.NotFound, ...)
+ * so SDK users recognise them; input errors of our own actions are `Param.Invalid` (design.md 1, 3).
+ * `serializeError` writes every error the same way: JSON {RequestId, HostId, Code, Message,
+ * Recommend} with the request id also in `x-acs-request-id`; never HTML, never a stack trace.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
+
+export class ApiError extends Error {
+  constructor(readonly code: string, readonly httpStatus: number, message: string, readonly recommend = '') {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Code -> HTTP status and advice. Action-specific codes (Invalid.DataSource.InUse, ...) are built with `new ApiError`. */
+const CATALOG = {
+  'Param.Invalid': { status: 400, recommend: 'Check the parameter named in the message against the API reference.' },
+  'Forbidden.Access': { status: 403, recommend: "Ask an administrator to grant your AccessKey's principal access to the workspace." },
+  'InvalidAccessKeyId.NotFound': { status: 404, recommend: 'Check the AccessKey ID.' },
+  SignatureDoesNotMatch: { status: 400, recommend: 'Check the AccessKey secret and how the request is signed.' },
+  IncompleteSignature: { status: 400, recommend: 'Sign the request with ACS3-HMAC-SHA256 (Authorization header) or HMAC-SHA1 (Signature parameter).' },
+  ContentSHA256NotMatched: { status: 400, recommend: 'Send x-acs-content-sha256 as the hex SHA-256 of the exact body bytes.' },
+  MissingParameter: { status: 400, recommend: 'Add the missing signing field; the Alibaba Cloud SDKs send it automatically.' },
+  'InvalidTimeStamp.Format': { status: 400, recommend: 'Send the time in UTC as YYYY-MM-DDThh:mm:ssZ.' },
+  'InvalidTimeStamp.Expired': { status: 400, recommend: "Synchronize the client's clock; requests are accepted within 15 minutes of the server clock." },
+  SignatureNonceUsed: { status: 400, recommend: 'Send a new random nonce with every request.' },
+  'InvalidAction.NotFound': { status: 404, recommend: 'Check the action name, the API version and the URL (RPC calls go to "/").' },
+  InvalidVersion: { status: 400, recommend: 'Use one of the supported API versions.' },
+  UnsupportedHTTPMethod: { status: 405, recommend: 'Send RPC calls with GET, POST or PUT.' },
+  UnsupportedMediaType: { status: 415, recommend: 'Send the form body as application/x-www-form-urlencoded.' },
+  ContentLengthExceeded: { status: 413, recommend: 'Send a request body of at most 8 MiB.' },
+  'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
+} as const satisfies Record<string, { status: number; recommend: string }>;
+
+export type CatalogCode = keyof typeof CATALOG;
+
+function fromCatalog(code: CatalogCode, message: string): ApiError {
+  return new ApiError(code, CATALOG[code].status, message, CATALOG[code].recommend);
+}
+
+/**
+ * The message always names the parameter. A reason that continues the sentence ("must be an
+ * integer") follows the name; a reason that already names it is kept; any other is appended.
+ */
+export const paramInvalid = (name: string, reason: string) => fromCatalog('Param.Invalid', describeInvalid(name, reason));
+function describeInvalid(name: string, reason: string): string {
+  const text = reason.trim().replace(/\.$/, '');
+  if (text.startsWith(name)) return `${text}.`;
+  if (/^(must|is|are|has|have|should|cannot|can't|does|do|needs?|appears)\b/.test(text)) return `${name} ${text}.`;
+  return `${name}: ${text}.`;
+}
+export const paramMissing = (name: string) => fromCatalog('Param.Invalid', `${name} is mandatory for this action.`);
+export const forbiddenAccess = (projectId: number | string) =>
+  fromCatalog('Forbidden.Access', `You have no access to workspace ${projectId}, or it does not exist.`);
+export const accessKeyNotFound = () => fromCatalog('InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+export const signatureMismatch = () => fromCatalog('SignatureDoesNotMatch', 'Specified signature does not match our calculation.');
+export const incompleteSignature = (reason: string) =>
+  fromCatalog('IncompleteSignature', `The request signature does not conform to Aliyun standards: ${reason}.`);
+export const contentSha256Mismatch = () =>
+  fromCatalog('ContentSHA256NotMatched', 'Specified x-acs-content-sha256 does not match the request body.');
+/** Only for signing fields (headers / common parameters); an action's own parameters use paramMissing. */
+export const missingAuthParameter = (name: string) =>
+  fromCatalog('MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+export const timestampFormat = (name: string) =>
+  fromCatalog('InvalidTimeStamp.Format', `Specified ${name} is not well formatted; expected YYYY-MM-DDThh:mm:ssZ.`);
+export const timestampExpired = () =>
+  fromCatalog('InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired (more than 15 minutes from the server clock).');
+export const nonceUsed = () => fromCatalog('SignatureNonceUsed', 'Specified signature nonce was used already.');
+export const actionNotFound = (action: string) =>
+  fromCatalog('InvalidAction.NotFound', `Specified api ${JSON.stringify(action)} is not found, please check your url and method.`);
+export const pathNotFound = (path: string) =>
+  fromCatalog('InvalidAction.NotFound', `Specified path ${JSON.stringify(path.slice(0, 100))} is not found; RPC calls go to "/".`);
+export const versionNotSupported = (version: string, supported: readonly string[]) =>
+  fromCatalog('InvalidVersion', `Specified version ${JSON.stringify(version)} is not supported; supported versions: ${supported.join(', ')}.`);
+export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
+  fromCatalog('UnsupportedHTTPMethod', `HTTP method ${method} is not supported; use ${allowed.join(', ')}.`);
+export const unsupportedMediaType = (type: string) =>
+  fromCatalog('UnsupportedMediaType', `Content-Type ${JSON.stringify(type.slice(0, 100))} is not accepted for the request body.`);
+export const bodyTooLarge = (limit: number) => fromCatalog('ContentLengthExceeded', `The request body is larger than ${limit} bytes.`);
+export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
+
+/**
+ * Writes an error answer. Anything that is not an ApiError is a fault of ours: it is logged with
+ * the request id (so an operator can find it) and answered as a generic InternalError.System.
+ */
+export function serializeError(res: ServerResponse, err: unknown, requestId: string, hostId: string, logger?: Logger): ApiError {
+  const apiError = err instanceof ApiError ? err : internalError();
+  if (!(err instanceof ApiError)) {
+    logger?.error('unexpected fault', { requestId, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+  }
+  writeJson(res, apiError.httpStatus, requestId, {
+    RequestId: requestId, HostId: hostId, Code: apiError.code, Message: apiError.message, Recommend: apiError.recommend,
+  });
+  return apiError;
+}
+
+/** The one place a response is written: JSON, UTF-8, request id in the body and in `x-acs-request-id`. */
+export function writeJson(res: ServerResponse, status: number, requestId: string, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  if (res.headersSent) { res.destroy(); return; }
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-acs-request-id': requestId,
+  });
+  res.end(text);
+}

@@ -1,0 +1,160 @@
+/**
+ * Private PostgreSQL instances for tests: initdb once per process into a template, copied per
+ * instance into a fresh temp dir; a free port on 127.0.0.1; logical replication on. The server
+ * runs as the `postgres` OS user (initdb/postgres refuse root) and can be stopped, SIGKILLed and
+ * started again on the same data dir.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+const BIN = execFileSync('pg_config', ['--bindir']).toString().trim();
+const asRoot = process.getuid?.() === 0;
+const live = new Set<PgInstance>();
+process.on('exit', () => {
+  for (const i of live) { try { i.killSync(); fs.rmSync(i.dir, { recursive: true, force: true }); } catch { /* best effort */ } }
+});
+
+let template: string | undefined;
+
+function runAsPostgres(cmd: string, args: string[]): void {
+  if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
+  else execFileSync(cmd, args, { stdio: 'pipe' });
+}
+
+function chownToPostgres(dir: string): void {
+  if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+}
+
+function ensureTemplate(): string {
+  if (template) return template;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pgtpl-'));
+  fs.chmodSync(dir, 0o755);
+  chownToPostgres(dir);
+  runAsPostgres(path.join(BIN, 'initdb'), ['-D', path.join(dir, 'data'), '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C']);
+  template = dir;
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const DEFAULT_SETTINGS: Record<string, string> = {
+  wal_level: 'logical', max_replication_slots: '20', max_wal_senders: '20', fsync: 'off',
+  synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '128MB', max_connections: '200',
+  wal_sender_timeout: '60s',
+};
+
+export class PgInstance {
+  readonly host = '127.0.0.1';
+  readonly user = 'postgres';
+  readonly database = 'postgres';
+  private child: ChildProcess | undefined;
+  private log = '';
+
+  constructor(readonly dir: string, readonly port: number, private readonly settings: Record<string, string>) {}
+
+  get dataDir(): string { return path.join(this.dir, 'data'); }
+
+  connectionConfig(database = this.database): pg.ClientConfig {
+    return { host: this.host, port: this.port, user: this.user, database };
+  }
+
+  jdbcUrl(database = this.database): string {
+    return `jdbc:postgresql://${this.host}:${this.port}/${database}`;
+  }
+
+  async query<R extends pg.QueryResultRow = any>(sql: string, params?: unknown[], database = this.database): Promise<pg.QueryResult<R>> {
+    const c = new pg.Client(this.connectionConfig(database));
+    await c.connect();
+    try { return await c.query<R>(sql, params as any[]); } finally { await c.end(); }
+  }
+
+  async createDatabase(name: string): Promise<void> {
+    await this.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  }
+
+  async start(): Promise<void> {
+    const args = ['-D', this.dataDir, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1'];
+    for (const [k, v] of Object.entries(this.settings)) args.push('-c', `${k}=${v}`);
+    const cmd = path.join(BIN, 'postgres');
+    const child = asRoot ? spawn('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr!.on('data', (d) => { this.log = (this.log + d).slice(-20_000); });
+    child.stdout!.on('data', () => undefined);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`postgres exited during start:\n${this.log}`);
+      try { await this.query('SELECT 1'); return; } catch { /* not up yet */ }
+      if (Date.now() > deadline) throw new Error(`postgres did not start within 30 s:\n${this.log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Fast shutdown (SIGINT to the postmaster): clients are disconnected, nothing is lost. */
+  async stop(): Promise<void> { await this.signal('SIGINT'); }
+
+  /** SIGKILL of the postmaster and its backends: a crash. */
+  async kill(): Promise<void> {
+    const pid = this.postmasterPid();
+    await this.signal('SIGKILL');
+    if (pid) this.killBackends(pid);
+  }
+
+  killSync(): void {
+    const pid = this.postmasterPid();
+    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } this.killBackends(pid); }
+    this.child?.kill('SIGKILL');
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    live.delete(this);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private postmasterPid(): number | undefined {
+    try { return Number(fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch { return undefined; }
+  }
+
+  /** Backends orphaned by a SIGKILLed postmaster exit on their own, but a restart must not race them. */
+  private killBackends(postmaster: number): void {
+    try { execFileSync('pkill', ['-KILL', '-P', String(postmaster)], { stdio: 'ignore' }); } catch { /* none */ }
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const pid = this.postmasterPid();
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // runuser forwards nothing: signal the postmaster itself.
+    if (pid) { try { process.kill(pid, sig); } catch { /* gone */ } } else child.kill(sig);
+    await exited;
+    if (sig === 'SIGKILL') fs.rmSync(path.join(this.dataDir, 'postmaster.pid'), { force: true });
+  }
+}
+
+export async function startPostgres(opts: { settings?: Record<string, string> } = {}): Promise<PgInstance> {
+  const tpl = ensureTemplate();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pg-'));
+  fs.chmodSync(dir, 0o755);
+  execFileSync('cp', ['-a', path.join(tpl, 'data'), path.join(dir, 'data')]);
+  chownToPostgres(dir);
+  const inst = new PgInstance(dir, await freePort(), { ...DEFAULT_SETTINGS, ...opts.settings });
+  live.add(inst);
+  await inst.start();
+  return inst;
+}
