@@ -14,9 +14,17 @@ import pg from 'pg';
 const BIN = execFileSync('pg_config', ['--bindir']).toString().trim();
 const asRoot = process.getuid?.() === 0;
 const live = new Set<PgInstance>();
-process.on('exit', () => {
+
+/** Instances never outlive the test process, however it ends (a failed test, Ctrl-C, a runner's SIGTERM). */
+function cleanupSync(): void {
   for (const i of live) { try { i.killSync(); fs.rmSync(i.dir, { recursive: true, force: true }); } catch { /* best effort */ } }
-});
+  live.clear();
+  if (template) { fs.rmSync(template, { recursive: true, force: true }); template = undefined; }
+}
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => { cleanupSync(); process.kill(process.pid, sig); });
+}
 
 let template: string | undefined;
 
@@ -36,7 +44,6 @@ function ensureTemplate(): string {
   chownToPostgres(dir);
   runAsPostgres(path.join(BIN, 'initdb'), ['-D', path.join(dir, 'data'), '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C']);
   template = dir;
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -107,17 +114,34 @@ export class PgInstance {
   /** Fast shutdown (SIGINT to the postmaster): clients are disconnected, nothing is lost. */
   async stop(): Promise<void> { await this.signal('SIGINT'); }
 
-  /** SIGKILL of the postmaster and its backends: a crash. */
+  /** SIGKILL of the postmaster and all its backends at once: a crash (data since the last WAL write may be lost with synchronous_commit=off). */
   async kill(): Promise<void> {
-    const pid = this.postmasterPid();
-    await this.signal('SIGKILL');
-    if (pid) this.killBackends(pid);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // runuser stays alive to reap the postmaster; a postmaster left a zombie would still "hold" its lock files.
+    this.killServer();
+    await exited;
+    this.removeLockFiles();
   }
 
   killSync(): void {
-    const pid = this.postmasterPid();
-    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } this.killBackends(pid); }
+    this.killServer();
     this.child?.kill('SIGKILL');
+    this.removeLockFiles();
+  }
+
+  private killServer(): void {
+    const pid = this.postmasterPid();
+    if (!pid) return;
+    // Children first collected: once the postmaster is gone they are reparented and no longer findable by parent.
+    const backends = this.backendPids(pid);
+    for (const p of [pid, ...backends]) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  }
+
+  private removeLockFiles(): void {
+    fs.rmSync(path.join(this.dataDir, 'postmaster.pid'), { force: true });
+    fs.rmSync(path.join(this.dir, `.s.PGSQL.${this.port}.lock`), { force: true });
   }
 
   async destroy(): Promise<void> {
@@ -130,9 +154,10 @@ export class PgInstance {
     try { return Number(fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch { return undefined; }
   }
 
-  /** Backends orphaned by a SIGKILLed postmaster exit on their own, but a restart must not race them. */
-  private killBackends(postmaster: number): void {
-    try { execFileSync('pkill', ['-KILL', '-P', String(postmaster)], { stdio: 'ignore' }); } catch { /* none */ }
+  private backendPids(postmaster: number): number[] {
+    try {
+      return execFileSync('pgrep', ['-P', String(postmaster)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter(Boolean).map(Number);
+    } catch { return []; /* pgrep exits 1 when there are none */ }
   }
 
   private async signal(sig: NodeJS.Signals): Promise<void> {
@@ -143,7 +168,6 @@ export class PgInstance {
     // runuser forwards nothing: signal the postmaster itself.
     if (pid) { try { process.kill(pid, sig); } catch { /* gone */ } } else child.kill(sig);
     await exited;
-    if (sig === 'SIGKILL') fs.rmSync(path.join(this.dataDir, 'postmaster.pid'), { force: true });
   }
 }
 

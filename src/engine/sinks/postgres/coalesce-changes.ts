@@ -1,40 +1,70 @@
 /**
- * Folds a run of row changes of one table into the final state per primary key: an upsert with
- * the row's values, or a delete. Applying the folded set in one target transaction gives the same
- * result as applying every change in order. An update that moves a key deletes the old key.
- * Unchanged TOAST values are filled from an earlier image of the same row when one is at hand;
- * otherwise they stay UNCHANGED and the sink must not overwrite them.
+ * Folds a run of one table's row changes into the final state per primary key: an upsert (full
+ * row image), a patch (an update that left unchanged TOAST values unsent: only the sent columns
+ * may be written), or a delete. The final states of different keys commute, so applying them as a
+ * few set-based statements in one target transaction gives the same result as applying every
+ * change in order. An update that moves a key deletes the old one. Unsent (UNCHANGED) values are
+ * filled from an earlier image of the same row in the run when there is one.
+ *
+ * The one change that does not commute is a key move that leaves values unsent without an earlier
+ * full image: the row must move with its stored values. `add` hands it back as a Move; the caller
+ * applies what is folded so far, then the move on its own, and goes on with a fresh Coalescer.
  */
-import { UNCHANGED, type ColumnValue, type RelationInfo, type RowChange } from '../../change-event.ts';
+import { UNCHANGED, type ColumnValue, type RowChange } from '../../change-event.ts';
 
-export type FinalRow = { op: 'upsert'; values: ColumnValue[] } | { op: 'delete'; key: ColumnValue[] };
+export type FinalRow =
+  | { op: 'upsert'; values: ColumnValue[] }
+  | { op: 'patch'; values: ColumnValue[] }
+  | { op: 'delete'; key: ColumnValue[] };
 
-export function keyIndexes(relation: RelationInfo): number[] {
-  const idx: number[] = [];
-  relation.columns.forEach((c, i) => { if (c.isKey) idx.push(i); });
-  return idx;
-}
+export interface Move { fromKey: ColumnValue[]; values: ColumnValue[] }
 
-export function coalesce(changes: RowChange[], keys: number[]): Map<string, FinalRow> {
-  const rows = new Map<string, FinalRow>();
-  const keyOf = (tuple: ColumnValue[]) => JSON.stringify(keys.map((i) => tuple[i]));
-  for (const ch of changes) {
+export class Coalescer {
+  readonly rows = new Map<string, FinalRow>();
+
+  /** `keys`: indexes of the primary key columns in the relation's tuples. */
+  constructor(private readonly keys: number[]) {}
+
+  get size(): number { return this.rows.size; }
+
+  add(ch: RowChange): Move | null {
     if (ch.op === 'delete') {
-      rows.set(keyOf(ch.oldKey), { op: 'delete', key: keys.map((i) => ch.oldKey[i]) });
-      continue;
+      this.put(this.keyOf(ch.oldKey), { op: 'delete', key: this.keyValues(ch.oldKey) });
+      return null;
     }
-    const newKey = keyOf(ch.values);
+    const newKey = this.keyOf(ch.values);
+    if (ch.op === 'insert') {
+      this.put(newKey, { op: 'upsert', values: ch.values });
+      return null;
+    }
+    const oldKey = ch.oldKey ? this.keyOf(ch.oldKey) : newKey;
     let values = ch.values;
-    if (ch.op === 'update') {
-      const oldKey = ch.oldKey ? keyOf(ch.oldKey) : newKey;
-      const before = rows.get(oldKey);
-      if (before?.op === 'upsert' && values.includes(UNCHANGED)) {
-        values = values.map((v, i) => (v === UNCHANGED ? before.values[i] : v));
+    if (values.includes(UNCHANGED)) {
+      const before = this.rows.get(oldKey);
+      if (before && before.op !== 'delete') {
+        const earlier = before.values;
+        values = values.map((v, i) => (v === UNCHANGED ? earlier[i] : v));
       }
-      if (oldKey !== newKey) rows.set(oldKey, { op: 'delete', key: keys.map((i) => ch.oldKey![i]) });
     }
-    rows.delete(newKey); // re-insert so iteration order follows the last change
-    rows.set(newKey, { op: 'upsert', values });
+    const partial = values.includes(UNCHANGED);
+    if (oldKey !== newKey) {
+      if (partial) return { fromKey: this.keyValues(ch.oldKey!), values };
+      this.put(oldKey, { op: 'delete', key: this.keyValues(ch.oldKey!) });
+    }
+    this.put(newKey, partial ? { op: 'patch', values } : { op: 'upsert', values });
+    return null;
   }
-  return rows;
+
+  private put(key: string, row: FinalRow): void {
+    this.rows.delete(key); // re-insert: iteration follows the order of last changes
+    this.rows.set(key, row);
+  }
+
+  private keyOf(tuple: ColumnValue[]): string {
+    return this.keys.length === 1 ? String(tuple[this.keys[0]]) : JSON.stringify(this.keys.map((i) => tuple[i]));
+  }
+
+  private keyValues(tuple: ColumnValue[]): ColumnValue[] {
+    return this.keys.map((i) => tuple[i]);
+  }
 }

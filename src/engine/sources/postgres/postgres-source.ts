@@ -1,8 +1,8 @@
 /**
  * PostgreSQL change source: a publication and a durable logical replication slot per task,
- * streamed with pgoutput. Transactions whose commit lies before the resume position are skipped
- * whole. Decoded events wait in a bounded queue; past its high-water mark the socket is paused
- * (backpressure), so memory stays bounded whatever the size of a transaction.
+ * streamed with pgoutput proto 1. Transactions whose commit lies at or before the resume
+ * position are skipped whole. Decoded events wait in a bounded queue; past its high-water mark
+ * the socket is paused (backpressure), so memory stays bounded whatever a transaction's size.
  */
 import pg from 'pg';
 import type { Logger } from '../../../logger.ts';
@@ -10,9 +10,11 @@ import type { PgEndpoint } from '../../endpoint.ts';
 import type { ChangeSource, TableSchema } from '../../change-source.ts';
 import type { RelationInfo, RowChange, SourceEvent } from '../../change-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
-import { ReplicationStream, clientConfig, quoteIdent } from './replication-stream.ts';
+import { clientConfig, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
+import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
+import { checkSourceTables } from './check-source-tables.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
@@ -23,6 +25,8 @@ export interface PostgresSourceSpec {
 
 const HIGH_WATER = 20_000;
 const LOW_WATER = 5_000;
+/** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
+const STALE_WALSENDER_GRACE_MS = 3_000;
 
 export class PostgresSource implements ChangeSource {
   private control: pg.Client | undefined;
@@ -36,27 +40,38 @@ export class PostgresSource implements ChangeSource {
   private skipBefore = 0n;
   private skipping = false;
   private inTransaction = false;
-  private sentUpTo = 0n;
+  /** Everything before this has been received and is a transaction boundary. */
+  private receivedUpTo = 0n;
+  private acknowledged = 0n;
 
-  constructor(private readonly spec: PostgresSourceSpec, private readonly logger: Logger) {}
+  constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {}
 
-  async prepare(mustExist: boolean): Promise<{ created: boolean }> {
+  async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
     const c = await this.controlClient();
     const wal = (await c.query(`SHOW wal_level`)).rows[0].wal_level;
-    if (wal !== 'logical') throw new UnrecoverableError(`the source database needs wal_level=logical (it has ${wal}); change it in postgresql.conf and restart PostgreSQL`);
-    await this.checkTables(c);
-    const slot = (await c.query(`SELECT plugin, database, active_pid FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
-    if (!slot && mustExist) {
-      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} no longer exists on the source, so the changes made since the last checkpoint cannot be recovered. `
-        + 'Call TerminateDISyncInstance and start the task again to resynchronize from now (a full reload of the target is needed for an exact copy).');
+    if (wal !== 'logical') throw new UnrecoverableError(`the source database needs wal_level=logical (it has ${wal}); set it in postgresql.conf and restart PostgreSQL`);
+    await checkSourceTables(c, this.spec.tables);
+    const slot = (await c.query(
+      `SELECT plugin, database, active_pid, confirmed_flush_lsn::text AS confirmed, wal_status
+         FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
+    const since = resume.position ? `position ${resume.position}` : 'the task was first started';
+    if ((!slot && resume.mustExist) || slot?.wal_status === 'lost') {
+      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} on the source is gone${slot ? ' (invalidated: its WAL was removed)' : ''}, `
+        + `so the changes made since ${since} cannot be recovered. Call TerminateDISyncInstance, then Start the task again to resynchronize.`);
     }
     if (slot && (slot.plugin !== 'pgoutput' || slot.database !== this.spec.endpoint.database)) {
       throw new UnrecoverableError(`the replication slot ${this.spec.slotName} exists but belongs to database ${slot.database} with plugin ${slot.plugin}`);
     }
+    if (slot && resume.position && slot.confirmed && parseLsn(slot.confirmed) > parseLsn(resume.position)) {
+      // Only committed positions are acknowledged, so this means the target lost commits (restore, crash without durable commit).
+      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} has already released the changes up to ${slot.confirmed}, past the target's checkpoint ${resume.position}; `
+        + 'the changes in between cannot be recovered. Call TerminateDISyncInstance, then Start the task again to resynchronize.');
+    }
+    // The publication must exist before the slot: pgoutput looks publications up as of the decoded WAL position.
     await this.ensurePublication(c);
     if (!slot) {
       await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.spec.slotName]);
-      this.logger.info('created replication slot', { slot: this.spec.slotName });
+      this.logger.info('created replication slot and publication', { slot: this.spec.slotName, publication: this.spec.publicationName });
       return { created: true };
     }
     if (slot.active_pid) await this.releaseStaleWalsender(c);
@@ -65,24 +80,26 @@ export class PostgresSource implements ChangeSource {
 
   async open(position: string | null): Promise<void> {
     this.skipBefore = position ? parseLsn(position) : 0n;
-    this.stream = new ReplicationStream(this.spec.endpoint, this.logger);
+    this.acknowledged = this.skipBefore;
+    this.stream = new ReplicationStream(this.spec.endpoint, this.applicationName, this.logger);
     await this.stream.start(this.spec.slotName, this.spec.publicationName, this.skipBefore, {
-      onData: (_walStart, payload) => this.onData(payload),
-      onKeepalive: (walEnd) => { if (!this.inTransaction && walEnd > this.sentUpTo) this.sentUpTo = walEnd; },
+      onData: (payload) => this.onData(payload),
+      onKeepalive: (walEnd) => { if (!this.inTransaction && walEnd > this.receivedUpTo) this.receivedUpTo = walEnd; },
       onError: (err) => this.fail(err),
     });
   }
 
   async next(idleMs: number): Promise<SourceEvent> {
     for (let waited = false; ; waited = true) {
-      if (this.failure) throw this.failure;
       if (this.endRequested) return { kind: 'end' };
       if (this.head < this.queue.length) {
         const ev = this.queue[this.head++];
-        if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+        if (this.head > 4096 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
         if (this.queue.length - this.head < LOW_WATER) this.stream?.resume();
         return ev;
       }
+      // Failures surface once everything received before them has been consumed.
+      if (this.failure) throw this.failure;
       if (waited) return { kind: 'idle' };
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, idleMs);
@@ -98,53 +115,64 @@ export class PostgresSource implements ChangeSource {
   }
 
   acknowledge(position: string): void {
-    this.stream?.acknowledge(parseLsn(position));
+    const lsn = parseLsn(position);
+    if (lsn > this.acknowledged) this.acknowledged = lsn;
+    this.stream?.acknowledge(lsn);
   }
 
-  /**
-   * Everything delivered is committed in the target and nothing is buffered: the slot may move
-   * up to what the server has sent, so an idle task does not pin WAL that other databases write.
-   */
-  acknowledgeCaughtUp(): void {
-    if (!this.inTransaction && this.head >= this.queue.length && this.sentUpTo > 0n) this.stream?.acknowledge(this.sentUpTo);
+  caughtUpPosition(): string | null {
+    if (this.inTransaction || this.head < this.queue.length || this.receivedUpTo <= this.acknowledged) return null;
+    return formatLsn(this.receivedUpTo);
   }
 
   async describeTable(relation: RelationInfo): Promise<TableSchema> {
     const c = await this.controlClient();
+    // Generated columns are left out: pgoutput does not send them (PostgreSQL 15).
     const res = await c.query(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
               COALESCE(a.attnum = ANY(i.indkey), false) AS is_key
          FROM pg_attribute a
          LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
-        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY a.attnum`, [`${quoteIdent(relation.schema)}.${quoteIdent(relation.table)}`]);
+        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        ORDER BY a.attnum`, [qualifiedName(relation)]);
     return { columns: res.rows.map((r) => ({ name: r.name, type: r.type, notNull: r.not_null, isKey: r.is_key })) };
   }
 
-  async close(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    await this.stream?.end(Math.max(100, timeoutMs - 500));
-    // The walsender exits shortly after our socket closes; wait so no replication connection is left.
+  async close(deadline: number): Promise<{ forced: boolean }> {
+    if (!this.stream) { await this.endControl(); return { forced: false }; }
+    const pid = this.stream.backendPid;
+    await this.stream.end(Math.max(100, deadline - Date.now()));
+    // The walsender exits shortly after our CopyDone / disconnect; wait until it has released the
+    // slot and is gone, so no replication connection is left.
     const c = await this.controlClient();
-    for (;;) {
-      const r = (await c.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
-      if (!r?.active_pid) break;
+    let forced = false;
+    while (pid !== null) {
+      const r = (await c.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active_pid = $2)
+             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $2) AS ours`, [this.spec.slotName, pid])).rows[0];
+      if (!r.ours) break;
       if (Date.now() > deadline) {
-        await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
+        this.logger.warn('the walsender did not exit in time; terminating it', { pid });
+        await c.query(`SELECT pg_terminate_backend($1)`, [pid]);
+        forced = true;
         break;
       }
-      await new Promise((res) => setTimeout(res, 20));
+      await delay(20);
     }
-    await c.end().catch(() => undefined);
-    this.control = undefined;
+    await this.endControl();
+    return { forced };
   }
 
   async destroy(): Promise<void> {
+    const pid = this.stream?.backendPid ?? null;
     this.stream?.destroy();
     const c = this.control;
     this.control = undefined;
-    await terminateWalsender(this.spec).catch((err) => this.logger.warn('could not terminate the walsender', { error: err }));
-    await c?.end().catch(() => undefined);
+    (c as unknown as { connection?: { stream?: { destroy(): void } } } | undefined)?.connection?.stream?.destroy();
+    // Our socket is gone, but the server may take a while to notice: end our walsender now.
+    if (pid !== null) {
+      await terminateBackend(this.spec.endpoint, this.applicationName, pid).catch((err) => this.logger.warn('could not terminate the walsender', { error: err }));
+    }
   }
 
   private onData(payload: Buffer): void {
@@ -156,13 +184,15 @@ export class PostgresSource implements ChangeSource {
         return;
       case 'begin':
         this.inTransaction = true;
-        // Resume rule: a transaction whose commit record precedes the checkpoint was applied already.
+        // Resume rule: skip a transaction whose commit ends at or before the checkpoint. Its commit
+        // record starts at finalLsn; a checkpoint is always a record boundary, so
+        // "end <= checkpoint" is the same as "start < checkpoint".
         this.skipping = msg.finalLsn < this.skipBefore;
         if (!this.skipping) this.push({ kind: 'begin', commitTime: pgTimestampToDate(msg.commitTime) });
         return;
       case 'commit':
         this.inTransaction = false;
-        if (msg.endLsn > this.sentUpTo) this.sentUpTo = msg.endLsn;
+        if (msg.endLsn > this.receivedUpTo) this.receivedUpTo = msg.endLsn;
         if (this.skipping) { this.skipping = false; return; }
         this.push({ kind: 'commit', position: formatLsn(msg.endLsn), commitTime: pgTimestampToDate(msg.commitTime) });
         return;
@@ -172,15 +202,17 @@ export class PostgresSource implements ChangeSource {
         if (!relation) { this.fail(new Error(`pgoutput: change for unknown relation ${msg.relationId}`)); return; }
         let change: RowChange;
         if (msg.tag === 'insert') change = { op: 'insert', relation, values: msg.values };
-        // Old tuples ('K' key, 'O' full) span every column; the sink reads the key columns out of them.
         else if (msg.tag === 'update') change = { op: 'update', relation, values: msg.values, oldKey: msg.oldKey };
         else change = { op: 'delete', relation, oldKey: msg.oldKey };
         this.push({ kind: 'change', change });
         return;
       }
-      case 'truncate':
-        if (!this.skipping) this.push({ kind: 'truncate', relations: msg.relationIds.map((id) => this.relations.get(id)!).filter(Boolean) });
+      case 'truncate': {
+        if (this.skipping) return;
+        const relations = msg.relationIds.map((id) => this.relations.get(id)).filter((r): r is RelationInfo => r !== undefined);
+        this.push({ kind: 'truncate', relations });
         return;
+      }
       default:
         return;
     }
@@ -199,7 +231,7 @@ export class PostgresSource implements ChangeSource {
 
   private async controlClient(): Promise<pg.Client> {
     if (!this.control) {
-      const c = new pg.Client(clientConfig(this.spec.endpoint));
+      const c = new pg.Client(clientConfig(this.spec.endpoint, this.applicationName));
       c.on('error', (err) => this.fail(err));
       await c.connect();
       this.control = c;
@@ -207,63 +239,47 @@ export class PostgresSource implements ChangeSource {
     return this.control;
   }
 
-  private async checkTables(c: pg.Client): Promise<void> {
-    for (const t of this.spec.tables) {
-      const r = (await c.query(
-        `SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) AS has_pk
-           FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
-          WHERE n.nspname = $1 AND cl.relname = $2 AND cl.relkind IN ('r', 'p')`, [t.schema, t.table])).rows[0];
-      if (!r) throw new UnrecoverableError(`source table ${t.schema}.${t.table} does not exist`);
-      if (!r.has_pk) throw new UnrecoverableError(`source table ${t.schema}.${t.table} has no primary key; real-time sync needs one`);
-    }
+  private async endControl(): Promise<void> {
+    const c = this.control;
+    this.control = undefined;
+    await c?.end().catch(() => undefined);
   }
 
   private async ensurePublication(c: pg.Client): Promise<void> {
-    const tables = this.spec.tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(', ');
+    const name = quoteIdent(this.spec.publicationName);
+    const tables = this.spec.tables.map(qualifiedName).join(', ');
     const exists = (await c.query(`SELECT 1 FROM pg_publication WHERE pubname = $1`, [this.spec.publicationName])).rowCount;
-    if (exists) await c.query(`ALTER PUBLICATION ${quoteIdent(this.spec.publicationName)} SET TABLE ${tables}`);
-    else await c.query(`CREATE PUBLICATION ${quoteIdent(this.spec.publicationName)} FOR TABLE ${tables}`);
+    // publish_via_partition_root: changes of a partitioned table arrive under its own name, not its partitions'.
+    if (!exists) await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${tables} WITH (publish_via_partition_root = true)`);
+    else await c.query(`ALTER PUBLICATION ${name} SET TABLE ${tables}`);
   }
 
-  /** A walsender still holding our slot belongs to an older owner of this task (crash, forced stop). */
+  /**
+   * A walsender still holding our slot belongs to an earlier owner of this task (crash, forced
+   * stop, or an owner just fenced by our claim, which stops at its next commit).
+   */
   private async releaseStaleWalsender(c: pg.Client): Promise<void> {
-    for (let i = 0; i < 50; i++) {
+    const deadline = Date.now() + STALE_WALSENDER_GRACE_MS;
+    this.logger.info('the slot is still held by an earlier owner; waiting for it to let go', { slot: this.spec.slotName });
+    for (;;) {
       const r = (await c.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
       if (!r?.active_pid) return;
-      if (i === 49) await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  }
-}
-
-
-async function terminateWalsender(spec: PostgresSourceSpec): Promise<void> {
-  const c = new pg.Client(clientConfig(spec.endpoint));
-  await c.connect();
-  try {
-    await c.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`, [spec.slotName]);
-  } finally {
-    await c.end();
-  }
-}
-
-/** TerminateDISyncInstance / DeleteDISyncTask: drop the slot (ending any walsender on it) and the publication. */
-export async function releasePostgresSource(spec: PostgresSourceSpec): Promise<void> {
-  const c = new pg.Client(clientConfig(spec.endpoint));
-  await c.connect();
-  try {
-    for (let i = 0; i < 50; i++) {
-      const r = (await c.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, [spec.slotName])).rows[0];
-      if (!r) break;
-      if (r.active_pid) {
+      if (Date.now() > deadline) {
+        this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid });
         await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
-        await new Promise((res) => setTimeout(res, 100));
+        await delay(100);
         continue;
       }
-      await c.query(`SELECT pg_drop_replication_slot($1)`, [spec.slotName]);
-      break;
+      await delay(50);
     }
-    await c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publicationName)}`);
+  }
+}
+
+async function terminateBackend(endpoint: PgEndpoint, applicationName: string, pid: number): Promise<void> {
+  const c = new pg.Client(clientConfig(endpoint, applicationName));
+  await c.connect();
+  try {
+    await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
   } finally {
     await c.end();
   }

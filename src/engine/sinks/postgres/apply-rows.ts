@@ -1,0 +1,79 @@
+/**
+ * Set-based apply of folded rows (coalesce-changes.ts): values travel as text arrays, are
+ * expanded with unnest and cast to each target column's type, so a whole chunk costs a few
+ * statements: DELETE .. USING unnest, INSERT .. SELECT FROM unnest .. ON CONFLICT (pk) DO UPDATE,
+ * and UPDATE .. FROM unnest for patches (only the columns that were sent; unchanged TOAST
+ * values keep what the target holds).
+ */
+import type pg from 'pg';
+import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
+import { quoteIdent } from '../../postgres/connection.ts';
+import type { FinalRow, Move } from './coalesce-changes.ts';
+import type { TargetTable } from './target-table.ts';
+
+type Text = string | null;
+
+export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>): Promise<void> {
+  const deletes: ColumnValue[][] = [];
+  const upserts: ColumnValue[][] = [];
+  const patches = new Map<string, ColumnValue[][]>(); // by which columns were sent
+  for (const row of rows) {
+    if (row.op === 'delete') deletes.push(row.key);
+    else if (row.op === 'upsert') upserts.push(row.values);
+    else {
+      const sent = row.values.map((v) => (v === UNCHANGED ? '0' : '1')).join('');
+      const list = patches.get(sent);
+      if (list) list.push(row.values); else patches.set(sent, [row.values]);
+    }
+  }
+  if (deletes.length > 0) await deleteRows(c, t, deletes);
+  if (upserts.length > 0) await upsertRows(c, t, upserts);
+  for (const [sent, list] of patches) await patchRows(c, t, sent, list);
+}
+
+/** A key move whose unsent values must travel with the row: one UPDATE of the stored row. */
+export async function applyMove(c: pg.Client, t: TargetTable, move: Move): Promise<number> {
+  const set = t.columns.map((_, i) => i).filter((i) => move.values[i] !== UNCHANGED);
+  const params: Text[] = [...set.map((i) => move.values[i] as Text), ...move.fromKey.map((v) => v as Text)];
+  const r = await c.query(
+    `UPDATE ${t.name} SET ${set.map((i, n) => `${quoteIdent(t.columns[i])} = $${n + 1}::text::${t.types[i]}`).join(', ')}
+      WHERE ${t.keys.map((i, k) => `${quoteIdent(t.columns[i])} = $${set.length + k + 1}::text::${t.types[i]}`).join(' AND ')}`, params);
+  return r.rowCount ?? 0;
+}
+
+async function deleteRows(c: pg.Client, t: TargetTable, keys: ColumnValue[][]): Promise<void> {
+  const arrays = t.keys.map((_, k) => keys.map((key) => key[k] as Text));
+  await c.query({
+    name: `${t.statementPrefix}_d`,
+    text: `DELETE FROM ${t.name} AS t USING unnest(${t.keys.map((_, k) => `$${k + 1}::text[]`).join(', ')}) AS u(${t.keys.map((_, k) => `k${k}`).join(', ')})
+            WHERE ${t.keys.map((i, k) => `t.${quoteIdent(t.columns[i])} = u.k${k}::${t.types[i]}`).join(' AND ')}`,
+    values: arrays,
+  });
+}
+
+async function upsertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): Promise<void> {
+  const arrays = t.columns.map((_, i) => rows.map((v) => v[i] as Text));
+  const nonKey = t.columns.map((_, i) => i).filter((i) => !t.keys.includes(i));
+  const onConflict = nonKey.length === 0 ? 'DO NOTHING'
+    : `DO UPDATE SET ${nonKey.map((i) => `${quoteIdent(t.columns[i])} = EXCLUDED.${quoteIdent(t.columns[i])}`).join(', ')}`;
+  await c.query({
+    name: `${t.statementPrefix}_u`,
+    text: `INSERT INTO ${t.name} (${t.columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE
+           SELECT ${t.columns.map((_, i) => `u.c${i}::${t.types[i]}`).join(', ')}
+             FROM unnest(${t.columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${t.columns.map((_, i) => `c${i}`).join(', ')})
+           ON CONFLICT (${t.keys.map((i) => quoteIdent(t.columns[i])).join(', ')}) ${onConflict}`,
+    values: arrays,
+  });
+}
+
+async function patchRows(c: pg.Client, t: TargetTable, sentMask: string, rows: ColumnValue[][]): Promise<void> {
+  const sent = t.columns.map((_, i) => i).filter((i) => sentMask[i] === '1');
+  const setCols = sent.filter((i) => !t.keys.includes(i));
+  if (setCols.length === 0) return;
+  const arrays = sent.map((i) => rows.map((v) => v[i] as Text));
+  const alias = (i: number) => `u.c${sent.indexOf(i)}`;
+  await c.query(
+    `UPDATE ${t.name} AS t SET ${setCols.map((i) => `${quoteIdent(t.columns[i])} = ${alias(i)}::${t.types[i]}`).join(', ')}
+       FROM unnest(${sent.map((_, n) => `$${n + 1}::text[]`).join(', ')}) AS u(${sent.map((_, n) => `c${n}`).join(', ')})
+      WHERE ${t.keys.map((i) => `t.${quoteIdent(t.columns[i])} = ${alias(i)}::${t.types[i]}`).join(' AND ')}`, arrays);
+}
