@@ -57,8 +57,10 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   return {
     port,
     close: () => closing ??= (async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      // Idle keep-alive sockets would hold close() open; requests in flight are let finish.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
       await lifecycle.shutdown();
       await configProcessor.drain();
       await store.close();

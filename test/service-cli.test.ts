@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function run(cmd: string, args: string[], env: Record<string, string | undefined>) {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
+  // detached: its own process group, so the whole npm -> sh -> node chain can be signalled.
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
@@ -52,7 +53,7 @@ test('first start creates the admin key (0600, path logged, secret not); opendi 
     assert.equal(await bad.exited, 1);
     assert.equal(JSON.parse(bad.out()).Code, 'Param.Invalid');
   } finally {
-    svc.child.kill('SIGTERM');
+    process.kill(-svc.child.pid!, 'SIGTERM');
     await svc.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

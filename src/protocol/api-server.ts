@@ -1,108 +1,119 @@
 /**
- * The HTTP edge: RPC calls on `/` (GET, POST, PUT, DELETE), parameters in the query string and/or an
- * application/x-www-form-urlencoded body. Every answer is JSON with a RequestId (also in
- * `x-acs-request-id`); bad input is a 4xx from the error catalog, never a 500 or an HTML page.
+ * The HTTP edge (design.md section 3): RPC calls on `/`, parameters in the query string and/or an
+ * application/x-www-form-urlencoded body, signed with V3 or V2. Per request:
+ * read the body (8 MiB cap) -> parse the query -> authenticate -> resolve the action ->
+ * decode the parameters against the spec -> call the handler -> `200 {RequestId, ...result}`.
+ * Every answer is JSON with a RequestId (also in `x-acs-request-id`); bad input is a 4xx from the
+ * error catalog, never a 500 and never an HTML page. One log line per request, without secrets.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
-import { ApiError, bodyTooLarge, methodNotAllowed, paramInvalid, pathNotFound, serializeError, writeJson } from './errors.ts';
-import { MalformedEncodingError, parsePairs } from './percent-encoding.ts';
+import { ApiError, errorBody, invalidHttpRequest, methodNotAllowed, pathNotFound, serializeError, writeJson } from './errors.ts';
+import { RequestAborted, parseFormBody, parseParams, readBody } from './read-request.ts';
 import { authenticate } from './authenticate.ts';
 import { decodeParams } from './decode-params.ts';
 import type { ActionRegistry } from './action-registry.ts';
 import type { CredentialLookup, NonceRegistry } from './ports.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
-const RPC_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+/** The methods the DataWorks SDKs use for RPC calls: GET and POST, and PUT for UpdateDataSource (2020-05-18). */
+export const RPC_METHODS = ['GET', 'POST', 'PUT'] as const;
 
 export interface ApiServerOptions {
   registry: ActionRegistry;
   credentials: CredentialLookup;
   nonces: NonceRegistry;
   logger: Logger;
+  /** host[:port] clients sign when they reach us through a proxy; also the default HostId. */
   publicHost?: string;
+  /** HostId of error bodies. */
   hostId?: string;
-  now?: () => number;
+  /** Server clock in ms since the epoch (tests inject a skewed one). */
+  clock?: () => number;
 }
 
 export function createApiServer(opts: ApiServerOptions): http.Server {
-  const hostId = opts.hostId ?? 'opendi';
-  const now = opts.now ?? Date.now;
-  return http.createServer((req, res) => {
+  const hostId = opts.hostId ?? opts.publicHost ?? 'opendi';
+  const clock = opts.clock ?? Date.now;
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch((err) => {
+      // Only a failing logger or socket can get here; never leave the request hanging.
+      opts.logger.error('request handling failed', { error: err instanceof Error ? err.message : String(err) });
+      res.destroy();
+    });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerUnparsable(err, socket, hostId));
+  return server;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const started = performance.now();
-    let action = '-';
-    handle(req, res, requestId, (a) => { action = a; })
-      .then((status) => opts.logger.info('request', { requestId, action, status, ms: Math.round(performance.now() - started) }))
-      .catch((err) => {
-        const e = serializeError(res, err, requestId, hostId, opts.logger);
-        opts.logger.info('request', { requestId, action, status: e.httpStatus, code: e.code, ms: Math.round(performance.now() - started) });
-      });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, named: (action: string) => void): Promise<number> {
-    const url = req.url ?? '/';
-    const qIndex = url.indexOf('?');
-    const path = qIndex < 0 ? url : url.slice(0, qIndex);
-    if (path !== '/') throw pathNotFound(path);
-    // The SDKs use the method the API reference gives an operation (POST, GET, and PUT for UpdateDataSource).
-    const method = req.method ?? '';
-    if (!RPC_METHODS.includes(method)) throw methodNotAllowed(method);
-    const rawBody = await readBody(req);
-    const query = toRecord(qIndex < 0 ? '' : url.slice(qIndex + 1), 'query string');
-    let body: Record<string, string> | undefined;
-    const bodyParams = () => body ??= parseBody(req, rawBody);
-
-    const caller = await authenticate({ method, path, headers: req.headers, query, rawBody, bodyParams }, {
-      credentials: opts.credentials, nonces: opts.nonces, publicHost: opts.publicHost, now,
+    const seen: { action?: string; version?: string; accessKeyId?: string } = {};
+    let status: number | string = 200;
+    let code: string | undefined;
+    try {
+      const body = await handle(req, requestId, seen);
+      writeJson(res, 200, requestId, body);
+    } catch (err) {
+      if (err instanceof RequestAborted) {
+        status = 'aborted';
+        res.destroy();
+      } else {
+        if (err instanceof ApiError && err.httpStatus === 405) res.setHeader('allow', RPC_METHODS.join(', '));
+        const apiError = serializeError(res, err, requestId, hostId, opts.logger);
+        status = apiError.httpStatus;
+        code = apiError.code;
+      }
+    }
+    opts.logger.info('request', {
+      requestId, method: req.method, ...seen, status, code, ms: Math.round(performance.now() - started),
     });
-    named(caller.action);
+  }
+
+  async function handle(req: IncomingMessage, requestId: string, seen: { action?: string; version?: string; accessKeyId?: string }): Promise<Record<string, unknown>> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path !== '/') throw pathNotFound(path);
+    const method = req.method ?? '';
+    if (!(RPC_METHODS as readonly string[]).includes(method)) throw methodNotAllowed(method, RPC_METHODS);
+
+    const rawBody = await readBody(req, MAX_BODY_BYTES);
+    const query = parseParams(q < 0 ? '' : url.slice(q + 1), 'query string');
+    // Logged even when authentication fails (as claimed; confirmed below once the signature verified).
+    const claimed = req.headersDistinct['x-acs-action']?.[0] ?? query.Action;
+    if (claimed !== undefined) seen.action = claimed.slice(0, 100);
+    let form: Record<string, string> | undefined;
+    const bodyParams = () => form ??= parseFormBody(req.headers['content-type'], rawBody);
+
+    const caller = await authenticate(
+      { method, path, headers: req.headersDistinct, query, rawBody, bodyParams },
+      { credentials: opts.credentials, nonces: opts.nonces, publicHost: opts.publicHost, clock },
+    );
+    Object.assign(seen, { action: caller.action, version: caller.version, accessKeyId: caller.accessKeyId });
     const { spec, handler } = opts.registry.resolve(caller.version, caller.action);
     const params = decodeParams(spec, query, bodyParams());
     const result = await handler({ requestId, principalId: caller.principalId, accessKeyId: caller.accessKeyId, action: caller.action, version: caller.version, params });
-    writeJson(res, 200, requestId, { RequestId: requestId, ...result });
-    return 200;
+    const body: Record<string, unknown> = { RequestId: requestId, ...result };
+    body.RequestId = requestId; // first in the body, and never overridden by a handler
+    return body;
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(bodyTooLarge(MAX_BODY_BYTES));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) { reject(bodyTooLarge(MAX_BODY_BYTES)); req.destroy(); return; }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseBody(req: IncomingMessage, raw: Buffer): Record<string, string> {
-  if (raw.length === 0) return {};
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    throw new ApiError('UnsupportedMediaType', 415, `Content-Type ${JSON.stringify(type)} is not accepted; send parameters as application/x-www-form-urlencoded.`);
-  }
-  return toRecord(raw.toString('utf8'), 'form body');
-}
-
-function toRecord(text: string, where: string): Record<string, string> {
-  let pairs: [string, string][];
-  try {
-    pairs = parsePairs(text);
-  } catch (err) {
-    if (err instanceof MalformedEncodingError) throw paramInvalid(where, err.message);
-    throw err;
-  }
-  const out: Record<string, string> = Object.create(null);
-  for (const [k, v] of pairs) {
-    if (k in out) throw paramInvalid(k, `appears more than once in the ${where}`);
-    out[k] = v;
-  }
-  return out;
+/**
+ * Node's HTTP parser rejected the request before a handler ran (bad syntax, oversized headers,
+ * timeout). Answer in the same JSON shape instead of Node's bare default, then close.
+ */
+function answerUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: string): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const requestId = randomUUID().toUpperCase();
+  const reason = status === 431 ? 'the request headers are too large' : status === 408 ? 'the request took too long to arrive' : 'the request is not well-formed HTTP';
+  const text = JSON.stringify(errorBody(invalidHttpRequest(status, reason), requestId, hostId));
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json;charset=utf-8\r\n` +
+    `content-length: ${Buffer.byteLength(text)}\r\nx-acs-request-id: ${requestId}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }

@@ -1,40 +1,53 @@
 /**
- * Spec-driven parameter decoding: the query string and the form body together (either place is
- * accepted for any parameter), checked against the operation's spec, returned as typed values.
- * Nested values arrive as one JSON string or flattened `Tags.1.Key=...` (1-based); both decode.
+ * Spec-driven parameter decoding (design.md sections 3 and 6: validate at the edge, then work with
+ * typed values). The query string and the form body are read together: the official SDKs put a
+ * parameter where spec/dataworks-openapi.json says, other clients anywhere, so either place is
+ * accepted for every parameter, but one name in both places is ambiguous and rejected.
+ * Nested values (arrays, objects) arrive as one JSON string or flattened the way openapi-core's
+ * `OpenApiUtil.query` flattens them (`Tags.1.Key=...`, 1-based); both decode to the same value.
  */
 import { paramInvalid, paramMissing } from './errors.ts';
 import type { OperationSpec, ParamSpec } from './operation-spec.ts';
 
-/** Parameters the RPC client adds to every call (V2 signing, SDK plumbing): not the action's own. */
-export const COMMON_PARAMS = new Set([
+export type { OperationSpec, ParamSpec } from './operation-spec.ts';
+
+/** Parameters the RPC clients add to every call (signing, SDK plumbing): not the action's own. */
+export const COMMON_PARAMS: ReadonlySet<string> = new Set([
   'Action', 'Version', 'Format', 'Timestamp', 'SignatureNonce', 'SignatureMethod', 'SignatureVersion',
   'AccessKeyId', 'Signature', 'SecurityToken', 'SignatureType', 'BearerToken', 'RegionId',
 ]);
 
+type FlatTree = { [segment: string]: FlatTree | string };
+
 export function decodeParams(op: OperationSpec, query: Record<string, string>, body: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, string> = {};
-  for (const [k, v] of Object.entries(query)) if (!COMMON_PARAMS.has(k)) raw[k] = v;
-  for (const [k, v] of Object.entries(body)) {
-    if (COMMON_PARAMS.has(k)) continue;
-    if (k in raw) throw paramInvalid(k, 'is sent both in the query string and in the body');
-    raw[k] = v;
+  const isOwn = (name: string) => Object.hasOwn(op.request, name);
+  const raw = new Map<string, string>();
+  for (const source of [query, body]) {
+    for (const [name, value] of Object.entries(source)) {
+      if (COMMON_PARAMS.has(name) && !isOwn(name)) continue;
+      if (raw.has(name)) throw paramInvalid(name, 'appears both in the query string and in the form body');
+      raw.set(name, value);
+    }
   }
+
   // Group flattened names (Tags.1.Key) under their top-level parameter.
-  const grouped = new Map<string, { whole?: string; flat: [string[], string][] }>();
-  for (const [name, value] of Object.entries(raw)) {
-    const [top, ...rest] = name.split('.');
-    const entry = grouped.get(top) ?? { flat: [] };
-    if (rest.length === 0) entry.whole = value;
-    else entry.flat.push([rest, value]);
-    grouped.set(top, entry);
+  const groups = new Map<string, { whole?: string; flat: [string[], string][] }>();
+  for (const [name, value] of raw) {
+    const [top, ...path] = name.split('.');
+    const spec = isOwn(top) ? op.request[top] : undefined;
+    if (!spec || (path.length > 0 && !isNested(spec))) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
+    const group = groups.get(top) ?? { flat: [] };
+    if (path.length === 0) group.whole = value;
+    else group.flat.push([path, value]);
+    groups.set(top, group);
   }
+
   const out: Record<string, unknown> = {};
-  for (const [name, entry] of grouped) {
+  for (const [name, group] of groups) {
     const spec = op.request[name];
-    if (!spec) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
-    if (entry.whole !== undefined && entry.flat.length > 0) throw paramInvalid(name, 'is sent both whole and flattened');
-    out[name] = entry.whole !== undefined ? decodeValue(name, spec, entry.whole) : decodeFlat(name, spec, entry.flat);
+    if (group.whole !== undefined && group.flat.length > 0) throw paramInvalid(name, 'is sent both as one value and flattened');
+    const value = group.whole !== undefined ? decodeWhole(name, spec, group.whole) : coerce(name, spec, toArrays(name, buildTree(name, group.flat)));
+    if (value !== undefined) out[name] = value;
   }
   for (const [name, spec] of Object.entries(op.request)) {
     if (spec.required && (out[name] === undefined || out[name] === '')) throw paramMissing(name);
@@ -42,73 +55,106 @@ export function decodeParams(op: OperationSpec, query: Record<string, string>, b
   return out;
 }
 
-function decodeValue(name: string, spec: ParamSpec, text: string): unknown {
+function isNested(spec: ParamSpec): boolean {
+  return spec.type === 'object' || spec.type === 'array' || spec.type === 'string[]';
+}
+
+/** A top-level value as sent. An empty value of a non-string optional parameter counts as absent. */
+function decodeWhole(name: string, spec: ParamSpec, text: string): unknown {
+  if (text === '' && spec.type !== 'string') return undefined;
   switch (spec.type) {
-    case 'number': {
-      if (!/^-?\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) throw paramInvalid(name, `must be an integer, got ${quote(text)}`);
-      return Number(text);
-    }
-    case 'boolean': {
-      const t = text.toLowerCase();
-      if (t !== 'true' && t !== 'false') throw paramInvalid(name, `must be true or false, got ${quote(text)}`);
-      return t === 'true';
-    }
     case 'string':
       return text;
+    case 'number':
+      // Spec "number" parameters are longs (ProjectId, FileId, ...): digits only, exact in a double.
+      if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw paramInvalid(name, 'must be an integer');
+      return Number(text);
+    case 'boolean':
+      return coerce(name, spec, text);
     default: {
-      let v: unknown;
-      try { v = JSON.parse(text); } catch { throw paramInvalid(name, 'must be a JSON value'); }
-      return checkShape(name, spec, v);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        // A string list may also come comma-separated (openapi-core's "simple" array style).
+        if (spec.type === 'string[]') return text.split(',');
+        throw paramInvalid(name, `must be a JSON ${spec.type === 'object' ? 'object' : 'array'} or sent flattened (${name}.1...)`);
+      }
+      return coerce(name, spec, value);
     }
   }
 }
 
-function decodeFlat(name: string, spec: ParamSpec, flat: [string[], string][]): unknown {
-  const root: Record<string, unknown> = {};
+/** Checks a decoded value against its spec; flattened leaves are strings, so scalars convert from text. */
+function coerce(path: string, spec: ParamSpec, v: unknown): unknown {
+  switch (spec.type) {
+    case 'string':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+      throw paramInvalid(path, 'must be a string');
+    case 'number':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && Number.isFinite(Number(v))) return Number(v);
+      throw paramInvalid(path, 'must be a number');
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+      throw paramInvalid(path, 'must be true or false');
+    case 'string[]':
+      if (!Array.isArray(v)) throw paramInvalid(path, 'must be a list');
+      return v.map((item, i) => coerce(`${path}.${i + 1}`, { type: 'string' }, item));
+    case 'array':
+      if (!Array.isArray(v)) throw paramInvalid(path, 'must be a list');
+      return spec.fields ? v.map((item, i) => coerceObject(`${path}.${i + 1}`, spec.fields!, item)) : v;
+    case 'object':
+      if (spec.fields) return coerceObject(path, spec.fields, v);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw paramInvalid(path, 'must be an object');
+      return v;
+  }
+}
+
+function coerceObject(path: string, fields: Record<string, ParamSpec>, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw paramInvalid(path, 'must be an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v)) {
+    if (!Object.hasOwn(fields, k)) throw paramInvalid(`${path}.${k}`, 'is not a known field');
+    if (value !== null && value !== undefined) out[k] = coerce(`${path}.${k}`, fields[k], value);
+  }
+  for (const [k, field] of Object.entries(fields)) {
+    if (field.required && (out[k] === undefined || out[k] === '')) throw paramMissing(`${path}.${k}`);
+  }
+  return out;
+}
+
+/** `Tags.1.Key=a` -> {1: {Key: 'a'}}; prototype-free nodes, so no name can reach Object.prototype. */
+function buildTree(name: string, flat: [string[], string][]): FlatTree {
+  const root: FlatTree = Object.create(null);
   for (const [path, value] of flat) {
+    const full = `${name}.${path.join('.')}`;
     let node = root;
-    path.forEach((seg, i) => {
-      if (seg === '' || seg === '__proto__' || seg === 'constructor' || seg === 'prototype') throw paramInvalid(`${name}.${path.join('.')}`, 'is not a valid flattened name');
-      if (i === path.length - 1) node[seg] = value;
-      else node = (node[seg] ??= {}) as Record<string, unknown>;
+    path.forEach((segment, i) => {
+      if (segment === '') throw paramInvalid(full, 'is not a valid flattened name');
+      const existing = node[segment];
+      if (i === path.length - 1) {
+        if (existing !== undefined) throw paramInvalid(full, 'conflicts with another flattened name');
+        node[segment] = value;
+        return;
+      }
+      if (typeof existing === 'string') throw paramInvalid(full, 'conflicts with another flattened name');
+      node = existing ?? (node[segment] = Object.create(null) as FlatTree);
     });
   }
-  return checkShape(name, spec, toArrays(name, root));
+  return root;
 }
 
-/** Objects whose keys are all 1-based indexes become arrays in index order. */
-function toArrays(name: string, v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
+/** Nodes whose keys are all 1-based indexes become lists in index order (openapi-core numbers list items from 1). */
+function toArrays(path: string, node: FlatTree | string): unknown {
+  if (typeof node === 'string') return node;
+  const keys = Object.keys(node);
   if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
-    const idx = keys.map(Number).sort((a, b) => a - b);
-    if (idx[0] !== 1 || idx[idx.length - 1] !== idx.length) throw paramInvalid(name, 'flattened indexes must run 1, 2, 3 ...');
-    return idx.map((i) => toArrays(name, obj[String(i)]));
+    const bad = keys.find((k) => !/^[1-9]\d*$/.test(k));
+    if (bad !== undefined) throw paramInvalid(`${path}.${bad}`, 'is not a valid list index (lists count from 1)');
+    return keys.map(Number).sort((a, b) => a - b).map((i) => toArrays(`${path}.${i}`, node[String(i)]));
   }
-  return Object.fromEntries(keys.map((k) => [k, toArrays(name, obj[k])]));
-}
-
-function checkShape(name: string, spec: ParamSpec, v: unknown): unknown {
-  if (spec.type === 'array' || spec.type === 'string[]') {
-    if (!Array.isArray(v)) throw paramInvalid(name, 'must be a list');
-    return v.map((item, i) => (spec.fields ? checkFields(`${name}.${i + 1}`, spec.fields, item) : item));
-  }
-  if (spec.type === 'object') return spec.fields ? checkFields(name, spec.fields, v) : v;
-  return v;
-}
-
-function checkFields(name: string, fields: Record<string, ParamSpec>, v: unknown): unknown {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw paramInvalid(name, 'must be an object');
-  const obj = v as Record<string, unknown>;
-  for (const k of Object.keys(obj)) if (!fields[k]) throw paramInvalid(`${name}.${k}`, 'is not a known field');
-  for (const [k, f] of Object.entries(fields)) {
-    if (f.required && (obj[k] === undefined || obj[k] === '')) throw paramMissing(`${name}.${k}`);
-    if (obj[k] !== undefined && f.type === 'string' && typeof obj[k] !== 'string') throw paramInvalid(`${name}.${k}`, 'must be a string');
-  }
-  return obj;
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s);
+  return Object.fromEntries(keys.map((k) => [k, toArrays(`${path}.${k}`, node[k])]));
 }

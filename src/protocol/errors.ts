@@ -34,6 +34,7 @@ const CATALOG = {
   UnsupportedHTTPMethod: { status: 405, recommend: 'Send RPC calls with GET, POST or PUT.' },
   UnsupportedMediaType: { status: 415, recommend: 'Send the form body as application/x-www-form-urlencoded.' },
   ContentLengthExceeded: { status: 413, recommend: 'Send a request body of at most 8 MiB.' },
+  InvalidHttpRequest: { status: 400, recommend: 'Send a well-formed HTTP/1.1 request.' },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -82,6 +83,9 @@ export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
 export const unsupportedMediaType = (type: string) =>
   fromCatalog('UnsupportedMediaType', `Content-Type ${JSON.stringify(type.slice(0, 100))} is not accepted for the request body.`);
 export const bodyTooLarge = (limit: number) => fromCatalog('ContentLengthExceeded', `The request body is larger than ${limit} bytes.`);
+/** The HTTP parser refused the request (bad syntax 400, headers too large 431, too slow 408). */
+export const invalidHttpRequest = (status: 400 | 408 | 431, reason: string) =>
+  new ApiError('InvalidHttpRequest', status, `The HTTP request was rejected: ${reason}.`, CATALOG.InvalidHttpRequest.recommend);
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**
@@ -93,10 +97,13 @@ export function serializeError(res: ServerResponse, err: unknown, requestId: str
   if (!(err instanceof ApiError)) {
     logger?.error('unexpected fault', { requestId, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
   }
-  writeJson(res, apiError.httpStatus, requestId, {
-    RequestId: requestId, HostId: hostId, Code: apiError.code, Message: apiError.message, Recommend: apiError.recommend,
-  });
+  writeJson(res, apiError.httpStatus, requestId, errorBody(apiError, requestId, hostId));
   return apiError;
+}
+
+/** The error body, exactly these five fields (design.md section 1). */
+export function errorBody(err: ApiError, requestId: string, hostId: string): Record<string, string> {
+  return { RequestId: requestId, HostId: hostId, Code: err.code, Message: err.message, Recommend: err.recommend };
 }
 
 /** The one place a response is written: JSON, UTF-8, request id in the body and in `x-acs-request-id`. */

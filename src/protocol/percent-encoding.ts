@@ -1,14 +1,15 @@
 /**
- * Alibaba Cloud's percent-encoding (POP signature spec): encodeURIComponent plus ! ' ( ) *,
- * and the inverse used to read query strings and form bodies, which rejects malformed input.
+ * Alibaba Cloud's percent-encoding (POP signature spec): encodeURIComponent plus ! ' ( ) *, and
+ * the strict inverse used to read query strings and form bodies. Malformed input (a lone `%`,
+ * invalid UTF-8) is an error the edge turns into a 400, never a crash.
  */
 export function popEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export class MalformedEncodingError extends Error {}
 
-/** Splits `a=1&b=2` into ordered pairs; `+` is a space (application/x-www-form-urlencoded). */
+/** Splits `a=1&b=2` into ordered, decoded pairs; `+` is a space (application/x-www-form-urlencoded). */
 export function parsePairs(text: string): [string, string][] {
   const pairs: [string, string][] = [];
   for (const part of text.split('&')) {
