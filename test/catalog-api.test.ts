@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenDIService } from './harness/opendi-service.ts';
-import { call, createWorkspace, realtimeScript } from './harness/realtime-scenario.ts';
+import { call, createWorkspace, realtimeScript, expectApiError } from './harness/realtime-scenario.ts';
 
 let svc: OpenDIService;
 before(async () => { svc = await OpenDIService.start(); });
@@ -13,14 +13,6 @@ after(async () => { await svc.destroy(); });
 
 const PASSWORD = 'S3cret-Pa55word-never-shown';
 
-async function rejects(p: Promise<unknown>, status: number, code: string, messagePart?: string) {
-  await assert.rejects(p, (err: any) => {
-    assert.equal(err.statusCode, status, JSON.stringify(err.data));
-    assert.equal(err.code, code);
-    if (messagePart) assert.match(err.data.Message, new RegExp(messagePart));
-    return true;
-  });
-}
 
 test('workspaces: create, get by id and identifier, list with paging', async () => {
   const client = svc.client();
@@ -33,8 +25,8 @@ test('workspaces: create, get by id and identifier, list with paging', async () 
   assert.ok(page.PageResult.TotalCount >= 5);
   assert.equal(page.PageResult.ProjectList.length, 2);
   assert.equal(page.PageResult.PageNumber, 2);
-  await rejects(call(client, 'CreateProject', { ProjectName: 'dup', ProjectIdentifier: 'ws_page_0' }), 400, 'Param.Invalid', 'ProjectIdentifier');
-  await rejects(call(client, 'GetProject', { ProjectId: 99999999 }), 403, 'Forbidden.Access');
+  await expectApiError(call(client, 'CreateProject', { ProjectName: 'dup', ProjectIdentifier: 'ws_page_0' }), 400, 'Param.Invalid', 'ProjectIdentifier');
+  await expectApiError(call(client, 'GetProject', { ProjectId: 99999999 }), 403, 'Forbidden.Access');
 });
 
 test('data sources: the password is stored and used, but never returned', async () => {
@@ -62,9 +54,9 @@ test('data sources: the password is stored and used, but never returned', async 
   const again = JSON.parse((await call(client, 'ListDataSources', { ProjectId: projectId, Name: 'pg_' })).Data.DataSources[0].Content);
   assert.equal(again.username, 'app2');
 
-  await rejects(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'pg_app', DataSourceType: 'postgresql', EnvType: 1, Content: JSON.stringify(content) }), 400, 'Param.Invalid', 'Name');
-  await rejects(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'odps1', DataSourceType: 'odps', EnvType: 1, Content: '{}' }), 400, 'Param.Invalid', 'DataSourceType');
-  await rejects(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'my1', DataSourceType: 'mysql', EnvType: 1, Content: JSON.stringify(content) }), 400, 'Param.Invalid', 'Content');
+  await expectApiError(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'pg_app', DataSourceType: 'postgresql', EnvType: 1, Content: JSON.stringify(content) }), 400, 'Param.Invalid', 'Name');
+  await expectApiError(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'odps1', DataSourceType: 'odps', EnvType: 1, Content: '{}' }), 400, 'Param.Invalid', 'DataSourceType');
+  await expectApiError(call(client, 'CreateDataSource', { ProjectId: projectId, Name: 'my1', DataSourceType: 'mysql', EnvType: 1, Content: JSON.stringify(content) }), 400, 'Param.Invalid', 'Content');
 
   assert.equal((await call(client, 'DeleteDataSource', { DataSourceId: id })).Data, true);
   assert.equal((await call(client, 'ListDataSources', { ProjectId: projectId })).Data.TotalCount, 0);
@@ -99,10 +91,10 @@ test('tasks are Data Integration files (FileType 23) with paging; bad input is P
 
   const dup = await call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'rt_task_00', TaskContent: script });
   assert.equal(dup.Data.Status, 'fail');
-  await rejects(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'x1', TaskContent: '{"steps":[]}' }), 400, 'Param.Invalid', 'TaskContent');
-  await rejects(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_OFFLINE', TaskName: 'x2', TaskContent: script }), 400, 'Param.Invalid', 'TaskType');
-  await rejects(call(client, 'GetDISyncTask', { ProjectId: 'abc', TaskType: 'DI_REALTIME', FileId: 1 }), 400, 'Param.Invalid', 'ProjectId');
-  await rejects(client.call('GetDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: 1, Bogus: 'x' }), 400, 'Param.Invalid', 'Bogus');
+  await expectApiError(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'x1', TaskContent: '{"steps":[]}' }), 400, 'Param.Invalid', 'TaskContent');
+  await expectApiError(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_OFFLINE', TaskName: 'x2', TaskContent: script }), 400, 'Param.Invalid', 'TaskType');
+  await expectApiError(call(client, 'GetDISyncTask', { ProjectId: 'abc', TaskType: 'DI_REALTIME', FileId: 1 }), 400, 'Param.Invalid', 'ProjectId');
+  await expectApiError(client.call('GetDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: 1, Bogus: 'x' }), 400, 'Param.Invalid', 'Bogus');
 
   // Start of a task that is not deployed says so and changes nothing.
   const start = await call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2] });
@@ -111,8 +103,8 @@ test('tasks are Data Integration files (FileType 23) with paging; bad input is P
   const info = await call(client, 'GetDISyncInstanceInfo', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2] });
   assert.equal(info.Data.Status, 'NORUN');
   // A bad StartParam is rejected, naming the setting.
-  await rejects(call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2], StartParam: '{"failoverLimit":{"count":-1,"interval":5}}' }), 400, 'Param.Invalid', 'failoverLimit.count');
-  await rejects(call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2], StartParam: '{"ddlMarkMap":{"ADDCOLUMN":"LOUD"}}' }), 400, 'Param.Invalid', 'ddlMarkMap.ADDCOLUMN');
+  await expectApiError(call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2], StartParam: '{"failoverLimit":{"count":-1,"interval":5}}' }), 400, 'Param.Invalid', 'failoverLimit.count');
+  await expectApiError(call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2], StartParam: '{"ddlMarkMap":{"ADDCOLUMN":"LOUD"}}' }), 400, 'Param.Invalid', 'ddlMarkMap.ADDCOLUMN');
 
   const del = await call(client, 'DeleteDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[11] });
   assert.equal(del.Data.Status, 'success');
@@ -126,9 +118,9 @@ test('a principal without access to a workspace gets 403 Forbidden.Access', asyn
   const bob = JSON.parse(await svc.cli(['principal', 'create', 'bob']));
   const bobClient = svc.client('v3', { accessKeyId: bob.AccessKeyId, accessKeySecret: bob.AccessKeySecret });
   for (const action of ['StopDISyncInstance', 'StartDISyncInstance', 'GetDISyncInstanceInfo', 'TerminateDISyncInstance', 'GetDISyncTask']) {
-    await rejects(call(bobClient, action, { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: task.Data.FileId }), 403, 'Forbidden.Access');
+    await expectApiError(call(bobClient, action, { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: task.Data.FileId }), 403, 'Forbidden.Access');
   }
-  await rejects(call(bobClient, 'ListDataSources', { ProjectId: projectId }), 403, 'Forbidden.Access');
+  await expectApiError(call(bobClient, 'ListDataSources', { ProjectId: projectId }), 403, 'Forbidden.Access');
   const bobList = await call(bobClient, 'ListProjects', {});
   assert.equal(bobList.PageResult.TotalCount, 0);
   // Bob's own workspace is his; after a grant he sees the other one too.

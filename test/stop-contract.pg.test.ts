@@ -10,7 +10,7 @@ import { OpenDIService } from './harness/opendi-service.ts';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import {
   addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript,
-  replicationConnections, taskCall, waitForEqualTables, waitForStatus, withDb,
+  replicationConnections, taskCall, waitForEqualTables, waitForStatus, withDb, expectApiError,
 } from './harness/realtime-scenario.ts';
 
 let pgi: PgInstance;
@@ -35,14 +35,6 @@ async function newTask(): Promise<number> {
   return createDeployedTask(svc.client(), projectId, `stop_task_${++taskSeq}`, realtimeScript('pg_src', 'pg_dst', ['public.items']));
 }
 
-async function expectApiError(p: Promise<unknown>, status: number, code: string, param?: string) {
-  await assert.rejects(p, (e: any) => {
-    assert.equal(e.statusCode, status, JSON.stringify(e.data));
-    assert.equal(e.code, code);
-    if (param) assert.match(e.data.Message, new RegExp(param));
-    return true;
-  });
-}
 
 test('a parameter missing, not a number, or TaskType not DI_REALTIME: 400 Param.Invalid naming it', async () => {
   const client = svc.client();

@@ -2,16 +2,9 @@
  * GetDISyncInstanceInfo (2020-05-18): the instance status (NORUN, WAIT, RUN, KILLING, PAUSE,
  * FAILED) and its message; while running, also what the pipeline has done so far.
  */
-import type { ActionContext } from '../protocol/action-registry.ts';
-import type { ActionDeps } from './action-deps.ts';
-import { findRealtimeTask, invalidFileMessage, requireProject, requireRealtimeTaskType } from './access.ts';
+import { realtimeTaskAction } from './realtime-task-action.ts';
 
-export async function getDISyncInstanceInfo(deps: ActionDeps, ctx: ActionContext) {
-  requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const fileId = ctx.params.FileId as number;
-  const file = await findRealtimeTask(deps, project.id, fileId);
-  if (!file) return { Success: true, Data: { Status: 'fail', Message: invalidFileMessage(fileId), Name: null } };
+export const getDISyncInstanceInfo = realtimeTaskAction(async (deps, file) => {
   const rt = await deps.lifecycle.runtime(file.id);
   const m = deps.lifecycle.metrics(file.id);
   return {
@@ -33,4 +26,4 @@ export async function getDISyncInstanceInfo(deps: ActionDeps, ctx: ActionContext
       }),
     },
   };
-}
+}, { Name: null });

@@ -1,14 +1,8 @@
 /** GetDISyncTask (2020-05-18): the task's script (Code) and where it stands. */
-import type { ActionContext } from '../protocol/action-registry.ts';
-import type { ActionDeps } from './action-deps.ts';
-import { findRealtimeTask, invalidFileMessage, requireProject, requireRealtimeTaskType, statusData } from './access.ts';
+import { statusData } from './access.ts';
+import { realtimeTaskAction } from './realtime-task-action.ts';
 
-export async function getDISyncTask(deps: ActionDeps, ctx: ActionContext) {
-  requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const fileId = ctx.params.FileId as number;
-  const file = await findRealtimeTask(deps, project.id, fileId);
-  if (!file) return statusData(false, invalidFileMessage(fileId));
+export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
   const rt = await deps.store.getTaskRuntime(file.id);
   return statusData(true, null, {
     Code: file.content,
@@ -18,4 +12,4 @@ export async function getDISyncTask(deps: ActionDeps, ctx: ActionContext) {
     InstanceStatus: rt.status,
     InstanceMessage: rt.message,
   });
-}
+});

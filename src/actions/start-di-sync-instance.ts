@@ -1,7 +1,7 @@
 /** StartDISyncInstance (2020-05-18): resumes from the checkpoint, or begins streaming afresh. */
 import { paramInvalid } from '../protocol/errors.ts';
 import { StartParamError, parseStartParam } from '../domain/start-param.ts';
-import { instanceAction } from './instance-action.ts';
+import { instanceAction } from './realtime-task-action.ts';
 
 export const startDISyncInstance = instanceAction(async (deps, file, ctx) => {
   const text = ctx.params.StartParam as string | undefined;

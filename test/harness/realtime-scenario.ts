@@ -2,6 +2,7 @@
  * Steps every API test repeats: a workspace, PostgreSQL data sources, and a real-time task taken
  * through the 2020-05-18 lifecycle (Generate -> Query -> Create -> Deploy), plus polling helpers.
  */
+import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DataWorksClient } from '../../src/client/dataworks-client.ts';
 import type { PgInstance } from './postgres.ts';
@@ -105,4 +106,14 @@ export async function waitForEqualTables(src: PgInstance, srcDb: string, dst: Pg
 
 export async function replicationConnections(pgi: PgInstance): Promise<number> {
   return withDb(pgi, 'postgres', async (c) => Number((await c.query(`SELECT count(*) AS n FROM pg_stat_replication`)).rows[0].n));
+}
+
+/** Asserts that an API call fails with the given HTTP status and code, and that the message names `messagePart`. */
+export async function expectApiError(p: Promise<unknown>, status: number, code: string, messagePart?: string): Promise<void> {
+  await assert.rejects(p, (e: any) => {
+    assert.equal(e.statusCode, status, JSON.stringify(e.data));
+    assert.equal(e.code, code);
+    if (messagePart) assert.match(e.data.Message, new RegExp(messagePart));
+    return true;
+  });
 }

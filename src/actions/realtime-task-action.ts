@@ -1,0 +1,32 @@
+/**
+ * The shared shape of the actions on one DI_REALTIME task (Get/Deploy/Delete, and the instance
+ * actions Start/Stop/Terminate/GetDISyncInstanceInfo): validate TaskType, check workspace access
+ * (403), then answer `fileId:[N] is invalid.` for a FileId that is not a real-time task of the
+ * workspace (design.md section 1).
+ */
+import type { ActionContext } from '../protocol/action-registry.ts';
+import type { TaskFileRecord } from '../store/catalog-store.ts';
+import type { Outcome } from '../runtime/task-lifecycle.ts';
+import type { ActionDeps } from './action-deps.ts';
+import { findRealtimeTask, invalidFileMessage, requireProject, requireRealtimeTaskType, statusData } from './access.ts';
+
+type TaskHandler = (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext) => Promise<Record<string, unknown>>;
+
+export function realtimeTaskAction(run: TaskHandler, invalidExtra: Record<string, unknown> = {}) {
+  return async (deps: ActionDeps, ctx: ActionContext) => {
+    requireRealtimeTaskType(ctx.params);
+    const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
+    const fileId = ctx.params.FileId as number;
+    const file = await findRealtimeTask(deps, project.id, fileId);
+    if (!file) return statusData(false, invalidFileMessage(fileId), invalidExtra);
+    return run(deps, file, ctx);
+  };
+}
+
+/** An action whose answer is just the lifecycle outcome as `Data: {Status, Message}`. */
+export function instanceAction(run: (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext) => Promise<Outcome>) {
+  return realtimeTaskAction(async (deps, file, ctx) => {
+    const outcome = await run(deps, file, ctx);
+    return statusData(outcome.ok, outcome.message);
+  });
+}
