@@ -33,6 +33,9 @@ export class OpenDIService {
 
   get endpoint(): string { return `127.0.0.1:${this.port}`; }
 
+  /** The service process id (for RSS sampling in benchmarks). */
+  get pid(): number | undefined { return this.child?.pid; }
+
   client(signature: 'v2' | 'v3' = 'v3', key?: { accessKeyId: string; accessKeySecret: string }): DataWorksClient {
     return new DataWorksClient({
       endpoint: this.endpoint, signature,
