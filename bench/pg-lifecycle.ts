@@ -70,7 +70,7 @@ export async function benchLag(env: Env, ratePerSec: number, seconds: number) {
   await waitUntil(async () => Number((await env.dst.query(`SELECT count(*) AS n FROM t`, [], db)).rows[0].n) === id - 1 || undefined, 60_000, 'lag run to drain');
   const lags = (await env.dst.query(`SELECT extract(epoch FROM applied_at - created_at) * 1000 AS ms FROM t`, [], db)).rows.map((r) => Number(r.ms));
   await taskCall(env.svc.client(), 'StopDISyncInstance', env.projectId, fileId);
-  return { targetRate: ratePerSec, achievedRate: achieved, p50Ms: percentile(lags, 50), p99Ms: percentile(lags, 99), maxMs: Math.max(...lags), steadyRssMiB: rss };
+  return { targetRate: ratePerSec, achievedRate: achieved, p50Ms: percentile(lags, 50), p99Ms: percentile(lags, 99), maxMs: lags.reduce((a, b) => Math.max(a, b), 0), steadyRssMiB: rss };
 }
 
 /** Stop/Start cycles under a continuous writer. */
