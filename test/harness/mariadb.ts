@@ -1,0 +1,177 @@
+/**
+ * Private MariaDB instances for tests: mariadb-install-db once per process into a template, copied
+ * per instance into a fresh temp dir; a free port on 127.0.0.1; the binlog on in ROW format with
+ * full row images and full row metadata (what the binlog source needs). root has an empty password
+ * and may log in over TCP from 127.0.0.1. mariadbd is started as root with --user=mysql (it drops
+ * to that user itself, so the spawned process IS the server) and can be stopped, SIGKILLed and
+ * started again on the same data dir and port.
+ *
+ * Needs `mysql2` (a dependency of /work/main for the MySQL source/sink).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+
+const MARIADBD = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd'].find((p) => fs.existsSync(p)) ?? 'mariadbd';
+const asRoot = process.getuid?.() === 0;
+const live = new Set<MariaDbInstance>();
+
+/** Instances never outlive the test process, however it ends (a failed test, Ctrl-C, a runner's SIGTERM). */
+function cleanupSync(): void {
+  for (const i of live) { try { i.killSync(); fs.rmSync(i.dir, { recursive: true, force: true }); } catch { /* best effort */ } }
+  live.clear();
+  if (template) { fs.rmSync(template, { recursive: true, force: true }); template = undefined; }
+}
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => { cleanupSync(); process.kill(process.pid, sig); });
+}
+
+let template: string | undefined;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function chownToMysql(dir: string): void {
+  if (asRoot) execFileSync('chown', ['-R', 'mysql:mysql', dir]);
+}
+
+function ensureTemplate(): string {
+  if (template) return template;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-mdbtpl-'));
+  fs.chmodSync(dir, 0o755);
+  chownToMysql(dir);
+  const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal',
+    '--skip-test-db', '--skip-name-resolve'];
+  if (asRoot) args.push('--user=mysql');
+  execFileSync('mariadb-install-db', args, { stdio: 'pipe' });
+  template = dir;
+  return dir;
+}
+
+/**
+ * Server options, passed as `--key=value` (an empty value passes a bare `--key`). `log_bin` is a
+ * base name inside the data dir, so binlog files are `mysql-bin.000001`, ...
+ */
+export const DEFAULT_SETTINGS: Record<string, string> = {
+  log_bin: 'mysql-bin', binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_row_metadata: 'FULL',
+  server_id: '1', innodb_flush_log_at_trx_commit: '2', sync_binlog: '0', 'skip-name-resolve': '',
+  // MariaDB 10.11 still defaults to latin1; the tests want 4-byte UTF-8 unless they say otherwise.
+  character_set_server: 'utf8mb4', collation_server: 'utf8mb4_general_ci',
+  max_connections: '200', max_allowed_packet: '64M',
+};
+
+export class MariaDbInstance {
+  readonly host = '127.0.0.1';
+  readonly user = 'root';
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(readonly dir: string, readonly port: number, private readonly settings: Record<string, string>) {}
+
+  get dataDir(): string { return path.join(this.dir, 'data'); }
+  get errorLogFile(): string { return path.join(this.dir, 'mariadbd.err'); }
+
+  /** Options for mysql2's createConnection: values come back as exact strings (dates, DECIMAL, BIGINT). */
+  connectionConfig(database?: string): mysql.ConnectionOptions {
+    return {
+      host: this.host, port: this.port, user: this.user, password: '', database,
+      charset: 'utf8mb4_general_ci', supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
+    };
+  }
+
+  /** The JDBC URL for a data source; the URL form requires a database, so it defaults to `mysql`. */
+  jdbcUrl(database = 'mysql'): string {
+    return `jdbc:mysql://${this.host}:${this.port}/${encodeURIComponent(database)}`;
+  }
+
+  /** One statement on a short-lived connection; resolves to the rows (SELECT) or the result header (DML/DDL). */
+  async query<T = any>(sql: string, params?: unknown[], database?: string): Promise<T> {
+    const c = await mysql.createConnection(this.connectionConfig(database));
+    try { const [rows] = await c.query(sql, params); return rows as T; } finally { await c.end().catch(() => c.destroy()); }
+  }
+
+  async createDatabase(name: string): Promise<void> {
+    await this.query(`CREATE DATABASE \`${name.replace(/`/g, '``')}\` CHARACTER SET utf8mb4`);
+  }
+
+  get running(): boolean {
+    const c = this.child;
+    return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const args = ['--no-defaults', `--datadir=${this.dataDir}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
+      `--socket=${path.join(this.dir, 'mariadbd.sock')}`, `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`,
+      `--log-error=${this.errorLogFile}`];
+    if (asRoot) args.push('--user=mysql');
+    for (const [k, v] of Object.entries(this.settings)) args.push(v === '' ? `--${k}` : `--${k}=${v}`);
+    const logStart = fs.existsSync(this.errorLogFile) ? fs.statSync(this.errorLogFile).size : 0;
+    const child = spawn(MARIADBD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-5_000); });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const log = () => `${stderr}${this.readLog(logStart)}`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (!this.running) throw new Error(`mariadbd exited during start (${child.exitCode ?? child.signalCode}):\n${log()}`);
+      try { await this.query('SELECT 1'); return; } catch { /* not up yet */ }
+      if (Date.now() > deadline) { this.killSync(); throw new Error(`mariadbd did not start within 30 s:\n${log()}`); }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Clean shutdown (SIGTERM): InnoDB and the binlog are closed properly; waits for the exit. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 60_000);
+    try { await this.exited; } finally { clearTimeout(timer); }
+  }
+
+  /** SIGKILL: a crash. Committed transactions survive (innodb_flush_log_at_trx_commit=2 writes to the OS at commit). */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill('SIGKILL');
+    await this.exited;
+  }
+
+  killSync(): void {
+    if (this.running) this.child!.kill('SIGKILL');
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    live.delete(this);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private readLog(from: number): string {
+    try { return fs.readFileSync(this.errorLogFile).subarray(from).toString().slice(-10_000); } catch { return ''; }
+  }
+}
+
+export async function startMariaDb(opts: { settings?: Record<string, string> } = {}): Promise<MariaDbInstance> {
+  const tpl = ensureTemplate();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-mdb-'));
+  fs.chmodSync(dir, 0o755);
+  execFileSync('cp', ['-a', path.join(tpl, 'data'), path.join(dir, 'data')]);
+  chownToMysql(dir);
+  const inst = new MariaDbInstance(dir, await freePort(), { ...DEFAULT_SETTINGS, ...opts.settings });
+  live.add(inst);
+  await inst.start();
+  return inst;
+}
