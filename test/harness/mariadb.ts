@@ -10,54 +10,23 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
 
 const MARIADBD = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd'].find((p) => fs.existsSync(p)) ?? 'mariadbd';
 const asRoot = process.getuid?.() === 0;
-const live = new Set<MariaDbInstance>();
 
-/** Instances never outlive the test process, however it ends (a failed test, Ctrl-C, a runner's SIGTERM). */
-function cleanupSync(): void {
-  for (const i of live) { try { i.killSync(); fs.rmSync(i.dir, { recursive: true, force: true }); } catch { /* best effort */ } }
-  live.clear();
-  if (template) { fs.rmSync(template, { recursive: true, force: true }); template = undefined; }
-}
-process.on('exit', cleanupSync);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => { cleanupSync(); process.kill(process.pid, sig); });
-}
 
-let template: string | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function chownToMysql(dir: string): void {
-  if (asRoot) execFileSync('chown', ['-R', 'mysql:mysql', dir]);
-}
 
 function ensureTemplate(): string {
-  if (template) return template;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-mdbtpl-'));
-  fs.chmodSync(dir, 0o755);
-  chownToMysql(dir);
-  const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal',
-    '--skip-test-db', '--skip-name-resolve'];
-  if (asRoot) args.push('--user=mysql');
-  execFileSync('mariadb-install-db', args, { stdio: 'pipe' });
-  template = dir;
-  return dir;
+  return templateDir('opendi-mdb', 'mysql', (dir) => {
+    const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal',
+      '--skip-test-db', '--skip-name-resolve'];
+    if (asRoot) args.push('--user=mysql');
+    execFileSync('mariadb-install-db', args, { stdio: 'pipe' });
+  });
 }
 
 /**
@@ -155,7 +124,7 @@ export class MariaDbInstance {
 
   async destroy(): Promise<void> {
     await this.stop();
-    live.delete(this);
+    untrackServer(this);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -165,13 +134,9 @@ export class MariaDbInstance {
 }
 
 export async function startMariaDb(opts: { settings?: Record<string, string> } = {}): Promise<MariaDbInstance> {
-  const tpl = ensureTemplate();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-mdb-'));
-  fs.chmodSync(dir, 0o755);
-  execFileSync('cp', ['-a', path.join(tpl, 'data'), path.join(dir, 'data')]);
-  chownToMysql(dir);
+  const dir = copyTemplate(ensureTemplate(), 'opendi-mdb', 'mysql');
   const inst = new MariaDbInstance(dir, await freePort(), { ...DEFAULT_SETTINGS, ...opts.settings });
-  live.add(inst);
+  trackServer(inst);
   await inst.start();
   return inst;
 }

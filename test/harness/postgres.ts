@@ -6,56 +6,25 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
+
+export { freePort } from './private-server.ts';
 
 const BIN = execFileSync('pg_config', ['--bindir']).toString().trim();
 const asRoot = process.getuid?.() === 0;
-const live = new Set<PgInstance>();
 
-/** Instances never outlive the test process, however it ends (a failed test, Ctrl-C, a runner's SIGTERM). */
-function cleanupSync(): void {
-  for (const i of live) { try { i.killSync(); fs.rmSync(i.dir, { recursive: true, force: true }); } catch { /* best effort */ } }
-  live.clear();
-  if (template) { fs.rmSync(template, { recursive: true, force: true }); template = undefined; }
-}
-process.on('exit', cleanupSync);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => { cleanupSync(); process.kill(process.pid, sig); });
-}
-
-let template: string | undefined;
 
 function runAsPostgres(cmd: string, args: string[]): void {
   if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
   else execFileSync(cmd, args, { stdio: 'pipe' });
 }
 
-function chownToPostgres(dir: string): void {
-  if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-}
 
 function ensureTemplate(): string {
-  if (template) return template;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pgtpl-'));
-  fs.chmodSync(dir, 0o755);
-  chownToPostgres(dir);
-  runAsPostgres(path.join(BIN, 'initdb'), ['-D', path.join(dir, 'data'), '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C']);
-  template = dir;
-  return dir;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return templateDir('opendi-pg', 'postgres', (dir) =>
+    runAsPostgres(path.join(BIN, 'initdb'), ['-D', path.join(dir, 'data'), '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C']));
 }
 
 export const DEFAULT_SETTINGS: Record<string, string> = {
@@ -146,7 +115,7 @@ export class PgInstance {
 
   async destroy(): Promise<void> {
     await this.stop();
-    live.delete(this);
+    untrackServer(this);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -172,13 +141,9 @@ export class PgInstance {
 }
 
 export async function startPostgres(opts: { settings?: Record<string, string> } = {}): Promise<PgInstance> {
-  const tpl = ensureTemplate();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pg-'));
-  fs.chmodSync(dir, 0o755);
-  execFileSync('cp', ['-a', path.join(tpl, 'data'), path.join(dir, 'data')]);
-  chownToPostgres(dir);
+  const dir = copyTemplate(ensureTemplate(), 'opendi-pg', 'postgres');
   const inst = new PgInstance(dir, await freePort(), { ...DEFAULT_SETTINGS, ...opts.settings });
-  live.add(inst);
+  trackServer(inst);
   await inst.start();
   return inst;
 }
