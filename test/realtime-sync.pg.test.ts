@@ -10,7 +10,7 @@ import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { ContinuousWriter } from './harness/continuous-writer.ts';
 import {
   addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript,
-  replicationConnections, taskCall, waitForEqualTables, waitForStatus, withDb,
+  replicationConnections, taskCall, waitForEqualTables, waitForStatus, withDb, waitUntil,
 } from './harness/realtime-scenario.ts';
 
 let pgi: PgInstance;
@@ -164,4 +164,21 @@ test('terminate releases the slot and the checkpoint; deploy + start begins afre
   const pubs = await withDb(pgi, src, async (c) => (await c.query(`SELECT pubname FROM pg_publication WHERE pubname LIKE $1`, [`%\\_${fileId}`])).rows);
   assert.equal(pubs.length, 0, 'delete drops the publication');
   assert.equal((await taskCall(client, 'GetDISyncInstanceInfo', projectId, fileId)).Data.Status, 'fail');
+});
+
+test('the config process refuses missing tables and tables without a primary key, naming each', async () => {
+  const client = svc.client();
+  const { src, dst } = await databases('cfg', `CREATE TABLE public.keyed (id int PRIMARY KEY); CREATE TABLE public.heap (v int)`);
+  const gen = await call(client, 'GenerateDISyncTaskConfigForCreating', {
+    ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: realtimeScript(src, dst, ['public.keyed', 'public.heap', 'public.nope']),
+  });
+  const result = await waitUntil(async () => {
+    const q = await call(client, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId });
+    return q.Data.Status === 'running' ? undefined : q.Data;
+  }, 20_000, 'config process');
+  assert.equal(result.Status, 'fail');
+  assert.match(result.Message, /public\.heap has no primary key/);
+  assert.match(result.Message, /public\.nope does not exist/);
+  assert.doesNotMatch(result.Message, /keyed/);
+  assert.equal(result.TaskContent, null);
 });
