@@ -1,23 +1,15 @@
-/** Reads spec/dataworks-openapi.json, the wire description of every operation in scope. */
-import fs from 'node:fs';
+/** Which version of an operation a call uses, from the same spec the server validates against. */
+import { loadOperationSpecs, type OperationSpec, type OperationSpecs } from '../protocol/operation-spec.ts';
 
-export interface OperationEntry { version: string; method: string; queryParams: string[]; bodyParams: string[] }
+let specs: OperationSpecs | undefined;
 
-const SPEC_URL = new URL('../../spec/dataworks-openapi.json', import.meta.url);
-let spec: Record<string, Record<string, OperationEntry>> | undefined;
-
-function load(): Record<string, Record<string, OperationEntry>> {
-  spec ??= JSON.parse(fs.readFileSync(SPEC_URL, 'utf8'));
-  return spec!;
-}
-
-/** The operation, in the given version or else the only / oldest version that has it. */
-export function loadOperationSpec(action: string, version?: string): OperationEntry {
-  const versions = Object.keys(load()).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort();
-  const candidates = version ? [version] : versions;
+/** The operation, in the given version or else the oldest version that has it. */
+export function loadOperationSpec(action: string, version?: string): OperationSpec {
+  specs ??= loadOperationSpecs();
+  const candidates = version ? [version] : [...specs.keys()].sort();
   for (const v of candidates) {
-    const op = load()[v]?.[action];
-    if (op) return { ...op, version: v };
+    const op = specs.get(v)?.get(action);
+    if (op) return op;
   }
   throw new Error(`unknown action ${action}${version ? ` in version ${version}` : ''}`);
 }
