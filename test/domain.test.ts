@@ -34,6 +34,8 @@ test('task scripts: each mistake is named', () => {
     [script({ stepType: 'postgresql', category: 'reader', parameter: { connection: [{ datasource: 's', table: ['t', 'public.t'] }] } }), /selected twice/],
     [script({ stepType: 'mysql', category: 'reader', parameter: { connection: [{ datasource: 's', table: ['t'] }] } }), /not a valid table name/],
     [script({ stepType: 'postgresql', category: 'reader', parameter: { connection: [{ datasource: 's', table: ['t'] }] } }, { stepType: 'postgresql', category: 'writer', parameter: {} }), /writer.parameter.datasource/],
+    [script({ stepType: 'postgresql', category: 'reader', parameter: { connection: [{ datasource: 's', table: ['t'] }] } }, { stepType: 'mysql', category: 'writer', parameter: { datasource: 'd', schema: 'a b' } }), /writer.parameter.schema/],
+    [JSON.stringify({ type: 'realtime', setting: { initialLoad: 'yes' }, steps: [{ stepType: 'mysql', category: 'reader', parameter: { connection: [{ datasource: 's', table: ['db.t'] }] } }, { stepType: 'mysql', category: 'writer', parameter: { datasource: 'd' } }] }), /setting.initialLoad must be true or false/],
   ];
   for (const [text, message] of bad) assert.throws(() => parseRealtimeTask(text), (e: unknown) => e instanceof TaskContentError && message.test(e.message), text);
 });
@@ -43,6 +45,9 @@ test('StartParam: defaults, full example, and errors naming the path', () => {
   const p = parseStartParam('{"failoverLimit":{"count":10,"interval":30},"errorLimit":{"record":0},"ddlMarkMap":{"RENAMECOLUMN":"WARNING","DROPTABLE":"CRITICAL"}}');
   assert.deepEqual(p.failoverLimit, { count: 10, interval: 30 });
   assert.equal(p.ddlMarkMap.DROPTABLE, 'CRITICAL');
+  assert.deepEqual(parseStartParam('{"startPosition":{"position":" file:mysql-bin.000002:330 "}}').startPosition, { position: 'file:mysql-bin.000002:330' });
+  assert.deepEqual(parseStartParam('{"startPosition":{"timestamp":"2026-11-29 10:00:00"}}').startPosition, { timestamp: new Date('2026-11-29T10:00:00Z') });
+  assert.deepEqual(parseStartParam('{"startPosition":{"timestamp":"2026-11-29T10:00:00+08:00"}}').startPosition, { timestamp: new Date('2026-11-29T02:00:00Z') });
   const cases: [string, string][] = [
     ['{', 'StartParam'], ['[]', 'StartParam'], ['{"speed":1}', 'StartParam.speed'],
     ['{"failoverLimit":{"count":1}}', 'StartParam.failoverLimit.interval'],
@@ -50,6 +55,11 @@ test('StartParam: defaults, full example, and errors naming the path', () => {
     ['{"errorLimit":{"record":-1}}', 'StartParam.errorLimit.record'],
     ['{"errorLimit":{"record":1,"x":2}}', 'StartParam.errorLimit.x'],
     ['{"ddlMarkMap":{"ALTER":"NORMAL"}}', 'StartParam.ddlMarkMap.ALTER'],
+    ['{"ddlMarkMap":{"DROPTABLE":"SOMETIMES"}}', 'StartParam.ddlMarkMap.DROPTABLE'],
+    ['{"startPosition":{"position":""}}', 'StartParam.startPosition.position'],
+    ['{"startPosition":{"timestamp":"yesterday"}}', 'StartParam.startPosition.timestamp'],
+    ['{"startPosition":{"lsn":"0/1"}}', 'StartParam.startPosition.lsn'],
+    ['{"startPosition":{"position":"a","timestamp":1}}', 'StartParam.startPosition'],
   ];
   for (const [text, path] of cases) assert.throws(() => parseStartParam(text), (e: unknown) => e instanceof StartParamError && e.path === path, text);
 });

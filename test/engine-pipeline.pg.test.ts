@@ -7,6 +7,7 @@
  * (conflicting) row adds an audit row in the same target transaction, so a replayed transaction
  * would show up as extra audit rows.
  */
+import { DEFAULT_DDL_MARKS } from '../src/domain/start-param.ts';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -49,7 +50,8 @@ function spec(ctx: Ctx, fence: number, tables: string[], opts: { resourcesCreate
       kind: 'postgresql', endpoint: ep(ctx.src), slotName: ctx.slot, publicationName: ctx.slot,
       tables: tables.map((t) => ({ schema: 'public', table: t })), resourcesCreated: opts.resourcesCreated ?? false,
     },
-    target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target) },
+    target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target), schema: null },
+    initialLoad: false, errorLimit: 0, ddlMarks: DEFAULT_DDL_MARKS,
     batch: opts.batch,
   };
 }

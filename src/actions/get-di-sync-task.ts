@@ -1,5 +1,6 @@
 /** GetDISyncTask (2020-05-18): the task's script (Code) and where it stands. */
 import { statusData } from './access.ts';
+import { instanceProgress } from './instance-progress.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 
 export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
@@ -11,5 +12,6 @@ export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
     DeployedVersion: file.deployedVersion,
     InstanceStatus: rt.status,
     InstanceMessage: rt.message,
+    InstanceMetrics: instanceProgress(deps, rt),
   });
 });

@@ -2,25 +2,42 @@
  * StartParam of StartDISyncInstance (design.md section 2). All settings optional.
  * failoverLimit: more than `count` automatic restarts within `interval` minutes fails the task.
  * errorLimit.record: dirty records tolerated (0 = the first fails the task).
- * ddlMarkMap: per DDL type, NORMAL | IGNORE | WARNING | CRITICAL.
+ * ddlMarkMap: per DDL type, NORMAL | IGNORE | WARNING | CRITICAL (defaults: DEFAULT_DDL_MARKS).
+ * startPosition: start from {"position": "<source position>"} or {"timestamp": "<time>"} instead
+ * of the checkpoint (default: the checkpoint, else the initial load / the current end).
  */
 import { isObject } from './task-content.ts';
 
-export const DDL_TYPES = ['CREATETABLE', 'DROPTABLE', 'RENAMETABLE', 'TRUNCATETABLE', 'ADDCOLUMN', 'DROPCOLUMN', 'RENAMECOLUMN', 'MODIFYCOLUMN'] as const;
+import { DDL_TYPES, type DdlType } from '../engine/ddl-types.ts';
+
+export { DDL_TYPES, type DdlType };
 export const DDL_MARKS = ['NORMAL', 'IGNORE', 'WARNING', 'CRITICAL'] as const;
-export type DdlType = (typeof DDL_TYPES)[number];
 export type DdlMark = (typeof DDL_MARKS)[number];
 
 export interface StartParam {
   failoverLimit: { count: number; interval: number };
   errorLimit: { record: number };
   ddlMarkMap: Partial<Record<DdlType, DdlMark>>;
+  startPosition: StartPosition | null;
 }
+
+export type StartPosition = { position: string } | { timestamp: Date };
+
+/**
+ * What a DDL type does when ddlMarkMap leaves it out: changes that keep data flowing apply;
+ * changes that destroy target data (dropping or renaming tables, dropping columns) are skipped
+ * with an alert, so the operator decides.
+ */
+export const DEFAULT_DDL_MARKS: Record<DdlType, DdlMark> = {
+  CREATETABLE: 'NORMAL', ADDCOLUMN: 'NORMAL', MODIFYCOLUMN: 'NORMAL', RENAMECOLUMN: 'NORMAL', TRUNCATETABLE: 'NORMAL',
+  DROPTABLE: 'WARNING', RENAMETABLE: 'WARNING', DROPCOLUMN: 'WARNING',
+};
 
 export const DEFAULT_START_PARAM: StartParam = {
   failoverLimit: { count: 10, interval: 30 },
   errorLimit: { record: 0 },
   ddlMarkMap: {},
+  startPosition: null,
 };
 
 /** Throws StartParamError naming the offending path (e.g. "StartParam.failoverLimit.count"). */
@@ -54,8 +71,11 @@ export function parseStartParam(text: string | undefined): StartParam {
           out.ddlMarkMap[ddl as DdlType] = mark as DdlMark;
         }
         break;
+      case 'startPosition':
+        out.startPosition = parseStartPosition(value, path);
+        break;
       default:
-        throw new StartParamError(path, 'is not a known setting (failoverLimit, errorLimit, ddlMarkMap)');
+        throw new StartParamError(path, 'is not a known setting (failoverLimit, errorLimit, ddlMarkMap, startPosition)');
     }
   }
   return out;
@@ -74,4 +94,20 @@ function wholeNumber(v: unknown, path: string, min: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) throw new StartParamError(path, `must be a whole number >= ${min}`);
   return n;
+}
+
+function parseStartPosition(v: unknown, path: string): StartPosition | null {
+  if (v === null) return null;
+  if (!isObject(v) || Object.keys(v).length !== 1) throw new StartParamError(path, 'must be {"position": "..."} or {"timestamp": "..."}');
+  if ('position' in v) {
+    if (typeof v.position !== 'string' || v.position.trim() === '') throw new StartParamError(`${path}.position`, 'must be a non-empty source position');
+    return { position: v.position.trim() };
+  }
+  if ('timestamp' in v) {
+    const t = v.timestamp;
+    const date = typeof t === 'number' ? new Date(t) : typeof t === 'string' ? new Date(/^\d{4}-\d{2}-\d{2} \d/.test(t) && !/[zZ]|[+-]\d{2}:?\d{2}$/.test(t) ? `${t.replace(' ', 'T')}Z` : t) : new Date(NaN);
+    if (Number.isNaN(date.getTime())) throw new StartParamError(`${path}.timestamp`, 'must be epoch milliseconds or an ISO 8601 time (UTC when no offset is given)');
+    return { timestamp: date };
+  }
+  throw new StartParamError(`${path}.${Object.keys(v)[0]}`, 'is not a known setting (position, timestamp)');
 }

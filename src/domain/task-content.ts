@@ -11,7 +11,10 @@ export interface TableRef { schema: string; table: string }
 
 export interface RealtimeTaskDefinition {
   reader: { datasource: string; kind: EngineKind; tables: TableRef[] };
-  writer: { datasource: string; kind: EngineKind };
+  /** schema: where the target tables go (default: see runtime/pipeline-factory.ts). */
+  writer: { datasource: string; kind: EngineKind; schema: string | null };
+  /** setting.initialLoad: copy the existing rows before streaming (full, then incremental). */
+  initialLoad: boolean;
   setting: Record<string, unknown>;
   raw: Record<string, unknown>;
 }
@@ -34,7 +37,8 @@ export function parseRealtimeTask(text: string): RealtimeTaskDefinition {
   if (writers.length !== 1) throw new TaskContentError(`steps must hold exactly one step with category "writer", found ${writers.length}`);
   const setting = raw.setting === undefined ? {} : raw.setting;
   if (!isObject(setting)) throw new TaskContentError('setting must be an object');
-  return { reader: parseReader(readers[0]), writer: parseWriter(writers[0]), setting, raw };
+  if (setting.initialLoad !== undefined && typeof setting.initialLoad !== 'boolean') throw new TaskContentError('setting.initialLoad must be true or false');
+  return { reader: parseReader(readers[0]), writer: parseWriter(writers[0]), initialLoad: setting.initialLoad === true, setting, raw };
 }
 
 function parseReader(step: Record<string, unknown>): RealtimeTaskDefinition['reader'] {
@@ -94,7 +98,10 @@ function parseWriter(step: Record<string, unknown>): RealtimeTaskDefinition['wri
   const p = step.parameter;
   if (!isObject(p)) throw new TaskContentError('writer.parameter must be an object');
   if (typeof p.datasource !== 'string' || p.datasource === '') throw new TaskContentError('writer.parameter.datasource is required');
-  return { datasource: p.datasource, kind };
+  if (p.schema !== undefined && (typeof p.schema !== 'string' || !IDENT.test(p.schema))) {
+    throw new TaskContentError('writer.parameter.schema must be a schema (PostgreSQL) or database (MySQL) name');
+  }
+  return { datasource: p.datasource, kind, schema: p.schema ?? null };
 }
 
 function stepKind(step: Record<string, unknown>, role: string): EngineKind {

@@ -12,19 +12,40 @@
  *   with everything applied since the last commit: ONE target transaction, called only at a source
  *   transaction boundary. FencedError (nothing committed) when a newer owner has claimed the task.
  * - `rollback()` discards the open transaction (its source transactions are replayed on resume).
+ * - Dirty records: a row the target rejects for its data (constraint, overflow, bad encoding,
+ *   invalid value) does not fail `apply`; it is skipped, written with its error to the target's
+ *   dirty-record table in the same open transaction, and returned, while the other rows of the
+ *   call are applied. Other errors (connection, missing table, ...) reject as before.
+ * - `applySchemaChange` applies a schema change of a task table to its target table, idempotently
+ *   (a replay after a crash must not fail), in the open transaction where the target's DDL is
+ *   transactional; `describe` gives the source table's current columns.
+ * - Target names: a sink writes source table schema.table into `<targetSchema>.table` when it was
+ *   given a target schema (MySQL: the target database), else into the same schema.table.
  */
-import type { RelationInfo, RowChange } from './change-event.ts';
-import type { TableSchema } from './change-source.ts';
+import type { RelationInfo, RowChange, SchemaChange } from './change-event.ts';
+import type { TableSchema } from './table-schema.ts';
+
+/** One rejected row: which table, which key, what the target said (values stay in the target's dirty table). */
+export interface DirtyRecord { table: string; op: 'upsert' | 'update' | 'delete'; key: string; error: string }
+
+export interface Claim {
+  position: string | null;
+  /** Dirty records the task has accumulated so far (kept in the target). */
+  dirtyRecords: number;
+}
 
 export interface ChangeSink {
-  claim(fence: number): Promise<string | null>;
+  /** DDL commits with the open transaction (PostgreSQL); false: it commits implicitly (MySQL). */
+  readonly transactionalDdl: boolean;
+  claim(fence: number): Promise<Claim>;
   /** Makes sure the target table exists and fits (created from `describe()` when missing). */
   prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<void>;
-  apply(changes: RowChange[]): Promise<void>;
+  apply(changes: RowChange[]): Promise<DirtyRecord[]>;
+  applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<void>;
   truncate(relations: RelationInfo[]): Promise<void>;
   commit(position: string): Promise<void>;
   rollback(): Promise<void>;
-  /** Deletes the task's checkpoint (TerminateDISyncInstance). */
+  /** Deletes the task's checkpoint and dirty records (TerminateDISyncInstance). */
   discardCheckpoint(): Promise<void>;
   close(): Promise<void>;
   /** Immediate teardown: the open transaction dies with the connection. */

@@ -20,10 +20,19 @@
  * - `close(deadline)` is graceful: final acknowledgement, replication connection closed, and it
  *   waits until the server has released the stream; past `deadline` (epoch ms) it forces the
  *   server side down and returns true. `destroy()` tears everything down at once.
+ * - Initial load: `headPosition()` after `prepare` is a position such that streaming from it
+ *   delivers every transaction that commits after the call; `readChunk` then reads the current
+ *   rows of one table in primary-key order, without locking the table. Rows copied this way and
+ *   replayed from that position converge to the source (replay is idempotent per key).
+ * - Schema changes of the task's tables come as `ddl` events (change-event.ts); DDL on other
+ *   tables never shows.
  */
-import type { RelationInfo, SourceEvent } from './change-event.ts';
+import type { ColumnValue, RelationInfo, SourceEvent } from './change-event.ts';
+import type { TableSchema } from './table-schema.ts';
 
-export interface TableSchema { columns: { name: string; type: string; notNull: boolean; isKey: boolean }[] }
+export type { TableSchema } from './table-schema.ts';
+
+export interface TableRef { schema: string; table: string }
 
 export interface ChangeSource {
   prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }>;
@@ -35,6 +44,17 @@ export interface ChangeSource {
   caughtUpPosition(): string | null;
   /** The table's columns as the source declares them (to create a missing target table). */
   describeTable(relation: RelationInfo): Promise<TableSchema>;
+  /** See the initial-load rule above. Null when the source has no position yet (use the resource's own bookmark). */
+  headPosition(): Promise<string | null>;
+  /**
+   * Up to `limit` rows of `table` whose primary key is greater than `afterKey` (null: from the
+   * first), in primary-key order; `afterKey` holds the values of the relation's `isKey` columns in
+   * the relation's column order (the pipeline takes them from the last row of the previous chunk), with the relation that describes them (same identity rule as
+   * streamed relations). Fewer than `limit` rows: the table is done.
+   */
+  /** Optional: the position of the first transaction committed at or after `time` (StartParam.startPosition.timestamp). */
+  positionAt?(time: Date): Promise<string>;
+  readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }>;
   close(deadline: number): Promise<{ forced: boolean }>;
   destroy(): Promise<void>;
 }

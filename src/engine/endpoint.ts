@@ -1,2 +1,3 @@
-/** Where a database is; the password never goes to a log. */
-export interface PgEndpoint { host: string; port: number; database: string; user: string; password?: string }
+/** Where a database is (PostgreSQL or MySQL/MariaDB); the password never goes to a log. */
+export interface DbEndpoint { host: string; port: number; database: string; user: string; password?: string }
+export type PgEndpoint = DbEndpoint;

@@ -7,3 +7,14 @@ export class UnrecoverableError extends Error {
 export class FencedError extends UnrecoverableError {
   override name = 'FencedError';
 }
+
+/**
+ * The target table lacks columns the source table has (a column added at the source, possibly
+ * while the task was stopped). The pipeline treats it as ADDCOLUMN under StartParam.ddlMarkMap.
+ */
+export class MissingTargetColumnsError extends UnrecoverableError {
+  override name = 'MissingTargetColumnsError';
+  constructor(readonly table: string, readonly columns: string[]) {
+    super(`target table ${table} lacks column(s) ${columns.join(', ')} of the source table`);
+  }
+}

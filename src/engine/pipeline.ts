@@ -1,83 +1,106 @@
 /**
- * One task's pipeline: source -> batches of whole transactions -> sink -> acknowledge.
- * Changes go to the sink in chunks as they arrive (bounded memory even for a huge transaction)
- * inside one open target transaction, which commits with the checkpoint at a transaction
- * boundary once the batch is big or old enough or the source went quiet; only then is the source
- * acknowledged (design.md section 4). `stop()` is the graceful stop of design.md section 1.
- * The loop only knows the two ports (change-source.ts, change-sink.ts); `openPorts` picks the adapters.
+ * One task's pipeline: [initial load ->] source -> batches of whole transactions -> sink ->
+ * acknowledge. Changes go to the sink in chunks as they arrive (bounded memory even for a huge
+ * transaction) inside one open target transaction, which commits with the checkpoint at a
+ * transaction boundary once the batch is big or old enough or the source went quiet; only then
+ * is the source acknowledged (design.md section 4). `stop()` is the graceful stop of design.md
+ * section 1. Task rules of StartParam enforced here: errorLimit (dirty records) and ddlMarkMap
+ * (schema-changes.ts). The loop only knows the two ports; `openPorts` picks the adapters.
  */
 import type { Logger } from '../logger.ts';
-import type { ChangeSink } from './change-sink.ts';
-import type { ChangeSource } from './change-source.ts';
-import type { RelationInfo, RowChange } from './change-event.ts';
-import type { PgEndpoint } from './endpoint.ts';
-import { UnrecoverableError } from './errors.ts';
+import type { ChangeSink, DirtyRecord } from './change-sink.ts';
+import type { ChangeSource, TableRef } from './change-source.ts';
+import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
+import type { DdlType } from './ddl-types.ts';
+import { MissingTargetColumnsError, UnrecoverableError } from './errors.ts';
 import { delay } from './postgres/connection.ts';
-import { PostgresSource } from './sources/postgres/postgres-source.ts';
-import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
-import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
+import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
+import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 
 export { UnrecoverableError, FencedError } from './errors.ts';
-export type { PgEndpoint } from './endpoint.ts';
+export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
+export type { SourceSpec, TargetSpec } from './ports.ts';
+
+export type DdlMark = 'NORMAL' | 'IGNORE' | 'WARNING' | 'CRITICAL';
 
 export interface PipelineSpec {
   taskId: number;
   /** The owner's epoch: grows on every start of the task; older owners are fenced off. */
   fence: number;
-  source: {
-    kind: 'postgresql'; endpoint: PgEndpoint; slotName: string; publicationName: string;
-    tables: { schema: string; table: string }[]; resourcesCreated: boolean;
-  };
-  target: { kind: 'postgresql'; endpoint: PgEndpoint };
+  source: SourceSpec;
+  target: TargetSpec;
+  /** Copy the existing rows before streaming when the task has no checkpoint yet. */
+  initialLoad: boolean;
+  /** Dirty records tolerated; one more fails the task. */
+  errorLimit: number;
+  ddlMarks: Record<DdlType, DdlMark>;
+  /** Start here instead of the checkpoint (StartParam.startPosition), first run of a Start only. */
+  startFrom?: { position: string } | { timestamp: Date };
   batch?: { maxRows?: number; maxDelayMs?: number };
 }
 
+export interface Alert { at: string; type: DdlType; table: string; message: string }
+
 export interface PipelineEvents {
-  /** Slot + publication exist now and the caller did not know it: persist resourcesCreated=true. */
+  /** Source-side resources exist now and the caller did not know it: persist resourcesCreated=true. */
   onResourcesCreated?(): void | Promise<void>;
-  /** Replication established -> task status RUN. */
+  /** Replication (or the initial load) established -> task status RUN. */
   onStreaming?(): void;
+  /** A WARNING-marked schema change was skipped. */
+  onAlert?(alert: Alert): void;
+  /** Phase or dirty-record count changed (for the catalog to remember while the task is stopped). */
+  onProgress?(metrics: PipelineMetrics): void;
 }
 
 export interface PipelineMetrics {
+  phase: 'full load' | 'incremental';
+  rowsLoaded: number;
+  tablesLoaded: number;
   rowsApplied: number;
   transactionsApplied: number;
+  dirtyRecords: number;
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
-  phase: 'incremental';
 }
 
 const DEFAULT_MAX_ROWS = 20_000;
 const DEFAULT_MAX_DELAY_MS = 200;
 /** Rows handed to the sink at once: bounds memory and statement size. */
 const CHUNK_ROWS = 10_000;
+/** Rows per initial-load chunk: one target transaction each, the unit of resumption. */
+const LOAD_CHUNK_ROWS = 10_000;
 const IDLE_MS = 50;
-/** How often an idle task moves its checkpoint (and the slot) past WAL that carried nothing for it. */
+/** How often an idle task moves its checkpoint (and the slot) past log that carried nothing for it. */
 const HEARTBEAT_MS = 5_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
-function openPorts(spec: PipelineSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
-  const app = `opendi:task-${spec.taskId}`;
-  return {
-    source: new PostgresSource(spec.source, `${app}:source`, logger),
-    sink: new PostgresSink(spec.target.endpoint, spec.taskId, `${app}:target`, logger),
-  };
-}
+/** Columns the target keeps out (an ADDCOLUMN marked IGNORE or WARNING): values are projected away. */
+interface Projection { relation: RelationInfo; keep: number[] }
 
 export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
-  private readonly m: PipelineMetrics = { rowsApplied: 0, transactionsApplied: 0, committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, phase: 'incremental' };
+  private readonly m: PipelineMetrics = {
+    phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null,
+  };
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
+  /** Prepared relations; the value is the projection to apply, or null. */
+  private readonly prepared = new WeakMap<RelationInfo, Projection | null>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private stopDeadline = 0;
   private closeForced = false;
+  /** Batch state of the streaming loop (see stream()). */
+  private chunk: RowChange[] = [];
+  private inTxn = false;
+  private txnStartInChunk = 0;
+  private txnInSink = false;
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
-    ({ source: this.source, sink: this.sink } = openPorts(spec, logger));
+    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
@@ -93,8 +116,8 @@ export class Pipeline {
   /**
    * Graceful stop within `timeoutMs`: stop reading, commit the last whole transactions with their
    * position (or roll back a half-applied one), acknowledge, close the replication connection and
-   * wait until the slot is inactive. Past the bound, connections are torn down and the walsender
-   * terminated: `{forced: true}`; the checkpoint guarantees nothing is lost.
+   * wait until the server has let go of it. Past the bound, connections are torn down:
+   * `{forced: true}`; the checkpoint guarantees nothing is lost.
    */
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<{ forced: boolean }> {
     if (!this.stopping) {
@@ -115,7 +138,7 @@ export class Pipeline {
 
   private async execute(): Promise<void> {
     try {
-      await this.stream();
+      await this.startAndStream();
     } catch (err) {
       await Promise.allSettled([this.source.destroy(), this.sink.destroy()]);
       // A forced stop tears the connections down under the loop: that is no failure.
@@ -125,39 +148,105 @@ export class Pipeline {
     }
   }
 
-  private async stream(): Promise<void> {
-    const position = await this.sink.claim(this.spec.fence);
+  private async startAndStream(): Promise<void> {
+    const claim = await this.sink.claim(this.spec.fence);
+    this.m.dirtyRecords = claim.dirtyRecords;
     if (this.stopping) return this.closeAll();
-    const { created } = await this.source.prepare({ position, mustExist: this.spec.source.resourcesCreated || position !== null });
+    let checkpoint = decodeCheckpoint(claim.position);
+    // A chosen position replaces the checkpoint, also for the source's check that it still exists.
+    if (this.spec.startFrom && 'position' in this.spec.startFrom) checkpoint = { stream: this.spec.startFrom.position };
+    const mustExist = this.spec.source.resourcesCreated || claim.position !== null;
+    const { created } = await this.source.prepare({ position: checkpoint.stream, mustExist });
     if (created || !this.spec.source.resourcesCreated) await this.events.onResourcesCreated?.();
     if (this.stopping) return this.closeAll();
-    await this.source.open(position);
-    this.m.committedPosition = position;
-    this.logger.info('streaming', { slot: this.spec.source.slotName, from: position ?? 'slot position', fence: this.spec.fence });
-    this.events.onStreaming?.();
 
-    const prepared = new WeakSet<RelationInfo>(); // a new Relation message (schema change) is prepared again
-    let chunk: RowChange[] = [];
-    let inTxn = false;
-    let txnStartInChunk = 0; // where the open source transaction's rows start in `chunk`
+    if (this.spec.startFrom) {
+      const position = await this.chosenStart(this.spec.startFrom);
+      await this.sink.commit(position);
+      checkpoint = { stream: position };
+      this.logger.info('starting from the chosen position instead of the checkpoint', { position });
+    } else if (claim.position === null) {
+      // First start: pin "now" in the checkpoint at once, so a restart before the first commit
+      // (source or target down) resumes from here instead of from a later "now".
+      const head = await this.source.headPosition();
+      if (this.spec.initialLoad) {
+        checkpoint = { stream: head, load: { stream: head, done: [], table: null, after: null } };
+        await this.sink.commit(encodeLoad(checkpoint.load!));
+      } else {
+        checkpoint = { stream: head };
+        if (head !== null) await this.sink.commit(head);
+      }
+    }
+    if (checkpoint.load) {
+      this.events.onStreaming?.();
+      const finished = await this.initialLoad(checkpoint.load);
+      if (!finished) return this.closeAll();
+    }
+    await this.source.open(checkpoint.stream);
+    this.m.committedPosition = checkpoint.stream;
+    this.m.phase = 'incremental';
+    this.events.onProgress?.(this.metrics());
+    this.logger.info('streaming', { from: checkpoint.stream ?? 'source bookmark', fence: this.spec.fence });
+    this.events.onStreaming?.();
+    await this.stream();
+  }
+
+  private async chosenStart(from: { position: string } | { timestamp: Date }): Promise<string> {
+    if ('position' in from) return from.position;
+    if (!this.source.positionAt) {
+      throw new UnrecoverableError(`this source cannot start from a point in time; use StartParam.startPosition.position instead`);
+    }
+    return this.source.positionAt(from.timestamp);
+  }
+
+  /**
+   * Copies every table's current rows, chunk by chunk in primary-key order, each chunk committed
+   * with the progress as the checkpoint; streaming then starts at `progress.stream`, taken before
+   * the copy, and replays what changed meanwhile (idempotent per key, so nothing is doubled).
+   * False when stopped before the end (the progress is committed; the next start goes on).
+   */
+  private async initialLoad(progress: LoadProgress): Promise<boolean> {
+    this.m.phase = 'full load';
+    this.m.tablesLoaded = progress.done.length;
+    this.events.onProgress?.(this.metrics());
+    this.logger.info('initial load', { tablesDone: progress.done.length, of: this.spec.source.tables.length });
+    for (const t of this.spec.source.tables) {
+      const name = `${t.schema}.${t.table}`;
+      if (progress.done.includes(name)) continue;
+      let after: ColumnValue[] | null = progress.table === name ? progress.after : null;
+      for (;;) {
+        if (this.stopping) return false;
+        const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
+        const finished = rows.length < LOAD_CHUNK_ROWS;
+        if (rows.length > 0) {
+          const projection = await this.prepareRelation(relation);
+          const changes: RowChange[] = rows.map((values) => ({ op: 'insert', relation, values }));
+          await this.applyChanges(projection ? changes.map((ch) => project(ch, projection)) : changes);
+          const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
+          after = keys.map((i) => rows[rows.length - 1][i]);
+        }
+        progress = finished
+          ? { ...progress, done: [...progress.done, name], table: null, after: null }
+          : { ...progress, table: name, after };
+        await this.sink.commit(encodeLoad(progress));
+        this.m.rowsLoaded += rows.length;
+        if (finished) break;
+      }
+      this.m.tablesLoaded++;
+      this.events.onProgress?.(this.metrics());
+    }
+    this.logger.info('initial load finished', { rows: this.m.rowsLoaded, tables: this.m.tablesLoaded });
+    return true;
+  }
+
+  private async stream(): Promise<void> {
     let txnRows = 0;
-    let txnInSink = false; // the open source transaction has reached the target transaction
     let batchRows = 0;
     let batchTxns = 0;
     let batchStarted = 0;
     let lastCommitAt = Date.now();
     let pending: { position: string; commitTime: Date } | undefined;
 
-    const flushChunk = async () => {
-      if (chunk.length === 0) return;
-      for (const ch of chunk) {
-        if (!prepared.has(ch.relation)) await this.prepareTable(ch.relation, prepared);
-      }
-      await this.sink.apply(chunk);
-      chunk = [];
-      txnStartInChunk = 0;
-      if (inTxn) txnInSink = true;
-    };
     const commit = async (position: string, commitTime: Date | null) => {
       await this.sink.commit(position);
       this.source.acknowledge(position);
@@ -167,7 +256,7 @@ export class Pipeline {
     };
     const commitBatch = async () => {
       if (!pending) return;
-      await flushChunk();
+      await this.flushChunk();
       await commit(pending.position, pending.commitTime);
       this.m.rowsApplied += batchRows;
       this.m.transactionsApplied += batchTxns;
@@ -176,37 +265,65 @@ export class Pipeline {
       batchRows = 0;
       batchTxns = 0;
     };
+    /**
+     * Commits every whole transaction read so far, keeping the open source transaction's rows
+     * back, so that target DDL that commits implicitly (MySQL) never commits half a transaction.
+     */
+    const commitCompleted = async () => {
+      if (this.inTxn && this.txnInSink && !this.sink.transactionalDdl) {
+        throw new UnrecoverableError('a source schema change arrived in the middle of a transaction larger than one chunk; '
+          + 'the target cannot apply DDL inside a transaction. Call TerminateDISyncInstance and Start the task again to resynchronize.');
+      }
+      if (!this.inTxn) return commitBatch();
+      const current = this.chunk.slice(this.txnStartInChunk);
+      this.chunk.length = this.txnStartInChunk;
+      await commitBatch();
+      this.chunk = current;
+      this.txnStartInChunk = 0;
+    };
 
     for (;;) {
       const ev = await this.source.next(IDLE_MS);
       switch (ev.kind) {
         case 'begin':
-          inTxn = true;
-          txnInSink = false;
-          txnStartInChunk = chunk.length;
+          this.inTxn = true;
+          this.txnInSink = false;
+          this.txnStartInChunk = this.chunk.length;
           txnRows = 0;
           if (batchTxns === 0) batchStarted = Date.now();
           break;
-        case 'change':
-          chunk.push(ev.change);
+        case 'change': {
+          let projection = this.prepared.get(ev.change.relation);
+          if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
+          this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
-          if (chunk.length >= CHUNK_ROWS) await flushChunk();
+          if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk();
           break;
-        case 'truncate':
-          await flushChunk();
-          for (const r of ev.relations) if (!prepared.has(r)) await this.prepareTable(r, prepared);
-          await this.sink.truncate(ev.relations);
-          txnInSink = true;
+        }
+        case 'truncate': {
+          await this.flushChunk();
+          const marked = await this.markFor('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
+          if (marked === 'NORMAL') {
+            for (const r of ev.relations) if (this.prepared.get(r) === undefined) await this.prepareRelation(r, commitCompleted);
+            await this.sink.truncate(ev.relations);
+            this.txnInSink = true;
+          }
+          break;
+        }
+        case 'ddl':
+          await commitCompleted();
+          await this.schemaChange(ev.change);
+          if (!this.inTxn) await commit(ev.position, ev.commitTime);
           break;
         case 'commit':
-          inTxn = false;
+          this.inTxn = false;
           batchTxns++;
           batchRows += txnRows;
           pending = { position: ev.position, commitTime: ev.commitTime };
           if (batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch();
           break;
         case 'idle':
-          if (inTxn) break;
+          if (this.inTxn) break;
           await commitBatch();
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
@@ -217,11 +334,11 @@ export class Pipeline {
           // Graceful stop (design.md section 1): a source transaction half applied in the open
           // target transaction is rolled back with it (replayed on resume); one only read so far is
           // dropped; the whole transactions before it commit with their position.
-          if (inTxn && txnInSink) {
+          if (this.inTxn && this.txnInSink) {
             await this.sink.rollback();
             pending = undefined;
-          } else if (inTxn) {
-            chunk.length = txnStartInChunk;
+          } else if (this.inTxn) {
+            this.chunk.length = this.txnStartInChunk;
           }
           await commitBatch();
           return this.closeAll();
@@ -229,9 +346,75 @@ export class Pipeline {
     }
   }
 
-  private async prepareTable(relation: RelationInfo, prepared: WeakSet<RelationInfo>): Promise<void> {
-    await this.sink.prepareTable(relation, () => this.source.describeTable(relation));
-    prepared.add(relation);
+  private async flushChunk(): Promise<void> {
+    if (this.chunk.length === 0) return;
+    await this.applyChanges(this.chunk);
+    this.chunk = [];
+    this.txnStartInChunk = 0;
+    if (this.inTxn) this.txnInSink = true;
+  }
+
+  /** Applies rows; rows the target rejects count against errorLimit (the batch fails past it). */
+  private async applyChanges(changes: RowChange[]): Promise<void> {
+    const dirty = await this.sink.apply(changes);
+    if (dirty.length === 0) return;
+    this.m.dirtyRecords += dirty.length;
+    for (const d of dirty) this.logger.warn('dirty record skipped', { table: d.table, op: d.op, key: d.key, error: d.error });
+    this.events.onProgress?.(this.metrics());
+    if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, this.m.dirtyRecords, dirty[dirty.length - 1]);
+  }
+
+  /**
+   * Prepares the target table of a relation. A target lacking source columns is an ADDCOLUMN:
+   * NORMAL adds them (after committing what came before, where the target's DDL would commit
+   * implicitly); IGNORE / WARNING leave them out of the target from now on; CRITICAL fails.
+   */
+  private async prepareRelation(relation: RelationInfo, commitCompleted?: () => Promise<void>): Promise<Projection | null> {
+    const describe = () => this.source.describeTable(relation);
+    try {
+      await this.sink.prepareTable(relation, describe);
+      this.prepared.set(relation, null);
+      return null;
+    } catch (err) {
+      if (!(err instanceof MissingTargetColumnsError)) throw err;
+      const label = `${relation.schema}.${relation.table}`;
+      const mark = await this.markFor('ADDCOLUMN', label, `columns ${err.columns.join(', ')} exist at the source but not in the target`);
+      if (mark === 'NORMAL') {
+        if (!this.sink.transactionalDdl) await commitCompleted?.();
+        for (const column of err.columns) await this.sink.applySchemaChange({ type: 'ADDCOLUMN', schema: relation.schema, table: relation.table, column }, describe);
+        await this.sink.prepareTable(relation, describe);
+        this.prepared.set(relation, null);
+        return null;
+      }
+      const keep = relation.columns.flatMap((col, i) => (err.columns.includes(col.name) ? [] : [i]));
+      const projection: Projection = { relation: { ...relation, columns: keep.map((i) => relation.columns[i]) }, keep };
+      await this.sink.prepareTable(projection.relation, describe);
+      this.prepared.set(relation, projection);
+      return projection;
+    }
+  }
+
+  /** A DDL event from the source (change-event.ts), handled by its ddlMarkMap mark. */
+  private async schemaChange(change: SchemaChange): Promise<void> {
+    const label = `${change.schema}.${change.table}`;
+    const mark = await this.markFor(change.type, label, change.sql ?? describeChange(change));
+    if (mark !== 'NORMAL') return;
+    const name = change.type === 'RENAMETABLE' && change.newTable ? change.newTable : change;
+    await this.sink.applySchemaChange(change, () => this.source.describeTable({ id: 0, schema: name.schema, table: name.table, columns: [] }));
+  }
+
+  /** The mark of a DDL type; WARNING records an alert, CRITICAL fails the task. */
+  private async markFor(type: DdlType, table: string, what: string): Promise<DdlMark> {
+    const mark = this.spec.ddlMarks[type];
+    if (mark === 'CRITICAL') {
+      throw new UnrecoverableError(`${type} on ${table} is marked CRITICAL in StartParam.ddlMarkMap, so the task stopped: ${what}`);
+    }
+    if (mark === 'WARNING') {
+      const alert: Alert = { at: new Date().toISOString(), type, table, message: `${type} on ${table} skipped (ddlMarkMap WARNING): ${what}` };
+      this.logger.warn('schema change skipped with an alert', { type, table });
+      this.events.onAlert?.(alert);
+    }
+    return mark;
   }
 
   private async closeAll(): Promise<void> {
@@ -242,15 +425,33 @@ export class Pipeline {
   }
 }
 
+function project(ch: RowChange, p: Projection): RowChange {
+  const pick = (values: ColumnValue[]) => p.keep.map((i) => values[i]);
+  if (ch.op === 'delete') return { op: 'delete', relation: p.relation, oldKey: pick(ch.oldKey) };
+  if (ch.op === 'insert') return { op: 'insert', relation: p.relation, values: pick(ch.values) };
+  return { op: 'update', relation: p.relation, values: pick(ch.values), oldKey: ch.oldKey && pick(ch.oldKey) };
+}
+
+function describeChange(c: SchemaChange): string {
+  if (c.type === 'RENAMETABLE') return `rename to ${c.newTable?.schema}.${c.newTable?.table}`;
+  if (c.type === 'RENAMECOLUMN') return `column ${c.column} renamed to ${c.newColumn}`;
+  return c.column ? `column ${c.column}` : c.type.toLowerCase();
+}
+
+function dirtyLimitExceeded(limit: number, count: number, last: DirtyRecord): UnrecoverableError {
+  return new UnrecoverableError(`dirty records exceeded StartParam.errorLimit.record (${limit}): ${count} rows were rejected by the target; `
+    + `the last: ${last.op} on ${last.table} key ${last.key}: ${last.error}. Rejected rows are kept in the target's dirty-record table.`);
+}
+
 /**
- * TerminateDISyncInstance / DeleteDISyncTask: drop the slot (terminating a walsender still on it)
- * and the publication on the source, delete the task's checkpoint on the target. Idempotent;
+ * TerminateDISyncInstance / DeleteDISyncTask: release the source-side resources (PostgreSQL slot
+ * and publication) and delete the task's checkpoint and dirty records on the target. Idempotent;
  * for a task whose pipeline is not running.
  */
-export async function releaseTaskResources(spec: PipelineSpec, logger?: Logger): Promise<void> {
-  const app = `opendi:task-${spec.taskId}`;
-  await releasePostgresSource(spec.source, `${app}:release`);
-  const sink = new PostgresSink(spec.target.endpoint, spec.taskId, `${app}:release`, logger ?? noopLogger);
+export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger): Promise<void> {
+  const log = logger ?? noopLogger;
+  await releaseSource(spec.taskId, spec.source);
+  const { sink } = openPorts(spec.taskId, spec.source, spec.target, log);
   try {
     await sink.discardCheckpoint();
   } finally {

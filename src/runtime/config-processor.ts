@@ -49,7 +49,6 @@ export class ConfigProcessor {
     if (!writer) problems.push(`writer data source ${def.writer.datasource} does not exist in workspace ${projectId}`);
     else if (writer.dataSourceType !== def.writer.kind) problems.push(`writer data source ${writer.name} is ${writer.dataSourceType}, not ${def.writer.kind}`);
     if (problems.length > 0 || !reader) return problems;
-    if (def.writer.kind !== 'postgresql') return [`${def.writer.kind} targets are not supported by this engine build yet`];
     return checkSourceTables(endpointOf(reader.content), def.reader.tables);
   }
 }

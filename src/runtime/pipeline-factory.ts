@@ -1,56 +1,75 @@
 /**
- * Turns a deployed task (its script, its data sources, its runtime state) into an engine pipeline,
- * and releases a task's engine resources (replication slot, publication, target checkpoint).
+ * Turns a deployed task (its script, its data sources, its runtime state, the StartParam rules)
+ * into an engine pipeline, and releases a task's engine resources (replication slot,
+ * publication, target checkpoint).
  */
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
 import { parseRealtimeTask } from '../domain/task-content.ts';
-import { Pipeline, UnrecoverableError, releaseTaskResources, type PipelineSpec, type PgEndpoint } from '../engine/pipeline.ts';
-import type { PipelineCallbacks, RunnablePipeline } from './runnable-pipeline.ts';
+import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
+import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
+import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 
 export interface PipelineFactory {
-  create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks): Promise<RunnablePipeline>;
+  create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
   release(taskId: number): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
 export interface EngineSettings { batchMaxRows?: number; batchMaxDelayMs?: number }
 
+/** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
+const MYSQL_SERVER_ID_BASE = 1_000_000_000;
+
+type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'>;
+
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
-  async function specFor(taskId: number, fence: number, resourcesCreated: boolean): Promise<PipelineSpec> {
+  async function endpointsFor(taskId: number, resourcesCreated: boolean): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
     if (!file || content == null) throw new UnrecoverableError(`task ${taskId} has no deployed definition`);
     const def = parseRealtimeTask(content);
-    const endpoint = async (name: string, kind: string): Promise<PgEndpoint> => {
+    const endpoint = async (name: string, kind: string): Promise<DbEndpoint> => {
       const ds = await store.findDataSourceByName(file.projectId, name);
       if (!ds) throw new UnrecoverableError(`data source ${name} no longer exists in workspace ${file.projectId}`);
       const e = endpointOf(ds.content);
-      if (e.kind !== 'postgresql' || kind !== 'postgresql') {
-        throw new UnrecoverableError(`data source ${name}: only postgresql sources and targets are supported by this engine build`);
-      }
+      if (e.kind !== kind) throw new UnrecoverableError(`data source ${name} is ${e.kind} but the task uses it as ${kind}`);
       return { host: e.host, port: e.port, database: e.database, user: e.user, password: e.password };
     };
+    const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
+    const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);
     const prefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    const tables = def.reader.tables;
     return {
-      taskId, fence,
-      source: {
-        kind: 'postgresql', endpoint: await endpoint(def.reader.datasource, def.reader.kind),
-        slotName: prefix, publicationName: prefix, tables: def.reader.tables, resourcesCreated,
+      taskId,
+      initialLoad: def.initialLoad,
+      source: def.reader.kind === 'postgresql'
+        ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
+        : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
+      target: {
+        kind: def.writer.kind, endpoint: targetEndpoint,
+        // MySQL has one namespace per database: tables go into the target data source's database.
+        // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
+        schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
       },
-      target: { kind: 'postgresql', endpoint: await endpoint(def.writer.datasource, def.writer.kind) },
-      batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
     };
   }
 
   return {
-    async create(taskId, fence, resourcesCreated, callbacks) {
-      const spec = await specFor(taskId, fence, resourcesCreated);
+    async create(taskId, fence, resourcesCreated, callbacks, rules) {
+      const spec: PipelineSpec = {
+        ...await endpointsFor(taskId, resourcesCreated),
+        fence,
+        errorLimit: rules.errorLimit,
+        ddlMarks: { ...DEFAULT_DDL_MARKS, ...rules.ddlMarkMap },
+        startFrom: rules.startFrom ?? undefined,
+        batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
+      };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
     async release(taskId) {
-      await releaseTaskResources(await specFor(taskId, 0, true), logger.child({ taskId }));
+      await releaseTaskResources(await endpointsFor(taskId, true), logger.child({ taskId }));
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

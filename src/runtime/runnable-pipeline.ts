@@ -3,7 +3,8 @@
  * `run()` resolves after `stop()` and rejects on failure; a failure that retrying cannot fix
  * (slot gone, fenced, bad table) is an `UnrecoverableError`.
  */
-import type { PipelineMetrics } from '../engine/pipeline.ts';
+import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
+import type { StartParam, StartPosition } from '../domain/start-param.ts';
 
 export interface RunnablePipeline {
   run(): Promise<void>;
@@ -14,4 +15,13 @@ export interface RunnablePipeline {
 export interface PipelineCallbacks {
   onResourcesCreated(): Promise<void>;
   onStreaming(): void;
+  onAlert(alert: Alert): void;
+  onProgress(metrics: PipelineMetrics): void;
+}
+
+/** The StartParam rules one pipeline runs under. */
+export interface TaskRules {
+  errorLimit: number;
+  ddlMarkMap: StartParam['ddlMarkMap'];
+  startFrom: StartPosition | null;
 }

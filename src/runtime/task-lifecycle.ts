@@ -61,7 +61,7 @@ export class TaskLifecycle {
       const released = await this.haltAndRelease(taskId);
       if (!released.ok) return released;
       await this.store.setDeployed(taskId, null, null);
-      await this.store.mutateTaskRuntime(taskId, () => ({ status: 'NORUN', message: null, desired: 'STOP', resourcesCreated: false, startParam: null }));
+      await this.store.mutateTaskRuntime(taskId, () => ({ status: 'NORUN', message: null, desired: 'STOP', resourcesCreated: false, startParam: null, progress: null }));
       return { ok: true, message: null };
     });
   }
@@ -86,7 +86,8 @@ export class TaskLifecycle {
       if (rt.desired === 'RUN') {
         await this.mutex.run(rt.fileId, async () => {
           await this.store.mutateTaskRuntime(rt.fileId, () => ({ status: 'WAIT', message: 'resuming after a service restart' }));
-          this.launch(rt.fileId, parseStartParam(rt.startParam ?? undefined));
+          // A chosen start position was used by the first run; resuming continues from the checkpoint.
+          this.launch(rt.fileId, { ...parseStartParam(rt.startParam ?? undefined), startPosition: null });
         });
       } else if ((ACTIVE_STATUSES as string[]).includes(rt.status)) {
         await this.store.mutateTaskRuntime(rt.fileId, () => ({ status: 'PAUSE' }));
@@ -111,7 +112,7 @@ export class TaskLifecycle {
     const runner = new TaskRunner(taskId, startParam, {
       store: this.store,
       logger: this.logger,
-      createPipeline: (id, fence, created, callbacks) => this.factory.create(id, fence, created, callbacks),
+      createPipeline: (id, fence, created, callbacks, rules) => this.factory.create(id, fence, created, callbacks, rules),
       isUnrecoverable: (err) => this.factory.isUnrecoverable(err),
     });
     this.runners.set(taskId, runner);

@@ -7,13 +7,15 @@
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import type { StartParam } from '../domain/start-param.ts';
+import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
+import type { TaskProgress } from '../store/catalog-store.ts';
 import { FailoverBudget } from './failover-budget.ts';
-import type { PipelineCallbacks, RunnablePipeline } from './runnable-pipeline.ts';
+import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 
 export interface TaskRunnerDeps {
   store: CatalogStore;
   logger: Logger;
-  createPipeline(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks): Promise<RunnablePipeline>;
+  createPipeline(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -45,10 +47,14 @@ export class TaskRunner {
   private async loop(): Promise<void> {
     const { store, logger } = this.deps;
     const budget = new FailoverBudget(this.startParam.failoverLimit.count, this.startParam.failoverLimit.interval);
+    // A chosen start position applies to the first pipeline of this Start only, not to restarts.
+    let startFrom = this.startParam.startPosition;
     while (!this.stopping) {
       const rt = await store.mutateTaskRuntime(this.taskId, (r) => ({ fence: r.fence + 1 }));
       try {
-        this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks());
+        const rules: TaskRules = { errorLimit: this.startParam.errorLimit.record, ddlMarkMap: this.startParam.ddlMarkMap, startFrom };
+        startFrom = null;
+        this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks(), rules);
         if (this.stopping) return;
         await this.pipeline.run();
         return;
@@ -81,6 +87,14 @@ export class TaskRunner {
       onResourcesCreated: async () => {
         await this.deps.store.mutateTaskRuntime(this.taskId, () => ({ resourcesCreated: true }));
       },
+      onAlert: (alert) => {
+        this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withAlert(r.progress, alert) }))
+          .catch((err) => this.deps.logger.error('could not record an alert', { taskId: this.taskId, error: err }));
+      },
+      onProgress: (m) => {
+        this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withMetrics(r.progress, m) }))
+          .catch((err) => this.deps.logger.error('could not record progress', { taskId: this.taskId, error: err }));
+      },
       onStreaming: () => {
         this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
           r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {},
@@ -100,6 +114,22 @@ export class TaskRunner {
       this.wake = () => { clearTimeout(t); resolve(); };
     });
   }
+}
+
+/** Alerts kept per task in the catalog (the latest ones). */
+const MAX_ALERTS = 50;
+
+function withAlert(progress: TaskProgress | null, alert: Alert): TaskProgress {
+  const p = progress ?? emptyProgress();
+  return { ...p, alertCount: p.alertCount + 1, alerts: [...p.alerts, alert].slice(-MAX_ALERTS) };
+}
+
+function withMetrics(progress: TaskProgress | null, m: PipelineMetrics): TaskProgress {
+  return { ...(progress ?? emptyProgress()), phase: m.phase, dirtyRecords: m.dirtyRecords, rowsLoaded: m.rowsLoaded, tablesLoaded: m.tablesLoaded };
+}
+
+function emptyProgress(): TaskProgress {
+  return { phase: null, dirtyRecords: 0, rowsLoaded: 0, tablesLoaded: 0, alertCount: 0, alerts: [] };
 }
 
 export function messageOf(err: unknown): string {

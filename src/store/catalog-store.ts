@@ -43,7 +43,19 @@ export interface TaskRuntimeRecord {
   fence: number;
   /** Source-side resources (replication slot, publication) exist for this task. */
   resourcesCreated: boolean;
+  /** What the pipeline last reported, kept for when it is not running. */
+  progress: TaskProgress | null;
   updatedAt: number;
+}
+
+export interface TaskProgress {
+  phase: 'full load' | 'incremental' | null;
+  dirtyRecords: number;
+  rowsLoaded: number;
+  tablesLoaded: number;
+  alertCount: number;
+  /** The latest alerts (skipped schema changes marked WARNING). */
+  alerts: { at: string; type: string; table: string; message: string }[];
 }
 
 export interface ConfigProcessRecord {

@@ -2,6 +2,7 @@
  * Steps every API test repeats: a workspace, PostgreSQL data sources, and a real-time task taken
  * through the 2020-05-18 lifecycle (Generate -> Query -> Create -> Deploy), plus polling helpers.
  */
+import type { MariaDbInstance } from './mariadb.ts';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DataWorksClient } from '../../src/client/dataworks-client.ts';
@@ -24,12 +25,29 @@ export async function addPostgresDataSource(client: DataWorksClient, projectId: 
   return body.Data as number;
 }
 
-export function realtimeScript(source: string, target: string, tables: string[]): string {
+export async function addMySqlDataSource(client: DataWorksClient, projectId: number, name: string, mdb: MariaDbInstance, database: string): Promise<number> {
+  const body = await call(client, 'CreateDataSource', {
+    ProjectId: projectId, Name: name, DataSourceType: 'mysql', EnvType: 1,
+    Content: JSON.stringify({ jdbcUrl: mdb.jdbcUrl(database), username: mdb.user, password: '', tag: 'public' }),
+  });
+  return body.Data as number;
+}
+
+export interface ScriptOptions {
+  reader?: 'postgresql' | 'mysql';
+  writer?: 'postgresql' | 'mysql';
+  setting?: Record<string, unknown>;
+  writerParameter?: Record<string, unknown>;
+}
+
+export function realtimeScript(source: string, target: string, tables: string[], o: ScriptOptions = {}): string {
+  const reader = o.reader ?? 'postgresql';
+  const writer = o.writer ?? 'postgresql';
   return JSON.stringify({
-    type: 'realtime', version: '1.0', setting: {},
+    type: 'realtime', version: '1.0', setting: o.setting ?? {},
     steps: [
-      { stepType: 'postgresql', category: 'reader', name: 'Reader', parameter: { connection: [{ datasourceType: 'postgresql', datasource: source, table: tables }] } },
-      { stepType: 'postgresql', category: 'writer', name: 'Writer', parameter: { datasource: target } },
+      { stepType: reader, category: 'reader', name: 'Reader', parameter: { connection: [{ datasourceType: reader, datasource: source, table: tables }] } },
+      { stepType: writer, category: 'writer', name: 'Writer', parameter: { datasource: target, ...o.writerParameter } },
     ],
   });
 }

@@ -43,6 +43,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, kind TEXT NOT NULL, task_id INTEGER,
     status TEXT NOT NULL, message TEXT, task_content TEXT, created_at INTEGER NOT NULL);
   `,
+  `
+  ALTER TABLE task_runtime ADD COLUMN progress TEXT;
+  `,
 ];
 
 /** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */

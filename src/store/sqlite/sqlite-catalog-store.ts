@@ -232,8 +232,8 @@ export class SqliteCatalogStore implements CatalogStore {
       if (!cur) throw new Error(`no runtime row for task ${fileId}`);
       const next: TaskRuntimeRecord = { ...cur, ...fn(cur), fileId, updatedAt: Date.now() };
       this.db.prepare(`UPDATE task_runtime SET status = @status, message = @message, desired = @desired,
-        start_param = @startParam, fence = @fence, resources_created = @rc, updated_at = @updatedAt WHERE file_id = @fileId`)
-        .run({ ...next, rc: next.resourcesCreated ? 1 : 0 });
+        start_param = @startParam, fence = @fence, resources_created = @rc, progress = @progressJson, updated_at = @updatedAt WHERE file_id = @fileId`)
+        .run({ ...next, rc: next.resourcesCreated ? 1 : 0, progress: undefined, progressJson: next.progress ? JSON.stringify(next.progress) : null });
       return next;
     }).immediate();
   }
@@ -299,6 +299,6 @@ function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
 function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {
   return r && {
     fileId: r.file_id, status: r.status as TaskStatus, message: r.message, desired: r.desired, startParam: r.start_param,
-    fence: r.fence, resourcesCreated: r.resources_created === 1, updatedAt: r.updated_at,
+    fence: r.fence, resourcesCreated: r.resources_created === 1, progress: r.progress ? JSON.parse(r.progress) : null, updatedAt: r.updated_at,
   };
 }

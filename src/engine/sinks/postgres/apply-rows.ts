@@ -8,12 +8,18 @@
 import type pg from 'pg';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import { quoteIdent } from '../../postgres/connection.ts';
-import type { FinalRow, Move } from './coalesce-changes.ts';
+import type { FinalRow, Move } from '../coalesce-changes.ts';
 import type { TargetTable } from './target-table.ts';
 
 type Text = string | null;
 
-export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>): Promise<void> {
+/**
+ * Runs one set statement over `rows` (delete: key tuples; otherwise full tuples); the sink wraps
+ * it to set rows the target rejects aside as dirty records.
+ */
+export type StatementGuard = (op: 'upsert' | 'update' | 'delete', rows: ColumnValue[][], run: (rows: ColumnValue[][]) => Promise<unknown>) => Promise<void>;
+
+export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>, guard: StatementGuard): Promise<void> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
   const patches = new Map<string, ColumnValue[][]>(); // by which columns were sent
@@ -26,9 +32,9 @@ export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterabl
       if (list) list.push(row.values); else patches.set(sent, [row.values]);
     }
   }
-  if (deletes.length > 0) await deleteRows(c, t, deletes);
-  if (upserts.length > 0) await upsertRows(c, t, upserts);
-  for (const [sent, list] of patches) await patchRows(c, t, sent, list);
+  if (deletes.length > 0) await guard('delete', deletes, (r) => deleteRows(c, t, r));
+  if (upserts.length > 0) await guard('upsert', upserts, (r) => upsertRows(c, t, r));
+  for (const [sent, list] of patches) await guard('update', list, (r) => patchRows(c, t, sent, r));
 }
 
 /** A key move whose unsent values must travel with the row: one UPDATE of the stored row. */

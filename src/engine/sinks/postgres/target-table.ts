@@ -7,13 +7,16 @@
 import type pg from 'pg';
 import type { Logger } from '../../../logger.ts';
 import type { RelationInfo } from '../../change-event.ts';
-import type { TableSchema } from '../../change-source.ts';
-import { UnrecoverableError } from '../../errors.ts';
+import type { TableSchema } from '../../table-schema.ts';
+import { MissingTargetColumnsError, UnrecoverableError } from '../../errors.ts';
 import { qualifiedName, quoteIdent } from '../../postgres/connection.ts';
+import { pgColumnTypeFor } from '../../postgres/types.ts';
 
 export interface TargetTable {
   /** Quoted schema.table. */
   name: string;
+  /** schema.table for messages. */
+  label: string;
   /** Column names and target types, in the order of the relation's tuples. */
   columns: string[];
   types: string[];
@@ -38,33 +41,46 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
   return { types: new Map(cols.rows.map((r) => [r.name, r.type])), primaryKey: pk.rows.map((r) => r.name) };
 }
 
-export async function prepareTargetTable(
-  c: pg.Client, relation: RelationInfo, describe: () => Promise<TableSchema>, statementPrefix: string, logger: Logger,
-): Promise<TargetTable> {
-  const name = qualifiedName(relation);
-  const label = `${relation.schema}.${relation.table}`;
-  const source = await describe();
+/** The column type a missing target column gets: the source's own type when it is PostgreSQL too. */
+export function targetColumnType(source: TableSchema, column: TableSchema['columns'][number]): string {
+  return source.dialect === 'postgresql' ? column.type : pgColumnTypeFor(column);
+}
+
+export async function createTargetTable(c: pg.Client, target: { schema: string; table: string }, source: TableSchema, label: string): Promise<void> {
   const sourceKey = source.columns.filter((col) => col.isKey).map((col) => col.name);
   if (sourceKey.length === 0) throw new UnrecoverableError(`source table ${label} has no primary key; real-time sync needs one`);
-  let target = await introspect(c, name);
-  if (!target) {
-    const cols = source.columns.map((col) => `${quoteIdent(col.name)} ${col.type}${col.notNull ? ' NOT NULL' : ''}`);
-    await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(relation.schema)}`);
-    await c.query(`CREATE TABLE IF NOT EXISTS ${name} (${cols.join(', ')}, PRIMARY KEY (${sourceKey.map(quoteIdent).join(', ')}))`);
+  const cols = source.columns.map((col) => `${quoteIdent(col.name)} ${targetColumnType(source, col)}${col.notNull ? ' NOT NULL' : ''}`);
+  await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
+  await c.query(`CREATE TABLE IF NOT EXISTS ${qualifiedName(target)} (${cols.join(', ')}, PRIMARY KEY (${sourceKey.map(quoteIdent).join(', ')}))`);
+}
+
+/** `target`: where the relation's rows go (the sink's name mapping). */
+export async function prepareTargetTable(
+  c: pg.Client, relation: RelationInfo, target: { schema: string; table: string }, describe: () => Promise<TableSchema>, statementPrefix: string, logger: Logger,
+): Promise<TargetTable> {
+  const name = qualifiedName(target);
+  const label = `${target.schema}.${target.table}`;
+  const source = await describe();
+  const sourceKey = source.columns.filter((col) => col.isKey).map((col) => col.name);
+  if (sourceKey.length === 0) throw new UnrecoverableError(`source table ${relation.schema}.${relation.table} has no primary key; real-time sync needs one`);
+  let existing = await introspect(c, name);
+  if (!existing) {
+    await createTargetTable(c, target, source, label);
     logger.info('created target table', { table: label });
-    target = (await introspect(c, name))!;
+    existing = (await introspect(c, name))!;
   }
-  const missing = relation.columns.filter((col) => !target!.types.has(col.name)).map((col) => col.name);
-  if (missing.length > 0) throw new UnrecoverableError(`target table ${label} lacks column(s) ${missing.join(', ')} of the source table`);
-  if (target.primaryKey.length === 0) throw new UnrecoverableError(`target table ${label} has no primary key; changes are applied by primary key`);
-  if ([...target.primaryKey].sort().join(',') !== [...sourceKey].sort().join(',')) {
-    throw new UnrecoverableError(`target table ${label} has primary key (${target.primaryKey.join(', ')}) but the source has (${sourceKey.join(', ')}); they must match`);
+  const found = existing;
+  const missing = relation.columns.filter((col) => !found.types.has(col.name)).map((col) => col.name);
+  if (missing.length > 0) throw new MissingTargetColumnsError(label, missing);
+  if (found.primaryKey.length === 0) throw new UnrecoverableError(`target table ${label} has no primary key; changes are applied by primary key`);
+  if ([...found.primaryKey].sort().join(',') !== [...sourceKey].sort().join(',')) {
+    throw new UnrecoverableError(`target table ${label} has primary key (${found.primaryKey.join(', ')}) but the source has (${sourceKey.join(', ')}); they must match`);
   }
   const columns = relation.columns.map((col) => col.name);
   return {
-    name, columns,
-    types: columns.map((col) => target!.types.get(col)!),
-    keys: target.primaryKey.map((col) => columns.indexOf(col)),
+    name, label, columns,
+    types: columns.map((col) => found.types.get(col)!),
+    keys: found.primaryKey.map((col) => columns.indexOf(col)),
     statementPrefix,
   };
 }

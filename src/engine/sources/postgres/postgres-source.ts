@@ -7,8 +7,9 @@
 import pg from 'pg';
 import type { Logger } from '../../../logger.ts';
 import type { PgEndpoint } from '../../endpoint.ts';
-import type { ChangeSource, TableSchema } from '../../change-source.ts';
-import type { RelationInfo, RowChange, SourceEvent } from '../../change-event.ts';
+import type { ChangeSource, TableRef, TableSchema } from '../../change-source.ts';
+import type { ColumnValue, RelationInfo, RowChange, SourceEvent } from '../../change-event.ts';
+import { pgLogicalType } from '../../postgres/types.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { clientConfig, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
 import { ReplicationStream } from './replication-stream.ts';
@@ -32,6 +33,7 @@ export class PostgresSource implements ChangeSource {
   private control: pg.Client | undefined;
   private stream: ReplicationStream | undefined;
   private readonly relations = new Map<number, RelationInfo>();
+  private readonly chunkRelations = new Map<string, { relation: RelationInfo; keyNames: string[]; keyTypes: string[] }>();
   private queue: SourceEvent[] = [];
   private head = 0;
   private wake: (() => void) | undefined;
@@ -135,7 +137,36 @@ export class PostgresSource implements ChangeSource {
          LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
         ORDER BY a.attnum`, [qualifiedName(relation)]);
-    return { columns: res.rows.map((r) => ({ name: r.name, type: r.type, notNull: r.not_null, isKey: r.is_key })) };
+    return { dialect: 'postgresql', columns: res.rows.map((r) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key })) };
+  }
+
+  async headPosition(): Promise<string | null> {
+    const c = await this.controlClient();
+    // The slot keeps everything after its confirmed position: streaming from there misses nothing.
+    const r = (await c.query(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
+    return r?.lsn ?? null;
+  }
+
+  async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
+    const c = await this.controlClient();
+    const key = `${table.schema}.${table.table}`;
+    let snapshot = this.chunkRelations.get(key);
+    if (!snapshot) {
+      const schema = await this.describeTable({ id: 0, schema: table.schema, table: table.table, columns: [] });
+      const relation: RelationInfo = { id: 0, schema: table.schema, table: table.table, columns: schema.columns.map((col) => ({ name: col.name, isKey: col.isKey })) };
+      snapshot = { relation, keyTypes: schema.columns.filter((col) => col.isKey).map((col) => col.type), keyNames: schema.columns.filter((col) => col.isKey).map((col) => col.name) };
+      this.chunkRelations.set(key, snapshot);
+    }
+    const { relation, keyNames, keyTypes } = snapshot;
+    const cols = relation.columns.map((col) => quoteIdent(col.name)).join(', ');
+    const keyList = keyNames.map(quoteIdent).join(', ');
+    const where = afterKey ? `WHERE (${keyList}) > (${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')})` : '';
+    // Raw text from the output functions: the same canonical text pgoutput sends.
+    const res = await c.query({
+      text: `SELECT ${cols} FROM ${qualifiedName(table)} ${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`,
+      values: afterKey ?? [], rowMode: 'array', types: { getTypeParser: () => (v: string) => v },
+    } as pg.QueryConfig);
+    return { relation, rows: res.rows as ColumnValue[][] };
   }
 
   async close(deadline: number): Promise<{ forced: boolean }> {

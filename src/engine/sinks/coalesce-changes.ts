@@ -10,7 +10,7 @@
  * full image: the row must move with its stored values. `add` hands it back as a Move; the caller
  * applies what is folded so far, then the move on its own, and goes on with a fresh Coalescer.
  */
-import { UNCHANGED, type ColumnValue, type RowChange } from '../../change-event.ts';
+import { UNCHANGED, type ColumnValue, type RowChange } from '../change-event.ts';
 
 export type FinalRow =
   | { op: 'upsert'; values: ColumnValue[] }

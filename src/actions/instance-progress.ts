@@ -1,0 +1,40 @@
+/**
+ * What a person needs to see about a real-time instance besides its status: the phase (full
+ * load / incremental), how far behind the source it is, dirty records and skipped-DDL alerts.
+ * Live figures come from the running pipeline; while it is not running, from what the catalog
+ * kept of its last report.
+ */
+import type { ActionDeps } from './action-deps.ts';
+import type { TaskRuntimeRecord } from '../store/catalog-store.ts';
+
+export function instanceProgress(deps: ActionDeps, rt: TaskRuntimeRecord) {
+  const m = deps.lifecycle.metrics(rt.fileId);
+  const kept = rt.progress;
+  const phase = m?.phase ?? kept?.phase ?? null;
+  return {
+    Phase: phase === 'full load' ? 'FULL_LOAD' : phase === 'incremental' ? 'INCREMENTAL' : null,
+    // How far the last applied source transaction was behind its commit at the source.
+    DelaySeconds: m?.lastSourceCommitTime && m.lastAppliedAt
+      ? Math.max(0, (m.lastAppliedAt.getTime() - m.lastSourceCommitTime.getTime()) / 1000) : null,
+    DirtyRecords: m?.dirtyRecords ?? kept?.dirtyRecords ?? 0,
+    RowsLoaded: m?.rowsLoaded ?? kept?.rowsLoaded ?? 0,
+    TablesLoaded: m?.tablesLoaded ?? kept?.tablesLoaded ?? 0,
+    RowsApplied: m?.rowsApplied ?? null,
+    TransactionsApplied: m?.transactionsApplied ?? null,
+    CommittedPosition: m?.committedPosition ?? null,
+    AlertCount: kept?.alertCount ?? 0,
+    Alerts: kept?.alerts ?? [],
+  };
+}
+
+/** SolutionInfo.StepDetail: the two steps of a full-then-incremental task and where each stands. */
+export function stepDetail(progress: ReturnType<typeof instanceProgress>, status: string) {
+  const running = status === 'RUN' || status === 'WAIT';
+  const inLoad = progress.Phase === 'FULL_LOAD';
+  const loadStatus = progress.Phase === null ? 'init' : inLoad ? (running ? 'running' : 'paused') : 'success';
+  const incStatus = progress.Phase !== 'INCREMENTAL' ? 'init' : running ? 'running' : status === 'FAILED' ? 'fail' : 'paused';
+  return [
+    { StepId: 1, StepName: 'Full load', Status: loadStatus, Info: JSON.stringify({ tablesLoaded: progress.TablesLoaded, rowsLoaded: progress.RowsLoaded }) },
+    { StepId: 2, StepName: 'Incremental sync', Status: incStatus, Info: JSON.stringify({ delaySeconds: progress.DelaySeconds, dirtyRecords: progress.DirtyRecords }) },
+  ];
+}

@@ -1,0 +1,35 @@
+/** Picks the source and sink adapters for a task's data source kinds. */
+import type { Logger } from '../logger.ts';
+import type { ChangeSink } from './change-sink.ts';
+import type { ChangeSource, TableRef } from './change-source.ts';
+import type { DbEndpoint } from './endpoint.ts';
+import { PostgresSource } from './sources/postgres/postgres-source.ts';
+import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
+import { MySqlSource } from './sources/mysql/mysql-source.ts';
+import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
+import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+
+export type SourceSpec =
+  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+
+/** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
+export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
+
+export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
+  const app = `opendi:task-${taskId}`;
+  return {
+    source: source.kind === 'postgresql'
+      ? new PostgresSource(source, `${app}:source`, logger)
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables }, `${app}:source`, logger),
+    sink: target.kind === 'postgresql'
+      ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
+      : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
+  };
+}
+
+/** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
+export async function releaseSource(taskId: number, source: SourceSpec): Promise<void> {
+  if (source.kind === 'postgresql') await releasePostgresSource(source, `opendi:task-${taskId}:release`);
+}

@@ -1,0 +1,104 @@
+/**
+ * The replication connection: the only file that touches mysql2 internals (`addCommand`, the
+ * packet's `buffer/offset/end`, `sequenceId`, `_registerSlave`). mysql2 does authentication,
+ * packet framing, >16 MB packet reassembly and pause/resume; we send COM_BINLOG_DUMP ourselves and
+ * hand each event's bytes to a callback. Pin the mysql2 minor version: these internals are not API.
+ */
+import mysql from 'mysql2';
+import type { DbEndpoint } from '../../endpoint.ts';
+import { mysqlConnectionOptions } from '../../mysql/connection.ts';
+
+export interface DumpHandlers {
+  /** One binlog event: `buf[start..end)` (header included). The buffer is reused: copy what you keep. */
+  onEvent(buf: Buffer, start: number, end: number): void;
+  /** The stream failed (server error packet such as 1236, lost connection). Called at most once. */
+  onError(err: Error & { errno?: number; code?: string }): void;
+}
+
+export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean }
+
+/** Internal mysql2 shapes we rely on. */
+interface RawConnection {
+  threadId: number;
+  sequenceId: number;
+  clientEncoding: string;
+  stream: { destroy(): void };
+  addCommand(cmd: unknown): void;
+  write(b: Buffer): void;
+  _resetSequenceId(): void;
+  _registerSlave(opts: { serverId: number }, cb: (err: Error | null) => void): void;
+  pause(): void;
+  resume(): void;
+  on(ev: string, fn: (...a: any[]) => void): void;
+  query(sql: string, cb: (err: Error | null, rows: any) => void): void;
+}
+interface RawPacket { buffer: Buffer; offset: number; end: number; asError(enc: string): Error }
+
+export class BinlogConnection {
+  private conn: RawConnection | undefined;
+  private failed = false;
+  private closed = false;
+  private paused = false;
+  threadId = 0;
+
+  constructor(private readonly endpoint: DbEndpoint, private readonly handlers: DumpHandlers) {}
+
+  async start(o: DumpStart): Promise<void> {
+    const c = mysql.createConnection(mysqlConnectionOptions(this.endpoint)) as unknown as RawConnection;
+    this.conn = c;
+    c.on('error', (e: Error) => this.fail(e));
+    c.on('end', () => this.fail(Object.assign(new Error('the MySQL server closed the binlog connection'), { code: 'PROTOCOL_CONNECTION_LOST' })));
+    const q = (sql: string) => new Promise<any>((res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
+    await q('SELECT 1');
+    this.threadId = c.threadId;
+    // The server sends CRC32-checksummed events only to a reader that says it can verify them.
+    await q('SET @master_binlog_checksum = @@global.binlog_checksum');
+    // Heartbeats when idle: proof of life while nothing is written (nanoseconds).
+    await q(`SET @master_heartbeat_period = ${Math.round(o.heartbeatMs * 1e6)}`);
+    // MariaDB: real GTID events (transaction begin markers), no fake BEGIN queries.
+    if (o.mariaDb) await q('SET @mariadb_slave_capability = 4');
+    await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(e) : res())));
+    const name = Buffer.from(o.file, 'latin1');
+    let sent = false;
+    const cmd = {
+      onResult: (e: Error | null) => { if (e) this.fail(e); },
+      execute: (packet: RawPacket | null, connection: RawConnection): boolean => {
+        if (!sent) {
+          // COM_BINLOG_DUMP: [len u24][seq][0x12][offset u32][flags u16 = 0: blocking][server id u32][file]
+          connection._resetSequenceId();
+          const b = Buffer.alloc(15 + name.length);
+          b.writeUIntLE(b.length - 4, 0, 3);
+          b[4] = 0x12; b.writeUInt32LE(o.offset, 5); b.writeUInt16LE(0, 9); b.writeUInt32LE(o.serverId, 11); name.copy(b, 15);
+          connection.write(b);
+          connection.sequenceId = 1;
+          sent = true;
+          return false;
+        }
+        if (!packet) return false;
+        const { buffer, offset, end } = packet;
+        if (buffer[offset] === 0xff) { this.fail(packet.asError(connection.clientEncoding)); return true; } // e.g. 1236: purged
+        if (buffer[offset] === 0xfe && end - offset < 13) { this.fail(new Error('the MySQL server ended the binlog dump')); return true; }
+        if (this.closed) return false;
+        try { this.handlers.onEvent(buffer, offset + 1, end); } catch (err) { this.fail(err as Error); }
+        return false;
+      },
+    };
+    c.addCommand(cmd);
+  }
+
+  pause(): void { if (!this.paused) { this.paused = true; this.conn?.pause(); } }
+  resume(): void { if (this.paused) { this.paused = false; this.conn?.resume(); } }
+  get isPaused(): boolean { return this.paused; }
+
+  /** Drops the socket at once; the server notices on its next write (close() KILLs the thread too). */
+  destroy(): void {
+    this.closed = true;
+    this.conn?.stream.destroy();
+  }
+
+  private fail(err: Error): void {
+    if (this.closed || this.failed) return;
+    this.failed = true;
+    this.handlers.onError(err);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Row images of WRITE/UPDATE/DELETE_ROWS events -> canonical text values (change-event.ts).
+ * Binary layouts: MySQL sql/log_event.cc, strings/decimal.c, sql-common/my_time.c.
+ */
+import type { ColumnValue } from '../../change-event.ts';
+import { UnrecoverableError } from '../../errors.ts';
+import { T, type BinlogColumn, type TableMap } from './table-map.ts';
+import { formatBinary, formatBits, formatFloat32, formatFloat64, textDecoderFor } from './values.ts';
+
+const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');
+const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+/** DECIMAL(p,s): big-endian groups of 9 digits in 4 bytes; sign in the first byte's top bit; negatives inverted. */
+function decimal(b: Buffer, p: number, precision: number, scale: number): [string, number] {
+  const intg = precision - scale, intg0 = Math.floor(intg / 9), intg0x = intg % 9;
+  const frac0 = Math.floor(scale / 9), frac0x = scale % 9;
+  const size = intg0 * 4 + DIG2BYTES[intg0x] + frac0 * 4 + DIG2BYTES[frac0x];
+  const neg = (b[p] & 0x80) === 0;
+  const x = neg ? 0xff : 0;
+  let q = p;
+  const word = (bytes: number) => {
+    let v = 0;
+    for (let i = 0; i < bytes; i++) { let c = b[q + i] ^ x; if (q + i === p) c ^= 0x80; v = v * 256 + c; }
+    q += bytes;
+    return v;
+  };
+  let ip = '';
+  if (intg0x) ip += String(word(DIG2BYTES[intg0x]));
+  for (let i = 0; i < intg0; i++) ip += pad(word(4), 9);
+  ip = ip.replace(/^0+(?=\d)/, '') || '0';
+  let fp = '';
+  for (let i = 0; i < frac0; i++) fp += pad(word(4), 9);
+  if (frac0x) fp += pad(word(DIG2BYTES[frac0x]), frac0x);
+  const zero = /^[0.]*$/.test(ip + fp);
+  return [(neg && !zero ? '-' : '') + ip + (scale ? '.' + fp : ''), p + size];
+}
+
+const fracBytes = (fsp: number) => (fsp + 1) >> 1;
+/** The fraction of DATETIME2/TIMESTAMP2/TIME2: (fsp+1)/2 big-endian bytes, exactly fsp digits out. */
+function fraction(b: Buffer, p: number, fsp: number): string {
+  if (!fsp) return '';
+  const n = fracBytes(fsp);
+  const v = b.readUIntBE(p, n) * (n === 1 ? 10000 : n === 2 ? 100 : 1);
+  return '.' + pad(v, 6).slice(0, fsp);
+}
+
+function where(t: TableMap, c: BinlogColumn, i: number): string {
+  return `${t.schema}.${t.table} column ${c.name ?? `#${i + 1}`}`;
+}
+
+/**
+ * Decodes one row image starting at `cur.p` (advanced past it). `present`: the columns bitmap;
+ * absent columns (never with binlog_row_image=FULL) come out null.
+ */
+export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: Buffer): ColumnValue[] {
+  const cols = t.columns;
+  let nPresent = 0;
+  for (let i = 0; i < cols.length; i++) if (present[i >> 3] & (1 << (i & 7))) nPresent++;
+  let p = cur.p;
+  const nullMap = p; p += (nPresent + 7) >> 3;
+  const out: ColumnValue[] = new Array(cols.length).fill(null);
+  let k = 0;
+  for (let i = 0; i < cols.length; i++) {
+    if (!(present[i >> 3] & (1 << (i & 7)))) continue;
+    const isNull = (b[nullMap + (k >> 3)] & (1 << (k & 7))) !== 0; k++;
+    if (isNull) continue;
+    const c = cols[i];
+    let v: string;
+    switch (c.type) {
+      case T.TINY: v = String(c.unsigned ? b[p] : b.readInt8(p)); p += 1; break;
+      case T.SHORT: v = String(c.unsigned ? b.readUInt16LE(p) : b.readInt16LE(p)); p += 2; break;
+      case T.INT24: v = String(c.unsigned ? b.readUIntLE(p, 3) : b.readIntLE(p, 3)); p += 3; break;
+      case T.LONG: v = String(c.unsigned ? b.readUInt32LE(p) : b.readInt32LE(p)); p += 4; break;
+      case T.LONGLONG: v = String(c.unsigned ? b.readBigUInt64LE(p) : b.readBigInt64LE(p)); p += 8; break;
+      case T.FLOAT: v = formatFloat32(b.readFloatLE(p)); p += 4; break;
+      case T.DOUBLE: v = formatFloat64(b.readDoubleLE(p)); p += 8; break;
+      case T.NEWDECIMAL: [v, p] = decimal(b, p, c.meta >> 8, c.meta & 0xff); break;
+      case T.YEAR: v = b[p] ? String(b[p] + 1900) : '0000'; p += 1; break;
+      case T.DATE: case T.NEWDATE: {
+        const d = b.readUIntLE(p, 3); p += 3;
+        v = `${pad(d >> 9, 4)}-${pad((d >> 5) & 15, 2)}-${pad(d & 31, 2)}`;
+        break;
+      }
+      case T.DATETIME2: {
+        const ip = b.readUIntBE(p, 5) - 0x8000000000; p += 5;
+        const ymd = Math.floor(ip / 2 ** 17), hms = ip % 2 ** 17, ym = ymd >> 5;
+        v = `${pad(Math.floor(ym / 13), 4)}-${pad(ym % 13, 2)}-${pad(ymd & 31, 2)} ${pad(hms >> 12, 2)}:${pad((hms >> 6) & 63, 2)}:${pad(hms & 63, 2)}${fraction(b, p, c.meta)}`;
+        p += fracBytes(c.meta);
+        break;
+      }
+      case T.DATETIME: { // pre-5.6 layout: YYYYMMDDhhmmss as u64
+        const n = b.readBigUInt64LE(p); p += 8;
+        const s = pad(n, 14);
+        v = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}`;
+        break;
+      }
+      case T.TIMESTAMP2: case T.TIMESTAMP: {
+        const fsp = c.type === T.TIMESTAMP ? 0 : c.meta;
+        const s = c.type === T.TIMESTAMP ? b.readUInt32LE(p) : b.readUInt32BE(p); p += 4;
+        // The zero timestamp is not an instant: it passes through as MySQL prints it.
+        v = s === 0 && (fsp === 0 || b.readUIntBE(p, fracBytes(fsp)) === 0)
+          ? '0000-00-00 00:00:00' + (fsp ? '.' + '0'.repeat(fsp) : '')
+          : new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' ') + fraction(b, p, fsp) + '+00';
+        p += fsp ? fracBytes(fsp) : 0;
+        break;
+      }
+      case T.TIME2: {
+        const n = fracBytes(c.meta);
+        let packed: number; // (hms << 24) + microseconds, signed
+        if (n === 3) packed = b.readUIntBE(p, 6) - 0x800000000000;
+        else {
+          let ip = b.readUIntBE(p, 3) - 0x800000;
+          let f = n === 0 ? 0 : n === 1 ? b[p + 3] : b.readUInt16BE(p + 3);
+          if (ip < 0 && f) { ip++; f -= n === 1 ? 0x100 : 0x10000; }
+          packed = ip * 2 ** 24 + f * (n === 1 ? 10000 : n === 2 ? 100 : 1);
+        }
+        const neg = packed < 0; if (neg) packed = -packed;
+        const hms = Math.floor(packed / 2 ** 24), us = packed % 2 ** 24;
+        v = `${neg ? '-' : ''}${pad((hms >> 12) & 1023, 2)}:${pad((hms >> 6) & 63, 2)}:${pad(hms & 63, 2)}${c.meta ? '.' + pad(us, 6).slice(0, c.meta) : ''}`;
+        p += 3 + n;
+        break;
+      }
+      case T.TIME: { // pre-5.6 layout: signed HHMMSS in 3 bytes
+        const n = b.readIntLE(p, 3); p += 3;
+        const a = Math.abs(n);
+        v = `${n < 0 ? '-' : ''}${pad(Math.floor(a / 10000), 2)}:${pad(Math.floor(a / 100) % 100, 2)}:${pad(a % 100, 2)}`;
+        break;
+      }
+      case T.VARCHAR: case T.VAR_STRING: {
+        const l = c.meta < 256 ? b[p] : b.readUInt16LE(p); p += c.meta < 256 ? 1 : 2;
+        v = text(b, p, l, t, c, i); p += l;
+        break;
+      }
+      case T.STRING: {
+        const l = c.meta < 256 ? b[p] : b.readUInt16LE(p); p += c.meta < 256 ? 1 : 2;
+        // BINARY(n) loses its trailing 0x00 bytes in the row image: pad back to n bytes.
+        if (c.charset === 'binary') v = formatBinary(Buffer.concat([b.subarray(p, p + l), Buffer.alloc(Math.max(0, c.meta - l))]));
+        else v = text(b, p, l, t, c, i);
+        p += l;
+        break;
+      }
+      case T.ENUM: {
+        const idx = c.meta === 1 ? b[p] : b.readUInt16LE(p); p += c.meta;
+        v = idx === 0 ? '' : (c.enumValues?.[idx - 1] ?? String(idx));
+        break;
+      }
+      case T.SET: {
+        let bits = 0n;
+        for (let j = c.meta - 1; j >= 0; j--) bits = (bits << 8n) | BigInt(b[p + j]);
+        p += c.meta;
+        v = (c.enumValues ?? []).filter((_, j) => (bits >> BigInt(j)) & 1n).join(',');
+        break;
+      }
+      case T.BLOB: case T.GEOMETRY: {
+        const l = b.readUIntLE(p, c.meta); p += c.meta;
+        v = c.type === T.GEOMETRY || c.charset === 'binary' ? formatBinary(b.subarray(p, p + l)) : text(b, p, l, t, c, i);
+        p += l;
+        break;
+      }
+      case T.BIT: {
+        const bits = (c.meta & 0xff) * 8 + (c.meta >> 8);
+        const n = (bits + 7) >> 3;
+        v = formatBits(b.subarray(p, p + n), bits); p += n;
+        break;
+      }
+      case T.JSON:
+        throw new UnrecoverableError(`${where(t, c, i)}: MySQL binary JSON in the binlog is not supported yet`);
+      default:
+        throw new UnrecoverableError(`${where(t, c, i)}: binlog column type ${c.type} is not supported`);
+    }
+    out[i] = v;
+  }
+  cur.p = p;
+  return out;
+}
+
+function text(b: Buffer, p: number, l: number, t: TableMap, c: BinlogColumn, i: number): string {
+  const cs = c.charset ?? 'utf8mb4';
+  if (cs === 'binary') return formatBinary(b.subarray(p, p + l));
+  if (cs === 'utf8mb4' || cs === 'utf8mb3' || cs === 'utf8' || cs === 'ascii') return b.toString('utf8', p, p + l);
+  const d = textDecoderFor(cs);
+  if (!d) throw new UnrecoverableError(`${where(t, c, i)}: character set ${cs} is not supported`);
+  return d.decode(b.subarray(p, p + l));
+}
