@@ -140,6 +140,20 @@ test('MySQL -> PostgreSQL: full load with writes during the copy, then increment
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
 
+test('MySQL -> MySQL: full load, then incremental; the created table is an exact copy and values are exact', async () => {
+  const s = await sides('m2m', 'mysql', 'mysql', { mysql: MYSQL_TYPES });
+  await mdb.query(insertItems(1, 1500), [], s.src.db);
+  const fileId = await deployAndStart('m2m_task', s, [`${s.src.db}.items`], { setting: { initialLoad: true } });
+  await mdb.query(`UPDATE items SET qty = -qty, at = NULL WHERE id % 4 = 0`, [], s.src.db);
+  await mdb.query(`DELETE FROM items WHERE id % 9 = 0`, [], s.src.db);
+  await mdb.query(insertItems(1501, 2000), [], s.src.db);
+  await waitEqual(s.src, MYSQL_ITEMS, s.dst, MYSQL_ITEMS);
+  const columnTypes = (db: string) => mdb.query<{ c: string; t: string }[]>(
+    `SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'items' ORDER BY ORDINAL_POSITION`, [db]);
+  assert.deepEqual(await columnTypes(s.dst.db), await columnTypes(s.src.db));
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});
+
 const PG_TYPES = `
   CREATE TABLE public.items (
     id bigint PRIMARY KEY, qty integer, small smallint, flag boolean, price numeric(30,10), ratio double precision, f real,
@@ -190,6 +204,9 @@ test('errorLimit: rows the target rejects are dirty records, counted and kept, o
     return i.Metrics.DirtyRecords === 2 && i;
   }, 20_000, 'two dirty records reported');
   assert.equal(info.Status, 'RUN');
+  const task = (await taskCall(svc.client(), 'GetDISyncTask', projectId, fileId)).Data;
+  assert.equal(task.InstanceMetrics.DirtyRecords, 2);
+  assert.equal(task.InstanceMetrics.Phase, 'INCREMENTAL');
   const kept = await withDb(pgi, s.dst.db, async (c) => (await c.query(`SELECT table_name, op, row_key, error FROM opendi.dirty_record WHERE task_id = $1 ORDER BY row_key`, [fileId])).rows);
   assert.deepEqual(kept.map((r) => [r.table_name, r.op, r.row_key]), [['public.orders', 'upsert', '["2"]'], ['public.orders', 'upsert', '["3"]']]);
   assert.match(kept[0].error, /check constraint/);
@@ -338,5 +355,45 @@ test('PostgreSQL: an idle captured table while another database writes heavily d
   assert.ok(before > 30e6, `the noise wrote ${before} bytes of WAL`);
   const bytes = await waitUntil(async () => { const b = await retained(); return b < 2e6 && b; }, 30_000, 'slot released the noise WAL');
   console.log(`# idle slot: retained ${before} bytes after the noise, ${bytes} bytes after the heartbeat`);
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});
+
+test('MySQL: a schema change made while the task is stopped is replayed from the binlog on resume', async () => {
+  const s = await sides('mystop', 'mysql', 'postgresql', { mysql: `CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))` });
+  const fileId = await deployAndStart('mystop_task', s, [`${s.src.db}.t`]);
+  await mdb.query(`INSERT INTO t VALUES (1, 'a')`, [], s.src.db);
+  await waitEqual(s.src, `SELECT id, v FROM t`, s.dst, `SELECT id::text, v FROM public.t`);
+  await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
+  await mdb.query(`ALTER TABLE t ADD COLUMN price DECIMAL(12,3)`, [], s.src.db);
+  await mdb.query(`INSERT INTO t VALUES (2, 'b', 12.5)`, [], s.src.db);
+  await mdb.query(`UPDATE t SET price = 1.25 WHERE id = 1`, [], s.src.db);
+  await taskCall(svc.client(), 'StartDISyncInstance', projectId, fileId);
+  await waitEqual(s.src, `SELECT id, v, CAST(price AS CHAR) FROM t`, s.dst, `SELECT id::text, v, price::text FROM public.t`);
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});
+
+test('PostgreSQL -> MySQL: a target restart while streaming is survived within the failover limit; more failures than the limit give FAILED with the last error', async () => {
+  const s = await sides('tgt', 'postgresql', 'mysql', { postgresql: `CREATE TABLE public.t (id int PRIMARY KEY, v int)` });
+  const fileId = await deployAndStart('tgt_task', s, ['public.t'], {}, { failoverLimit: { count: 3, interval: 10 } });
+  const write = (from: number, to: number) => withDb(pgi, s.src.db, (c) => c.query(`INSERT INTO t SELECT g, g FROM generate_series($1::int, $2::int) g`, [from, to]));
+  await write(1, 2000);
+  await mdb.kill();
+  await write(2001, 4000);
+  await mdb.start();
+  await write(4001, 6000);
+  await waitEqual(s.src, `SELECT id::text, v::text FROM t`, s.dst, `SELECT id, v FROM t`, 60_000);
+  assert.equal((await waitForStatus(svc.client(), projectId, fileId, ['RUN'])).Status, 'RUN');
+
+  // Now the target stays down: more than 3 restarts within 10 minutes -> FAILED with the last error.
+  await mdb.stop();
+  try {
+    await write(6001, 6010);
+    const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED'], 60_000);
+    assert.match(failed.Message, /failover limit exceeded: more than 3 restarts within 10 minutes; last error: .*ECONNREFUSED/);
+  } finally {
+    await mdb.start();
+  }
+  await taskCall(svc.client(), 'StartDISyncInstance', projectId, fileId);
+  await waitEqual(s.src, `SELECT id::text, v::text FROM t`, s.dst, `SELECT id, v FROM t`, 60_000);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
