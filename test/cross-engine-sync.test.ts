@@ -397,3 +397,19 @@ test('PostgreSQL -> MySQL: a target restart while streaming is survived within t
   await waitEqual(s.src, `SELECT id::text, v::text FROM t`, s.dst, `SELECT id, v FROM t`, 60_000);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
+
+test('PostgreSQL -> MySQL: columns renamed, retyped and dropped at the source while streaming follow ddlMarkMap', async () => {
+  const s = await sides('pgddl', 'postgresql', 'mysql', { postgresql: `CREATE TABLE public.t (id int PRIMARY KEY, v text, n integer, gone text)` });
+  const fileId = await deployAndStart('pgddl_task', s, ['public.t'], {}, { ddlMarkMap: { DROPCOLUMN: 'NORMAL' } });
+  const sql = (text: string) => withDb(pgi, s.src.db, (c) => c.query(text));
+  await sql(`INSERT INTO t SELECT g, 'v' || g, g, 'x' FROM generate_series(1, 100) g`);
+  await waitEqual(s.src, `SELECT id::text, v, n::text FROM t`, s.dst, `SELECT id, v, n FROM t`);
+  await sql(`ALTER TABLE t RENAME COLUMN v TO w; ALTER TABLE t ALTER COLUMN n TYPE bigint; ALTER TABLE t DROP COLUMN gone`);
+  await sql(`BEGIN; INSERT INTO t VALUES (101, 'w101', 5000000000); UPDATE t SET w = w || '!' WHERE id <= 10; COMMIT`);
+  await waitEqual(s.src, `SELECT id::text, w, n::text FROM t`, s.dst, `SELECT id, w, n FROM t`);
+  const columns = await mdb.query<{ c: string; t: string }[]>(
+    `SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION`, [s.dst.db]);
+  assert.deepEqual(columns.map((r) => `${r.c} ${r.t}`), ['id int(11)', 'w longtext', 'n bigint(20)']);
+  assert.equal((await instanceInfo(svc.client(), projectId, fileId)).Status, 'RUN');
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});

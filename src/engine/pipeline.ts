@@ -266,11 +266,12 @@ export class Pipeline {
       batchTxns = 0;
     };
     /**
-     * Commits every whole transaction read so far, keeping the open source transaction's rows
-     * back, so that target DDL that commits implicitly (MySQL) never commits half a transaction.
+     * Before DDL on a target where DDL commits implicitly (MySQL): commits every whole transaction
+     * read so far, keeping the open source transaction's rows back, so that the DDL never commits
+     * half a transaction. (Where DDL is transactional it simply joins the open transaction.)
      */
     const commitCompleted = async () => {
-      if (this.inTxn && this.txnInSink && !this.sink.transactionalDdl) {
+      if (this.inTxn && this.txnInSink) {
         throw new UnrecoverableError('a source schema change arrived in the middle of a transaction larger than one chunk; '
           + 'the target cannot apply DDL inside a transaction. Call TerminateDISyncInstance and Start the task again to resynchronize.');
       }
@@ -311,9 +312,13 @@ export class Pipeline {
           break;
         }
         case 'ddl':
-          await commitCompleted();
+          if (!this.sink.transactionalDdl) await commitCompleted();
           await this.schemaChange(ev.change);
-          if (!this.inTxn) await commit(ev.position, ev.commitTime);
+          // Outside a transaction the statement has its own position: commit up to it now.
+          if (!this.inTxn) {
+            pending = { position: ev.position, commitTime: ev.commitTime };
+            await commitBatch();
+          }
           break;
         case 'commit':
           this.inTxn = false;

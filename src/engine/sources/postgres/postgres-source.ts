@@ -16,6 +16,7 @@ import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
 import { checkSourceTables } from './check-source-tables.ts';
+import { relationChanges } from './relation-changes.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
@@ -210,9 +211,18 @@ export class PostgresSource implements ChangeSource {
     let msg;
     try { msg = decodePgOutput(payload); } catch (err) { this.fail(err as Error); return; }
     switch (msg.tag) {
-      case 'relation':
-        this.relations.set(msg.id, { id: msg.id, schema: msg.schema, table: msg.table, columns: msg.columns });
+      case 'relation': {
+        const relation: RelationInfo = { id: msg.id, schema: msg.schema, table: msg.table, columns: msg.columns };
+        const before = this.relations.get(msg.id);
+        this.relations.set(msg.id, relation);
+        if (before && !this.skipping) {
+          // Inside the transaction that first touches the table after the change; the position
+          // is the last boundary (the pipeline does not commit a position in mid-transaction).
+          const position = formatLsn(this.receivedUpTo);
+          for (const change of relationChanges(before, relation)) this.push({ kind: 'ddl', change, position, commitTime: new Date() });
+        }
         return;
+      }
       case 'begin':
         this.inTransaction = true;
         // Resume rule: skip a transaction whose commit ends at or before the checkpoint. Its commit
