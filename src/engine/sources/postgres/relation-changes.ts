@@ -2,9 +2,9 @@
  * pgoutput has no DDL messages, but it sends a table's Relation message again, before its next
  * change, after the table's columns changed. Comparing it with the previous one tells what
  * changed: a column dropped, renamed (same type, new name, after the same column) or
- * retyped. Added columns
- * are not reported here: the sink finds them missing in the target (also after a stop, when
- * there is no previous message to compare with) and the pipeline handles that as ADDCOLUMN.
+ * retyped. Added columns are not reported here: the sink finds them missing in the target (also
+ * after a stop, when there is no previous message to compare with) and the pipeline handles that
+ * as ADDCOLUMN.
  */
 import type { RelationInfo, SchemaChange } from '../../change-event.ts';
 
