@@ -313,7 +313,7 @@ test('a MariaDB restart while streaming is survived within the failover limit; n
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
 
-test('StartParam.startPosition starts from a chosen source position instead of the checkpoint', async () => {
+test('StartParam.startPosition starts from a chosen source position or point in time instead of the checkpoint', async () => {
   const s = await sides('startpos', 'mysql', 'postgresql', { mysql: `CREATE TABLE t (id INT PRIMARY KEY)` });
   const fileId = await deployAndStart('startpos_task', s, [`${s.src.db}.t`]);
   await mdb.query(`INSERT INTO t VALUES (1)`, [], s.src.db);
@@ -328,6 +328,18 @@ test('StartParam.startPosition starts from a chosen source position instead of t
   await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
   await waitUntil(async () => (await rowsOf(s.dst, `SELECT id::text FROM public.t`)).length === 2 || undefined, 20_000, 'row 3 applied');
   assert.deepEqual(await rowsOf(s.dst, `SELECT id::text FROM public.t`), ['["1"]', '["3"]']);
+
+  // A point in time: binlog timestamps have one-second resolution, so the writes are seconds apart.
+  await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
+  await mdb.query(`INSERT INTO t VALUES (4)`, [], s.src.db); // before the chosen time: skipped
+  await new Promise((r) => setTimeout(r, 1_100));
+  const chosen = new Date(Math.ceil(Date.now() / 1000) * 1000);
+  await new Promise((r) => setTimeout(r, chosen.getTime() - Date.now() + 100));
+  await mdb.query(`INSERT INTO t VALUES (5)`, [], s.src.db);
+  await taskCall(svc.client(), 'StartDISyncInstance', projectId, fileId, { StartParam: JSON.stringify({ startPosition: { timestamp: chosen.toISOString() } }) });
+  await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+  await waitUntil(async () => (await rowsOf(s.dst, `SELECT id::text FROM public.t`)).length === 3 || undefined, 20_000, 'row 5 applied');
+  assert.deepEqual(await rowsOf(s.dst, `SELECT id::text FROM public.t`), ['["1"]', '["3"]', '["5"]']);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
 

@@ -130,6 +130,19 @@ describe('MariaDB binlog source', () => {
     const end = Date.now() + ms;
     while (Date.now() < end) { const ev = await src.next(100); assert.equal(ev.kind, 'idle', `unexpected ${JSON.stringify(ev)}`); }
   }
+  /** PURGE BINARY LOGS up to the current file. */
+  async function purgeToCurrent(): Promise<void> {
+    const [status] = await db.query<{ File: string }[]>('SHOW MASTER STATUS');
+    // MariaDB keeps a binlog until InnoDB has checkpointed its transactions: retry the purge.
+    for (let i = 0; ; i++) {
+      await db.query(`PURGE BINARY LOGS TO '${status.File}'`);
+      const logs = await db.query<{ Log_name: string }[]>('SHOW BINARY LOGS');
+      if (logs[0].Log_name === status.File) break;
+      assert.ok(i < 100, `could not purge: ${JSON.stringify(logs)}`);
+      await db.query('FLUSH LOGS');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const insertedIds = (evs: SourceEvent[]) => evs.flatMap((e) => (e.kind === 'change' && e.change.op === 'insert' ? [e.change.values[0]] : []));
 
   before(async () => {
@@ -352,21 +365,68 @@ describe('MariaDB binlog source', () => {
     const old = await src.headPosition();
     await db.query('FLUSH BINARY LOGS');
     await q(`INSERT INTO cl VALUES (200, 'lost')`);
-    const [status] = await db.query<{ File: string }[]>('SHOW MASTER STATUS');
-    // MariaDB keeps a binlog until InnoDB has checkpointed its transactions: retry the purge.
-    for (let i = 0; ; i++) {
-      await db.query(`PURGE BINARY LOGS TO '${status.File}'`);
-      const logs = await db.query<{ Log_name: string }[]>('SHOW BINARY LOGS');
-      if (logs[0].Log_name === status.File) break;
-      assert.ok(i < 100, `could not purge: ${JSON.stringify(logs)}`);
-      await db.query('FLUSH LOGS');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await purgeToCurrent();
     const check = (e: Error) => e instanceof UnrecoverableError && e.message.includes(old!) && /cannot be recovered/.test(e.message)
       && /TerminateDISyncInstance/.test(e.message) && /binlog_expire_logs_seconds/.test(e.message);
     await assert.rejects(src.prepare({ position: old, mustExist: true }), check);
     await assert.rejects(src.open(old), check);
     await src.destroy();
+  });
+
+  test('positionAt: the first transaction in the same second or later; purged -> UnrecoverableError; future -> the end', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const dumps = async () => (await db.query<{ Command: string }[]>('SHOW PROCESSLIST')).filter((p) => /binlog dump/i.test(p.Command)).length;
+    await q(`CREATE TABLE pa (id INT PRIMARY KEY)`);
+    await q(`CREATE TABLE pa_other (id INT PRIMARY KEY)`);
+    const tOld = new Date();
+    await sleep(1100);
+    await db.query('FLUSH BINARY LOGS');
+    await purgeToCurrent(); // the oldest binlog now starts a second after tOld
+    const src = newSource(['pa']);
+    await src.prepare({ position: null, mustExist: false });
+    await assert.rejects(src.positionAt(tOld), (e: Error) => e instanceof UnrecoverableError
+      && /binlogs on the source MySQL server start at \d{4}-\d\d-\d\dT/.test(e.message) && /purged/.test(e.message) && /initial load/.test(e.message));
+    // Three groups in three different seconds, over three binlog files.
+    const t1 = new Date();
+    await q(`INSERT INTO pa VALUES (1)`);
+    await q(`INSERT INTO pa VALUES (2)`);
+    await sleep(1100);
+    await db.query('FLUSH BINARY LOGS');
+    const t2 = new Date();
+    await q(`INSERT INTO pa VALUES (3)`);
+    await q(`INSERT INTO pa_other VALUES (30)`);
+    await q(`INSERT INTO pa VALUES (4)`);
+    await sleep(1100);
+    await db.query('FLUSH BINARY LOGS');
+    await q(`INSERT INTO pa VALUES (5)`);
+    const p2 = await src.positionAt(t2);
+    const p1 = await src.positionAt(t1);
+    const pFuture = await src.positionAt(new Date(Date.now() + 3_600_000));
+    assert.match(p2, /^gtid:[\d,-]+@mysql-bin\.\d+:\d+$/);
+    assert.ok(comparePositions(parsePosition(p1), parsePosition(p2)) < 0 && comparePositions(parsePosition(p2), parsePosition(pFuture)) < 0, `${p1} < ${p2} < ${pFuture}`);
+    assert.equal(await dumps(), 0, 'the scans left no dump thread');
+    // The source that scanned streams from the position: exactly the second and third groups.
+    await src.open(p2);
+    assert.deepEqual(insertedIds(await collect(src, 3)), ['3', '4', '5']);
+    await expectQuiet(src, 300);
+    await src.close(Date.now() + 5000);
+    const s1 = newSource(['pa']);
+    await s1.open(p1);
+    assert.deepEqual(insertedIds(await collect(s1, 5)), ['1', '2', '3', '4', '5']);
+    await s1.close(Date.now() + 5000);
+    // A future time: the current end; only what commits afterwards arrives.
+    const sf = newSource(['pa']);
+    await sf.open(pFuture);
+    await expectQuiet(sf, 300);
+    await q(`INSERT INTO pa VALUES (6)`);
+    assert.deepEqual(insertedIds(await collect(sf, 1)), ['6']);
+    await sf.close(Date.now() + 5000);
+    // A past second with nothing in it after the last transaction: the scan reads to the end (EOF of a non-blocking dump).
+    await sleep(1100);
+    const sn = newSource(['pa']);
+    assert.equal(await sn.positionAt(new Date()), await sn.headPosition());
+    assert.equal(await dumps(), 0, 'the scans left no dump thread');
+    await sn.destroy();
   });
 
   test('a MariaDB crash while streaming is a transient error; a new source resumes exactly once', async () => {

@@ -13,9 +13,15 @@ export interface DumpHandlers {
   onEvent(buf: Buffer, start: number, end: number): void;
   /** The stream failed (server error packet such as 1236, lost connection). Called at most once. */
   onError(err: Error & { errno?: number; code?: string }): void;
+  /** Non-blocking dumps only: the server reached the end of its binlog and ended the dump. */
+  onEnd?(): void;
 }
 
-export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean }
+/**
+ * `nonBlocking`: COM_BINLOG_DUMP flag BINLOG_DUMP_NON_BLOCK (1); the server sends EOF at the end
+ * of the binlog (-> onEnd) instead of waiting for more. Used to scan, never to stream.
+ */
+export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean }
 
 /** Internal mysql2 shapes we rely on. */
 interface RawConnection {
@@ -64,11 +70,11 @@ export class BinlogConnection {
       onResult: (e: Error | null) => { if (e) this.fail(e); },
       execute: (packet: RawPacket | null, connection: RawConnection): boolean => {
         if (!sent) {
-          // COM_BINLOG_DUMP: [len u24][seq][0x12][offset u32][flags u16 = 0: blocking][server id u32][file]
+          // COM_BINLOG_DUMP: [len u24][seq][0x12][offset u32][flags u16: 0 blocking, 1 non-blocking][server id u32][file]
           connection._resetSequenceId();
           const b = Buffer.alloc(15 + name.length);
           b.writeUIntLE(b.length - 4, 0, 3);
-          b[4] = 0x12; b.writeUInt32LE(o.offset, 5); b.writeUInt16LE(0, 9); b.writeUInt32LE(o.serverId, 11); name.copy(b, 15);
+          b[4] = 0x12; b.writeUInt32LE(o.offset, 5); b.writeUInt16LE(o.nonBlocking ? 1 : 0, 9); b.writeUInt32LE(o.serverId, 11); name.copy(b, 15);
           connection.write(b);
           connection.sequenceId = 1;
           sent = true;
@@ -77,7 +83,10 @@ export class BinlogConnection {
         if (!packet) return false;
         const { buffer, offset, end } = packet;
         if (buffer[offset] === 0xff) { this.fail(packet.asError(connection.clientEncoding)); return true; } // e.g. 1236: purged
-        if (buffer[offset] === 0xfe && end - offset < 13) { this.fail(new Error('the MySQL server ended the binlog dump')); return true; }
+        if (buffer[offset] === 0xfe && end - offset < 13) {
+          if (o.nonBlocking && !this.closed && !this.failed) { this.failed = true; this.handlers.onEnd?.(); } else this.fail(new Error('the MySQL server ended the binlog dump'));
+          return true;
+        }
         if (this.closed) return false;
         try { this.handlers.onEvent(buffer, offset + 1, end); } catch (err) { this.fail(err as Error); }
         return false;

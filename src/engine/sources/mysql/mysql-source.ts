@@ -24,6 +24,7 @@ import { comparePositions, formatPosition, GtidState, parsePosition, type Binlog
 import { findMySqlSourceTableProblems, loadTableColumns, toTableSchema, type InfoColumn } from './table-info.ts';
 import { canonicalRow, chunkStatement } from './snapshot-reader.ts';
 import { parseDdl } from './ddl-parser.ts';
+import { findPositionAt } from './time-scan.ts';
 
 export { findMySqlSourceTableProblems } from './table-info.ts';
 
@@ -175,6 +176,27 @@ export class MySqlSource implements ChangeSource {
   async headPosition(): Promise<string | null> {
     await this.controlConnection();
     return formatPosition(await this.currentEnd());
+  }
+
+  /**
+   * The position (at a transaction boundary) just before the first transaction in the binlogs
+   * still on the server whose timestamp is at or after `time`. Binlog timestamps are whole
+   * seconds: this is the first transaction in the same second as `time` or later. A `time` after
+   * everything (also in the future): the current end. A `time` before the oldest binlog's first
+   * event: UnrecoverableError (those changes were purged). Scanning uses its own short-lived,
+   * non-blocking dumps (time-scan.ts): nothing reaches this source's events, no dump thread stays.
+   * If the oldest binlog was opened in the very second of `time`, transactions of already purged
+   * binlogs from that second are gone without an error.
+   */
+  async positionAt(time: Date): Promise<string> {
+    const control = await this.controlConnection();
+    const found = await findPositionAt({
+      // Not the task's server_id: a second dump with the same id would drop the task's stream.
+      endpoint: this.spec.endpoint, serverId: (this.spec.serverId + 0x8000_0000) >>> 0, mariaDb: this.mariaDb, control, logger: this.logger,
+    }, time);
+    if (found === 'end') return formatPosition(await this.currentEnd());
+    if (this.mariaDb) found.gtid = await this.gtidAt(found.file, found.offset);
+    return formatPosition(found);
   }
 
   async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
