@@ -413,3 +413,22 @@ test('request log lines name action, status and code, and never hold the secret 
   assert.ok(!all.includes(SECRET), 'no secret in logs');
   assert.ok(!all.includes(signature), 'no signature in logs');
 });
+
+test('an idle keep-alive connection stays open past Node\'s 5 s default, so SDK clients reusing it never hit "socket hang up"', async () => {
+  const edge = await startEdge();
+  try {
+    const socket = net.connect(edge.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let closedAt: number | null = null;
+    const opened = Date.now();
+    socket.on('close', () => { closedAt = Date.now(); });
+    socket.on('data', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+    // Node closes idle connections at its timeout plus up to one check interval (about 6 s for 5 s).
+    await new Promise((r) => setTimeout(r, 7_500));
+    assert.equal(closedAt, null, `the server closed the idle connection after ${closedAt! - opened} ms`);
+    socket.destroy();
+  } finally {
+    await edge.close();
+  }
+});

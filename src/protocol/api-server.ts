@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   clock?: () => number;
 }
 
+const IDLE_CONNECTION_MS = 65_000;
+
 export function createApiServer(opts: ApiServerOptions): http.Server {
   const hostId = opts.hostId ?? opts.publicHost ?? 'opendi';
   const clock = opts.clock ?? Date.now;
@@ -45,6 +47,11 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerUnparsable(err, socket, hostId));
+  // The SDKs keep connections alive and reuse idle ones. With Node's 5 s default the server can
+  // close one just as a client sends on it ("socket hang up"); the side that closes idle
+  // connections must be the client, so the server waits longer than clients keep them.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  server.headersTimeout = IDLE_CONNECTION_MS + 1_000;
   return server;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

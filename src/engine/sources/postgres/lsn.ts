@@ -1,7 +1,10 @@
 /** PostgreSQL log sequence numbers: "X/Y" (two hex halves) <-> bigint. */
+import { UnrecoverableError } from '../../errors.ts';
+
+/** A malformed position (e.g. a chosen start position) cannot get better by retrying. */
 export function parseLsn(text: string): bigint {
   const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
-  if (!m) throw new Error(`not an LSN: ${text}`);
+  if (!m) throw new UnrecoverableError(`${JSON.stringify(text)} is not a PostgreSQL source position (an LSN like 0/16B3748)`);
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }
 

@@ -1,0 +1,192 @@
+/**
+ * What the throughput benchmarks share: the workload shape (inserts, then updates, then deletes,
+ * in transactions of 1..maxTxnRows rows of deterministic sizes), the workload writers for
+ * PostgreSQL and MariaDB, a row digest both dialects compute identically (count + sum of a 32-bit
+ * hash of each row's canonical text), pg_recvlogical as the raw PostgreSQL read, and timing.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import type { PgInstance } from '../test/harness/postgres.ts';
+import type { MariaDbInstance } from '../test/harness/mariadb.ts';
+
+export const run = promisify(execFile);
+
+export interface Workload { inserts: number; updates: number; deletes: number; maxTxnRows: number }
+export const DEFAULT_WORKLOAD: Workload = { inserts: 300_000, updates: 120_000, deletes: 80_000, maxTxnRows: 1000 };
+export const changesOf = (w: Workload) => w.inserts + w.updates + w.deletes;
+
+export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+export const perSec = (n: number, t0: number) => n / ((performance.now() - t0) / 1000);
+
+/** Transaction sizes in 1..maxTxnRows summing to `total` (deterministic). */
+export function txnSizes(total: number, maxTxnRows: number): number[] {
+  const out: number[] = [];
+  let left = total;
+  let s = 7;
+  while (left > 0) { s = (s * 7919 + 13) % maxTxnRows + 1; const n = Math.min(left, s); out.push(n); left -= n; }
+  return out;
+}
+
+/**
+ * The workload as one statement per transaction (autocommit): `insert(from, to)`, `update(from, to)`,
+ * `del(from, to)` on id ranges. Updates and deletes touch disjoint id ranges so every change is a
+ * real change. Returns the number of transactions.
+ */
+async function drive(w: Workload, exec: (kind: 'insert' | 'update' | 'delete', from: number, to: number) => Promise<unknown>): Promise<number> {
+  let txns = 0;
+  let id = 1;
+  for (const n of txnSizes(w.inserts, w.maxTxnRows)) { await exec('insert', id, id + n - 1); id += n; txns++; }
+  let uid = 1;
+  for (const n of txnSizes(w.updates, w.maxTxnRows)) { await exec('update', uid, uid + n - 1); uid += n; txns++; }
+  let did = w.inserts - w.deletes + 1;
+  for (const n of txnSizes(w.deletes, w.maxTxnRows)) { await exec('delete', did, did + n - 1); did += n; txns++; }
+  return txns;
+}
+
+/** The PG -> PG table (timestamptz set by now()). */
+export const PG_TABLE_DDL = `CREATE TABLE public.bench (id bigint PRIMARY KEY, k int NOT NULL, v text, n numeric(12,2), ts timestamptz)`;
+/** The cross-engine table: the same logical types on both sides, values that print identically. */
+export const PG_XTABLE_DDL = `CREATE TABLE public.bench (id bigint PRIMARY KEY, k int NOT NULL, v varchar(64), n numeric(12,2), ts timestamp(6))`;
+export const MY_XTABLE_DDL = `CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, v VARCHAR(64), n DECIMAL(12,2), ts DATETIME(6)) ENGINE=InnoDB`;
+
+/** Writes the workload to `bench` in a PostgreSQL database. `cross`: the deterministic ts of the cross-engine table. */
+export async function writePgWorkload(pgi: PgInstance, db: string, w: Workload, cross = false): Promise<number> {
+  const c = new pg.Client(pgi.connectionConfig(db));
+  await c.connect();
+  const ts = cross ? `timestamp '2024-01-01' + g * interval '1 second' + (g % 1000) * interval '1 microsecond'` : 'now()';
+  try {
+    return await drive(w, (kind, a, b) => c.query(
+      kind === 'insert' ? `INSERT INTO bench SELECT g, g % 1000, md5(g::text), g / 7.0, ${ts} FROM generate_series($1::bigint, $2::bigint) g`
+        : kind === 'update' ? `UPDATE bench SET k = k + 1, v = v || 'u' WHERE id BETWEEN $1 AND $2`
+          : `DELETE FROM bench WHERE id BETWEEN $1 AND $2`, [a, b]));
+  } finally { await c.end(); }
+}
+
+/** The same workload (same values) on MariaDB, inserts from the SEQUENCE engine. */
+export async function writeMySqlWorkload(mdb: MariaDbInstance, db: string, w: Workload): Promise<number> {
+  const c = await mysql.createConnection(mdb.connectionConfig(db));
+  try {
+    return await drive(w, (kind, a, b) => c.query(
+      kind === 'insert' ? `INSERT INTO bench SELECT seq, seq % 1000, MD5(seq), seq / 7.0,
+          TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000) MICROSECOND FROM seq_${a}_to_${b}`
+        : kind === 'update' ? `UPDATE bench SET k = k + 1, v = CONCAT(v, 'u') WHERE id BETWEEN ? AND ?`
+          : `DELETE FROM bench WHERE id BETWEEN ? AND ?`, [a, b]));
+  } finally { await c.end(); }
+}
+
+/** Row count and the sum of a 32-bit hash of `id|k|v|n|ts` (ts with microseconds): equal on both dialects for equal rows. */
+const PG_XDIGEST = `SELECT count(*) AS n, coalesce(sum(('x' || left(md5(concat_ws('|', id, k, v, n, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'))), 8))::bit(32)::bigint), 0) AS h FROM bench`;
+const MY_XDIGEST = `SELECT count(*) AS n, coalesce(sum(CAST(CONV(LEFT(MD5(CONCAT_WS('|', id, k, v, n, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'))), 8), 16, 10) AS UNSIGNED)), 0) AS h FROM bench`;
+
+export type Side = { kind: 'pg'; inst: PgInstance; db: string } | { kind: 'mysql'; inst: MariaDbInstance; db: string };
+
+export async function countOf(s: Side): Promise<number> {
+  if (s.kind === 'pg') return Number((await s.inst.query(`SELECT count(*) AS n FROM bench`, [], s.db)).rows[0].n);
+  return Number((await s.inst.query<any[]>(`SELECT count(*) AS n FROM bench`, [], s.db))[0].n);
+}
+
+export async function digestOf(s: Side): Promise<string> {
+  const r = s.kind === 'pg' ? (await s.inst.query(PG_XDIGEST, [], s.db)).rows[0] : (await s.inst.query<any[]>(MY_XDIGEST, [], s.db))[0];
+  return `${r.n}:${r.h}`;
+}
+
+/** Polls `fn` every 100 ms until it returns true; an error thrown by `fn` ends the wait (unlike waitUntil). */
+export async function poll(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Whether the workload's last change is visible, by two primary-key lookups (cheap enough to poll
+ * every 100 ms without loading the target): id 1 updated means every insert is in; then the last
+ * delete removes id `inserts`. Only a hint for changes applied in commit order: waitForDigest
+ * confirms with the full digest.
+ */
+async function lastChangeVisible(s: Side, w: Workload): Promise<boolean> {
+  const sql = `SELECT (SELECT count(*) FROM bench WHERE id = 1 AND v LIKE '%u') AS updated, (SELECT count(*) FROM bench WHERE id = ${w.inserts}) AS last`;
+  const r = s.kind === 'pg' ? (await s.inst.query(sql, [], s.db)).rows[0] : (await s.inst.query<any[]>(sql, [], s.db))[0];
+  return Number(r.updated) === 1 && Number(r.last) === 0;
+}
+
+/**
+ * Waits until the target's digest equals `want`; returns when (performance.now()) the last change
+ * was first seen. Polls the cheap lastChangeVisible, then confirms with the digest (and keeps
+ * polling the digest if that differs). `check` may throw to give up early (a failed task).
+ */
+export async function waitForDigest(target: Side, w: Workload, want: string, what: string, check: () => Promise<void> = async () => undefined, timeoutMs = 900_000): Promise<number> {
+  let n = 0;
+  let seenAt: number | undefined;
+  await poll(async () => {
+    if (++n % 20 === 0) await check();
+    if (seenAt === undefined) {
+      const t = performance.now();
+      if (!(await lastChangeVisible(target, w))) return false;
+      seenAt = t;
+    }
+    return (await digestOf(target)) === want;
+  }, timeoutMs, what);
+  return seenAt!;
+}
+
+/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
+export function cpuSecondsOfTree(pid: number): number {
+  const stats: { pid: number; ppid: number; ticks: number }[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch { /* gone */ }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of stats) if (!tree.has(s.pid) && tree.has(s.ppid)) { tree.add(s.pid); grew = true; }
+  }
+  return stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) / 100;
+}
+
+/** The server process of a private instance (pid files the harnesses write). */
+export function serverPid(s: Side): number {
+  const file = s.kind === 'pg' ? path.join(s.inst.dataDir, 'postmaster.pid') : path.join(s.inst.dir, 'mariadbd.pid');
+  return Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+}
+
+/** (a) for a PostgreSQL source: pg_recvlogical draining `slot` (pgoutput) up to `endLsn` into /dev/null. Returns seconds. */
+export async function pgRecvLogical(pgi: PgInstance, db: string, slot: string, publication: string, endLsn: string): Promise<number> {
+  const t0 = performance.now();
+  await run('pg_recvlogical', ['-h', pgi.host, '-p', String(pgi.port), '-U', 'postgres', '-d', db, '--slot', slot, '--start',
+    '-o', 'proto_version=1', '-o', `publication_names=${publication}`, '-E', endLsn, '-f', '/dev/null', '--no-loop']);
+  return (performance.now() - t0) / 1000;
+}
+
+export async function currentLsn(pgi: PgInstance, db: string): Promise<string> {
+  return (await pgi.query(`SELECT pg_current_wal_lsn()::text AS l`, [], db)).rows[0].l;
+}
+
+/** The MariaDB server's binlog end: `file:pos`. */
+export async function masterStatus(mdb: MariaDbInstance): Promise<{ file: string; pos: number }> {
+  const r = (await mdb.query<any[]>(`SHOW MASTER STATUS`))[0];
+  return { file: r.File, pos: Number(r.Position) };
+}
+
+/**
+ * Calls `ping` every second until the returned function is called. Between a task's Stop and
+ * its timed Start the API client sits idle while the baselines run; an idle keep-alive socket
+ * that the service closes (Node's 5 s keepAliveTimeout) just as the client reuses it fails the
+ * next call with "socket hang up" (seen once, uncaught, from the client's HTTP layer). A call a
+ * second keeps the socket from ever idling that long.
+ */
+export function keepWarm(ping: () => Promise<unknown>): () => void {
+  const timer = setInterval(() => { ping().catch(() => undefined); }, 1000);
+  timer.unref(); // a failed run must not be kept alive by it
+  return () => clearInterval(timer);
+}
