@@ -94,6 +94,7 @@ describe('unit', () => {
     assert.ok(comparePositions(parsePosition('file:b.000009:900'), parsePosition('file:b.000010:4')) < 0);
     assert.ok(comparePositions(parsePosition('file:b.000010:5'), parsePosition('file:b.000010:4')) > 0);
     assert.throws(() => parsePosition('0/1234'));
+    assert.throws(() => parsePosition("gtid:0-1-1'; DROP TABLE t; --@mysql-bin.000001:4"), /bad GTID state/);
   });
 });
 
@@ -251,16 +252,65 @@ describe('MariaDB binlog source', () => {
     assert.equal(src.caughtUpPosition(), null, 'nothing new past the acknowledged position');
     await src.close(Date.now() + 5000);
 
+    // As emitted (non-empty GTID state: resumed by GTID), and as `file:` positions (resumed by file:offset).
     const expectedAfter = [['2', '3', '4', '5'], ['4', '5'], ['5'], []];
-    for (const [i, pos] of [head!, ...commits].entries()) {
-      const s = newSource(['r']);
-      await s.prepare({ position: pos, mustExist: true });
-      await s.open(pos);
-      const want = i === 0 ? ['1', '2', '3', '4', '5'] : expectedAfter[i - 1];
-      const got = want.length ? insertedIds(await collect(s, i === 0 ? 4 : 4 - i)) : [];
-      assert.deepEqual(got, want, `resume at ${pos}`);
-      await expectQuiet(s, 300);
-      await s.close(Date.now() + 5000);
+    for (const [i, emitted] of [head!, ...commits].entries()) {
+      const { gtid, file, offset } = parsePosition(emitted);
+      assert.ok(gtid, `a GTID state in ${emitted}`);
+      for (const pos of [emitted, `file:${file}:${offset}`]) {
+        const s = newSource(['r']);
+        await s.prepare({ position: pos, mustExist: true });
+        await s.open(pos);
+        const want = i === 0 ? ['1', '2', '3', '4', '5'] : expectedAfter[i - 1];
+        const got = want.length ? insertedIds(await collect(s, i === 0 ? 4 : 4 - i)) : [];
+        assert.deepEqual(got, want, `resume at ${pos}`);
+        await expectQuiet(s, 200);
+        await s.close(Date.now() + 5000);
+      }
+    }
+  });
+
+  test('resume by GTID: the GTID state decides, not the file:offset part; DDL groups count as transactions', async () => {
+    await q(`CREATE TABLE g (id INT PRIMARY KEY)`);
+    await q(`CREATE TABLE IF NOT EXISTS other (id INT PRIMARY KEY)`);
+    const items = (evs: SourceEvent[]) => evs.flatMap((e) => (e.kind === 'ddl' ? [`ddl ${e.change.type}`] : e.kind === 'change' && e.change.op === 'insert' ? [String(e.change.values[0])] : []));
+    const src = newSource(['g']);
+    const head = await src.headPosition();
+    await src.open(head);
+    await q(`INSERT INTO g VALUES (1)`);
+    await q(`ALTER TABLE g ADD COLUMN v INT`);
+    await db.query('FLUSH BINARY LOGS');
+    await q(`INSERT INTO other VALUES (10)`);
+    await q(`INSERT INTO g VALUES (2, 2)`);
+    await q(`TRUNCATE TABLE other`); // DDL, not on a task table: not delivered
+    await q(`INSERT INTO g VALUES (3, 3)`);
+    const evs = await collect(src, 4, 15_000, true);
+    assert.deepEqual(items(evs), ['1', 'ddl ADDCOLUMN', '2', '3']);
+    const marks = evs.flatMap((e) => (e.kind === 'commit' || e.kind === 'ddl' ? [e.position] : []));
+    await src.close(Date.now() + 5000);
+    const [oldest] = await db.query<{ Log_name: string }[]>('SHOW BINARY LOGS');
+    for (const [i, pos] of [head!, ...marks].entries()) {
+      const { gtid } = parsePosition(pos);
+      assert.ok(gtid, `a GTID state in ${pos}`);
+      const want = items(evs).slice(i);
+      // file:offset deliberately wrong: the start of the oldest binlog (would replay everything), a file that never existed.
+      for (const wrong of [`gtid:${gtid}@${oldest.Log_name}:4`, `gtid:${gtid}@mysql-bin.999999:4`]) {
+        const s = newSource(['g']);
+        await s.prepare({ position: wrong, mustExist: true });
+        await s.open(wrong);
+        const got = want.length ? items(await collect(s, want.length, 15_000, true)) : [];
+        assert.deepEqual(got, want, `resume at ${wrong}`);
+        await expectQuiet(s, 200);
+        if (want.length === 0 && wrong.includes('999999')) {
+          // The wrong file:offset is corrected from the stream: a filtered transaction still moves caughtUpPosition.
+          await q(`INSERT INTO other VALUES (11)`);
+          let caught: string | null = null;
+          for (let k = 0; k < 50 && !caught; k++) { await s.next(50); caught = s.caughtUpPosition(); }
+          assert.ok(caught && /^mysql-bin\.\d+$/.test(parsePosition(caught).file) && parsePosition(caught).file !== 'mysql-bin.999999', `caught up: ${caught}`);
+          assert.ok(comparePositions(parsePosition(caught!), parsePosition(marks.at(-1)!)) > 0, `${caught} past ${marks.at(-1)}`);
+        }
+        await s.close(Date.now() + 5000);
+      }
     }
   });
 
@@ -359,18 +409,32 @@ describe('MariaDB binlog source', () => {
     assert.equal(await dumps(), 0);
   });
 
-  test('purged binlog: UnrecoverableError with advice, never a silent jump', async () => {
+  test('purged binlog: UnrecoverableError with advice, never a silent jump; by GTID only when the GTID state is gone', async () => {
     await q(`CREATE TABLE IF NOT EXISTS cl (id INT PRIMARY KEY, v VARCHAR(10))`);
     const src = newSource(['cl']);
-    const old = await src.headPosition();
+    const old = (await src.headPosition())!;
     await db.query('FLUSH BINARY LOGS');
     await q(`INSERT INTO cl VALUES (200, 'lost')`);
-    await purgeToCurrent();
-    const check = (e: Error) => e instanceof UnrecoverableError && e.message.includes(old!) && /cannot be recovered/.test(e.message)
-      && /TerminateDISyncInstance/.test(e.message) && /binlog_expire_logs_seconds/.test(e.message);
-    await assert.rejects(src.prepare({ position: old, mustExist: true }), check);
-    await assert.rejects(src.open(old), check);
+    const atEnd = (await src.headPosition())!; // the end of the file holding 200
+    await db.query('FLUSH BINARY LOGS');
+    await q(`INSERT INTO cl VALUES (201, 'kept')`);
+    await purgeToCurrent(); // 200 is gone, 201 is not
+    const toFile = (pos: string) => { const p = parsePosition(pos); return `file:${p.file}:${p.offset}`; };
+    const check = (pos: string, by: RegExp) => (e: Error) => e instanceof UnrecoverableError && e.message.includes(pos) && /cannot be recovered/.test(e.message)
+      && by.test(e.message) && /TerminateDISyncInstance/.test(e.message) && /binlog_expire_logs_seconds/.test(e.message);
+    // By GTID: the server's 1236 "Could not find GTID state requested by slave in any binlog files".
+    await assert.rejects(src.prepare({ position: old, mustExist: true }), check(old, /GTID state .* is in none of the binlogs.*Could not find GTID state/));
+    await assert.rejects(src.open(old), check(old, /Could not find GTID state/));
+    // By file: the file must be among SHOW BINARY LOGS.
+    for (const pos of [toFile(old), toFile(atEnd)]) await assert.rejects(src.prepare({ position: pos, mustExist: true }), check(pos, /not among SHOW BINARY LOGS/));
     await src.destroy();
+    // atEnd's file is purged, but its GTID state is where the next binlog starts: it resumes exactly.
+    const s2 = newSource(['cl']);
+    await s2.prepare({ position: atEnd, mustExist: true });
+    await s2.open(atEnd);
+    assert.deepEqual(insertedIds(await collect(s2, 1)), ['201']);
+    await expectQuiet(s2, 200);
+    await s2.close(Date.now() + 5000);
   });
 
   test('positionAt: the first transaction in the same second or later; purged -> UnrecoverableError; future -> the end', async () => {

@@ -20,8 +20,18 @@ export interface DumpHandlers {
 /**
  * `nonBlocking`: COM_BINLOG_DUMP flag BINLOG_DUMP_NON_BLOCK (1); the server sends EOF at the end
  * of the binlog (-> onEnd) instead of waiting for more. Used to scan, never to stream.
+ *
+ * `gtid` (MariaDB only, non-empty): start right after these GTIDs instead of at file:offset
+ * (`file`/`offset` are then ignored). The session gets @slave_connect_state = the state,
+ * @slave_gtid_strict_mode = 1 (a requested GTID missing from the binlog is error 1236, never a
+ * silent start at a later sequence number) and @slave_gtid_ignore_duplicates = 0 (we read one
+ * server, not a multi-source topology), and COM_BINLOG_DUMP carries an empty file name and offset
+ * 4. The server opens the dump with an artificial ROTATE naming the file it found the state in.
  */
-export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean }
+export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean; gtid?: string }
+
+/** A MariaDB GTID state as positions carry it: `domain-server-seq` comma-separated (may be empty). */
+export const GTID_STATE = /^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/;
 
 /** Internal mysql2 shapes we rely on. */
 interface RawConnection {
@@ -63,8 +73,17 @@ export class BinlogConnection {
     await q(`SET @master_heartbeat_period = ${Math.round(o.heartbeatMs * 1e6)}`);
     // MariaDB: real GTID events (transaction begin markers), no fake BEGIN queries.
     if (o.mariaDb) await q('SET @mariadb_slave_capability = 4');
+    const byGtid = !!o.gtid;
+    if (byGtid) {
+      if (!o.mariaDb) throw new Error('a GTID-state binlog dump needs MariaDB');
+      if (!GTID_STATE.test(o.gtid!)) throw new Error(`not a MariaDB GTID state: ${o.gtid}`);
+      await q(`SET @slave_connect_state = '${o.gtid}'`);
+      await q('SET @slave_gtid_strict_mode = 1');
+      await q('SET @slave_gtid_ignore_duplicates = 0');
+    }
     await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(e) : res())));
-    const name = Buffer.from(o.file, 'latin1');
+    const name = Buffer.from(byGtid ? '' : o.file, 'latin1');
+    const dumpOffset = byGtid ? 4 : o.offset;
     let sent = false;
     const cmd = {
       onResult: (e: Error | null) => { if (e) this.fail(e); },
@@ -74,7 +93,7 @@ export class BinlogConnection {
           connection._resetSequenceId();
           const b = Buffer.alloc(15 + name.length);
           b.writeUIntLE(b.length - 4, 0, 3);
-          b[4] = 0x12; b.writeUInt32LE(o.offset, 5); b.writeUInt16LE(o.nonBlocking ? 1 : 0, 9); b.writeUInt32LE(o.serverId, 11); name.copy(b, 15);
+          b[4] = 0x12; b.writeUInt32LE(dumpOffset, 5); b.writeUInt16LE(o.nonBlocking ? 1 : 0, 9); b.writeUInt32LE(o.serverId, 11); name.copy(b, 15);
           connection.write(b);
           connection.sequenceId = 1;
           sent = true;

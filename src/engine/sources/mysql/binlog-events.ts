@@ -22,8 +22,11 @@ export type RowOp = 'insert' | 'update' | 'delete';
 export interface BinlogHandler {
   /** A new binlog file (also the artificial ROTATE at dump start). */
   rotate(file: string): void;
-  /** MariaDB GTID event: starts an event group; `standalone` groups are a single DDL with no XID. */
-  gtid(domain: number, serverId: number, seq: bigint, standalone: boolean, time: number): void;
+  /**
+   * MariaDB GTID event: starts an event group; `standalone` groups are a single DDL with no XID.
+   * `startOffset`: where the event (and so the group) starts in the current file.
+   */
+  gtid(domain: number, serverId: number, seq: bigint, standalone: boolean, time: number, startOffset: number): void;
   /** MySQL GTID / anonymous GTID event: starts a transaction. */
   mysqlGtid(time: number): void;
   query(schema: string, sql: string, endOffset: number, time: number): void;
@@ -81,7 +84,7 @@ export class BinlogEventParser {
         const seq = b.readBigUInt64LE(body);
         const domain = b.readUInt32LE(body + 8);
         const flags = b[body + 12];
-        this.h.gtid(domain, serverId, seq, (flags & 1) !== 0, time);
+        this.h.gtid(domain, serverId, seq, (flags & 1) !== 0, time, logPos - size);
         return;
       }
       case EV.MYSQL_GTID: case EV.MYSQL_ANONYMOUS_GTID:

@@ -1,6 +1,6 @@
 /**
- * MySQL/MariaDB change source: reads the binlog as a replica would (COM_BINLOG_DUMP from a
- * file:offset position, binlog-connection.ts), assembles whole transactions of the task's tables
+ * MySQL/MariaDB change source: reads the binlog as a replica would (COM_BINLOG_DUMP, on MariaDB
+ * from after the position's GTID state, else from its file:offset; position.ts, binlog-connection.ts), assembles whole transactions of the task's tables
  * and turns DDL statements on them into `ddl` events. The server keeps no bookmark for us: the
  * position (position.ts) is ours, and binlog retention is the server's (expire_logs_days /
  * binlog_expire_logs_seconds), so a checkpoint whose binlog was purged is an UnrecoverableError.
@@ -24,7 +24,7 @@ import { comparePositions, formatPosition, GtidState, parsePosition, type Binlog
 import { findMySqlSourceTableProblems, loadTableColumns, toTableSchema, type InfoColumn } from './table-info.ts';
 import { canonicalRow, chunkStatement } from './snapshot-reader.ts';
 import { parseDdl } from './ddl-parser.ts';
-import { findPositionAt } from './time-scan.ts';
+import { findPositionAt, gtidStartProblem } from './time-scan.ts';
 
 export { findMySqlSourceTableProblems } from './table-info.ts';
 
@@ -60,6 +60,8 @@ export class MySqlSource implements ChangeSource {
   private nextRelationId = 1;
   private gtid: GtidState | null = null;
   private startPosition: string | null = null;
+  /** Resumed by GTID: the position's file:offset is corrected from the stream at the first event group. */
+  private correctStartAtGroup = false;
   private queue: SourceEvent[] = [];
   private head = 0;
   private wake: (() => void) | undefined;
@@ -106,9 +108,12 @@ export class MySqlSource implements ChangeSource {
     this.collations = new Map((colls as any[]).map((r) => [Number(r.id), String(r.cs)]));
     for (const t of this.taskTables.values()) this.infoColumns.set(tableKey(t.schema, t.table), await loadTableColumns(c, t));
     let start: BinlogPosition;
+    let byGtid = false;
     if (position) {
       start = parsePosition(position);
       await this.checkStillOnServer(c, position);
+      // A non-empty GTID state decides where the dump starts; an empty one (no GTID logged yet) or MySQL: file:offset.
+      byGtid = this.mariaDb && !!start.gtid;
       if (this.mariaDb && start.gtid === null) start.gtid = await this.gtidAt(start.file, start.offset);
     } else {
       start = await this.currentEnd();
@@ -117,6 +122,7 @@ export class MySqlSource implements ChangeSource {
     this.gtid = start.gtid !== null ? new GtidState(start.gtid) : null;
     this.received = { ...start };
     this.acknowledged = position ? { ...start } : null;
+    this.correctStartAtGroup = byGtid;
     const [[ck]] = await c.query('SELECT @@global.binlog_checksum AS ck') as any;
     this.parser = new BinlogEventParser(this.handler(start.file), String(ck.ck).toUpperCase() === 'CRC32');
     this.parser.file = start.file;
@@ -124,7 +130,10 @@ export class MySqlSource implements ChangeSource {
       onEvent: (b, s, e) => this.onEventBytes(b, s, e),
       onError: (err) => this.fail(this.mapStreamError(err)),
     });
-    await this.binlog.start({ serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb });
+    await this.binlog.start({
+      serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb,
+      gtid: byGtid ? start.gtid! : undefined,
+    });
     this.lastPacketAt = Date.now();
     this.watchdog = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.watchdog.unref();
@@ -158,6 +167,8 @@ export class MySqlSource implements ChangeSource {
   /** Bookkeeping only: the server keeps no record of a binlog reader's progress. */
   acknowledge(position: string): void {
     const p = parsePosition(position);
+    // The same GTID state is the same point, whatever file:offset it carries (a GTID resume corrects it).
+    if (p.gtid && this.acknowledged && p.gtid === this.acknowledged.gtid) return;
     if (!this.acknowledged || comparePositions(p, this.acknowledged) > 0) this.acknowledged = p;
   }
 
@@ -191,8 +202,7 @@ export class MySqlSource implements ChangeSource {
   async positionAt(time: Date): Promise<string> {
     const control = await this.controlConnection();
     const found = await findPositionAt({
-      // Not the task's server_id: a second dump with the same id would drop the task's stream.
-      endpoint: this.spec.endpoint, serverId: (this.spec.serverId + 0x8000_0000) >>> 0, mariaDb: this.mariaDb, control, logger: this.logger,
+      endpoint: this.spec.endpoint, serverId: this.scanServerId(), mariaDb: this.mariaDb, control, logger: this.logger,
     }, time);
     if (found === 'end') return formatPosition(await this.currentEnd());
     if (this.mariaDb) found.gtid = await this.gtidAt(found.file, found.offset);
@@ -260,7 +270,15 @@ export class MySqlSource implements ChangeSource {
     return {
       rotate: (f) => { currentFile = f; },
       heartbeat: () => undefined,
-      gtid: (domain, serverId, seq, standalone, time) => {
+      gtid: (domain, serverId, seq, standalone, time, startOffset) => {
+        if (this.correctStartAtGroup) {
+          // Resumed by GTID: the server skipped to the first group after the state; where that group
+          // starts is the start position's true file:offset (the checkpoint's may be stale or wrong).
+          this.correctStartAtGroup = false;
+          const at = { file: currentFile, offset: startOffset };
+          if (this.received) this.received = { ...this.received, ...at };
+          if (this.acknowledged) this.acknowledged = { ...this.acknowledged, ...at };
+        }
         this.gtid?.set(domain, serverId, seq);
         // A standalone group is one DDL statement with no XID; the others are transactions.
         if (!standalone) this.beginTransaction(time);
@@ -466,11 +484,28 @@ export class MySqlSource implements ChangeSource {
       + `so the changes made since then cannot be recovered. ${RETENTION_ADVICE}`);
   }
 
+  /**
+   * The purge check of prepare() and open(). Resuming by GTID (MariaDB, non-empty state): decided
+   * by the GTID state alone, with a probe dump that starts as the real one will (error 1236 ->
+   * purged); the position's file may be gone or wrong as long as the state is found in a binlog
+   * still on the server. Otherwise (empty state, `file:` position, MySQL): the file must be among
+   * SHOW BINARY LOGS.
+   */
   private async checkStillOnServer(c: mysql.Connection, position: string): Promise<void> {
     const p = parsePosition(position);
+    if (this.mariaDb && p.gtid) {
+      const problem = await gtidStartProblem({ endpoint: this.spec.endpoint, serverId: this.scanServerId(), mariaDb: true, control: c, logger: this.logger }, p.gtid);
+      if (problem !== null) throw this.purgedError(position, `its GTID state ${p.gtid} is in none of the binlogs still on the server: ${problem}`);
+      return;
+    }
     const [logs] = await c.query('SHOW BINARY LOGS');
     const files = (logs as any[]).map((r) => String(r.Log_name));
     if (!files.includes(p.file)) throw this.purgedError(position, `${p.file} is not among SHOW BINARY LOGS, which starts at ${files[0] ?? 'nothing'}`);
+  }
+
+  /** For short-lived scan/probe dumps. Not the task's server_id: a second dump with the same id would drop the task's stream. */
+  private scanServerId(): number {
+    return (this.spec.serverId + 0x8000_0000) >>> 0;
   }
 
   private async currentEnd(): Promise<BinlogPosition> {

@@ -7,10 +7,21 @@
  *   MySQL / other:      file:<binlog file>:<offset>                 e.g. file:binlog.000012:4711
  *
  * `offset` is the end of the commit event in `file` (the event header's log_pos), i.e. where the
- * next transaction starts. Resuming dumps from file:offset (COM_BINLOG_DUMP), which on the same
- * server is exact and lets prepare() detect a purged file with SHOW BINARY LOGS. The MariaDB GTID
- * state is kept for operators and for a future failover to another server (resume by
- * @slave_connect_state); it is seeded with BINLOG_GTID_POS(file, offset) and advanced per GTID event.
+ * next transaction starts. The GTID state is MariaDB's @@gtid_binlog_pos at that point (one
+ * `domain-server-seq` per domain): seeded with BINLOG_GTID_POS(file, offset), advanced per GTID event.
+ *
+ * Resuming: a non-empty GTID state is what counts. MariaDB dumps by GTID (@slave_connect_state,
+ * strict mode, binlog-connection.ts): the server starts right after those GTIDs, whichever file
+ * holds them, so the file:offset part may be stale or wrong (it is corrected from the stream at
+ * the first event group). An empty state, a `file:` position, or MySQL: COM_BINLOG_DUMP from
+ * file:offset, exact on the same server. The file:offset part is always kept and emitted (from
+ * ROTATE and event headers): it orders positions (comparePositions), is the fallback without a
+ * GTID state, and is what positionAt() finds.
+ *
+ * Purge detection (MySqlSource.prepare/open): by the GTID state when resuming by GTID (a probe dump;
+ * the server's error 1236, e.g. "Could not find GTID state requested by slave in any binlog files"),
+ * so a position whose file was purged but whose state is still found in a later binlog resumes;
+ * otherwise the file must be among SHOW BINARY LOGS. Either failure is an UnrecoverableError.
  * MySQL 8 GTID sets (COM_BINLOG_DUMP_GTID) are not implemented: MySQL uses file:offset (untested).
  */
 export interface BinlogPosition { file: string; offset: number; gtid: string | null }
@@ -26,6 +37,7 @@ export function parsePosition(s: string): BinlogPosition {
     const at = s.lastIndexOf('@');
     if (at < 0) throw new Error(`not a MySQL source position: ${s}`);
     gtid = s.slice(5, at);
+    if (!/^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/.test(gtid)) throw new Error(`not a MySQL source position (bad GTID state): ${s}`);
     rest = s.slice(at + 1);
   } else if (s.startsWith('file:')) {
     rest = s.slice(5);

@@ -130,11 +130,31 @@ async function scanFrom(ctx: TimeScanContext, startFile: string, want: number, c
 }
 
 /**
- * A non-blocking dump of `file` from offset 4 on a connection of its own: `visit` sees each event
- * (`b[p..end)`, header included) until it returns true. True when `visit` stopped it, false at the
- * end of the binlog. The dump thread is gone from the server when this returns.
+ * MariaDB: whether a dump by GTID state `gtid` (strict mode, as the source streams) can start, i.e.
+ * the server still has the binlog in which the state is found. Null: it can; otherwise the
+ * server's error 1236 message (e.g. "Could not find GTID state requested by slave in any binlog
+ * files"). Other errors are thrown. A non-blocking dump on its own connection, read until the first
+ * event group the server sends (every group it sends lies after the state) or the end of the
+ * binlog (the state is the end), so strict-mode errors found while the server skips to the state
+ * surface too; the dump thread is gone when this returns.
  */
-async function readDump(ctx: TimeScanContext, file: string, visit: (b: Buffer, p: number, end: number) => boolean): Promise<boolean> {
+export async function gtidStartProblem(ctx: TimeScanContext, gtid: string): Promise<string | null> {
+  try {
+    await readDump(ctx, { gtid }, (b, p) => b[p + 4] === EV.MARIA_GTID && b.readUInt32LE(p + 13) !== 0);
+    return null;
+  } catch (err) {
+    if ((err as { errno?: number }).errno === 1236) return (err as Error).message;
+    throw err;
+  }
+}
+
+/**
+ * A non-blocking dump of `file` from offset 4 (or from after GTID state `gtid`) on a connection of
+ * its own: `visit` sees each event (`b[p..end)`, header included) until it returns true. True when
+ * `visit` stopped it, false at the end of the binlog. The dump thread is gone from the server when
+ * this returns.
+ */
+async function readDump(ctx: TimeScanContext, from: string | { gtid: string }, visit: (b: Buffer, p: number, end: number) => boolean): Promise<boolean> {
   let finished = false;
   let settle!: (stopped: boolean) => void, reject!: (err: Error) => void;
   const done = new Promise<boolean>((res, rej) => { settle = res; reject = rej; });
@@ -149,7 +169,8 @@ async function readDump(ctx: TimeScanContext, file: string, visit: (b: Buffer, p
     onEnd: () => finish(() => settle(false)),
   });
   try {
-    await conn.start({ serverId: ctx.serverId, file, offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true });
+    const gtid = typeof from === 'string' ? undefined : from.gtid;
+    await conn.start({ serverId: ctx.serverId, file: typeof from === 'string' ? from : '', offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true, gtid });
     return await done;
   } finally {
     finished = true;
