@@ -13,7 +13,8 @@
 import { UNCHANGED, type ColumnValue, type RowChange } from '../change-event.ts';
 
 export type FinalRow =
-  | { op: 'upsert'; values: ColumnValue[] }
+  /** fresh: the key's first change in the run was an insert, so the target most likely lacks the row. */
+  | { op: 'upsert'; values: ColumnValue[]; fresh: boolean }
   | { op: 'patch'; values: ColumnValue[] }
   | { op: 'delete'; key: ColumnValue[] };
 
@@ -34,7 +35,7 @@ export class Coalescer {
     }
     const newKey = this.keyOf(ch.values);
     if (ch.op === 'insert') {
-      this.put(newKey, { op: 'upsert', values: ch.values });
+      this.put(newKey, { op: 'upsert', values: ch.values, fresh: !this.rows.has(newKey) });
       return null;
     }
     const oldKey = ch.oldKey ? this.keyOf(ch.oldKey) : newKey;
@@ -51,7 +52,9 @@ export class Coalescer {
       if (partial) return { fromKey: this.keyValues(ch.oldKey!), values };
       this.put(oldKey, { op: 'delete', key: this.keyValues(ch.oldKey!) });
     }
-    this.put(newKey, partial ? { op: 'patch', values } : { op: 'upsert', values });
+    const before = this.rows.get(newKey);
+    const fresh = oldKey === newKey && before?.op === 'upsert' && before.fresh;
+    this.put(newKey, partial ? { op: 'patch', values } : { op: 'upsert', values, fresh });
     return null;
   }
 

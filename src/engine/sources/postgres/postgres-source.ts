@@ -25,8 +25,13 @@ export interface PostgresSourceSpec {
   tables: { schema: string; table: string }[];
 }
 
-const HIGH_WATER = 20_000;
-const LOW_WATER = 5_000;
+/**
+ * Queue bounds (events). Reading resumes while the queue still holds more than a sink chunk
+ * (pipeline.ts applies 10,000 rows at a time), so the server keeps decoding while the target
+ * applies instead of the two taking turns.
+ */
+const HIGH_WATER = 40_000;
+const LOW_WATER = 30_000;
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
 const STALE_WALSENDER_GRACE_MS = 3_000;
 
