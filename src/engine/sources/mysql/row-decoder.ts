@@ -11,6 +11,13 @@ const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');
 const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 
 /** DECIMAL(p,s): big-endian groups of 9 digits in 4 bytes; sign in the first byte's top bit; negatives inverted. */
+/** One big-endian word of a packed DECIMAL; the first byte of the value has its sign bit flipped. */
+function decimalWord(b: Buffer, q: number, bytes: number, first: number, x: number): number {
+  let v = 0;
+  for (let i = 0; i < bytes; i++) { let c = b[q + i] ^ x; if (q + i === first) c ^= 0x80; v = v * 256 + c; }
+  return v;
+}
+
 function decimal(b: Buffer, p: number, precision: number, scale: number): [string, number] {
   const intg = precision - scale, intg0 = Math.floor(intg / 9), intg0x = intg % 9;
   const frac0 = Math.floor(scale / 9), frac0x = scale % 9;
@@ -18,19 +25,13 @@ function decimal(b: Buffer, p: number, precision: number, scale: number): [strin
   const neg = (b[p] & 0x80) === 0;
   const x = neg ? 0xff : 0;
   let q = p;
-  const word = (bytes: number) => {
-    let v = 0;
-    for (let i = 0; i < bytes; i++) { let c = b[q + i] ^ x; if (q + i === p) c ^= 0x80; v = v * 256 + c; }
-    q += bytes;
-    return v;
-  };
   let ip = '';
-  if (intg0x) ip += String(word(DIG2BYTES[intg0x]));
-  for (let i = 0; i < intg0; i++) ip += pad(word(4), 9);
+  if (intg0x) { ip += String(decimalWord(b, q, DIG2BYTES[intg0x], p, x)); q += DIG2BYTES[intg0x]; }
+  for (let i = 0; i < intg0; i++, q += 4) ip += pad(decimalWord(b, q, 4, p, x), 9);
   ip = ip.replace(/^0+(?=\d)/, '') || '0';
   let fp = '';
-  for (let i = 0; i < frac0; i++) fp += pad(word(4), 9);
-  if (frac0x) fp += pad(word(DIG2BYTES[frac0x]), frac0x);
+  for (let i = 0; i < frac0; i++, q += 4) fp += pad(decimalWord(b, q, 4, p, x), 9);
+  if (frac0x) fp += pad(decimalWord(b, q, DIG2BYTES[frac0x], p, x), frac0x);
   const zero = /^[0.]*$/.test(ip + fp);
   return [(neg && !zero ? '-' : '') + ip + (scale ? '.' + fp : ''), p + size];
 }
