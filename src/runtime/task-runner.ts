@@ -5,10 +5,9 @@
  * `done` settles when the runner has ended for good.
  */
 import type { Logger } from '../logger.ts';
-import type { CatalogStore } from '../store/catalog-store.ts';
+import type { CatalogStore, TaskProgress } from '../store/catalog-store.ts';
 import type { StartParam } from '../domain/start-param.ts';
 import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
-import type { TaskProgress } from '../store/catalog-store.ts';
 import { FailoverBudget } from './failover-budget.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 
