@@ -18,10 +18,15 @@ function decimalWord(b: Buffer, q: number, bytes: number, first: number, x: numb
   return v;
 }
 
-function decimal(b: Buffer, p: number, precision: number, scale: number): [string, number] {
+/** Bytes of a packed DECIMAL(precision, scale). */
+function decimalSize(precision: number, scale: number): number {
+  const intg = precision - scale;
+  return Math.floor(intg / 9) * 4 + DIG2BYTES[intg % 9] + Math.floor(scale / 9) * 4 + DIG2BYTES[scale % 9];
+}
+
+function decimal(b: Buffer, p: number, precision: number, scale: number): string {
   const intg = precision - scale, intg0 = Math.floor(intg / 9), intg0x = intg % 9;
   const frac0 = Math.floor(scale / 9), frac0x = scale % 9;
-  const size = intg0 * 4 + DIG2BYTES[intg0x] + frac0 * 4 + DIG2BYTES[frac0x];
   const neg = (b[p] & 0x80) === 0;
   const x = neg ? 0xff : 0;
   let q = p;
@@ -33,7 +38,15 @@ function decimal(b: Buffer, p: number, precision: number, scale: number): [strin
   for (let i = 0; i < frac0; i++, q += 4) fp += pad(decimalWord(b, q, 4, p, x), 9);
   if (frac0x) fp += pad(decimalWord(b, q, DIG2BYTES[frac0x], p, x), frac0x);
   const zero = /^[0.]*$/.test(ip + fp);
-  return [(neg && !zero ? '-' : '') + ip + (scale ? '.' + fp : ''), p + size];
+  return (neg && !zero ? '-' : '') + ip + (scale ? '.' + fp : '');
+}
+
+/** A 64-bit integer as digits, without a BigInt when it fits a double exactly (the common case). */
+function int64(b: Buffer, p: number, unsigned: boolean): string {
+  const lo = b.readUInt32LE(p);
+  const hi = unsigned ? b.readUInt32LE(p + 4) : b.readInt32LE(p + 4);
+  if (hi >= -0x200000 && hi < 0x200000) return String(hi * 4294967296 + lo);
+  return String(unsigned ? b.readBigUInt64LE(p) : b.readBigInt64LE(p));
 }
 
 const fracBytes = (fsp: number) => (fsp + 1) >> 1;
@@ -72,10 +85,10 @@ export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: B
       case T.SHORT: v = String(c.unsigned ? b.readUInt16LE(p) : b.readInt16LE(p)); p += 2; break;
       case T.INT24: v = String(c.unsigned ? b.readUIntLE(p, 3) : b.readIntLE(p, 3)); p += 3; break;
       case T.LONG: v = String(c.unsigned ? b.readUInt32LE(p) : b.readInt32LE(p)); p += 4; break;
-      case T.LONGLONG: v = String(c.unsigned ? b.readBigUInt64LE(p) : b.readBigInt64LE(p)); p += 8; break;
+      case T.LONGLONG: v = int64(b, p, c.unsigned); p += 8; break;
       case T.FLOAT: v = formatFloat32(b.readFloatLE(p)); p += 4; break;
       case T.DOUBLE: v = formatFloat64(b.readDoubleLE(p)); p += 8; break;
-      case T.NEWDECIMAL: [v, p] = decimal(b, p, c.meta >> 8, c.meta & 0xff); break;
+      case T.NEWDECIMAL: v = decimal(b, p, c.meta >> 8, c.meta & 0xff); p += decimalSize(c.meta >> 8, c.meta & 0xff); break;
       case T.YEAR: v = b[p] ? String(b[p] + 1900) : '0000'; p += 1; break;
       case T.DATE: case T.NEWDATE: {
         const d = b.readUIntLE(p, 3); p += 3;
