@@ -7,11 +7,11 @@
  * (conflicting) row adds an audit row in the same target transaction, so a replayed transaction
  * would show up as extra audit rows.
  */
-import { DEFAULT_DDL_MARKS } from '../src/domain/start-param.ts';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
+import { DEFAULT_DDL_MARKS } from '../src/domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type PipelineSpec } from '../src/engine/pipeline.ts';
 import { FencedError } from '../src/engine/errors.ts';
 import { createLogger } from '../src/logger.ts';

@@ -1,12 +1,12 @@
 /**
- * Steps every API test repeats: a workspace, PostgreSQL data sources, and a real-time task taken
+ * Steps every API test repeats: a workspace, PostgreSQL and MySQL data sources, and a real-time task taken
  * through the 2020-05-18 lifecycle (Generate -> Query -> Create -> Deploy), plus polling helpers.
  */
-import type { MariaDbInstance } from './mariadb.ts';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DataWorksClient } from '../../src/client/dataworks-client.ts';
 import type { PgInstance } from './postgres.ts';
+import type { MariaDbInstance } from './mariadb.ts';
 
 export async function call(client: DataWorksClient, action: string, params: Record<string, unknown>): Promise<any> {
   return (await client.call(action, params)).body;

@@ -16,6 +16,7 @@ import type { ChangeSource, TableRef, TableSchema } from '../../change-source.ts
 import type { ColumnValue, RelationInfo, SchemaChange, SourceEvent } from '../../change-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { SESSION_SETUP, delay, isMariaDbVersion, mysqlConnectionOptions } from '../../mysql/connection.ts';
+import { SourceEventQueue } from '../../source-event-queue.ts';
 import { BinlogConnection } from './binlog-connection.ts';
 import { BinlogEventParser, type BinlogHandler, type RowOp } from './binlog-events.ts';
 import { decodeRow } from './row-decoder.ts';
@@ -35,8 +36,6 @@ export interface MySqlSourceSpec {
   tables: TableRef[];
 }
 
-const HIGH_WATER = 20_000;
-const LOW_WATER = 5_000;
 const HEARTBEAT_MS = 1_000;
 /** No packet (not even a heartbeat) for this long while reading: the server is gone. */
 const DEAD_AFTER_MS = 3 * HEARTBEAT_MS + 2_000;
@@ -62,11 +61,8 @@ export class MySqlSource implements ChangeSource {
   private startPosition: string | null = null;
   /** Resumed by GTID: the position's file:offset is corrected from the stream at the first event group. */
   private correctStartAtGroup = false;
-  private queue: SourceEvent[] = [];
-  private head = 0;
-  private wake: (() => void) | undefined;
-  private failure: Error | undefined;
-  private endRequested = false;
+  // Reading stays paused while information_schema is re-read after DDL (see `refreshing`).
+  private readonly queue = new SourceEventQueue({ pause: () => this.binlog?.pause(), resume: () => { if (!this.refreshing) this.resumeReading(); } });
   private closing = false;
   private inTransaction = false;
   private transactionBegun = false;
@@ -139,29 +135,12 @@ export class MySqlSource implements ChangeSource {
     this.watchdog.unref();
   }
 
-  async next(idleMs: number): Promise<SourceEvent> {
-    for (let waited = false; ; waited = true) {
-      if (this.endRequested) return { kind: 'end' };
-      if (this.head < this.queue.length) {
-        const ev = this.queue[this.head++];
-        if (this.head > 4096 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
-        if (this.queue.length - this.head < LOW_WATER && !this.refreshing) this.resumeReading();
-        return ev;
-      }
-      // Failures surface once everything received before them has been consumed.
-      if (this.failure) throw this.failure;
-      if (waited) return { kind: 'idle' };
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, idleMs);
-        this.wake = () => { clearTimeout(t); resolve(); };
-      });
-      this.wake = undefined;
-    }
+  next(idleMs: number): Promise<SourceEvent> {
+    return this.queue.next(idleMs);
   }
 
   requestEnd(): void {
-    this.endRequested = true;
-    this.wake?.();
+    this.queue.requestEnd();
   }
 
   /** Bookkeeping only: the server keeps no record of a binlog reader's progress. */
@@ -173,7 +152,7 @@ export class MySqlSource implements ChangeSource {
   }
 
   caughtUpPosition(): string | null {
-    if (this.inTransaction || this.head < this.queue.length || this.backlog.length > 0 || !this.received) return null;
+    if (this.inTransaction || this.queue.pending > 0 || this.backlog.length > 0 || !this.received) return null;
     if (this.acknowledged && comparePositions(this.received, this.acknowledged) <= 0) return null;
     return formatPosition(this.received);
   }
@@ -293,7 +272,7 @@ export class MySqlSource implements ChangeSource {
 
   private onEventBytes(b: Buffer, start: number, end: number): void {
     this.lastPacketAt = Date.now();
-    if (this.closing || this.failure) return;
+    if (this.closing || this.queue.failure) return;
     if (this.refreshing) { this.backlog.push(Buffer.from(b.subarray(start, end))); return; }
     this.parser!.parse(b, start, end);
   }
@@ -364,11 +343,11 @@ export class MySqlSource implements ChangeSource {
       const backlog = this.backlog;
       this.backlog = [];
       for (let i = 0; i < backlog.length; i++) {
-        if (this.closing || this.failure) return;
+        if (this.closing || this.queue.failure) return;
         if (this.refreshing) { this.backlog.push(...backlog.slice(i)); return; } // another DDL in the backlog
         try { this.parser!.parse(backlog[i], 0, backlog[i].length); } catch (err) { this.fail(err as Error); return; }
       }
-      if (this.queue.length - this.head < LOW_WATER) this.resumeReading();
+      this.queue.resumeIfDrained();
     })();
   }
 
@@ -438,8 +417,6 @@ export class MySqlSource implements ChangeSource {
 
   private push(ev: SourceEvent): void {
     this.queue.push(ev);
-    if (this.queue.length - this.head > HIGH_WATER) this.binlog?.pause();
-    this.wake?.();
   }
 
   private resumeReading(): void {
@@ -448,9 +425,8 @@ export class MySqlSource implements ChangeSource {
 
   private fail(err: Error): void {
     if (this.closing) return;
-    this.failure ??= err;
     this.stopWatchdog();
-    this.wake?.();
+    this.queue.fail(err);
   }
 
   /** Heartbeats arrive every HEARTBEAT_MS while idle; silence while we read means the server is gone. */

@@ -1,8 +1,8 @@
 /**
  * PostgreSQL change source: a publication and a durable logical replication slot per task,
  * streamed with pgoutput proto 1. Transactions whose commit lies at or before the resume
- * position are skipped whole. Decoded events wait in a bounded queue; past its high-water mark
- * the socket is paused (backpressure), so memory stays bounded whatever a transaction's size.
+ * position are skipped whole. Decoded events wait in a bounded queue (source-event-queue.ts) that
+ * pauses the socket, so memory stays bounded whatever a transaction's size.
  */
 import pg from 'pg';
 import type { Logger } from '../../../logger.ts';
@@ -12,6 +12,7 @@ import type { ColumnValue, RelationInfo, RowChange, SourceEvent } from '../../ch
 import { pgLogicalType } from '../../postgres/types.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { clientConfig, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
+import { SourceEventQueue } from '../../source-event-queue.ts';
 import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
@@ -25,13 +26,6 @@ export interface PostgresSourceSpec {
   tables: { schema: string; table: string }[];
 }
 
-/**
- * Queue bounds (events). Reading resumes while the queue still holds more than a sink chunk
- * (pipeline.ts applies 10,000 rows at a time), so the server keeps decoding while the target
- * applies instead of the two taking turns.
- */
-const HIGH_WATER = 40_000;
-const LOW_WATER = 30_000;
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
 const STALE_WALSENDER_GRACE_MS = 3_000;
 
@@ -40,11 +34,7 @@ export class PostgresSource implements ChangeSource {
   private stream: ReplicationStream | undefined;
   private readonly relations = new Map<number, RelationInfo>();
   private readonly chunkRelations = new Map<string, { relation: RelationInfo; keyNames: string[]; keyTypes: string[] }>();
-  private queue: SourceEvent[] = [];
-  private head = 0;
-  private wake: (() => void) | undefined;
-  private failure: Error | undefined;
-  private endRequested = false;
+  private readonly queue = new SourceEventQueue({ pause: () => this.stream?.pause(), resume: () => this.stream?.resume() });
   private skipBefore = 0n;
   private skipping = false;
   private inTransaction = false;
@@ -97,29 +87,12 @@ export class PostgresSource implements ChangeSource {
     });
   }
 
-  async next(idleMs: number): Promise<SourceEvent> {
-    for (let waited = false; ; waited = true) {
-      if (this.endRequested) return { kind: 'end' };
-      if (this.head < this.queue.length) {
-        const ev = this.queue[this.head++];
-        if (this.head > 4096 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
-        if (this.queue.length - this.head < LOW_WATER) this.stream?.resume();
-        return ev;
-      }
-      // Failures surface once everything received before them has been consumed.
-      if (this.failure) throw this.failure;
-      if (waited) return { kind: 'idle' };
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, idleMs);
-        this.wake = () => { clearTimeout(t); resolve(); };
-      });
-      this.wake = undefined;
-    }
+  next(idleMs: number): Promise<SourceEvent> {
+    return this.queue.next(idleMs);
   }
 
   requestEnd(): void {
-    this.endRequested = true;
-    this.wake?.();
+    this.queue.requestEnd();
   }
 
   acknowledge(position: string): void {
@@ -129,7 +102,7 @@ export class PostgresSource implements ChangeSource {
   }
 
   caughtUpPosition(): string | null {
-    if (this.inTransaction || this.head < this.queue.length || this.receivedUpTo <= this.acknowledged) return null;
+    if (this.inTransaction || this.queue.pending > 0 || this.receivedUpTo <= this.acknowledged) return null;
     return formatLsn(this.receivedUpTo);
   }
 
@@ -266,13 +239,10 @@ export class PostgresSource implements ChangeSource {
 
   private push(ev: SourceEvent): void {
     this.queue.push(ev);
-    if (this.queue.length - this.head > HIGH_WATER) this.stream?.pause();
-    this.wake?.();
   }
 
   private fail(err: Error): void {
-    this.failure ??= err;
-    this.wake?.();
+    this.queue.fail(err);
   }
 
   private async controlClient(): Promise<pg.Client> {

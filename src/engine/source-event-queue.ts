@@ -1,0 +1,68 @@
+/**
+ * The bounded queue between a source's socket and the pipeline (the memory rule of
+ * change-source.ts): events wait here; above `high` queued events the source stops reading
+ * (`flow.pause()`), below `low` it reads again (`flow.resume()`). A failure surfaces from `next`
+ * only after everything received before it has been consumed.
+ */
+import type { SourceEvent } from './change-event.ts';
+
+/**
+ * Default bounds (events). Reading resumes while the queue still holds more than a sink chunk
+ * (pipeline.ts applies 10,000 rows at a time), so the server keeps sending while the target
+ * applies instead of the two taking turns.
+ */
+export const QUEUE_BOUNDS = { high: 40_000, low: 30_000 };
+
+export class SourceEventQueue {
+  private events: SourceEvent[] = [];
+  private head = 0;
+  private wake: (() => void) | undefined;
+  private endRequested = false;
+  failure: Error | undefined;
+
+  constructor(private readonly flow: { pause(): void; resume(): void }, private readonly bounds = QUEUE_BOUNDS) {}
+
+  /** Events received and not yet consumed. */
+  get pending(): number { return this.events.length - this.head; }
+
+  push(ev: SourceEvent): void {
+    this.events.push(ev);
+    if (this.pending > this.bounds.high) this.flow.pause();
+    this.wake?.();
+  }
+
+  fail(err: Error): void {
+    this.failure ??= err;
+    this.wake?.();
+  }
+
+  requestEnd(): void {
+    this.endRequested = true;
+    this.wake?.();
+  }
+
+  /** Reading may go on if the consumer has caught up below the low mark. */
+  resumeIfDrained(): void {
+    if (this.pending < this.bounds.low) this.flow.resume();
+  }
+
+  /** The next event; `idle` after `idleMs` without one; `end` as soon as the end was requested. */
+  async next(idleMs: number): Promise<SourceEvent> {
+    for (let waited = false; ; waited = true) {
+      if (this.endRequested) return { kind: 'end' };
+      if (this.head < this.events.length) {
+        const ev = this.events[this.head++];
+        if (this.head > 4096 && this.head * 2 > this.events.length) { this.events = this.events.slice(this.head); this.head = 0; }
+        this.resumeIfDrained();
+        return ev;
+      }
+      if (this.failure) throw this.failure;
+      if (waited) return { kind: 'idle' };
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, idleMs);
+        this.wake = () => { clearTimeout(t); resolve(); };
+      });
+      this.wake = undefined;
+    }
+  }
+}
