@@ -97,7 +97,12 @@ export class MariaDbInstance {
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (!this.running) throw new Error(`mariadbd exited during start (${child.exitCode ?? child.signalCode}):\n${log()}`);
-      try { await this.query('SELECT 1'); return; } catch { /* not up yet */ }
+      let datadir: string | undefined;
+      try { datadir = (await this.query<{ d: string }[]>('SELECT @@datadir AS d'))[0].d; } catch { /* not up yet */ }
+      if (datadir !== undefined) {
+        if (path.resolve(datadir) !== path.resolve(this.dataDir)) throw new Error(`port ${this.port} is answered by another server (datadir ${datadir})`);
+        return;
+      }
       if (Date.now() > deadline) { this.killSync(); throw new Error(`mariadbd did not start within 30 s:\n${log()}`); }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -74,7 +74,12 @@ export class PgInstance {
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`postgres exited during start:\n${this.log}`);
-      try { await this.query('SELECT 1'); return; } catch { /* not up yet */ }
+      let datadir: string | undefined;
+      try { datadir = (await this.query('SHOW data_directory')).rows[0].data_directory; } catch { /* not up yet */ }
+      if (datadir !== undefined) {
+        if (path.resolve(datadir) !== path.resolve(this.dataDir)) throw new Error(`port ${this.port} is answered by another server (data_directory ${datadir})`);
+        return;
+      }
       if (Date.now() > deadline) throw new Error(`postgres did not start within 30 s:\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }

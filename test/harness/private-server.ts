@@ -56,13 +56,48 @@ export function copyTemplate(template: string, prefix: string, owner: string): s
   return dir;
 }
 
+/**
+ * Ports handed to private servers, reserved across test processes (one file per port holding the
+ * owner's pid) for as long as the owning process lives. A server killed and restarted by a test
+ * keeps its port, and without the reservation another test process could take the port in
+ * between and the restarted server would fail to bind (or a client would reach the wrong server).
+ */
+const PORTS_DIR = path.join(os.tmpdir(), 'opendi-test-ports');
+const reserved = new Set<number>();
+
+function reserve(port: number): boolean {
+  fs.mkdirSync(PORTS_DIR, { recursive: true });
+  const file = path.join(PORTS_DIR, String(port));
+  try {
+    fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number(fs.readFileSync(file, 'utf8'));
+    if (isAlive(owner)) return false;
+    fs.writeFileSync(file, String(process.pid)); // its process is gone: the port is free again
+  }
+  reserved.add(port);
+  return true;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+process.on('exit', () => {
+  for (const port of reserved) { try { fs.rmSync(path.join(PORTS_DIR, String(port))); } catch { /* best effort */ } }
+});
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (reserve(port)) return port;
+  }
 }
