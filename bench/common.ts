@@ -1,8 +1,10 @@
 /**
  * What the throughput benchmarks share: the workload shape (inserts, then updates, then deletes,
- * in transactions of 1..maxTxnRows rows of deterministic sizes), the workload writers for
- * PostgreSQL and MariaDB, a row digest both dialects compute identically (count + sum of a 32-bit
- * hash of each row's canonical text), pg_recvlogical as the raw PostgreSQL read, and timing.
+ * in transactions of 1..maxTxnRows rows of deterministic sizes, optionally over rows preloaded on
+ * both sides), the workload writers for PostgreSQL and MariaDB, a row digest both dialects compute
+ * identically (count + sum of a 32-bit hash of each row's canonical text), pg_recvlogical as the
+ * raw PostgreSQL read, the OpenDI task (pinned, then timed), the two native peers (CREATE
+ * SUBSCRIPTION, MariaDB replication), and timing.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,11 +14,23 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import type { PgInstance } from '../test/harness/postgres.ts';
 import type { MariaDbInstance } from '../test/harness/mariadb.ts';
+import type { OpenDIService } from '../test/harness/opendi-service.ts';
+import {
+  addMySqlDataSource, addPostgresDataSource, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForStatus,
+} from '../test/harness/realtime-scenario.ts';
 
 export const run = promisify(execFile);
 
-export interface Workload { inserts: number; updates: number; deletes: number; maxTxnRows: number }
+/**
+ * `preload`: rows 1..preload written to the source and every target before anything is pinned
+ * (untimed, not part of the change stream); the inserts then follow from id preload + 1.
+ */
+export interface Workload { inserts: number; updates: number; deletes: number; maxTxnRows: number; preload?: number }
 export const DEFAULT_WORKLOAD: Workload = { inserts: 300_000, updates: 120_000, deletes: 80_000, maxTxnRows: 1000 };
+/** Updates (of non-key columns) and deletes only, over 300,000 rows already on both sides. */
+export const UPDATE_DELETE_WORKLOAD: Workload = { preload: 300_000, inserts: 0, updates: 200_000, deletes: 100_000, maxTxnRows: 1000 };
+/** The highest id the workload ever holds (the last one deleted). */
+const lastIdOf = (w: Workload) => (w.preload ?? 0) + w.inserts;
 export const changesOf = (w: Workload) => w.inserts + w.updates + w.deletes;
 
 export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -38,11 +52,11 @@ export function txnSizes(total: number, maxTxnRows: number): number[] {
  */
 async function drive(w: Workload, exec: (kind: 'insert' | 'update' | 'delete', from: number, to: number) => Promise<unknown>): Promise<number> {
   let txns = 0;
-  let id = 1;
+  let id = (w.preload ?? 0) + 1;
   for (const n of txnSizes(w.inserts, w.maxTxnRows)) { await exec('insert', id, id + n - 1); id += n; txns++; }
   let uid = 1;
   for (const n of txnSizes(w.updates, w.maxTxnRows)) { await exec('update', uid, uid + n - 1); uid += n; txns++; }
-  let did = w.inserts - w.deletes + 1;
+  let did = lastIdOf(w) - w.deletes + 1;
   for (const n of txnSizes(w.deletes, w.maxTxnRows)) { await exec('delete', did, did + n - 1); did += n; txns++; }
   return txns;
 }
@@ -53,29 +67,51 @@ export const PG_TABLE_DDL = `CREATE TABLE public.bench (id bigint PRIMARY KEY, k
 export const PG_XTABLE_DDL = `CREATE TABLE public.bench (id bigint PRIMARY KEY, k int NOT NULL, v varchar(64), n numeric(12,2), ts timestamp(6))`;
 export const MY_XTABLE_DDL = `CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, v VARCHAR(64), n DECIMAL(12,2), ts DATETIME(6)) ENGINE=InnoDB`;
 
+type Kind = 'insert' | 'update' | 'delete';
+/** One workload statement on PostgreSQL, ids $1..$2. `cross`: the deterministic ts of the cross-engine table. */
+function pgStatement(kind: Kind, cross: boolean): string {
+  const ts = cross ? `timestamp '2024-01-01' + g * interval '1 second' + (g % 1000) * interval '1 microsecond'` : 'now()';
+  return kind === 'insert' ? `INSERT INTO bench SELECT g, g % 1000, md5(g::text), g / 7.0, ${ts} FROM generate_series($1::bigint, $2::bigint) g`
+    : kind === 'update' ? `UPDATE bench SET k = k + 1, v = v || 'u' WHERE id BETWEEN $1 AND $2`
+      : `DELETE FROM bench WHERE id BETWEEN $1 AND $2`;
+}
+/** The same on MariaDB (same values), inserts from the SEQUENCE engine. */
+function myStatement(kind: Kind, a: number, b: number): string {
+  return kind === 'insert' ? `INSERT INTO bench SELECT seq, seq % 1000, MD5(seq), seq / 7.0,
+          TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000) MICROSECOND FROM seq_${a}_to_${b}`
+    : kind === 'update' ? `UPDATE bench SET k = k + 1, v = CONCAT(v, 'u') WHERE id BETWEEN ? AND ?`
+      : `DELETE FROM bench WHERE id BETWEEN ? AND ?`;
+}
+
 /** Writes the workload to `bench` in a PostgreSQL database. `cross`: the deterministic ts of the cross-engine table. */
 export async function writePgWorkload(pgi: PgInstance, db: string, w: Workload, cross = false): Promise<number> {
   const c = new pg.Client(pgi.connectionConfig(db));
   await c.connect();
-  const ts = cross ? `timestamp '2024-01-01' + g * interval '1 second' + (g % 1000) * interval '1 microsecond'` : 'now()';
   try {
-    return await drive(w, (kind, a, b) => c.query(
-      kind === 'insert' ? `INSERT INTO bench SELECT g, g % 1000, md5(g::text), g / 7.0, ${ts} FROM generate_series($1::bigint, $2::bigint) g`
-        : kind === 'update' ? `UPDATE bench SET k = k + 1, v = v || 'u' WHERE id BETWEEN $1 AND $2`
-          : `DELETE FROM bench WHERE id BETWEEN $1 AND $2`, [a, b]));
+    return await drive(w, (kind, a, b) => c.query(pgStatement(kind, cross), [a, b]));
   } finally { await c.end(); }
 }
 
-/** The same workload (same values) on MariaDB, inserts from the SEQUENCE engine. */
+/** The same workload (same values) on MariaDB. */
 export async function writeMySqlWorkload(mdb: MariaDbInstance, db: string, w: Workload): Promise<number> {
   const c = await mysql.createConnection(mdb.connectionConfig(db));
   try {
-    return await drive(w, (kind, a, b) => c.query(
-      kind === 'insert' ? `INSERT INTO bench SELECT seq, seq % 1000, MD5(seq), seq / 7.0,
-          TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000) MICROSECOND FROM seq_${a}_to_${b}`
-        : kind === 'update' ? `UPDATE bench SET k = k + 1, v = CONCAT(v, 'u') WHERE id BETWEEN ? AND ?`
-          : `DELETE FROM bench WHERE id BETWEEN ? AND ?`, [a, b]));
+    return await drive(w, (kind, a, b) => c.query(myStatement(kind, a, b), [a, b]));
   } finally { await c.end(); }
+}
+
+/**
+ * Writes the workload's preloaded rows 1..w.preload (one statement; the values the inserts would
+ * write, deterministic ts on PostgreSQL) into `bench` of each side given: the source and the
+ * targets get identical rows without replicating them.
+ */
+export async function writePreload(sides: Side[], w: Workload): Promise<void> {
+  const n = w.preload ?? 0;
+  if (n === 0) return;
+  for (const s of sides) {
+    if (s.kind === 'pg') await s.inst.query(pgStatement('insert', true), [1, n], s.db);
+    else await s.inst.query(myStatement('insert', 1, n), [], s.db);
+  }
 }
 
 /** Row count and the sum of a 32-bit hash of `id|k|v|n|ts` (ts with microseconds): equal on both dialects for equal rows. */
@@ -106,11 +142,11 @@ export async function poll(fn: () => Promise<boolean>, timeoutMs: number, what: 
 /**
  * Whether the workload's last change is visible, by two primary-key lookups (cheap enough to poll
  * every 100 ms without loading the target): id 1 updated means every insert is in; then the last
- * delete removes id `inserts`. Only a hint for changes applied in commit order: waitForDigest
+ * delete removes the highest id (preload + inserts). Only a hint for changes applied in commit order: waitForDigest
  * confirms with the full digest.
  */
 async function lastChangeVisible(s: Side, w: Workload): Promise<boolean> {
-  const sql = `SELECT (SELECT count(*) FROM bench WHERE id = 1 AND v LIKE '%u') AS updated, (SELECT count(*) FROM bench WHERE id = ${w.inserts}) AS last`;
+  const sql = `SELECT (SELECT count(*) FROM bench WHERE id = 1 AND v LIKE '%u') AS updated, (SELECT count(*) FROM bench WHERE id = ${lastIdOf(w)}) AS last`;
   const r = s.kind === 'pg' ? (await s.inst.query(sql, [], s.db)).rows[0] : (await s.inst.query<any[]>(sql, [], s.db))[0];
   return Number(r.updated) === 1 && Number(r.last) === 0;
 }
@@ -135,7 +171,11 @@ export async function waitForDigest(target: Side, w: Workload, want: string, wha
   return seenAt!;
 }
 
-/** CPU seconds (user + system) used so far by a process and its live descendants, from /proc. */
+/**
+ * CPU seconds (user + system) used so far by a process and its descendants, from /proc: each live
+ * one's own time plus that of its exited children it has reaped (cutime + cstime), so that
+ * PostgreSQL backends / walsenders / workers that end during a measurement still count.
+ */
 export function cpuSecondsOfTree(pid: number): number {
   const stats: { pid: number; ppid: number; ticks: number }[] = [];
   for (const d of fs.readdirSync('/proc')) {
@@ -143,7 +183,7 @@ export function cpuSecondsOfTree(pid: number): number {
     try {
       const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
     } catch { /* gone */ }
   }
   const tree = new Set([pid]);
@@ -189,4 +229,107 @@ export function keepWarm(ping: () => Promise<unknown>): () => void {
   const timer = setInterval(() => { ping().catch(() => undefined); }, 1000);
   timer.unref(); // a failed run must not be kept alive by it
   return () => clearInterval(timer);
+}
+
+/** An OpenDI realtime task from `bench` of `src` to `bench` of `dst`, through the service API. */
+export interface PinnedTask { client: ReturnType<OpenDIService['client']>; projectId: number; fileId: number }
+
+/**
+ * Creates the task and starts it once, so that it pins its source position (slot / binlog
+ * position) at the source's current end, then stops it (PAUSE): what the source gets from now on
+ * is the backlog its timed Start (timeOpenDI) replays.
+ */
+export async function pinnedTask(svc: OpenDIService, src: Side, dst: Side): Promise<PinnedTask> {
+  const client = svc.client();
+  const projectId = await createWorkspace(client, 'bench_ws');
+  for (const [name, s] of [['bsrc', src], ['bdst', dst]] as const) {
+    if (s.kind === 'mysql') await addMySqlDataSource(client, projectId, name, s.inst, s.db); else await addPostgresDataSource(client, projectId, name, s.inst, s.db);
+  }
+  const engine = (s: Side) => (s.kind === 'mysql' ? 'mysql' : 'postgresql');
+  const table = src.kind === 'mysql' ? `${src.db}.bench` : 'public.bench';
+  const fileId = await createDeployedTask(client, projectId, 'bench_task', realtimeScript('bsrc', 'bdst', [table], { reader: engine(src), writer: engine(dst) }));
+  const started = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
+  if (started.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(started.Data)}`);
+  await waitForStatus(client, projectId, fileId, ['RUN']);
+  await taskCall(client, 'StopDISyncInstance', projectId, fileId);
+  await waitForStatus(client, projectId, fileId, ['PAUSE']);
+  return { client, projectId, fileId };
+}
+
+/**
+ * OpenDI end to end: StartDISyncInstance -> `target` equals `want` (waitForDigest; a FAILED task
+ * ends the wait). Returns the seconds from Start to the last change first seen; the task is left
+ * running (the caller stops it, after reading its meters).
+ */
+export async function timeOpenDI(task: PinnedTask, target: Side, w: Workload, want: string, what: string): Promise<number> {
+  const { client, projectId, fileId } = task;
+  const t0 = performance.now();
+  const resumed = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
+  if (resumed.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(resumed.Data)}`);
+  const doneAt = await waitForDigest(target, w, want, `OpenDI ${what} to catch up`, async () => {
+    const info = await instanceInfo(client, projectId, fileId);
+    if (info.Status === 'FAILED') throw new Error(`OpenDI task FAILED: ${JSON.stringify(info).slice(0, 2000)}`);
+  });
+  return (doneAt - t0) / 1000;
+}
+
+export async function stopTask(task: PinnedTask): Promise<void> {
+  await taskCall(task.client, 'StopDISyncInstance', task.projectId, task.fileId);
+}
+
+/**
+ * The PostgreSQL peer: CREATE SUBSCRIPTION on `target` (a PostgreSQL database) from an existing
+ * pgoutput `slot` of `publication` on `srcPg`/`srcDb` (created before the workload, so the whole
+ * workload is its backlog; copy_data = false), timed until `target` equals `want`; then the
+ * subscription is dropped (the slot stays). Returns seconds. `caughtUp` as for mariaDbReplicaPeer.
+ */
+export async function pgSubscriptionPeer(srcPg: PgInstance, srcDb: string, slot: string, publication: string, target: Side, w: Workload, want: string, caughtUp?: () => void): Promise<number> {
+  if (target.kind !== 'pg') throw new Error('pgSubscriptionPeer: the target must be PostgreSQL');
+  const t0 = performance.now();
+  await target.inst.query(`CREATE SUBSCRIPTION peer CONNECTION 'host=${srcPg.host} port=${srcPg.port} user=postgres dbname=${srcDb}' PUBLICATION ${publication}
+    WITH (create_slot = false, slot_name = '${slot}', copy_data = false)`, [], target.db);
+  const doneAt = await waitForDigest(target, w, want, 'the subscription to catch up');
+  caughtUp?.();
+  await target.inst.query(`ALTER SUBSCRIPTION peer DISABLE`, [], target.db);
+  await target.inst.query(`ALTER SUBSCRIPTION peer SET (slot_name = NONE)`, [], target.db);
+  await target.inst.query(`DROP SUBSCRIPTION peer`, [], target.db);
+  return (doneAt - t0) / 1000;
+}
+
+/**
+ * The MariaDB peer: `replica` replicates `source` from the workload's first binlog position
+ * (CHANGE MASTER TO `begin`), timed from START SLAVE until Exec_Master_Log_Pos reaches `end`; then
+ * the replica is stopped and reset. The replica applies into the same database names as the source.
+ * Returns seconds. `caughtUp` is called when it is (before the teardown): to read meters.
+ */
+export async function mariaDbReplicaPeer(source: MariaDbInstance, replica: MariaDbInstance, begin: { file: string; pos: number }, end: { file: string; pos: number }, caughtUp?: () => void): Promise<number> {
+  await replica.query(`CHANGE MASTER TO MASTER_HOST='${source.host}', MASTER_PORT=${source.port}, MASTER_USER='root', MASTER_PASSWORD='',
+    MASTER_LOG_FILE='${begin.file}', MASTER_LOG_POS=${begin.pos}`);
+  const t0 = performance.now();
+  await replica.query(`START SLAVE`);
+  await poll(async () => {
+    const st = (await replica.query<any[]>(`SHOW SLAVE STATUS`))[0];
+    if (st.Last_SQL_Error || st.Last_IO_Error) throw new Error(`replica: ${st.Last_SQL_Error || st.Last_IO_Error}`);
+    return st.Relay_Master_Log_File === end.file && Number(st.Exec_Master_Log_Pos) >= end.pos;
+  }, 900_000, 'the replica to catch up');
+  const seconds = (performance.now() - t0) / 1000;
+  caughtUp?.();
+  await replica.query(`STOP SLAVE`);
+  await replica.query(`RESET SLAVE ALL`);
+  return seconds;
+}
+
+/** Starts CPU accounting of the given process trees (the two servers, and the service if given); the returned function ends it. */
+export interface CpuUse { wallSeconds: number; serviceCpuSeconds?: number; sourceDbCpuSeconds: number; targetDbCpuSeconds: number }
+export function cpuMeter(src: Side, dst: Side, servicePid?: number): () => CpuUse {
+  const pids = { source: serverPid(src), target: serverPid(dst) };
+  const at = () => ({ t: performance.now(), svc: servicePid ? cpuSecondsOfTree(servicePid) : 0, src: cpuSecondsOfTree(pids.source), dst: cpuSecondsOfTree(pids.target) });
+  const a = at();
+  return () => {
+    const b = at();
+    return {
+      wallSeconds: (b.t - a.t) / 1000, ...(servicePid ? { serviceCpuSeconds: b.svc - a.svc } : {}),
+      sourceDbCpuSeconds: b.src - a.src, targetDbCpuSeconds: b.dst - a.dst,
+    };
+  };
 }

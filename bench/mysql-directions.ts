@@ -21,13 +21,13 @@ import path from 'node:path';
 import { startPostgres, type PgInstance } from '../test/harness/postgres.ts';
 import { startMariaDb, type MariaDbInstance } from '../test/harness/mariadb.ts';
 import { OpenDIService } from '../test/harness/opendi-service.ts';
+import { instanceInfo } from '../test/harness/realtime-scenario.ts';
 import {
-  addMySqlDataSource, addPostgresDataSource, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForStatus,
-} from '../test/harness/realtime-scenario.ts';
-import {
-  keepWarm, changesOf, countOf, currentLsn, DEFAULT_WORKLOAD, digestOf, masterStatus, MY_XTABLE_DDL, cpuSecondsOfTree, perSec, PG_XTABLE_DDL, pgRecvLogical, poll, run, serverPid,
-  waitForDigest, writeMySqlWorkload, writePgWorkload, type Side, type Workload,
+  keepWarm, changesOf, countOf, cpuMeter, currentLsn, DEFAULT_WORKLOAD, digestOf, mariaDbReplicaPeer, masterStatus, MY_XTABLE_DDL, perSec, PG_XTABLE_DDL, pgRecvLogical,
+  pinnedTask, run, stopTask, timeOpenDI, writeMySqlWorkload, writePgWorkload, type CpuUse, type Side, type Workload,
 } from './common.ts';
+
+export type { CpuUse } from './common.ts';
 
 export type Direction = 'mysql-pg' | 'pg-mysql' | 'mysql-mysql';
 export const DIRECTIONS: Direction[] = ['mysql-pg', 'pg-mysql', 'mysql-mysql'];
@@ -53,22 +53,6 @@ export interface DirectionResult {
   /** CPU seconds used during the OpenDI run (and the peer's), per process tree, against its wall seconds. */
   opendiCpu?: CpuUse;
   peerCpu?: CpuUse;
-}
-
-export interface CpuUse { wallSeconds: number; serviceCpuSeconds?: number; sourceDbCpuSeconds: number; targetDbCpuSeconds: number }
-
-/** Starts CPU accounting of the given process trees; the returned function ends it. */
-function cpuMeter(src: Side, dst: Side, servicePid?: number): () => CpuUse {
-  const pids = { source: serverPid(src), target: serverPid(dst) };
-  const at = () => ({ t: performance.now(), svc: servicePid ? cpuSecondsOfTree(servicePid) : 0, src: cpuSecondsOfTree(pids.source), dst: cpuSecondsOfTree(pids.target) });
-  const a = at();
-  return () => {
-    const b = at();
-    return {
-      wallSeconds: (b.t - a.t) / 1000, ...(servicePid ? { serviceCpuSeconds: b.svc - a.svc } : {}),
-      sourceDbCpuSeconds: b.src - a.src, targetDbCpuSeconds: b.dst - a.dst,
-    };
-  };
 }
 
 export interface DirectionOptions { serviceEnv?: Record<string, string>; log?: (msg: string) => void }
@@ -111,20 +95,8 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
     }
 
     // The task: first start pins its source position (slot / binlog position), then it waits stopped.
-    const client = svc.client();
-    const projectId = await createWorkspace(client, 'bench_ws');
-    if (mSrc) await addMySqlDataSource(client, projectId, 'bsrc', mSrc, 's'); else await addPostgresDataSource(client, projectId, 'bsrc', pSrc!, 's');
-    if (mDst) await addMySqlDataSource(client, projectId, 'bdst', mDst, 'd_opendi'); else await addPostgresDataSource(client, projectId, 'bdst', pDst!, 'd_opendi');
-    const reader = fromMy ? 'mysql' : 'postgresql';
-    const writer = toMy ? 'mysql' : 'postgresql';
-    const fileId = await createDeployedTask(client, projectId, 'bench_task', realtimeScript('bsrc', 'bdst', [fromMy ? 's.bench' : 'public.bench'], { reader, writer }));
-    const started = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
-    if (started.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(started.Data)}`);
-    await waitForStatus(client, projectId, fileId, ['RUN']);
-    await taskCall(client, 'StopDISyncInstance', projectId, fileId);
-    await waitForStatus(client, projectId, fileId, ['PAUSE']);
-
-    const warm = keepWarm(() => instanceInfo(client, projectId, fileId));
+    const task = await pinnedTask(svc, src, target('d_opendi'));
+    const warm = keepWarm(() => instanceInfo(task.client, task.projectId, task.fileId));
     // The workload, all in the source before anything reads it.
     const begin = mSrc ? await masterStatus(mSrc) : undefined;
     let t0 = performance.now();
@@ -167,20 +139,8 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
 
     // (c) peer: MariaDB replication from the workload's first position
     if (direction === 'mysql-mysql' && mSrc && mDst && begin && end) {
-      await mDst.query(`CHANGE MASTER TO MASTER_HOST='${mSrc.host}', MASTER_PORT=${mSrc.port}, MASTER_USER='root', MASTER_PASSWORD='',
-        MASTER_LOG_FILE='${begin.file}', MASTER_LOG_POS=${begin.pos}`);
       const meter = cpuMeter(src, target('s'));
-      t0 = performance.now();
-      await mDst.query(`START SLAVE`);
-      await poll(async () => {
-        const st = (await mDst!.query<any[]>(`SHOW SLAVE STATUS`))[0];
-        if (st.Last_SQL_Error || st.Last_IO_Error) throw new Error(`replica: ${st.Last_SQL_Error || st.Last_IO_Error}`);
-        return st.Relay_Master_Log_File === end.file && Number(st.Exec_Master_Log_Pos) >= end.pos;
-      }, 900_000, 'the replica to catch up');
-      r.peerPerSec = perSec(changes, t0);
-      r.peerCpu = meter();
-      await mDst.query(`STOP SLAVE`);
-      await mDst.query(`RESET SLAVE ALL`);
+      r.peerPerSec = changes / await mariaDbReplicaPeer(mSrc, mDst, begin, end, () => { r.peerCpu = meter(); });
       const peerGot = await digestOf(target('s'));
       if (peerGot !== want) throw new Error(`peer: replica ${peerGot} != source ${want}`);
     }
@@ -188,16 +148,9 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
     // OpenDI end to end
     warm();
     const meter = cpuMeter(src, target('d_opendi'), svc.pid);
-    t0 = performance.now();
-    const resumed = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
-    if (resumed.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(resumed.Data)}`);
-    const doneAt = await waitForDigest(target('d_opendi'), w, want, `OpenDI ${direction} to catch up`, async () => {
-      const info = await instanceInfo(client, projectId, fileId);
-      if (info.Status === 'FAILED') throw new Error(`OpenDI task FAILED: ${JSON.stringify(info).slice(0, 2000)}`);
-    });
+    r.opendiPerSec = changes / await timeOpenDI(task, target('d_opendi'), w, want, direction);
     r.opendiCpu = meter();
-    r.opendiPerSec = changes / ((doneAt - t0) / 1000);
-    await taskCall(client, 'StopDISyncInstance', projectId, fileId);
+    await stopTask(task);
     return r;
   } finally {
     if (svc) {

@@ -1,28 +1,32 @@
 /**
  * `npm run bench`: throughput PG -> PG (median of BENCH_RUNS, default 3, each against baselines
  * measured in the same run), MySQL -> PG, PG -> MySQL and MySQL -> MySQL (median of
- * BENCH_MYSQL_RUNS, default BENCH_RUNS), lag at fixed rates, stop/start cycles, API load and
- * service memory. Prints a markdown table and writes bench/results/latest.json. Figures are
- * ratios or distributions measured here, never asserted anywhere.
+ * BENCH_MYSQL_RUNS, default BENCH_RUNS), updates and deletes only against the native peers, PG -> PG
+ * and MySQL -> MySQL (median of BENCH_UD_RUNS, default BENCH_RUNS), lag at fixed rates, stop/start
+ * cycles, API load and service memory. Prints a markdown table and writes
+ * bench/results/latest.json. Figures are ratios or distributions measured here, never asserted
+ * anywhere.
  *
- * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,lifecycle,api runs only the sections named; such a
- * partial run writes bench/results/partial.json instead of latest.json.
+ * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api runs only the
+ * sections named; such a partial run writes bench/results/partial.json instead of latest.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { benchPgToPg, DEFAULT_WORKLOAD, type PgBenchResult } from './pg-to-pg.ts';
 import { benchDirection, DIRECTIONS, type Direction, type DirectionResult } from './mysql-directions.ts';
+import { benchUpdateDelete, UD_DIRECTIONS, type UdDirection, type UdResult } from './update-delete.ts';
 import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
-import { median } from './common.ts';
+import { median, UPDATE_DELETE_WORKLOAD } from './common.ts';
 
-const SECTIONS = ['pg-pg', ...DIRECTIONS, 'lifecycle', 'api'] as const;
+const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api'] as const;
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : undefined;
 for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const want = (s: (typeof SECTIONS)[number]) => !only || only.includes(s);
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const mysqlRuns = Number(process.env.BENCH_MYSQL_RUNS ?? runs);
+const udRuns = Number(process.env.BENCH_UD_RUNS ?? runs);
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 const started = performance.now();
 
@@ -80,6 +84,35 @@ for (const d of DIRECTIONS) {
   directions[KEYS[d]] = summarize(samples);
 }
 
+const UD_KEYS: Record<UdDirection, string> = { 'pg-pg': 'pgToPgUpdatesDeletes', 'mysql-mysql': 'mysqlToMySqlUpdatesDeletes' };
+const updatesDeletes: Record<string, ReturnType<typeof summarizeUd>> = {};
+function summarizeUd(samples: UdResult[]) {
+  const m = (f: (s: UdResult) => number | undefined) => { const xs = samples.map(f).filter((x): x is number => typeof x === 'number'); return xs.length ? median(xs) : undefined; };
+  const cpu = (k: 'opendiCpu' | 'peerCpu') => ({
+    wallSeconds: m((s) => s[k].wallSeconds)!, serviceCpuSeconds: m((s) => s[k].serviceCpuSeconds),
+    sourceDbCpuSeconds: m((s) => s[k].sourceDbCpuSeconds)!, targetDbCpuSeconds: m((s) => s[k].targetDbCpuSeconds)!,
+  });
+  const opendi = m((s) => s.opendiPerSec)!;
+  const peer = m((s) => s.peerPerSec)!;
+  return {
+    runs: samples.length,
+    workload: { ...UPDATE_DELETE_WORKLOAD, changes: samples[0].changes, transactions: samples[0].txns, finalRows: samples[0].finalRows },
+    opendiPerSec: opendi, peerPerSec: peer, ratioToPeer: opendi / peer,
+    opendiCpu: cpu('opendiCpu'), peerCpu: cpu('peerCpu'),
+  };
+}
+if (want('updates-deletes')) {
+  for (const d of UD_DIRECTIONS) {
+    const samples: UdResult[] = [];
+    for (let i = 0; i < udRuns; i++) {
+      const r = await benchUpdateDelete(d, UPDATE_DELETE_WORKLOAD, { log });
+      log(`updates/deletes ${d} run ${i + 1}/${udRuns}: ${JSON.stringify(r)}`);
+      samples.push(r);
+    }
+    updatesDeletes[UD_KEYS[d]] = summarizeUd(samples);
+  }
+}
+
 let lifecycle;
 if (want('lifecycle')) {
   log('lag, stop/start and memory');
@@ -99,6 +132,7 @@ const result = {
   ...(only ? { sections: only } : {}),
   ...(pgToPg ? { pgToPg } : {}),
   ...directions,
+  ...updatesDeletes,
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
   ...(api ? { api: { runs: 1, ...api } } : {}),
 };
@@ -144,6 +178,23 @@ for (const d of DIRECTIONS) {
   if (p.peerCpu) lines.push(`| ${L} peer run, CPU seconds: source server / replica, in wall seconds | ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`);
   lines.push(`| ${L} OpenDI / min(a, b) | ${p.ratioToMinRaw.toFixed(2)} | |`);
   if (p.ratioToPeer !== undefined) lines.push(`| ${L} OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`);
+}
+const UD_LABELS: Record<UdDirection, [string, string]> = {
+  'pg-pg': ['PG->PG', 'CREATE SUBSCRIPTION (enable -> caught up)'], 'mysql-mysql': ['MySQL->MySQL', 'MariaDB replication (START SLAVE -> caught up)'],
+};
+for (const d of UD_DIRECTIONS) {
+  const p = updatesDeletes[UD_KEYS[d]];
+  if (!p) continue;
+  const [L, peer] = UD_LABELS[d];
+  const n = `median of ${p.runs}`;
+  const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
+  lines.push(
+    `| ${L} updates+deletes workload | ${f(p.workload.changes)} changes (${f(p.workload.updates)} updates, ${f(p.workload.deletes)} deletes) in ${p.workload.transactions} transactions over ${f(p.workload.preload ?? 0)} preloaded rows | |`,
+    `| ${L} updates+deletes, peer, ${peer} | ${f(p.peerPerSec)} changes/s | ${n} |`,
+    `| ${L} updates+deletes, OpenDI end to end | ${f(p.opendiPerSec)} changes/s | ${n} |`,
+    `| ${L} updates+deletes, OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`,
+    `| ${L} updates+deletes, CPU seconds (service) / source server / target server, in wall seconds: OpenDI; peer | ${s1(p.opendiCpu.serviceCpuSeconds)} / ${s1(p.opendiCpu.sourceDbCpuSeconds)} / ${s1(p.opendiCpu.targetDbCpuSeconds)} in ${s1(p.opendiCpu.wallSeconds)}; - / ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`,
+  );
 }
 if (lifecycle) {
   lines.push(
