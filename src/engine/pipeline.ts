@@ -5,14 +5,15 @@
  * transaction boundary once the batch is big or old enough or the source went quiet; only then
  * is the source acknowledged (design.md section 4). `stop()` is the graceful stop of design.md
  * section 1. Task rules of StartParam enforced here: errorLimit (dirty records) and ddlMarkMap
- * (schema-changes.ts). The loop only knows the two ports; `openPorts` picks the adapters.
+ * (schema-rules.ts). The loop only knows the two ports; `openPorts` (ports.ts) picks the adapters.
  */
 import type { Logger } from '../logger.ts';
 import type { ChangeSink, DirtyRecord } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
-import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
+import type { ColumnValue, RowChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
-import { MissingTargetColumnsError, UnrecoverableError } from './errors.ts';
+import { UnrecoverableError } from './errors.ts';
+import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
 import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
@@ -21,7 +22,7 @@ export { UnrecoverableError, FencedError } from './errors.ts';
 export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
 export type { SourceSpec, TargetSpec } from './ports.ts';
 
-export type DdlMark = 'NORMAL' | 'IGNORE' | 'WARNING' | 'CRITICAL';
+export type { Alert, DdlMark } from './schema-rules.ts';
 
 export interface PipelineSpec {
   taskId: number;
@@ -39,7 +40,6 @@ export interface PipelineSpec {
   batch?: { maxRows?: number; maxDelayMs?: number };
 }
 
-export interface Alert { at: string; type: DdlType; table: string; message: string }
 
 export interface PipelineEvents {
   /** Source-side resources exist now and the caller did not know it: persist resourcesCreated=true. */
@@ -75,9 +75,6 @@ const IDLE_MS = 50;
 const HEARTBEAT_MS = 5_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
-/** Columns the target keeps out (an ADDCOLUMN marked IGNORE or WARNING): values are projected away. */
-interface Projection { relation: RelationInfo; keep: number[] }
-
 export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
@@ -87,8 +84,7 @@ export class Pipeline {
   };
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
-  /** Prepared relations; the value is the projection to apply, or null. */
-  private readonly prepared = new WeakMap<RelationInfo, Projection | null>();
+  private readonly schema: SchemaRules;
   private running: Promise<void> | undefined;
   private stopping = false;
   private stopDeadline = 0;
@@ -101,6 +97,7 @@ export class Pipeline {
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
     ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger));
+    this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
@@ -219,7 +216,7 @@ export class Pipeline {
         const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
         const finished = rows.length < LOAD_CHUNK_ROWS;
         if (rows.length > 0) {
-          const projection = await this.prepareRelation(relation);
+          const projection = await this.schema.prepare(relation);
           const changes: RowChange[] = rows.map((values) => ({ op: 'insert', relation, values }));
           await this.applyChanges(projection ? changes.map((ch) => project(ch, projection)) : changes);
           const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
@@ -294,8 +291,7 @@ export class Pipeline {
           if (batchTxns === 0) batchStarted = Date.now();
           break;
         case 'change': {
-          let projection = this.prepared.get(ev.change.relation);
-          if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
+          const projection = await this.schema.prepare(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
           if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk();
@@ -303,9 +299,9 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
-          const marked = await this.markFor('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
+          const marked = await this.schema.mark('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
           if (marked === 'NORMAL') {
-            for (const r of ev.relations) if (this.prepared.get(r) === undefined) await this.prepareRelation(r, commitCompleted);
+            for (const r of ev.relations) await this.schema.prepare(r, commitCompleted);
             await this.sink.truncate(ev.relations);
             this.txnInSink = true;
           }
@@ -313,7 +309,7 @@ export class Pipeline {
         }
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
-          await this.schemaChange(ev.change);
+          await this.schema.apply(ev.change);
           // Outside a transaction the statement has its own position: commit up to it now.
           if (!this.inTxn) {
             pending = { position: ev.position, commitTime: ev.commitTime };
@@ -369,78 +365,12 @@ export class Pipeline {
     if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, this.m.dirtyRecords, dirty[dirty.length - 1]);
   }
 
-  /**
-   * Prepares the target table of a relation. A target lacking source columns is an ADDCOLUMN:
-   * NORMAL adds them (after committing what came before, where the target's DDL would commit
-   * implicitly); IGNORE / WARNING leave them out of the target from now on; CRITICAL fails.
-   */
-  private async prepareRelation(relation: RelationInfo, commitCompleted?: () => Promise<void>): Promise<Projection | null> {
-    const describe = () => this.source.describeTable(relation);
-    try {
-      await this.sink.prepareTable(relation, describe);
-      this.prepared.set(relation, null);
-      return null;
-    } catch (err) {
-      if (!(err instanceof MissingTargetColumnsError)) throw err;
-      const label = `${relation.schema}.${relation.table}`;
-      const mark = await this.markFor('ADDCOLUMN', label, `columns ${err.columns.join(', ')} exist at the source but not in the target`);
-      if (mark === 'NORMAL') {
-        if (!this.sink.transactionalDdl) await commitCompleted?.();
-        for (const column of err.columns) await this.sink.applySchemaChange({ type: 'ADDCOLUMN', schema: relation.schema, table: relation.table, column }, describe);
-        await this.sink.prepareTable(relation, describe);
-        this.prepared.set(relation, null);
-        return null;
-      }
-      const keep = relation.columns.flatMap((col, i) => (err.columns.includes(col.name) ? [] : [i]));
-      const projection: Projection = { relation: { ...relation, columns: keep.map((i) => relation.columns[i]) }, keep };
-      await this.sink.prepareTable(projection.relation, describe);
-      this.prepared.set(relation, projection);
-      return projection;
-    }
-  }
-
-  /** A DDL event from the source (change-event.ts), handled by its ddlMarkMap mark. */
-  private async schemaChange(change: SchemaChange): Promise<void> {
-    const label = `${change.schema}.${change.table}`;
-    const mark = await this.markFor(change.type, label, change.sql ?? describeChange(change));
-    if (mark !== 'NORMAL') return;
-    const name = change.type === 'RENAMETABLE' && change.newTable ? change.newTable : change;
-    await this.sink.applySchemaChange(change, () => this.source.describeTable({ id: 0, schema: name.schema, table: name.table, columns: [] }));
-  }
-
-  /** The mark of a DDL type; WARNING records an alert, CRITICAL fails the task. */
-  private async markFor(type: DdlType, table: string, what: string): Promise<DdlMark> {
-    const mark = this.spec.ddlMarks[type];
-    if (mark === 'CRITICAL') {
-      throw new UnrecoverableError(`${type} on ${table} is marked CRITICAL in StartParam.ddlMarkMap, so the task stopped: ${what}`);
-    }
-    if (mark === 'WARNING') {
-      const alert: Alert = { at: new Date().toISOString(), type, table, message: `${type} on ${table} skipped (ddlMarkMap WARNING): ${what}` };
-      this.logger.warn('schema change skipped with an alert', { type, table });
-      this.events.onAlert?.(alert);
-    }
-    return mark;
-  }
-
   private async closeAll(): Promise<void> {
     await this.sink.close();
     // Leave a little of the bound for stop() itself; the source forces its side down past it.
     const deadline = (this.stopDeadline || Date.now() + DEFAULT_STOP_TIMEOUT_MS) - 250;
     this.closeForced = (await this.source.close(deadline)).forced;
   }
-}
-
-function project(ch: RowChange, p: Projection): RowChange {
-  const pick = (values: ColumnValue[]) => p.keep.map((i) => values[i]);
-  if (ch.op === 'delete') return { op: 'delete', relation: p.relation, oldKey: pick(ch.oldKey) };
-  if (ch.op === 'insert') return { op: 'insert', relation: p.relation, values: pick(ch.values) };
-  return { op: 'update', relation: p.relation, values: pick(ch.values), oldKey: ch.oldKey && pick(ch.oldKey) };
-}
-
-function describeChange(c: SchemaChange): string {
-  if (c.type === 'RENAMETABLE') return `rename to ${c.newTable?.schema}.${c.newTable?.table}`;
-  if (c.type === 'RENAMECOLUMN') return `column ${c.column} renamed to ${c.newColumn}`;
-  return c.column ? `column ${c.column}` : c.type.toLowerCase();
 }
 
 function dirtyLimitExceeded(limit: number, count: number, last: DirtyRecord): UnrecoverableError {
