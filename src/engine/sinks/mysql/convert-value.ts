@@ -93,7 +93,10 @@ export function converterFor(target: TargetColumnType, source: LogicalType | und
   if (INTEGER_TYPES.has(dt)) return integer;
   if (dt === 'decimal' || dt === 'numeric') return decimal(target.numericScale);
   if (FLOAT_TYPES.has(dt)) return float;
-  if (dt === 'datetime' || dt === 'timestamp') return toUtcWallTime;
+  if (dt === 'datetime' || dt === 'timestamp') {
+    // Only an instant (timestamptz) carries an offset; a wall time passes as it is.
+    return source && source.kind !== 'timestamptz' ? text : toUtcWallTime;
+  }
   if (TEXT_TYPES.has(dt)) return text;
   return text;
 }
