@@ -496,8 +496,11 @@ describe('MariaDB binlog source', () => {
 
   test('a MariaDB crash while streaming is a transient error; a new source resumes exactly once', async () => {
     await q(`CREATE TABLE crash (id INT PRIMARY KEY)`);
+    // Push connection ids up, so that after the restart a new connection can get our old dump thread's id.
+    for (let i = 0; i < 30; i++) await db.query('SELECT 1');
     const src = newSource(['crash']);
     await src.open(null);
+    const oldThreadId = (src as unknown as { binlog: { threadId: number } }).binlog.threadId;
     await q(`INSERT INTO crash VALUES (1)`);
     const evs = await collect(src, 1);
     const last = (evs.at(-1) as Extract<SourceEvent, { kind: 'commit' }>).position;
@@ -507,8 +510,19 @@ describe('MariaDB binlog source', () => {
     await db.kill();
     const err = await (async () => { for (;;) { const ev = await src.next(200).catch((e: Error) => e); if (ev instanceof Error) return ev; } })();
     assert.ok(!(err instanceof UnrecoverableError), `transient: ${err.message}`);
-    await src.destroy();
     await db.start();
+    // Thread ids restart with the server: a stranger now holds our old dump thread's id, and
+    // tearing the old source down must not KILL it.
+    let stranger: mysql.Connection | undefined;
+    for (let id = 0; id < oldThreadId && !stranger;) {
+      const c = await mysql.createConnection(db.connectionConfig());
+      id = c.threadId;
+      if (id === oldThreadId) stranger = c; else await c.end();
+    }
+    assert.ok(stranger, `a connection with id ${oldThreadId} on the restarted server`);
+    await src.destroy();
+    await stranger.query('SELECT 1');
+    await stranger.end();
     await q(`INSERT INTO crash VALUES (4)`);
     const s2 = newSource(['crash']);
     await s2.prepare({ position: last, mustExist: true });

@@ -38,7 +38,7 @@ interface RawConnection {
   threadId: number;
   sequenceId: number;
   clientEncoding: string;
-  stream: { destroy(): void };
+  stream: { destroy(): void; localPort?: number };
   addCommand(cmd: unknown): void;
   write(b: Buffer): void;
   _resetSequenceId(): void;
@@ -56,6 +56,8 @@ export class BinlogConnection {
   private closed = false;
   private paused = false;
   threadId = 0;
+  /** Our socket's local port: with the thread id it tells our server thread from a namesake. */
+  localPort = 0;
 
   constructor(private readonly endpoint: DbEndpoint, private readonly handlers: DumpHandlers) {}
 
@@ -67,6 +69,7 @@ export class BinlogConnection {
     const q = (sql: string) => new Promise<any>((res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
     await q('SELECT 1');
     this.threadId = c.threadId;
+    this.localPort = c.stream.localPort ?? 0;
     // The server sends CRC32-checksummed events only to a reader that says it can verify them.
     await q('SET @master_binlog_checksum = @@global.binlog_checksum');
     // Heartbeats when idle: proof of life while nothing is written (nanoseconds).
@@ -129,4 +132,18 @@ export class BinlogConnection {
     this.failed = true;
     this.handlers.onError(err);
   }
+}
+
+/**
+ * KILLs the server thread of a dump connection we dropped, so the server lets go of it now (it
+ * would notice only at its next write). Thread ids restart with the server: after a restart the
+ * same id may be somebody else's connection, so it is killed only while PROCESSLIST shows it
+ * coming from our socket's port.
+ */
+export async function killDumpThread(control: { query(sql: string, params?: unknown[]): Promise<[any, any]> }, thread: { threadId: number; localPort: number }): Promise<void> {
+  if (!thread.threadId) return;
+  const [rows] = await control.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [thread.threadId]);
+  const host = String((rows as { host: string }[])[0]?.host ?? '');
+  if (!host.endsWith(`:${thread.localPort}`)) return;
+  await control.query(`KILL CONNECTION ${Number(thread.threadId)}`).catch(() => undefined);
 }

@@ -17,7 +17,7 @@ import type { ColumnValue, RelationInfo, SchemaChange, SourceEvent } from '../..
 import { UnrecoverableError } from '../../errors.ts';
 import { SESSION_SETUP, delay, isMariaDbVersion, mysqlConnectionOptions } from '../../mysql/connection.ts';
 import { SourceEventQueue } from '../../source-event-queue.ts';
-import { BinlogConnection } from './binlog-connection.ts';
+import { BinlogConnection, killDumpThread } from './binlog-connection.ts';
 import { BinlogEventParser, type BinlogHandler, type RowOp } from './binlog-events.ts';
 import { decodeRow } from './row-decoder.ts';
 import { T, type TableMap } from './table-map.ts';
@@ -204,7 +204,8 @@ export class MySqlSource implements ChangeSource {
   async close(deadline: number): Promise<{ forced: boolean }> {
     this.closing = true;
     this.stopWatchdog();
-    const threadId = this.binlog?.threadId ?? 0;
+    const thread = { threadId: this.binlog?.threadId ?? 0, localPort: this.binlog?.localPort ?? 0 };
+    const threadId = thread.threadId;
     this.binlog?.destroy();
     this.binlog = undefined;
     let forced = false;
@@ -212,7 +213,7 @@ export class MySqlSource implements ChangeSource {
       // Our socket is gone, but a dump thread only notices when it next writes: KILL it so the
       // server releases it now, then wait until PROCESSLIST no longer shows it.
       const c = await this.controlConnection();
-      await c.query(`KILL CONNECTION ${threadId}`).catch(() => undefined);
+      await killDumpThread(c, thread).catch(() => undefined);
       for (;;) {
         const [rows] = await c.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
         if ((rows as unknown[]).length === 0) break;
@@ -227,16 +228,16 @@ export class MySqlSource implements ChangeSource {
   async destroy(): Promise<void> {
     this.closing = true;
     this.stopWatchdog();
-    const threadId = this.binlog?.threadId ?? 0;
+    const thread = { threadId: this.binlog?.threadId ?? 0, localPort: this.binlog?.localPort ?? 0 };
     this.binlog?.destroy();
     this.binlog = undefined;
     const c = this.control;
     this.control = undefined;
     c?.destroy();
-    if (threadId) {
+    if (thread.threadId) {
       try {
         const k = await mysql.createConnection(mysqlConnectionOptions(this.spec.endpoint));
-        await k.query(`KILL CONNECTION ${threadId}`).catch(() => undefined);
+        await killDumpThread(k, thread).catch(() => undefined);
         await k.end().catch(() => k.destroy());
       } catch (err) { this.logger.warn('could not kill the binlog dump thread', { error: err }); }
     }

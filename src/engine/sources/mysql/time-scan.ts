@@ -22,7 +22,7 @@ import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { delay } from '../../mysql/connection.ts';
-import { BinlogConnection } from './binlog-connection.ts';
+import { BinlogConnection, killDumpThread } from './binlog-connection.ts';
 import { EV } from './binlog-events.ts';
 import type { BinlogPosition } from './position.ts';
 
@@ -181,9 +181,10 @@ async function readDump(ctx: TimeScanContext, from: string | { gtid: string }, v
 /** Drops the socket, KILLs the server thread and waits until PROCESSLIST no longer shows it. */
 async function releaseDump(ctx: TimeScanContext, conn: BinlogConnection): Promise<void> {
   const threadId = conn.threadId;
+  const thread = { threadId, localPort: conn.localPort };
   conn.destroy();
   if (!threadId) return;
-  await ctx.control.query(`KILL CONNECTION ${threadId}`).catch(() => undefined);
+  await killDumpThread(ctx.control, thread).catch(() => undefined);
   const deadline = Date.now() + 5_000;
   for (;;) {
     const [rows] = await ctx.control.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
