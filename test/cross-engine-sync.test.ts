@@ -127,6 +127,8 @@ test('MySQL -> PostgreSQL: full load with writes during the copy, then increment
   assert.ok(info.Metrics.RowsLoaded >= 3000, `rows loaded ${info.Metrics.RowsLoaded}`);
   assert.equal(info.Metrics.DirtyRecords, 0);
   assert.deepEqual(info.SolutionInfo.StepDetail.map((d: { Status: string }) => d.Status), ['success', 'running']);
+  // Caught up with an idle source: no delay.
+  await waitUntil(async () => (await instanceInfo(svc.client(), projectId, fileId)).Metrics.DelaySeconds === 0 || undefined, 10_000, 'delay 0 once caught up');
 
   // Throughput of the incremental path (reported in the issue note).
   const t0 = Date.now();

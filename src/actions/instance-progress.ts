@@ -6,6 +6,7 @@
  */
 import type { ActionDeps } from './action-deps.ts';
 import type { TaskRuntimeRecord } from '../store/catalog-store.ts';
+import type { PipelineMetrics } from '../engine/pipeline.ts';
 
 export function instanceProgress(deps: ActionDeps, rt: TaskRuntimeRecord) {
   const m = deps.lifecycle.metrics(rt.fileId);
@@ -13,9 +14,7 @@ export function instanceProgress(deps: ActionDeps, rt: TaskRuntimeRecord) {
   const phase = m?.phase ?? kept?.phase ?? null;
   return {
     Phase: phase === 'full load' ? 'FULL_LOAD' : phase === 'incremental' ? 'INCREMENTAL' : null,
-    // How far the last applied source transaction was behind its commit at the source.
-    DelaySeconds: m?.lastSourceCommitTime && m.lastAppliedAt
-      ? Math.max(0, (m.lastAppliedAt.getTime() - m.lastSourceCommitTime.getTime()) / 1000) : null,
+    DelaySeconds: delaySeconds(m),
     DirtyRecords: m?.dirtyRecords ?? kept?.dirtyRecords ?? 0,
     RowsLoaded: m?.rowsLoaded ?? kept?.rowsLoaded ?? 0,
     TablesLoaded: m?.tablesLoaded ?? kept?.tablesLoaded ?? 0,
@@ -25,6 +24,18 @@ export function instanceProgress(deps: ActionDeps, rt: TaskRuntimeRecord) {
     AlertCount: kept?.alertCount ?? 0,
     Alerts: kept?.alerts ?? [],
   };
+}
+
+/**
+ * How far the target is behind the source: 0 once everything the source has sent is applied;
+ * otherwise the age of the last applied source commit (it grows while the target falls behind).
+ * Null before anything was applied in the incremental phase.
+ */
+function delaySeconds(m: PipelineMetrics | undefined): number | null {
+  if (!m || m.phase !== 'incremental') return null;
+  if (m.caughtUp) return 0;
+  if (!m.lastSourceCommitTime) return null;
+  return Math.max(0, (Date.now() - m.lastSourceCommitTime.getTime()) / 1000);
 }
 
 /** SolutionInfo.StepDetail: the two steps of a full-then-incremental task and where each stands. */

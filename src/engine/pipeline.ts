@@ -62,6 +62,8 @@ export interface PipelineMetrics {
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
+  /** Everything the source has sent is applied (the last read found nothing more). */
+  caughtUp: boolean;
 }
 
 const DEFAULT_MAX_ROWS = 20_000;
@@ -80,7 +82,7 @@ export class Pipeline {
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
     phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null,
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false,
   };
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
@@ -284,6 +286,7 @@ export class Pipeline {
       const ev = await this.source.next(IDLE_MS);
       switch (ev.kind) {
         case 'begin':
+          this.m.caughtUp = false;
           this.inTxn = true;
           this.txnInSink = false;
           this.txnStartInChunk = this.chunk.length;
@@ -326,6 +329,7 @@ export class Pipeline {
         case 'idle':
           if (this.inTxn) break;
           await commitBatch();
+          this.m.caughtUp = true;
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);
