@@ -7,29 +7,27 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
-import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
+import type { OpenDIService } from './harness/opendi-service.ts';
+import type { PgInstance } from './harness/postgres.ts';
+import type { MariaDbInstance } from './harness/mariadb.ts';
+import { startCrossEngineEnv, type CrossEngineEnv } from './harness/cross-engine-env.ts';
 import {
   addMySqlDataSource, addPostgresDataSource, createDeployedTask, expectApiError, createWorkspace, instanceInfo, realtimeScript,
   taskCall, waitForStatus, waitUntil, withDb, type ScriptOptions,
 } from './harness/realtime-scenario.ts';
 
+let env: CrossEngineEnv;
 let pgi: PgInstance;
 let mdb: MariaDbInstance;
 let svc: OpenDIService;
 let projectId: number;
 
 before(async () => {
-  [pgi, mdb] = await Promise.all([startPostgres(), startMariaDb()]);
-  svc = await OpenDIService.start();
+  env = await startCrossEngineEnv();
+  ({ pgi, mdb, svc } = env);
   projectId = await createWorkspace(svc.client(), 'ws_cross');
 });
-after(async () => {
-  if (process.env.OPENDI_TEST_DUMP_LOG) require_log(svc?.log ?? '');
-  await svc?.destroy(); await Promise.all([pgi?.destroy(), mdb?.destroy()]);
-});
-function require_log(text: string) { process.stderr.write(text.split('\n').slice(-80).join('\n')); }
+after(async () => { await env?.destroy(); });
 
 type Side = { kind: 'mysql' | 'postgresql'; db: string; name: string };
 

@@ -5,22 +5,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
-import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
+import type { OpenDIService } from './harness/opendi-service.ts';
+import type { PgInstance } from './harness/postgres.ts';
+import type { MariaDbInstance } from './harness/mariadb.ts';
+import { startCrossEngineEnv, type CrossEngineEnv } from './harness/cross-engine-env.ts';
 import {
   addMySqlDataSource, addPostgresDataSource, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForStatus, waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 
+let env: CrossEngineEnv;
 let pgi: PgInstance;
 let mdb: MariaDbInstance;
 let svc: OpenDIService;
 
-before(async () => {
-  [pgi, mdb] = await Promise.all([startPostgres(), startMariaDb()]);
-  svc = await OpenDIService.start();
-});
-after(async () => { await svc?.destroy(); await Promise.all([pgi?.destroy(), mdb?.destroy()]); });
+before(async () => { env = await startCrossEngineEnv(); ({ pgi, mdb, svc } = env); });
+after(async () => { await env?.destroy(); });
 
 const ROWS = 300_000;
 
