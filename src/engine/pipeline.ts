@@ -294,7 +294,8 @@ export class Pipeline {
           if (batchTxns === 0) batchStarted = Date.now();
           break;
         case 'change': {
-          const projection = await this.schema.prepare(ev.change.relation, commitCompleted);
+          let projection = this.schema.preparedProjection(ev.change.relation);
+          if (projection === undefined) projection = await this.schema.prepare(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
           if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk();

@@ -36,6 +36,15 @@ export class SchemaRules {
   async prepare(relation: RelationInfo, commitCompleted?: () => Promise<void>): Promise<Projection | null> {
     const known = this.prepared.get(relation);
     if (known !== undefined) return known;
+    return this.prepareNew(relation, commitCompleted);
+  }
+
+  /** The projection of a relation already prepared (undefined: not yet); synchronous for the per-row path. */
+  preparedProjection(relation: RelationInfo): Projection | null | undefined {
+    return this.prepared.get(relation);
+  }
+
+  private async prepareNew(relation: RelationInfo, commitCompleted?: () => Promise<void>): Promise<Projection | null> {
     const describe = () => this.source.describeTable(relation);
     try {
       await this.sink.prepareTable(relation, describe);
