@@ -34,6 +34,19 @@ export type { TableSchema } from './table-schema.ts';
 
 export interface TableRef { schema: string; table: string }
 
+/**
+ * The source's own view of the server's progress, so that a silent or still-decoding source never
+ * looks caught up (a frozen walsender or dump thread, a large committed transaction the server is
+ * still decoding): the pipeline counts as caught up only when the last read found nothing, the
+ * server was heard from recently, and it has reported nothing beyond what was delivered.
+ */
+export interface SourceClock {
+  /** When the server was last heard from (data, keepalive or heartbeat); null before its first message. */
+  lastHeardAt: Date | null;
+  /** The server has reported log (WAL end, binlog position) beyond the last commit delivered to the consumer. */
+  serverAhead: boolean;
+}
+
 export interface ChangeSource {
   prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }>;
   open(position: string | null): Promise<void>;
@@ -42,6 +55,8 @@ export interface ChangeSource {
   requestEnd(): void;
   acknowledge(position: string): void;
   caughtUpPosition(): string | null;
+  /** See SourceClock. */
+  clock?(): SourceClock;
   /** The table's columns as the source declares them (to create a missing target table). */
   describeTable(relation: RelationInfo): Promise<TableSchema>;
   /** See the initial-load rule above. Null when the source has no position yet (use the resource's own bookmark). */

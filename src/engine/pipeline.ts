@@ -17,12 +17,14 @@ import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.t
 import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
+import type { EngineEvent } from './engine-event.ts';
 
 export { UnrecoverableError, FencedError } from './errors.ts';
 export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
 export type { SourceSpec, TargetSpec } from './ports.ts';
 
 export type { Alert, DdlMark } from './schema-rules.ts';
+export type { EngineEvent } from './engine-event.ts';
 
 export interface PipelineSpec {
   taskId: number;
@@ -50,6 +52,8 @@ export interface PipelineEvents {
   onAlert?(alert: Alert): void;
   /** Phase or dirty-record count changed (for the catalog to remember while the task is stopped). */
   onProgress?(metrics: PipelineMetrics): void;
+  /** Something for the task's event log (engine-event.ts). */
+  onEvent?(event: EngineEvent): void;
 }
 
 export interface PipelineMetrics {

@@ -3,7 +3,7 @@
  * `run()` resolves after `stop()` and rejects on failure; a failure that retrying cannot fix
  * (slot gone, fenced, bad table) is an `UnrecoverableError`.
  */
-import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
+import type { Alert, EngineEvent, PipelineMetrics } from '../engine/pipeline.ts';
 import type { StartParam, StartPosition } from '../domain/start-param.ts';
 
 export interface RunnablePipeline {
@@ -17,6 +17,7 @@ export interface PipelineCallbacks {
   onStreaming(): void;
   onAlert(alert: Alert): void;
   onProgress(metrics: PipelineMetrics): void;
+  onEvent(event: EngineEvent): void;
 }
 
 /** The StartParam rules one pipeline runs under. */

@@ -94,6 +94,12 @@ export class TaskRunner {
         this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withMetrics(r.progress, m) }))
           .catch((err) => this.deps.logger.error('could not record progress', { taskId: this.taskId, error: err }));
       },
+      // Until the task event log exists (issue 10), engine events go to the service log.
+      onEvent: (event) => {
+        const fields = { taskId: this.taskId, ...event };
+        if (event.type === 'ddl' && event.action !== 'WARNING' && event.action !== 'CRITICAL') this.deps.logger.info('task event', fields);
+        else this.deps.logger.warn('task event', fields);
+      },
       onStreaming: () => {
         this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
           r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {},
