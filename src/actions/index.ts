@@ -1,5 +1,5 @@
 /** Registers every action this build serves, by API version. */
-import type { ActionContext, ActionRegistry } from '../protocol/action-registry.ts';
+import type { ActionRegistry } from '../protocol/action-registry.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { createProject } from './create-project.ts';
 import { getProject } from './get-project.ts';
@@ -21,10 +21,11 @@ import { startDISyncInstance } from './start-di-sync-instance.ts';
 import { stopDISyncInstance } from './stop-di-sync-instance.ts';
 import { terminateDISyncInstance } from './terminate-di-sync-instance.ts';
 import { getDISyncInstanceInfo } from './get-di-sync-instance-info.ts';
+import type { ActionHandler } from './action-handler.ts';
+import { JOB_ACTIONS_2020, JOB_ACTIONS_2024 } from './jobs/index.ts';
+import { MONITORING_ACTIONS_2020, MONITORING_ACTIONS_2024 } from './monitoring/index.ts';
 
-type Handler = (deps: ActionDeps, ctx: ActionContext) => Promise<Record<string, unknown>>;
-
-const V2020: Record<string, Handler> = {
+const V2020: Record<string, ActionHandler> = {
   CreateProject: createProject,
   GetProject: getProject,
   ListProjects: listProjects,
@@ -46,10 +47,17 @@ const V2020: Record<string, Handler> = {
   StopDISyncInstance: stopDISyncInstance,
   TerminateDISyncInstance: terminateDISyncInstance,
   GetDISyncInstanceInfo: getDISyncInstanceInfo,
+  ...JOB_ACTIONS_2020,
+  ...MONITORING_ACTIONS_2020,
+};
+
+const V2024: Record<string, ActionHandler> = {
+  ...JOB_ACTIONS_2024,
+  ...MONITORING_ACTIONS_2024,
 };
 
 export function registerActions(registry: ActionRegistry, deps: ActionDeps): void {
-  for (const [action, handler] of Object.entries(V2020)) {
-    registry.register('2020-05-18', action, (ctx) => handler(deps, ctx));
+  for (const [version, actions] of [['2020-05-18', V2020], ['2024-05-18', V2024]] as const) {
+    for (const [action, handler] of Object.entries(actions)) registry.register(version, action, (ctx) => handler(deps, ctx));
   }
 }
