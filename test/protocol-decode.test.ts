@@ -1,4 +1,4 @@
-/** Spec-driven parameter decoding and the action registry, without HTTP (design.md sections 3 and 6). */
+/** Spec-driven parameter decoding and the action registry, without HTTP (docs/design.md sections 3 and 6). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeParams } from '../src/protocol/decode-params.ts';

@@ -1,4 +1,4 @@
-/** Both signature algorithms reproduce the vectors captured from @alicloud/openapi-core (design.md section 3). */
+/** Both signature algorithms reproduce the vectors captured from @alicloud/openapi-core (docs/design.md section 3). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeV2Signature } from '../src/protocol/signature-v2.ts';

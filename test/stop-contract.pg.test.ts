@@ -1,5 +1,5 @@
 /**
- * Every row of the StopDISyncInstance contract (design.md section 1), through
+ * Every row of the StopDISyncInstance contract (docs/design.md section 1), through
  * @alicloud/openapi-core against the real service and a private PostgreSQL.
  */
 import { after, before, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Workspace access (design.md section 3): AccessKeys map to principals, principals to workspaces.
+ * Workspace access (docs/design.md section 3): AccessKeys map to principals, principals to workspaces.
  * An unknown workspace and a workspace the caller may not see answer alike (403), so callers
  * cannot probe which workspace ids exist.
  */

@@ -2,7 +2,7 @@
  * The shared shape of the actions on one DI_REALTIME task (Get/Deploy/Delete, and the instance
  * actions Start/Stop/Terminate/GetDISyncInstanceInfo): validate TaskType, check workspace access
  * (403), then answer `fileId:[N] is invalid.` for a FileId that is not a real-time task of the
- * workspace (design.md section 1).
+ * workspace (docs/design.md section 1).
  */
 import type { ActionContext } from '../protocol/action-registry.ts';
 import type { TaskFileRecord } from '../store/catalog-store.ts';

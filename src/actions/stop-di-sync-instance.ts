@@ -1,4 +1,4 @@
-/** StopDISyncInstance (2020-05-18): graceful, bounded, idempotent stop (design.md section 1). */
+/** StopDISyncInstance (2020-05-18): graceful, bounded, idempotent stop (docs/design.md section 1). */
 import { instanceAction } from './realtime-task-action.ts';
 
 export const stopDISyncInstance = instanceAction((deps, file) => deps.lifecycle.stop(file.id));

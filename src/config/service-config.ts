@@ -10,7 +10,7 @@ export interface ServiceConfig {
   dataDir: string;
   /** Host name clients sign when the service sits behind a proxy (V3 signs `host`). */
   publicHost?: string;
-  /** StopDISyncInstance bound before a stop is forced (design.md section 1). */
+  /** StopDISyncInstance bound before a stop is forced (docs/design.md section 1). */
   stopTimeoutMs: number;
   catalogBusyTimeoutMs: number;
   batchMaxRows?: number;

@@ -1,5 +1,5 @@
 /**
- * The Content of a data source in connection-string mode (design.md section 2):
+ * The Content of a data source in connection-string mode (docs/design.md section 2):
  * {"jdbcUrl": "...", "username": "...", "password": "...", "tag": "public"}.
  * The password is kept in the catalog but never leaves it: responses use `redactContent`.
  */

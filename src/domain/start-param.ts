@@ -1,5 +1,5 @@
 /**
- * StartParam of StartDISyncInstance (design.md section 2). All settings optional.
+ * StartParam of StartDISyncInstance (docs/design.md section 2). All settings optional.
  * failoverLimit: more than `count` automatic restarts within `interval` minutes fails the task.
  * errorLimit.record: dirty records tolerated (0 = the first fails the task).
  * ddlMarkMap: per DDL type, NORMAL | IGNORE | WARNING | CRITICAL (defaults: DEFAULT_DDL_MARKS).

@@ -1,5 +1,5 @@
 /**
- * The task script of a DI_REALTIME task (design.md section 2):
+ * The task script of a DI_REALTIME task (docs/design.md section 2):
  * {"type":"realtime","version":"1.0","setting":{...},"steps":[reader, writer]}, where the reader's
  * parameter.connection[] names a data source and its tables either as `table: ["schema.t"]` or as
  * `selectedTables: [{dbName, schema: [{schemaName?, tableInfos: [{table}]}]}]`, and the writer's

@@ -1,5 +1,5 @@
 /**
- * Glossary (design.md section 2):
+ * Glossary (docs/design.md section 2):
  * - task: a DI_REALTIME sync task; it is also a Data Integration *file* (FileType 23) of a workspace,
  *   so its FileId is the task id.
  * - instance: the running incarnation of a deployed task; its status is what GetDISyncInstanceInfo shows.

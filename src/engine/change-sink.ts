@@ -1,5 +1,5 @@
 /**
- * The sink port (design.md section 4).
+ * The sink port (docs/design.md section 4).
  *
  * Contract:
  * - `claim(fence)` makes this owner the task's current one and returns the committed source

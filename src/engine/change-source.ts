@@ -1,5 +1,5 @@
 /**
- * The source port (design.md section 4).
+ * The source port (docs/design.md section 4).
  *
  * Contract:
  * - `prepare` creates or checks the source-side resources (PostgreSQL: publication + durable slot).

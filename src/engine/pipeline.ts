@@ -3,7 +3,7 @@
  * acknowledge. Changes go to the sink in chunks as they arrive (bounded memory even for a huge
  * transaction) inside one open target transaction, which commits with the checkpoint at a
  * transaction boundary once the batch is big or old enough or the source went quiet; only then
- * is the source acknowledged (design.md section 4). `stop()` is the graceful stop of design.md
+ * is the source acknowledged (docs/design.md section 4). `stop()` is the graceful stop of docs/design.md
  * section 1. Task rules of StartParam enforced here: errorLimit (dirty records) and ddlMarkMap
  * (schema-rules.ts). The loop only knows the two ports; `openPorts` (ports.ts) picks the adapters.
  */
@@ -341,7 +341,7 @@ export class Pipeline {
           }
           break;
         case 'end':
-          // Graceful stop (design.md section 1): a source transaction half applied in the open
+          // Graceful stop (docs/design.md section 1): a source transaction half applied in the open
           // target transaction is rolled back with it (replayed on resume); one only read so far is
           // dropped; the whole transactions before it commit with their position.
           if (this.inTxn && this.txnInSink) {

@@ -1,5 +1,5 @@
 /**
- * StartParam.ddlMarkMap applied to the schema changes a pipeline meets (design.md section 2):
+ * StartParam.ddlMarkMap applied to the schema changes a pipeline meets (docs/design.md section 2):
  * DDL events from the source, and source columns a target table lacks (an ADDCOLUMN, possibly
  * made while the task was stopped). NORMAL applies the change to the target, IGNORE skips it,
  * WARNING skips it and records an alert, CRITICAL fails the task. A skipped ADDCOLUMN leaves the

@@ -1,7 +1,7 @@
 /**
  * Maps (version, action) to a handler and the operation's spec. Registering an action the spec
  * does not describe fails at start-up, so every served action is decoded against its spec.
- * Unknown versions and actions get the gateway's answers (design.md section 3): InvalidVersion
+ * Unknown versions and actions get the gateway's answers (docs/design.md section 3): InvalidVersion
  * naming the versions served, InvalidAction.NotFound (404).
  */
 import { actionNotFound, versionNotSupported } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * The HTTP edge (design.md section 3): RPC calls on `/`, parameters in the query string and/or an
+ * The HTTP edge (docs/design.md section 3): RPC calls on `/`, parameters in the query string and/or an
  * application/x-www-form-urlencoded body, signed with V3 or V2. Per request:
  * read the body (8 MiB cap) -> parse the query -> authenticate -> resolve the action ->
  * decode the parameters against the spec -> call the handler -> `200 {RequestId, ...result}`.

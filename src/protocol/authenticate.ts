@@ -1,5 +1,5 @@
 /**
- * Verifies a signed RPC request (design.md section 3): V3 when an Authorization header is present
+ * Verifies a signed RPC request (docs/design.md section 3): V3 when an Authorization header is present
  * (it must be ACS3-HMAC-SHA256), else V2 when a Signature query parameter is present.
  *
  * Order matters:
@@ -42,7 +42,7 @@ export interface Caller { accessKeyId: string; principalId: string; action: stri
 export interface AuthOptions {
   credentials: CredentialLookup;
   nonces: NonceRegistry;
-  /** The host clients sign when they reach us through a proxy (design.md 3). */
+  /** The host clients sign when they reach us through a proxy (docs/design.md 3). */
   publicHost?: string;
   /** Server clock, ms since the epoch (injectable for tests). */
   clock: () => number;

@@ -1,7 +1,7 @@
 /**
  * Signatures and digests are compared in constant time so response timing does not reveal how
  * many leading characters matched. `crypto.timingSafeEqual` throws on buffers of unequal length
- * (design.md section 3), so the lengths are compared first; the length itself is not secret.
+ * (docs/design.md section 3), so the lengths are compared first; the length itself is not secret.
  */
 import { timingSafeEqual } from 'node:crypto';
 

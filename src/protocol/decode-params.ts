@@ -1,5 +1,5 @@
 /**
- * Spec-driven parameter decoding (design.md sections 3 and 6: validate at the edge, then work with
+ * Spec-driven parameter decoding (docs/design.md sections 3 and 6: validate at the edge, then work with
  * typed values). The query string and the form body are read together: the official SDKs put a
  * parameter where spec/dataworks-openapi.json says, other clients anywhere, so either place is
  * accepted for every parameter, but one name in both places is ambiguous and rejected.

@@ -3,7 +3,7 @@
  * with its HTTP status and the client-facing advice. Codes and messages follow the Alibaba Cloud
  * OpenAPI gateway's public error codes (InvalidAccessKeyId.NotFound, SignatureDoesNotMatch,
  * InvalidTimeStamp.Expired, SignatureNonceUsed, IncompleteSignature, InvalidAction.NotFound, ...)
- * so SDK users recognise them; input errors of our own actions are `Param.Invalid` (design.md 1, 3).
+ * so SDK users recognise them; input errors of our own actions are `Param.Invalid` (docs/design.md 1, 3).
  * `serializeError` writes every error the same way: JSON {RequestId, HostId, Code, Message,
  * Recommend} with the request id also in `x-acs-request-id`; never HTML, never a stack trace.
  */
@@ -104,7 +104,7 @@ export function serializeError(res: ServerResponse, err: unknown, requestId: str
   return apiError;
 }
 
-/** The error body, exactly these five fields (design.md section 1). */
+/** The error body, exactly these five fields (docs/design.md section 1). */
 export function errorBody(err: ApiError, requestId: string, hostId: string): Record<string, string> {
   return { RequestId: requestId, HostId: hostId, Code: err.code, Message: err.message, Recommend: err.recommend };
 }

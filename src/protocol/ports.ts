@@ -1,5 +1,5 @@
 /**
- * What the protocol edge needs from the rest of the service, injected (design.md section 6:
+ * What the protocol edge needs from the rest of the service, injected (docs/design.md section 6:
  * ports are small interfaces with the contract in a doc comment; adapters live elsewhere).
  */
 

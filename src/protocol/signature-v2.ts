@@ -1,6 +1,6 @@
 /**
  * RPC signature V2 (HMAC-SHA1), as @alicloud/openapi-core 1.0.8 signs with
- * `signatureAlgorithm: 'v2'` (`getRPCSignature`, design.md section 3): the signed set is every
+ * `signatureAlgorithm: 'v2'` (`getRPCSignature`, docs/design.md section 3): the signed set is every
  * query parameter but Signature plus the (flattened) form-body parameters; sorted by raw key;
  * `popEncode(k)=popEncode(v)` joined by `&`; string to sign = METHOD & "%2F" & popEncode(that);
  * signature = base64(HMAC-SHA1(secret + "&", string to sign)).

@@ -1,6 +1,6 @@
 /**
  * ACS3-HMAC-SHA256 (Alibaba Cloud signature V3), as @alicloud/openapi-core 1.0.8 computes it in
- * `getAuthorization` (design.md section 3):
+ * `getAuthorization` (docs/design.md section 3):
  *   canonical request = method \n path \n canonical query \n canonical headers \n signed names \n body sha256
  *   - canonical query: raw (decoded) keys sorted by code unit, `key=popEncode(value)` joined by `&`
  *     (keys are NOT encoded; form-body parameters are not part of it);

@@ -1,6 +1,6 @@
 /**
  * Serializes async work per key: Start/Stop/Terminate of one task never interleave
- * (design.md section 1: "Stop and Start on one task are serialized").
+ * (docs/design.md section 1: "Stop and Start on one task are serialized").
  */
 export class KeyedMutex<K> {
   private readonly tails = new Map<K, Promise<unknown>>();

@@ -1,5 +1,5 @@
 /**
- * The lifecycle of real-time task instances (design.md sections 1 and 2): Start, Stop, Terminate,
+ * The lifecycle of real-time task instances (docs/design.md sections 1 and 2): Start, Stop, Terminate,
  * Delete, and resuming after a restart. Every operation on one task is serialized; the catalog
  * row is written before and after the engine acts, so a fault in between leaves a state that
  * `resumeAll` can reconcile.

@@ -1,7 +1,7 @@
 /**
  * Keeps one task's pipeline running: restarts it with backoff after transient failures, within
  * the StartParam failover limit, and marks the task FAILED when a failure is unrecoverable or the
- * limit is exceeded (design.md section 2). A long-running service in the zero-cache style:
+ * limit is exceeded (docs/design.md section 2). A long-running service in the zero-cache style:
  * `done` settles when the runner has ended for good.
  */
 import type { Logger } from '../logger.ts';

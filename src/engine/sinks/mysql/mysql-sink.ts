@@ -1,6 +1,6 @@
 /**
  * MySQL/MariaDB sink: applies row changes with set-based statements inside one open target
- * transaction and commits it together with the task's checkpoint row (design.md section 4).
+ * transaction and commits it together with the task's checkpoint row (docs/design.md section 4).
  * The checkpoint lives in the endpoint's database: opendi_sync_checkpoint(task_id, position, fence),
  * dirty records beside it in opendi_dirty_record.
  * Fencing: `claim` raises the row's fence under a row lock; `commit` locks the row (SELECT ... FOR

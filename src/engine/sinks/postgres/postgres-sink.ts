@@ -1,6 +1,6 @@
 /**
  * PostgreSQL sink: applies row changes with set-based statements inside one open target
- * transaction and commits it together with the task's checkpoint row (design.md section 4).
+ * transaction and commits it together with the task's checkpoint row (docs/design.md section 4).
  * The checkpoint lives in the target: opendi.sync_checkpoint(task_id, position, fence).
  * Fencing: `claim` raises the row's fence; `commit` updates the row only where the fence is
  * still ours, so a stale owner's commit finds no row and rolls back (under READ COMMITTED the
