@@ -50,7 +50,7 @@ function spec(ctx: Ctx, fence: number, tables: string[], opts: { resourcesCreate
       kind: 'postgresql', endpoint: ep(ctx.src), slotName: ctx.slot, publicationName: ctx.slot,
       tables: tables.map((t) => ({ schema: 'public', table: t })), resourcesCreated: opts.resourcesCreated ?? false,
     },
-    target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target), schema: null },
+    target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target), schema: null, installationId: 'test-installation' },
     initialLoad: false, errorLimit: 0, ddlMarks: DEFAULT_DDL_MARKS,
     batch: opts.batch,
   };

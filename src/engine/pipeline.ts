@@ -8,7 +8,7 @@
  * (schema-rules.ts). The loop only knows the two ports; `openPorts` (ports.ts) picks the adapters.
  */
 import type { Logger } from '../logger.ts';
-import type { ChangeSink, DirtyRecord } from './change-sink.ts';
+import type { ChangeSink, DirtyRecord, DirtyRecordsKept } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { ColumnValue, RowChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
@@ -103,7 +103,7 @@ export class Pipeline {
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
     ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger));
-    this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
+    this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert), (event) => this.events.onEvent?.(event));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
@@ -307,12 +307,7 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
-          const marked = await this.schema.mark('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
-          if (marked === 'NORMAL') {
-            for (const r of ev.relations) await this.schema.prepare(r, commitCompleted);
-            await this.sink.truncate(ev.relations);
-            this.txnInSink = true;
-          }
+          if (await this.schema.truncate(ev.relations, commitCompleted)) this.txnInSink = true;
           break;
         }
         case 'ddl':
@@ -369,9 +364,10 @@ export class Pipeline {
     const dirty = await this.sink.apply(changes);
     if (dirty.length === 0) return;
     this.m.dirtyRecords += dirty.length;
-    for (const d of dirty) this.logger.warn('dirty record skipped', { table: d.table, op: d.op, key: d.key, error: d.error });
+    // Table, op and error only: the row's key and values stay in the target's dirty-record table.
+    for (const d of dirty) this.logger.warn('dirty record skipped', { table: d.table, op: d.op, error: d.error });
     this.events.onProgress?.(this.metrics());
-    if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, this.m.dirtyRecords, dirty[dirty.length - 1]);
+    if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, dirty[dirty.length - 1], this.sink.dirtyRecords());
   }
 
   private async closeAll(): Promise<void> {
@@ -382,19 +378,28 @@ export class Pipeline {
   }
 }
 
-function dirtyLimitExceeded(limit: number, count: number, last: DirtyRecord): UnrecoverableError {
-  return new UnrecoverableError(`dirty records exceeded StartParam.errorLimit.record (${limit}): ${count} rows were rejected by the target; `
-    + `the last: ${last.op} on ${last.table} key ${last.key}: ${last.error}. Rejected rows are kept in the target's dirty-record table.`);
+/**
+ * The rejected row that crossed the limit is not kept: the task fails, so the open target
+ * transaction (with that row's dirty record and the rest of its batch) is rolled back and replayed
+ * on the next start. Only dirty records committed before it are in the target.
+ */
+function dirtyLimitExceeded(limit: number, last: DirtyRecord, dirty: DirtyRecordsKept): UnrecoverableError {
+  const others = dirty.pending - 1;
+  const kept = dirty.kept === 0 ? 'No rejected row is kept in the target.'
+    : `${dirty.kept} row(s) rejected earlier are kept in ${dirty.where}.`;
+  return new UnrecoverableError(`dirty records exceeded StartParam.errorLimit.record (${limit}): the target rejected a row of ${last.table} (${last.op}): ${last.error}. `
+    + `That row was not kept: the target transaction holding it${others > 0 ? ` and ${others} other rejected row(s)` : ''} was rolled back, `
+    + `and it is applied again on the next start. ${kept} Raise errorLimit.record or fix the row at the source, then start the task again.`);
 }
 
 /**
  * TerminateDISyncInstance / DeleteDISyncTask: release the source-side resources (PostgreSQL slot
- * and publication) and delete the task's checkpoint and dirty records on the target. Idempotent;
- * for a task whose pipeline is not running.
+ * and publication; skipped with `source: false`) and delete the task's checkpoint and dirty
+ * records on the target. Idempotent; for a task whose pipeline is not running.
  */
-export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger): Promise<void> {
+export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger, what = { source: true }): Promise<void> {
   const log = logger ?? noopLogger;
-  await releaseSource(spec.taskId, spec.source);
+  if (what.source) await releaseSource(spec.taskId, spec.source);
   const { sink } = openPorts(spec.taskId, spec.source, spec.target, log);
   try {
     await sink.discardCheckpoint();

@@ -6,16 +6,21 @@ import type { DbEndpoint } from './endpoint.ts';
 import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
-import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
-import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+import { CheckpointedSink } from './sinks/checkpointed-sink.ts';
+import { postgresDialect } from './sinks/postgres/postgres-dialect.ts';
+import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
 
 export type SourceSpec =
   | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
   | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
 
-/** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
-export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
+/**
+ * schema: where every table goes (MySQL: the database); null keeps each table's source schema.
+ * installationId: the catalog's installation, half of the checkpoint's key in the target
+ * (docs/target-checkpoint.md): two installations writing one target never fence each other.
+ */
+export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string }
 
 export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
   const app = `opendi:task-${taskId}`;
@@ -23,10 +28,15 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
       : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables }, `${app}:source`, logger),
-    sink: target.kind === 'postgresql'
-      ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
-      : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
+    sink: openSink(taskId, target, `${app}:target`, logger),
   };
+}
+
+export function openSink(taskId: number, target: TargetSpec, applicationName: string, logger: Logger): ChangeSink {
+  const owner = { installationId: target.installationId, taskId };
+  return target.kind === 'postgresql'
+    ? new CheckpointedSink(postgresDialect(target.endpoint, applicationName, logger), owner, target.schema, logger)
+    : new CheckpointedSink(mysqlDialect(target.endpoint, applicationName), owner, target.schema, logger);
 }
 
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */

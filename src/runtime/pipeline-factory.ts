@@ -13,7 +13,11 @@ import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
-  release(taskId: number): Promise<void>;
+  /**
+   * Releases what the task holds outside the catalog: its checkpoint and dirty records in the
+   * target, and with `source` its source-side resources (replication slot, publication).
+   */
+  release(taskId: number, what?: { source: boolean }): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -39,7 +43,8 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     };
     const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
     const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);
-    const prefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    const installationId = await store.installationId();
+    const prefix = `opendi_${installationId}_${taskId}`.toLowerCase();
     const tables = def.reader.tables;
     return {
       taskId,
@@ -48,7 +53,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
       target: {
-        kind: def.writer.kind, endpoint: targetEndpoint,
+        kind: def.writer.kind, endpoint: targetEndpoint, installationId,
         // MySQL has one namespace per database: tables go into the target data source's database.
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
@@ -68,8 +73,19 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
-    async release(taskId) {
-      await releaseTaskResources(await endpointsFor(taskId, true), logger.child({ taskId }));
+    async release(taskId, what = { source: true }) {
+      const log = logger.child({ taskId });
+      let endpoints: Endpoints;
+      try {
+        endpoints = await endpointsFor(taskId, true);
+      } catch (err) {
+        // Only a checkpoint to discard, and its data source or definition is gone: nothing can be
+        // reached. The row left behind is harmless (ids are never reused; rows are per installation).
+        if (what.source || !(err instanceof UnrecoverableError)) throw err;
+        log.warn('the target checkpoint could not be discarded: the task definition or data source is gone', { error: err.message });
+        return;
+      }
+      await releaseTaskResources(endpoints, log, what);
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
