@@ -14,7 +14,7 @@
 import type mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import type { DbEndpoint, EndpointTls } from '../endpoint.ts';
-import { guardedAuthPlugins } from './mysql-auth.ts';
+import { guardedAuthPlugins, socketNamedFor } from './mysql-auth.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -24,7 +24,7 @@ export function mysqlConnectionOptions(e: DbEndpoint): mysql.ConnectionOptions {
     host: e.host, port: e.port, user: e.user, password: e.password ?? '', database: e.database,
     charset: 'utf8mb4_general_ci', supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, jsonStrings: true,
     timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, enableKeepAlive: true, multipleStatements: false,
-    ssl: sslOptions(e.tls), authPlugins: guardedAuthPlugins(e),
+    ssl: sslOptions(e.tls), authPlugins: guardedAuthPlugins(e), stream: socketNamedFor(e),
   };
 }
 
