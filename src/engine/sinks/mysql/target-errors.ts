@@ -16,18 +16,18 @@ export function mysqlPermanentError(err: unknown, e: DbEndpoint): string | null 
   if (typeof errno !== 'number') return null;
   const text = sqlMessage ?? message;
   const at = `the MySQL target ${e.host}:${e.port}/${e.database}`;
-  const account = /user '([^']*)'@'([^']*)'/.exec(text);
-  const who = account ? `'${account[1]}'@'${account[2]}'` : `'${e.user}'@'%'`;
+  // The message names the client's host; the account's own host part may differ ('%' is the usual one).
+  const who = `'${/user '([^']*)'@/.exec(text)?.[1] ?? e.user}'@'%'`;
   switch (errno) {
     case 1044: {
       const db = /to database '([^']*)'/.exec(text)?.[1] ?? e.database;
-      return `${at} refused: ${text}. Run as an administrator: GRANT ${TARGET_PRIVILEGES} ON \`${db}\`.* TO ${who};`;
+      return `${at} refused: ${text}. Run as an administrator: GRANT ${TARGET_PRIVILEGES} ON \`${db}\`.* TO ${who}; (with the account's own host part).`;
     }
     case 1142: case 1143: {
       const cmd = /^(\w+) command denied/.exec(text)?.[1]?.toUpperCase() ?? TARGET_PRIVILEGES;
       const table = /for table [`']?([^`'\s]+)[`']?\.[`']?([^`'\s]+)[`']?/.exec(text);
       const on = table ? `\`${table[1]}\`.*` : `\`${e.database}\`.*`;
-      return `${at} refused: ${text}. Run as an administrator: GRANT ${cmd === 'DROP' || cmd === 'ALTER' || cmd === 'CREATE' ? cmd : TARGET_PRIVILEGES} ON ${on} TO ${who};`;
+      return `${at} refused: ${text}. Run as an administrator: GRANT ${cmd === 'DROP' || cmd === 'ALTER' || cmd === 'CREATE' ? cmd : TARGET_PRIVILEGES} ON ${on} TO ${who}; (with the account's own host part).`;
     }
     case 1227: return `${at} refused: ${text}. The task needs no such privilege on a target; see docs/privileges.md.`;
     case 1045: case 1698:
