@@ -297,7 +297,7 @@ test('upsert throughput (5-column table)', async () => {
   const [{ n, at }] = await rows(`SELECT COUNT(*) AS n, MAX(at) AS at FROM tgt.perf WHERE name LIKE '% b'`);
   assert.equal(n, String(N));
   assert.equal(at, '2024-05-06 05:08:09.123456');
+  // Reported, not asserted: speed is the bench's business (bench/), not a wall-clock bound in a test.
   console.log(`# mysql sink upsert: insert ${Math.round(best[0])} rows/s, update ${Math.round(best[1])} rows/s`);
-  assert.ok(Math.min(...best) > 10_000, `too slow: ${best.map(Math.round).join(', ')} rows/s`);
   await s.close();
 });

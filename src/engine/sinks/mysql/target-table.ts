@@ -6,9 +6,10 @@
 import type { Connection } from 'mysql2/promise';
 import type { RelationInfo } from '../../change-event.ts';
 import type { TableSchema } from '../../table-schema.ts';
-import { MissingTargetColumnsError, UnrecoverableError } from '../../errors.ts';
+import { UnrecoverableError } from '../../errors.ts';
 import { planDefault } from '../column-default-plan.ts';
 import type { DdlOutcome, PreparedTable, TargetName } from '../sink-dialect.ts';
+import { resolveTarget, type TargetShape } from '../resolve-target.ts';
 import { columnDefinition } from './column-types.ts';
 import { converterFor, type Converter } from './convert-value.ts';
 import { qualified, quoteId } from './sql.ts';
@@ -22,7 +23,7 @@ export interface TargetTable extends PreparedTable {
 }
 
 export interface IntrospectedColumn { name: string; dataType: string; columnType: string; numericScale: number | null; nullable: boolean }
-export interface Introspected { columns: Map<string, IntrospectedColumn>; primaryKey: string[] }
+export interface Introspected extends TargetShape { columns: Map<string, IntrospectedColumn> }
 
 /** Column lookup is case-insensitive, like MySQL's column names. */
 export async function introspect(c: Connection, t: TargetName): Promise<Introspected | null> {
@@ -40,6 +41,7 @@ export async function introspect(c: Connection, t: TargetName): Promise<Introspe
       name: r.name, dataType: r.dataType, columnType: r.columnType,
       numericScale: r.scale === null ? null : Number(r.scale), nullable: r.nullable === 'YES',
     }])),
+    columnNames: rows.map((r) => r.name),
     primaryKey: (pk as { name: string }[]).map((r) => r.name),
   };
 }
@@ -87,29 +89,12 @@ export async function prepareTargetTable(
   c: Connection, ddl: (sql: string) => Promise<void>, relation: RelationInfo, t: TargetName, describe: () => Promise<TableSchema>,
 ): Promise<{ table: TargetTable; ddl: DdlOutcome | null }> {
   const label = `${t.schema}.${t.table}`;
-  const source = await describe();
-  const sourceKey = source.columns.filter((col) => col.isKey).map((col) => col.name);
-  if (sourceKey.length === 0) throw new UnrecoverableError(`source table ${relation.schema}.${relation.table} has no primary key; real-time sync needs one`);
-  let target = await introspect(c, t);
-  let created: DdlOutcome | null = null;
-  if (!target) {
+  const { source, found, keys, created } = await resolveTarget(relation, label, describe, () => introspect(c, t), async (src) => {
     if (!(await databaseExists(c, t.schema))) throw new UnrecoverableError(`target database ${t.schema} does not exist; create it or choose another target database`);
-    created = await createTable(ddl, t, source);
-    target = await introspect(c, t);
-    if (!target) throw new UnrecoverableError(`target table ${label} could not be created`);
-  }
-  const found = target;
-  const missing = relation.columns.filter((col) => !found.columns.has(col.name.toLowerCase())).map((col) => col.name);
-  if (missing.length > 0) throw new MissingTargetColumnsError(label, missing);
-  if (found.primaryKey.length === 0) throw new UnrecoverableError(`target table ${label} has no primary key; changes are applied by primary key`);
-  const norm = (names: string[]) => names.map((n) => n.toLowerCase()).sort().join('\u0000');
-  if (norm(found.primaryKey) !== norm(sourceKey)) {
-    throw new UnrecoverableError(`target table ${label} has primary key (${found.primaryKey.join(', ')}) but the source has (${sourceKey.join(', ')}); they must match`);
-  }
+    return createTable(ddl, t, src);
+  }, (name) => name.toLowerCase());
   const logical = new Map(source.columns.map((col) => [col.name.toLowerCase(), col.logical]));
   const lower = relation.columns.map((col) => col.name.toLowerCase());
-  const keys = found.primaryKey.map((name) => lower.indexOf(name.toLowerCase()));
-  if (keys.some((i) => i < 0)) throw new UnrecoverableError(`the change stream of ${label} lacks primary key column(s)`);
   const table: TargetTable = {
     name: qualified(t.schema, t.table), label,
     columns: relation.columns.map((col) => quoteId(found.columns.get(col.name.toLowerCase())!.name)),

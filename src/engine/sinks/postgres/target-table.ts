@@ -7,11 +7,12 @@
 import type pg from 'pg';
 import type { RelationInfo } from '../../change-event.ts';
 import type { SourceColumn, TableSchema } from '../../table-schema.ts';
-import { MissingTargetColumnsError, UnrecoverableError } from '../../errors.ts';
+import { UnrecoverableError } from '../../errors.ts';
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../postgres/connection.ts';
 import { pgColumnTypeFor } from '../../postgres/types.ts';
 import { planDefault } from '../column-default-plan.ts';
 import type { DdlOutcome, PreparedTable, TargetName } from '../sink-dialect.ts';
+import { resolveTarget, type TargetShape } from '../resolve-target.ts';
 
 export interface TargetTable extends PreparedTable {
   /** Quoted schema.table. */
@@ -23,7 +24,7 @@ export interface TargetTable extends PreparedTable {
   statementPrefix: string;
 }
 
-interface Introspected { types: Map<string, string>; primaryKey: string[] }
+interface Introspected extends TargetShape { types: Map<string, string> }
 
 async function introspect(c: pg.Client, name: string): Promise<Introspected | null> {
   // Values are cast to the type without its modifier: an explicit cast to varchar(5), char(3) or
@@ -40,7 +41,7 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.ord`, [name]);
-  return { types: new Map(cols.rows.map((r) => [r.name, r.type])), primaryKey: pk.rows.map((r) => r.name) };
+  return { types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name) };
 }
 
 /** The column type a missing target column gets: the source's own type when it is PostgreSQL too. */
@@ -100,29 +101,9 @@ export async function prepareTargetTable(
 ): Promise<{ table: TargetTable; ddl: DdlOutcome | null }> {
   const name = qualifiedName(target);
   const label = `${target.schema}.${target.table}`;
-  const source = await describe();
-  const sourceKey = source.columns.filter((col) => col.isKey).map((col) => col.name);
-  if (sourceKey.length === 0) throw new UnrecoverableError(`source table ${relation.schema}.${relation.table} has no primary key; real-time sync needs one`);
-  let existing = await introspect(c, name);
-  let ddl: DdlOutcome | null = null;
-  if (!existing) {
-    ddl = await createTargetTable(c, target, source, inTransaction);
-    existing = await introspect(c, name);
-    if (!existing) throw new UnrecoverableError(`target table ${label} could not be created`);
-  }
-  const found = existing;
-  const missing = relation.columns.filter((col) => !found.types.has(col.name)).map((col) => col.name);
-  if (missing.length > 0) throw new MissingTargetColumnsError(label, missing);
-  if (found.primaryKey.length === 0) throw new UnrecoverableError(`target table ${label} has no primary key; changes are applied by primary key`);
-  if ([...found.primaryKey].sort().join(',') !== [...sourceKey].sort().join(',')) {
-    throw new UnrecoverableError(`target table ${label} has primary key (${found.primaryKey.join(', ')}) but the source has (${sourceKey.join(', ')}); they must match`);
-  }
+  const { found, keys, created } = await resolveTarget(relation, label, describe,
+    () => introspect(c, name), (source) => createTargetTable(c, target, source, inTransaction));
   const columns = relation.columns.map((col) => col.name);
-  const table: TargetTable = {
-    name, label, columns, columnNames: columns,
-    types: columns.map((col) => found.types.get(col)!),
-    keys: found.primaryKey.map((col) => columns.indexOf(col)),
-    statementPrefix,
-  };
-  return { table, ddl };
+  const table: TargetTable = { name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix };
+  return { table, ddl: created };
 }
