@@ -54,7 +54,7 @@ async function startEdge(overrides: Partial<ApiServerOptions> = {}): Promise<Edg
   };
   const recordingLogger = (base: Record<string, unknown>): Logger => {
     const write = (level: string) => (msg: string, fields?: Record<string, unknown>) => { logs.push(JSON.stringify({ level, msg, ...base, ...fields })); };
-    return { info: write('info'), warn: write('warn'), error: write('error'), child: (f) => recordingLogger({ ...base, ...f }) };
+    return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (f) => recordingLogger({ ...base, ...f }) };
   };
   const server = createApiServer({ registry, credentials, nonces, logger: recordingLogger({}), hostId: 'opendi-test', ...overrides });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,15 +1,32 @@
-/** QueryDISyncTaskConfigProcessResult (2020-05-18): the state of a config process and its TaskContent. */
+/**
+ * QueryDISyncTaskConfigProcessResult (2020-05-18): the outcome of a config process and its
+ * TaskContent. The documented Status values are only `success` and `fail`
+ * (spec/di-api-audit.md section 3.2), so an unfinished process is waited for, up to
+ * QUERY_WAIT_MS; one still unfinished then answers `fail` with a message that starts
+ * "still being generated" and says to retry (README, "Config processes").
+ */
 import type { ActionContext } from '../protocol/action-registry.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject, requireRealtimeTaskType } from './access.ts';
+
+/** Below the SDKs' usual 10 s read timeout. */
+export const QUERY_WAIT_MS = 5_000;
+export const STILL_GENERATING = 'still being generated';
 
 export async function queryConfigProcessResult(deps: ActionDeps, ctx: ActionContext) {
   requireRealtimeTaskType(ctx.params);
   const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
   const id = ctx.params.AsyncProcessId as number;
-  const proc = await deps.store.getConfigProcess(id);
+  let proc = await deps.store.getConfigProcess(id);
   if (!proc || proc.projectId !== project.id) {
     return { Success: true, Data: { Status: 'fail', Message: `asyncProcessId:[${id}] is invalid.`, TaskContent: null } };
+  }
+  if (proc.status === 'running') {
+    await deps.configProcessor.waitFor(id, QUERY_WAIT_MS);
+    proc = (await deps.store.getConfigProcess(id)) ?? proc;
+  }
+  if (proc.status === 'running') {
+    return { Success: true, Data: { Status: 'fail', Message: `the config of asyncProcessId:[${id}] is ${STILL_GENERATING}; retry this query.`, TaskContent: null } };
   }
   return { Success: true, Data: { Status: proc.status, Message: proc.message, TaskContent: proc.taskContent } };
 }
