@@ -9,8 +9,11 @@ import type { ActionContext } from '../protocol/action-registry.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject, requireRealtimeTaskType } from './access.ts';
 
-/** Below the SDKs' usual 10 s read timeout. */
-export const QUERY_WAIT_MS = 5_000;
+/**
+ * Well below 3 s: an @alicloud/openapi-core client with no timeouts configured gives up on an
+ * answer that has not started within 3 s (its HTTP layer's default).
+ */
+export const QUERY_WAIT_MS = 2_000;
 export const STILL_GENERATING = 'still being generated';
 
 export async function queryConfigProcessResult(deps: ActionDeps, ctx: ActionContext) {
