@@ -12,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCrossEngineEnv, type CrossEngineEnv } from './harness/cross-engine-env.ts';
-import { waitUntil, withDb } from './harness/realtime-scenario.ts';
+import {
+  addMySqlDataSource, addPostgresDataSource, call, createWorkspace, realtimeScript, taskCall, waitForStatus, waitUntil, withDb,
+} from './harness/realtime-scenario.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,4 +64,42 @@ test('the README walkthrough runs as written: MariaDB -> PostgreSQL (table named
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });
   }
+});
+
+test('a MySQL table named without its database (table list and selectedTables) passes the config check and syncs from the data source\'s database', async () => {
+  const { mdb, pgi, svc } = env;
+  const client = svc.client();
+  const projectId = await createWorkspace(client, 'ws_bare_tables');
+  await mdb.createDatabase('bare_src');
+  await mdb.query(`CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR(20))`, [], 'bare_src');
+  await mdb.query(`CREATE TABLE items (id INT PRIMARY KEY, qty INT)`, [], 'bare_src');
+  await mdb.query(`INSERT INTO orders VALUES (1, 'a'), (2, 'b')`, [], 'bare_src');
+  await pgi.createDatabase('bare_dst');
+  await addMySqlDataSource(client, projectId, 'bare_my', mdb, 'bare_src');
+  await addPostgresDataSource(client, projectId, 'bare_pg', pgi, 'bare_dst');
+  const script = JSON.parse(realtimeScript('bare_my', 'bare_pg', ['orders'], { reader: 'mysql', setting: { initialLoad: true } }));
+  script.steps[0].parameter.connection[0].selectedTables = [{ schema: [{ tableInfos: [{ table: 'items' }] }] }];
+  const gen = await call(client, 'GenerateDISyncTaskConfigForCreating', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: JSON.stringify(script) });
+  const result = await waitUntil(async () => {
+    const q = await call(client, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId });
+    return q.Data.Status === 'fail' && /still being generated/.test(q.Data.Message) ? undefined : q.Data;
+  }, 20_000, 'config process');
+  assert.equal(result.Status, 'success', result.Message);
+  assert.deepEqual(JSON.parse(result.TaskContent).steps[0].parameter.connection[0].table, ['bare_src.orders', 'bare_src.items'], 'the check names what it resolved');
+  // Created from the script as written (bare names): the task resolves them the same way at start.
+  const created = await call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'bare_task', TaskContent: JSON.stringify(script) });
+  const fileId = created.Data.FileId;
+  assert.equal((await taskCall(client, 'DeployDISyncTask', projectId, fileId)).Data.Status, 'success');
+  assert.equal((await taskCall(client, 'StartDISyncInstance', projectId, fileId)).Data.Status, 'success');
+  await waitForStatus(client, projectId, fileId, ['RUN']);
+  await mdb.query(`INSERT INTO orders VALUES (3, 'c')`, [], 'bare_src');
+  await mdb.query(`INSERT INTO items VALUES (1, 10)`, [], 'bare_src');
+  const rows = await waitUntil(async () => {
+    const r = await withDb(pgi, 'bare_dst', async (c) => ({
+      orders: (await c.query(`SELECT id, note FROM public.orders ORDER BY id`)).rows, items: (await c.query(`SELECT id, qty FROM public.items`)).rows,
+    })).catch(() => undefined);
+    return r && r.orders.length === 3 && r.items.length === 1 && r;
+  }, 30_000, 'bare tables synced');
+  assert.deepEqual(rows.orders.map((r: any) => r.note), ['a', 'b', 'c']);
+  await taskCall(client, 'TerminateDISyncInstance', projectId, fileId);
 });
