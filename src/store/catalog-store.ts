@@ -45,6 +45,8 @@ export interface TaskRuntimeRecord {
   resourcesCreated: boolean;
   /** What the pipeline last reported, kept for when it is not running. */
   progress: TaskProgress | null;
+  /** The current (or last) instance: a new one at every Start; 0 = never started. Never reused. */
+  instanceId: number;
   updatedAt: number;
 }
 
@@ -112,6 +114,8 @@ export interface CatalogStore {
 
   getTaskRuntime(fileId: number): Promise<TaskRuntimeRecord>;
   mutateTaskRuntime(fileId: number, fn: (r: TaskRuntimeRecord) => Partial<TaskRuntimeRecord>): Promise<TaskRuntimeRecord>;
+  /** Allocates the next instance id (global, never reused). */
+  nextInstanceId(): Promise<number>;
   listTaskRuntimes(filter: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]>;
 
   createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;

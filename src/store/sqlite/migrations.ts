@@ -46,6 +46,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE task_runtime ADD COLUMN progress TEXT;
   `,
+  // Each Start of a task is an instance (2024 InstanceId; logs and events are kept per instance).
+  // Instance ids come from a counter that never goes back, so an id is never reused.
+  `
+  ALTER TABLE task_runtime ADD COLUMN instance_id INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE instance_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+  INSERT INTO instance_counter(id, last) VALUES (1, 0);
+  `,
   // Real-time tasks are FileType 900 (real-time synchronization), not 23 (batch; docs/design.md
   // section 2). ClientToken answers of create actions, kept 24 h (src/actions/client-token.ts).
   `

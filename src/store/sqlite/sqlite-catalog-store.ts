@@ -238,10 +238,14 @@ export class SqliteCatalogStore implements CatalogStore {
       if (!cur) throw new Error(`no runtime row for task ${fileId}`);
       const next: TaskRuntimeRecord = { ...cur, ...fn(cur), fileId, updatedAt: Date.now() };
       this.db.prepare(`UPDATE task_runtime SET status = @status, message = @message, desired = @desired,
-        start_param = @startParam, fence = @fence, resources_created = @rc, progress = @progressJson, updated_at = @updatedAt WHERE file_id = @fileId`)
+        start_param = @startParam, fence = @fence, resources_created = @rc, progress = @progressJson, instance_id = @instanceId,
+        updated_at = @updatedAt WHERE file_id = @fileId`)
         .run({ ...next, rc: next.resourcesCreated ? 1 : 0, progress: undefined, progressJson: next.progress ? JSON.stringify(next.progress) : null });
       return next;
     }).immediate();
+  }
+  async nextInstanceId(): Promise<number> {
+    return (this.db.prepare(`UPDATE instance_counter SET last = last + 1 WHERE id = 1 RETURNING last`).get() as Row).last;
   }
   async listTaskRuntimes(f: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]> {
     const rows = (f.desired
@@ -324,6 +328,7 @@ function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
 function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {
   return r && {
     fileId: r.file_id, status: r.status as TaskStatus, message: r.message, desired: r.desired, startParam: r.start_param,
-    fence: r.fence, resourcesCreated: r.resources_created === 1, progress: r.progress ? JSON.parse(r.progress) : null, updatedAt: r.updated_at,
+    fence: r.fence, resourcesCreated: r.resources_created === 1, progress: r.progress ? JSON.parse(r.progress) : null,
+    instanceId: r.instance_id, updatedAt: r.updated_at,
   };
 }
