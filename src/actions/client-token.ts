@@ -1,8 +1,8 @@
 /**
- * ClientToken, the cloud's idempotency token of create actions (spec/di-api-audit.md section 3.1,
- * P7): a request retried with the same ClientToken by the same caller within 24 hours gets the
- * first request's answer and creates nothing new, also when the duplicates arrive at the same
- * time. `idempotent(handler)` wraps any create action (2020 CreateProject, CreateDISyncTask, the
+ * ClientToken, the cloud's idempotency token of create actions (spec/dataworks-openapi.json;
+ * README, "What is served"): a request retried with the same ClientToken by the same caller within
+ * 24 hours gets the first request's answer and creates nothing new, also when the duplicates
+ * arrive at the same time. `idempotent(handler)` wraps any create action (2020 CreateProject, CreateDISyncTask, the
  * config generators; later CreateDIJob, CreateDIAlarmRule).
  *
  * - The token is claimed in the catalog before the handler runs; concurrent duplicates wait for

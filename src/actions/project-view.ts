@@ -18,7 +18,7 @@ export function projectView(p: ProjectRecord) {
     IsDefault: 0,
     ResourceManagerResourceGroupId: p.resourceGroupId,
     Tags: p.tags,
-    // Real DataWorks project data shows ["DEV","PRD"] in standard mode (spec/di-api-audit.md section 3.2);
+    // Real DataWorks project data shows ["DEV","PRD"] in standard mode (README, "What is served");
     // basic mode has the production environment only.
     EnvTypes: p.projectMode === 3 ? ['DEV', 'PRD'] : ['PRD'],
     GmtCreate: gmtString(p.createdAt),

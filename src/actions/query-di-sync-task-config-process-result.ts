@@ -1,9 +1,9 @@
 /**
  * QueryDISyncTaskConfigProcessResult (2020-05-18): the outcome of a config process and its
- * TaskContent. The documented Status values are only `success` and `fail`
- * (spec/di-api-audit.md section 3.2), so an unfinished process is waited for, up to
- * QUERY_WAIT_MS; one still unfinished then answers `fail` with a message that starts
- * "still being generated" and says to retry (README, "Config processes").
+ * TaskContent. The documented Status values are only `success` and `fail`, so an unfinished
+ * process is waited for, up to QUERY_WAIT_MS; one still unfinished then answers `fail` with a
+ * message saying it is "still being generated" and to retry (docs/design.md section 2; README,
+ * "What is served").
  */
 import type { ActionContext } from '../protocol/action-registry.ts';
 import type { ActionDeps } from './action-deps.ts';

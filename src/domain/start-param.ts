@@ -20,7 +20,7 @@ export interface StartParam {
   errorLimit: { record: number };
   ddlMarkMap: Partial<Record<DdlType, DdlMark>>;
   startPosition: StartPosition | null;
-  /** Top-level keys OpenDI does not know, ignored (spec/di-api-audit.md section 3.2); the caller logs them. */
+  /** Top-level keys OpenDI does not know, ignored (README, "What is served"); the caller logs them. */
   ignored?: string[];
 }
 

@@ -201,7 +201,7 @@ export function renderRealtimeTask(def: RealtimeTaskDefinition, options: { resol
   const setting = def.setting;
   const extend = {
     ...raw.extend,
-    // "wizard" is the mode of real-time nodes built in the DataWorks console (dataworks-api-research.md section 3.2).
+    // "wizard": the mode of real-time nodes built in the DataWorks console (README, "What is served").
     mode: raw.extend?.mode ?? 'wizard',
     resourceGroup: raw.extend?.resourceGroup ?? setting.resourceGroup ?? 'default',
     name: options.name ?? def.name ?? '',

@@ -22,7 +22,7 @@ type FlatTree = { [segment: string]: FlatTree | string };
 /**
  * A top-level name the spec does not list is ignored and reported to `onIgnored` (the caller logs
  * it at debug): the cloud's gateway is believed to ignore unknown parameters, and older SDK builds
- * send deprecated ones (spec/di-api-audit.md section 3.1, P1). Unknown fields inside a known
+ * send deprecated ones (README, "What is served"). Unknown fields inside a known
  * parameter are still refused, since there a typo would change the meaning.
  */
 export function decodeParams(op: OperationSpec, query: Record<string, string>, body: Record<string, string>, onIgnored?: (name: string) => void): Record<string, unknown> {
