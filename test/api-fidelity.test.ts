@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OpenDIService } from './harness/opendi-service.ts';
-import { call, createWorkspace, expectApiError, realtimeScript } from './harness/realtime-scenario.ts';
+import { call, createWorkspace, expectApiError, realtimeScript, waitUntil } from './harness/realtime-scenario.ts';
 import { assertMatchesModel } from './harness/sdk-model.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
 import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
@@ -185,6 +185,19 @@ test('unknown top-level parameters and StartParam keys are ignored; errorLimit.r
     StartParam: JSON.stringify({ speed: { concurrent: 2 }, errorLimit: { record: '' } }) });
   assert.equal(start.Data.Status, 'fail');
   assert.match(start.Data.Message, /not deployed/);
+});
+
+test('at the default log level request lines are not logged; task operations are (info)', async () => {
+  const client = svc.client();
+  const projectId = await createWorkspace(client, 'ws_fid_logs');
+  const fileId = (await call(client, 'CreateDISyncTask', { ProjectId: projectId, ...RT, TaskName: 'log_task', TaskContent: realtimeScript('a', 'b', ['t']) })).Data.FileId;
+  await call(client, 'StopDISyncInstance', { ProjectId: projectId, ...RT, FileId: fileId });
+  const lines = await waitUntil(async () => {
+    const all = svc.log.trim().split('\n').map((l) => JSON.parse(l));
+    return all.some((l) => l.msg === 'task operation' && l.action === 'StopDISyncInstance' && l.taskId === fileId) && all;
+  }, 5_000, 'the task event in the log');
+  assert.ok(lines.some((l) => l.msg === 'task operation' && l.level === 'info' && l.action === 'StopDISyncInstance' && l.taskId === fileId && l.ok === false));
+  assert.ok(!lines.some((l) => l.msg === 'request'), 'one line per request is debug');
 });
 
 test('ClientToken: a retried create answers the first answer and creates nothing new, also for concurrent duplicates and per caller', async () => {
