@@ -28,7 +28,14 @@ export interface DumpHandlers {
  * server, not a multi-source topology), and COM_BINLOG_DUMP carries an empty file name and offset
  * 4. The server opens the dump with an artificial ROTATE naming the file it found the state in.
  */
-export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean; gtid?: string }
+export interface DumpStart {
+  serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean; gtid?: string;
+  /**
+   * The watchdog: no packet (event or heartbeat) for this long while reading (not paused) fails the
+   * dump and drops the socket. Needs `heartbeatMs` well below it. 0 / absent: no watchdog.
+   */
+  deadAfterMs?: number;
+}
 
 /** A MariaDB GTID state as positions carry it: `domain-server-seq` comma-separated (may be empty). */
 export const GTID_STATE = /^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/;
@@ -55,6 +62,11 @@ export class BinlogConnection {
   private failed = false;
   private closed = false;
   private paused = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** When the last packet arrived, or reading resumed (the watchdog's reference). */
+  private silentSince = 0;
+  /** When the server last sent anything (an event or a heartbeat); 0 before the first packet. */
+  lastPacketAt = 0;
   threadId = 0;
   /** Our socket's local port: with the thread id it tells our server thread from a namesake. */
   localPort = 0;
@@ -110,40 +122,52 @@ export class BinlogConnection {
           return true;
         }
         if (this.closed) return false;
+        this.lastPacketAt = this.silentSince = Date.now();
         try { this.handlers.onEvent(buffer, offset + 1, end); } catch (err) { this.fail(err as Error); }
         return false;
       },
     };
     c.addCommand(cmd);
+    if (o.deadAfterMs) this.startWatchdog(o.deadAfterMs);
   }
 
   pause(): void { if (!this.paused) { this.paused = true; this.conn?.pause(); } }
-  resume(): void { if (this.paused) { this.paused = false; this.conn?.resume(); } }
+  resume(): void { if (this.paused) { this.paused = false; this.silentSince = Date.now(); this.conn?.resume(); } }
   get isPaused(): boolean { return this.paused; }
+
+  /** Our server thread (dump-thread.ts). */
+  get thread(): { threadId: number; localPort: number } { return { threadId: this.threadId, localPort: this.localPort }; }
 
   /** Drops the socket at once; the server notices on its next write (close() KILLs the thread too). */
   destroy(): void {
     this.closed = true;
+    this.stopWatchdog();
     this.conn?.stream.destroy();
+  }
+
+  private startWatchdog(deadAfterMs: number): void {
+    this.silentSince = Date.now();
+    const tick = Math.min(1_000, Math.max(10, deadAfterMs / 4));
+    this.watchdog = setInterval(() => {
+      // While paused we are not reading: silence then is ours, not the server's.
+      if (this.paused) { this.silentSince = Date.now(); return; }
+      if (Date.now() - this.silentSince <= deadAfterMs) return;
+      this.fail(new Error(`no binlog event or heartbeat from the MySQL server for ${deadAfterMs} ms; the connection is presumed dead`));
+      this.destroy();
+    }, tick);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   private fail(err: Error): void {
     if (this.closed || this.failed) return;
     this.failed = true;
+    this.stopWatchdog();
     this.handlers.onError(err);
   }
 }
 
-/**
- * KILLs the server thread of a dump connection we dropped, so the server lets go of it now (it
- * would notice only at its next write). Thread ids restart with the server: after a restart the
- * same id may be somebody else's connection, so it is killed only while PROCESSLIST shows it
- * coming from our socket's port.
- */
-export async function killDumpThread(control: { query(sql: string, params?: unknown[]): Promise<[any, any]> }, thread: { threadId: number; localPort: number }): Promise<void> {
-  if (!thread.threadId) return;
-  const [rows] = await control.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [thread.threadId]);
-  const host = String((rows as { host: string }[])[0]?.host ?? '');
-  if (!host.endsWith(`:${thread.localPort}`)) return;
-  await control.query(`KILL CONNECTION ${Number(thread.threadId)}`).catch(() => undefined);
-}

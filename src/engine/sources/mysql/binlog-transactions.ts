@@ -1,0 +1,150 @@
+/**
+ * Turns binlog callbacks (binlog-events.ts) into the source events of change-source.ts: whole
+ * transactions of the task's tables (`begin`, `change`s, `commit{position}`), and DDL statements on
+ * them as `ddl` events. Transactions that touch none of our tables are not delivered, but still
+ * move `received`, the position just past the last whole transaction or DDL seen. Positions exist
+ * only at transaction boundaries (position.ts), so a resume always replays whole transactions.
+ *
+ * Pure state over callbacks: no I/O (tests feed it recorded event bytes through BinlogEventParser).
+ */
+import type { SchemaChange, SourceEvent } from '../../change-event.ts';
+import { UnrecoverableError } from '../../errors.ts';
+import type { BinlogHandler, RowOp } from './binlog-events.ts';
+import { parseDdl } from './ddl-parser.ts';
+import { formatPosition, GtidState, type BinlogPosition } from './position.ts';
+import { decodeRow } from './row-decoder.ts';
+import { tableKey, type SourceTables } from './source-tables.ts';
+import type { TableMap } from './table-map.ts';
+
+export interface TransactionOutput {
+  emit(ev: SourceEvent): void;
+  /** DDL changed these task tables (tableKey): their columns must be re-read before later events. */
+  ddlTouched(keys: string[]): void;
+}
+
+export class BinlogTransactions implements BinlogHandler {
+  /** Just past the last whole transaction / DDL seen, delivered or filtered. */
+  received: BinlogPosition;
+  private file: string;
+  private readonly gtidState: GtidState | null;
+  private open = false;
+  private begun = false;
+  private time = new Date(0);
+  /** Resumed by GTID: the start's file:offset is corrected from the stream at the first event group. */
+  private correctStartAtGroup: boolean;
+  /** Called with the true file:offset of a GTID resume's start (see correctStartAtGroup). */
+  onStartCorrected: ((at: { file: string; offset: number }) => void) | undefined;
+
+  constructor(private readonly tables: SourceTables, private readonly out: TransactionOutput, start: BinlogPosition, byGtid: boolean) {
+    this.received = { ...start };
+    this.file = start.file;
+    this.gtidState = start.gtid !== null ? new GtidState(start.gtid) : null;
+    this.correctStartAtGroup = byGtid;
+  }
+
+  /** A transaction has begun and not yet committed. */
+  get inTransaction(): boolean { return this.open; }
+
+  rotate(file: string): void { this.file = file; }
+
+  heartbeat(): void {}
+
+  gtid(domain: number, serverId: number, seq: bigint, standalone: boolean, time: number, startOffset: number): void {
+    if (this.correctStartAtGroup) {
+      // Resumed by GTID: the server skipped to the first group after the state; where that group
+      // starts is the start position's true file:offset (the checkpoint's may be stale or wrong).
+      this.correctStartAtGroup = false;
+      const at = { file: this.file, offset: startOffset };
+      this.received = { ...this.received, ...at };
+      this.onStartCorrected?.(at);
+    }
+    this.gtidState?.set(domain, serverId, seq);
+    // A standalone group is one DDL statement with no XID; the others are transactions.
+    if (!standalone) this.begin(time);
+  }
+
+  /** MySQL: a BEGIN query follows for transactions. */
+  mysqlGtid(): void {}
+
+  query(schema: string, sql: string, endOffset: number, time: number): void {
+    const at = { file: this.file, offset: endOffset };
+    const head = sql.trimStart().slice(0, 16).toUpperCase();
+    if (head === 'BEGIN' || head.startsWith('BEGIN ') || head.startsWith('XA START')) { this.begin(time); return; }
+    if (head.startsWith('XA END')) return;
+    if (head === 'COMMIT' || head.startsWith('XA COMMIT') || head === 'ROLLBACK') {
+      this.commit(at, time);
+      return;
+    }
+    if (head.startsWith('SAVEPOINT') || head.startsWith('ROLLBACK TO')) return;
+    if (head.startsWith('XA PREPARE')) throw new UnrecoverableError('XA transactions in the source binlog are not supported');
+    if (this.open) {
+      // Row-based logging still logs some statements; DML on our tables as a statement cannot be replayed by key.
+      if (/^\s*(INSERT|UPDATE|DELETE|REPLACE|LOAD)\b/i.test(sql) && this.tables.refs.some((t) => sql.toLowerCase().includes(t.table.toLowerCase()))) {
+        throw new UnrecoverableError(`a change to a task table was logged as a statement, not as rows (a session with binlog_format=STATEMENT or MIXED?): ${sql.slice(0, 200)}`);
+      }
+      return;
+    }
+    this.ddl(schema, sql, at, time);
+  }
+
+  xid(endOffset: number, time: number): void {
+    this.commit({ file: this.file, offset: endOffset }, time);
+  }
+
+  tableMap(map: TableMap): void {
+    this.tables.onTableMap(map);
+  }
+
+  rows(op: RowOp, tableId: number, b: Buffer, p: number, end: number, present: Buffer, presentAfter: Buffer): void {
+    const mapped = this.tables.mapped(tableId);
+    if (!mapped) return; // not a task table
+    const { map, relation } = mapped;
+    if (!this.begun) {
+      this.begin(Math.floor(Date.now() / 1000));
+      this.begun = true;
+      this.out.emit({ kind: 'begin', commitTime: this.time });
+    }
+    const cur = { p };
+    while (cur.p < end) {
+      const first = decodeRow(b, cur, map, present);
+      if (op === 'insert') this.out.emit({ kind: 'change', change: { op, relation, values: first } });
+      else if (op === 'delete') this.out.emit({ kind: 'change', change: { op, relation, oldKey: first } });
+      else this.out.emit({ kind: 'change', change: { op, relation, oldKey: first, values: decodeRow(b, cur, map, presentAfter) } });
+    }
+  }
+
+  private begin(time: number): void {
+    if (this.open) return;
+    this.open = true;
+    this.begun = false;
+    this.time = new Date(time * 1000);
+  }
+
+  private commit(at: { file: string; offset: number }, time: number): void {
+    const position = this.positionAt(at);
+    this.received = position;
+    if (this.begun) this.out.emit({ kind: 'commit', position: formatPosition(position), commitTime: new Date(time * 1000) });
+    this.open = false;
+    this.begun = false;
+  }
+
+  private ddl(schema: string, sql: string, at: { file: string; offset: number }, time: number): void {
+    const position = this.positionAt(at);
+    this.received = position;
+    const changes = parseDdl(sql, schema).filter((ch) => this.tables.isTaskTable(ch.schema, ch.table)
+      || (ch.newTable && this.tables.isTaskTable(ch.newTable.schema, ch.newTable.table)));
+    if (changes.length === 0) return;
+    const touched = new Set<string>();
+    for (const ch of changes) {
+      touched.add(tableKey(ch.schema, ch.table));
+      if (ch.newTable) touched.add(tableKey(ch.newTable.schema, ch.newTable.table));
+      this.out.emit({ kind: 'ddl', change: ch satisfies SchemaChange, position: formatPosition(position), commitTime: new Date(time * 1000) });
+    }
+    this.tables.forgetRelations(touched);
+    this.out.ddlTouched([...touched].filter((k) => this.tables.isTaskKey(k)));
+  }
+
+  private positionAt(at: { file: string; offset: number }): BinlogPosition {
+    return { ...at, gtid: this.gtidState ? this.gtidState.toString() : null };
+  }
+}
