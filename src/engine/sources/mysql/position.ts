@@ -24,7 +24,17 @@
  * otherwise the file must be among SHOW BINARY LOGS. Either failure is an UnrecoverableError.
  * MySQL 8 GTID sets (COM_BINLOG_DUMP_GTID) are not implemented: MySQL uses file:offset (untested).
  */
+import { UnrecoverableError } from '../../errors.ts';
+
 export interface BinlogPosition { file: string; offset: number; gtid: string | null }
+
+const SHAPES = 'a MySQL/MariaDB source position is gtid:<domain-server-seq,...>@<binlog file>:<offset> '
+  + '(e.g. gtid:0-1-42@mysql-bin.000003:1234) or file:<binlog file>:<offset> (e.g. file:mysql-bin.000003:1234)';
+
+/** A malformed position never gets better by retrying (and must never fall back to another one). */
+function malformed(s: string, why: string): UnrecoverableError {
+  return new UnrecoverableError(`not a MySQL source position: ${JSON.stringify(s.slice(0, 200))} (${why}); ${SHAPES}`);
+}
 
 export function formatPosition(p: BinlogPosition): string {
   return p.gtid !== null ? `gtid:${p.gtid}@${p.file}:${p.offset}` : `file:${p.file}:${p.offset}`;
@@ -35,18 +45,18 @@ export function parsePosition(s: string): BinlogPosition {
   let rest: string;
   if (s.startsWith('gtid:')) {
     const at = s.lastIndexOf('@');
-    if (at < 0) throw new Error(`not a MySQL source position: ${s}`);
+    if (at < 0) throw malformed(s, 'no @ between the GTID state and the binlog file');
     gtid = s.slice(5, at);
-    if (!/^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/.test(gtid)) throw new Error(`not a MySQL source position (bad GTID state): ${s}`);
+    if (!/^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/.test(gtid)) throw malformed(s, 'bad GTID state');
     rest = s.slice(at + 1);
   } else if (s.startsWith('file:')) {
     rest = s.slice(5);
   } else {
-    throw new Error(`not a MySQL source position: ${s}`);
+    throw malformed(s, 'it starts with neither gtid: nor file:');
   }
   const colon = rest.lastIndexOf(':');
   const offset = Number(rest.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(offset) || offset < 4) throw new Error(`not a MySQL source position: ${s}`);
+  if (colon <= 0 || !/^\d+$/.test(rest.slice(colon + 1)) || !Number.isSafeInteger(offset) || offset < 4) throw malformed(s, 'no binlog file name and offset (4 or more)');
   return { file: rest.slice(0, colon), offset, gtid };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * The MySQL/MariaDB source through the API (MariaDB -> MariaDB tasks on one private server, the
+ * service as a child process): a malformed StartParam.startPosition fails the start and never falls
+ * back to the checkpoint, also when the first attempt cannot reach the source.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
+import { OpenDIService } from './harness/opendi-service.ts';
+import { TcpProxy } from './harness/tcp-proxy.ts';
+import { call, createDeployedTask, createWorkspace, realtimeScript, taskCall, waitForStatus, waitUntil } from './harness/realtime-scenario.ts';
+
+let mdb: MariaDbInstance;
+let svc: OpenDIService;
+let projectId: number;
+
+before(async () => {
+  [mdb, svc] = await Promise.all([startMariaDb(), OpenDIService.start()]);
+  projectId = await createWorkspace(svc.client(), 'ws_mysrc');
+});
+after(async () => { await svc?.destroy(); await mdb?.destroy(); });
+
+/** A MySQL data source named `name` for database `db`, reached at host:port (the server itself, or a proxy in front of it). */
+async function addDataSource(name: string, db: string, at: { host: string; port: number } = mdb): Promise<void> {
+  await call(svc.client(), 'CreateDataSource', {
+    ProjectId: projectId, Name: name, DataSourceType: 'mysql', EnvType: 1,
+    Content: JSON.stringify({ jdbcUrl: `jdbc:mysql://${at.host}:${at.port}/${db}`, username: mdb.user, password: '', tag: 'public' }),
+  });
+}
+
+/** Source and target databases `<name>_src` / `<name>_dst`, the source's tables from `ddl`, and a deployed task over `tables`. */
+async function deployTask(name: string, ddl: string[], tables: string[], sourceAt?: { host: string; port: number }): Promise<{ fileId: number; src: string; dst: string }> {
+  const src = `${name}_src`, dst = `${name}_dst`;
+  await mdb.createDatabase(src);
+  await mdb.createDatabase(dst);
+  for (const sql of ddl) await mdb.query(sql, [], src);
+  await addDataSource(src, src, sourceAt);
+  await addDataSource(dst, dst);
+  const fileId = await createDeployedTask(svc.client(), projectId, `${name}_task`,
+    realtimeScript(src, dst, tables.map((t) => `${src}.${t}`), { reader: 'mysql', writer: 'mysql' }));
+  return { fileId, src, dst };
+}
+
+async function start(fileId: number, startParam: object = {}): Promise<void> {
+  const r = await taskCall(svc.client(), 'StartDISyncInstance', projectId, fileId, { StartParam: JSON.stringify({ failoverLimit: { count: 5, interval: 10 }, ...startParam }) });
+  assert.equal(r.Data.Status, 'success', r.Data.Message);
+}
+
+const ids = async (db: string, table = 't') => (await mdb.query<{ id: number }[]>(`SELECT id FROM ${table} ORDER BY id`, [], db)).map((r) => Number(r.id));
+
+test('a malformed startPosition fails the start with a clear error and never falls back to the checkpoint; a chosen position survives a failed first attempt', async () => {
+  const proxy = await TcpProxy.start(mdb.host, mdb.port);
+  try {
+    const { fileId, src, dst } = await deployTask('badpos', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'], proxy);
+    await start(fileId);
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    await mdb.query('INSERT INTO t VALUES (1)', [], src);
+    await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+    await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
+    await mdb.query('INSERT INTO t VALUES (2)', [], src); // a fallback to the checkpoint would apply it
+
+    await start(fileId, { startPosition: { position: 'abc' } });
+    const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED']);
+    assert.match(failed.Message, /not a MySQL source position: "abc"/);
+    assert.match(failed.Message, /file:<binlog file>:<offset>/);
+    assert.deepEqual(await ids(dst), [1], 'nothing applied from the checkpoint');
+
+    // A well-formed position, but the source is unreachable at first: the restart still starts there.
+    const [{ File, Position }] = await mdb.query<{ File: string; Position: number }[]>('SHOW MASTER STATUS');
+    await mdb.query('INSERT INTO t VALUES (3)', [], src);
+    proxy.refuse(true);
+    await start(fileId, { startPosition: { position: `file:${File}:${Position}` } });
+    await waitUntil(async () => /restart 1/.test((await taskCall(svc.client(), 'GetDISyncInstanceInfo', projectId, fileId)).Data.Message ?? '') || undefined,
+      30_000, 'a failed first attempt');
+    proxy.refuse(false);
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    await waitUntil(async () => (await ids(dst)).includes(3) || undefined, 30_000, 'row 3 applied');
+    assert.deepEqual(await ids(dst), [1, 3], 'started at the chosen position, not at the checkpoint');
+    await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+  } finally {
+    await proxy.close();
+  }
+});
