@@ -14,6 +14,8 @@ import { UnrecoverableError } from '../src/engine/errors.ts';
 import { QUEUE_BOUNDS } from '../src/engine/source-event-queue.ts';
 import type { SourceEvent, RelationInfo, ColumnValue } from '../src/engine/change-event.ts';
 import type { TableRef } from '../src/engine/change-source.ts';
+import type { EngineEvent } from '../src/engine/engine-event.ts';
+import { TcpProxy } from './harness/tcp-proxy.ts';
 import mysql from 'mysql2/promise';
 
 const logger = createLogger('silent');
@@ -62,6 +64,12 @@ describe('MariaDB binlog source', () => {
       if (logs[0].Log_name === status.File) break;
       assert.ok(i < 100, `could not purge: ${JSON.stringify(logs)}`);
       await db.query('FLUSH LOGS');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  async function waitFor(fn: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; !(await fn());) {
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -296,9 +304,12 @@ describe('MariaDB binlog source', () => {
     const tIns = Date.now();
     let rows = 0, maxQueued = 0;
     const internals = src as unknown as { queue: { pending: number } };
+    let notAheadWhileStreaming = 0;
     for (;;) {
       const ev = await src.next(5000);
       maxQueued = Math.max(maxQueued, internals.queue.pending);
+      // Still streaming a committed transaction: the server is ahead of what was delivered (delay is not 0).
+      if (ev.kind === 'change' && !src.clock().serverAhead) notAheadWhileStreaming++;
       if (ev.kind === 'change') rows++;
       else if (ev.kind === 'commit') break;
       else assert.notEqual(ev.kind, 'idle', `stalled after ${rows} rows`);
@@ -306,10 +317,62 @@ describe('MariaDB binlog source', () => {
     }
     const secs = (Date.now() - t0) / 1000;
     assert.equal(rows, N);
+    assert.equal(notAheadWhileStreaming, 0, 'serverAhead while the transaction streams');
     assert.ok(maxQueued < QUEUE_BOUNDS.high + 5_000, `queue stayed bounded (max ${maxQueued})`);
+    assert.equal((await src.next(100)).kind, 'idle');
+    assert.equal(src.clock().serverAhead, false, 'caught up once the commit is delivered');
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(`# large transaction: ${N} rows in ${secs.toFixed(2)} s incl. the INSERT (${(tIns - t0) / 1000} s) -> ${Math.round(N / secs)} rows/s end to end, ${Math.round(N / ((Date.now() - tIns) / 1000))} rows/s after the commit; max queued ${maxQueued}; peak RSS ${rss.toFixed(0)} MB`);
     await src.close(Date.now() + 5000);
+  });
+
+  test('a dump that goes silent: the clock stops, the source fails recoverably (SOURCE_STALLED) within the bound, the stale dump thread is KILLed, a new source resumes', async () => {
+    const dumps = async () => (await db.query<{ Id: number; Command: string }[]>('SHOW PROCESSLIST')).filter((p) => /binlog dump/i.test(p.Command)).map((p) => Number(p.Id));
+    await q(`CREATE TABLE stall (id INT PRIMARY KEY)`);
+    const proxy = await TcpProxy.start(db.host, db.port);
+    const events: EngineEvent[] = [];
+    const BOUND = 2_000;
+    const src = new MySqlSource({ endpoint: { ...endpoint(), host: proxy.host, port: proxy.port }, serverId: serverId++, tables: [{ schema: DB, table: 'stall' }],
+      stallAfterMs: BOUND, onEvent: (e) => events.push(e) }, 'test', logger);
+    opened.push(src);
+    try {
+      await src.open(null);
+      await q(`INSERT INTO stall VALUES (1)`);
+      const [, , commit] = await collect(src, 1);
+      const last = (commit as Extract<SourceEvent, { kind: 'commit' }>).position;
+      await new Promise((r) => setTimeout(r, 1_500)); // a heartbeat or two
+      const before = src.clock();
+      assert.ok(before.lastHeardAt && Date.now() - before.lastHeardAt.getTime() < 1_500, `heard recently: ${before.lastHeardAt?.toISOString()}`);
+      assert.equal(before.serverAhead, false);
+      const [dumpThread] = await dumps();
+      proxy.freeze();
+      const frozenAt = Date.now();
+      await q(`INSERT INTO stall VALUES (2)`); // written while the dump is silent
+      let err: Error | undefined;
+      let heardDuring: Date | null = null;
+      while (!err) {
+        const ev = await src.next(200).catch((e: Error) => e);
+        if (ev instanceof Error) err = ev; else { assert.equal(ev.kind, 'idle'); heardDuring = src.clock().lastHeardAt; }
+      }
+      const shownAfter = Date.now() - frozenAt;
+      console.log(`# a silent dump thread shows after ${shownAfter} ms (stall bound ${BOUND} ms)`);
+      assert.ok(heardDuring && heardDuring.getTime() <= frozenAt, 'nothing heard while frozen');
+      assert.ok(!(err instanceof UnrecoverableError), 'recoverable: the runner reconnects');
+      assert.equal((err as Error & { code?: string }).code, 'SOURCE_STALLED');
+      assert.match(err.message, /binlog dump went silent.*stall bound 2000 ms/);
+      const silence = frozenAt + shownAfter - (heardDuring?.getTime() ?? before.lastHeardAt.getTime());
+      assert.ok(silence >= BOUND && shownAfter < BOUND + 5_000, `after the bound of silence (${silence} ms), within a margin: ${shownAfter} ms`);
+      assert.deepEqual(events.map((e) => e.type === 'warning' && e.code), ['SOURCE_STALLED']);
+      assert.deepEqual(await dumps(), [dumpThread], 'the server still holds the silent dump thread');
+      await src.destroy();
+      await waitFor(async () => !(await dumps()).includes(dumpThread), 'the stale dump thread KILLed');
+      const s2 = newSource(['stall']);
+      await s2.open(last);
+      assert.deepEqual(insertedIds(await collect(s2, 1)), ['2']);
+      await s2.close(Date.now() + 5000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('close leaves no binlog dump thread', async () => {

@@ -81,3 +81,31 @@ test('a malformed startPosition fails the start with a clear error and never fal
     await proxy.close();
   }
 });
+
+test('a binlog dump that goes silent while rows are written is a stall: warning event, reconnect within the failover limit, nothing lost (default bound)', async () => {
+  const proxy = await TcpProxy.start(mdb.host, mdb.port);
+  try {
+    const { fileId, src, dst } = await deployTask('stall', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'], proxy);
+    await start(fileId);
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    await mdb.query('INSERT INTO t VALUES (1)', [], src);
+    await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+    proxy.freeze(); // the dump thread (and every connection of the task open now) goes silent
+    const frozenAt = Date.now();
+    await mdb.query('INSERT INTO t VALUES (2), (3)', [], src);
+    const restarted = await waitUntil(async () => {
+      const info = (await taskCall(svc.client(), 'GetDISyncInstanceInfo', projectId, fileId)).Data;
+      return /went silent/.test(info.Message ?? '') && info;
+    }, 40_000, 'the stall to show');
+    const shownAfter = Date.now() - frozenAt;
+    console.log(`# a silent binlog dump shows in GetDISyncInstanceInfo after ${shownAfter} ms (default stall bound 10 s)`);
+    assert.match(restarted.Message, /restart 1 of at most 5/);
+    await waitUntil(async () => (await ids(dst)).length === 3 || undefined, 30_000, 'rows written during the silence applied');
+    assert.deepEqual(await ids(dst), [1, 2, 3]);
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    assert.match(svc.log, /SOURCE_STALLED/, 'the warning event is in the service log (the task event log until issue 10)');
+    await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+  } finally {
+    await proxy.close();
+  }
+});

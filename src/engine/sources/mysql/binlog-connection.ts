@@ -7,6 +7,7 @@
 import mysql from 'mysql2';
 import type { DbEndpoint } from '../../endpoint.ts';
 import { mysqlConnectionOptions } from '../../mysql/connection.ts';
+import type { DumpThread } from './dump-thread.ts';
 
 export interface DumpHandlers {
   /** One binlog event: `buf[start..end)` (header included). The buffer is reused: copy what you keep. */
@@ -37,6 +38,15 @@ export interface DumpStart {
   deadAfterMs?: number;
 }
 
+/**
+ * The watchdog's verdict: the server sent nothing, not even a heartbeat, for longer than the bound.
+ * Recoverable: a new connection (after KILLing our stale dump thread) usually streams again.
+ */
+export class DumpStalledError extends Error {
+  override name = 'DumpStalledError';
+  readonly code = 'SOURCE_STALLED';
+}
+
 /** A MariaDB GTID state as positions carry it: `domain-server-seq` comma-separated (may be empty). */
 export const GTID_STATE = /^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/;
 
@@ -45,7 +55,7 @@ interface RawConnection {
   threadId: number;
   sequenceId: number;
   clientEncoding: string;
-  stream: { destroy(): void; localPort?: number };
+  stream: { destroy(): void };
   addCommand(cmd: unknown): void;
   write(b: Buffer): void;
   _resetSequenceId(): void;
@@ -63,13 +73,14 @@ export class BinlogConnection {
   private closed = false;
   private paused = false;
   private watchdog: NodeJS.Timeout | undefined;
+  private heartbeatMs = 0;
   /** When the last packet arrived, or reading resumed (the watchdog's reference). */
   private silentSince = 0;
   /** When the server last sent anything (an event or a heartbeat); 0 before the first packet. */
   lastPacketAt = 0;
   threadId = 0;
-  /** Our socket's local port: with the thread id it tells our server thread from a namesake. */
-  localPort = 0;
+  /** PROCESSLIST.HOST of this connection as the server sees it (host:port). */
+  peer = '';
 
   constructor(private readonly endpoint: DbEndpoint, private readonly handlers: DumpHandlers) {}
 
@@ -79,9 +90,11 @@ export class BinlogConnection {
     c.on('error', (e: Error) => this.fail(e));
     c.on('end', () => this.fail(Object.assign(new Error('the MySQL server closed the binlog connection'), { code: 'PROTOCOL_CONNECTION_LOST' })));
     const q = (sql: string) => new Promise<any>((res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
-    await q('SELECT 1');
+    // How the server sees this connection (host:port): with the thread id it tells our dump thread
+    // from a namesake later, also behind a proxy or NAT where our own local port means nothing.
+    const [me] = await q('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()');
     this.threadId = c.threadId;
-    this.localPort = c.stream.localPort ?? 0;
+    this.peer = String(me?.host ?? '');
     // The server sends CRC32-checksummed events only to a reader that says it can verify them.
     await q('SET @master_binlog_checksum = @@global.binlog_checksum');
     // Heartbeats when idle: proof of life while nothing is written (nanoseconds).
@@ -128,6 +141,7 @@ export class BinlogConnection {
       },
     };
     c.addCommand(cmd);
+    this.heartbeatMs = o.heartbeatMs;
     if (o.deadAfterMs) this.startWatchdog(o.deadAfterMs);
   }
 
@@ -136,7 +150,7 @@ export class BinlogConnection {
   get isPaused(): boolean { return this.paused; }
 
   /** Our server thread (dump-thread.ts). */
-  get thread(): { threadId: number; localPort: number } { return { threadId: this.threadId, localPort: this.localPort }; }
+  get thread(): DumpThread { return { threadId: this.threadId, peer: this.peer }; }
 
   /** Drops the socket at once; the server notices on its next write (close() KILLs the thread too). */
   destroy(): void {
@@ -148,11 +162,17 @@ export class BinlogConnection {
   private startWatchdog(deadAfterMs: number): void {
     this.silentSince = Date.now();
     const tick = Math.min(1_000, Math.max(10, deadAfterMs / 4));
+    let lastTick = Date.now();
     this.watchdog = setInterval(() => {
-      // While paused we are not reading: silence then is ours, not the server's.
-      if (this.paused) { this.silentSince = Date.now(); return; }
-      if (Date.now() - this.silentSince <= deadAfterMs) return;
-      this.fail(new Error(`no binlog event or heartbeat from the MySQL server for ${deadAfterMs} ms; the connection is presumed dead`));
+      const now = Date.now();
+      // While paused we are not reading: silence then is ours, not the server's. A tick far too
+      // late means our own event loop was blocked: packets may be waiting unread, so no verdict.
+      const blocked = now - lastTick > 2 * tick + 1_000;
+      lastTick = now;
+      if (this.paused || blocked) { this.silentSince = now; return; }
+      if (now - this.silentSince <= deadAfterMs) return;
+      this.fail(new DumpStalledError(`the MySQL binlog dump went silent: no event and no heartbeat for ${Math.round((now - this.silentSince) / 1000)} s `
+        + `(heartbeats are due every ${this.heartbeatMs} ms; stall bound ${deadAfterMs} ms); reconnecting`));
       this.destroy();
     }, tick);
     this.watchdog.unref();

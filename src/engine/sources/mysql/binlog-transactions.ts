@@ -47,7 +47,12 @@ export class BinlogTransactions implements BinlogHandler {
 
   rotate(file: string): void { this.file = file; }
 
-  heartbeat(): void {}
+  /** The last position the server reported in a heartbeat (the end of the last event it sent). */
+  reported: { file: string; offset: number } | null = null;
+
+  heartbeat(file: string, logPos: number): void {
+    this.reported = { file, offset: logPos };
+  }
 
   gtid(domain: number, serverId: number, seq: bigint, standalone: boolean, time: number, startOffset: number): void {
     if (this.correctStartAtGroup) {

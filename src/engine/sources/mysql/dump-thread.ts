@@ -11,20 +11,20 @@ import type { DbEndpoint } from '../../endpoint.ts';
 import { delay, mysqlConnectionOptions } from '../../mysql/connection.ts';
 import type { Queryable } from './table-info.ts';
 
-/** Our server thread: its id, and the local port of our socket (tells it from a namesake). */
-export interface DumpThread { threadId: number; localPort: number }
+/** Our server thread: its id, and PROCESSLIST.HOST as the server saw our connection (tells it from a namesake). */
+export interface DumpThread { threadId: number; peer: string }
 
 /**
  * KILLs the server thread of a dump connection we dropped, so the server lets go of it now (it
  * would notice only at its next write). Thread ids restart with the server: after a restart the
  * same id may be somebody else's connection, so it is killed only while PROCESSLIST shows it
- * coming from our socket's port.
+ * coming from the host:port the server saw for our connection.
  */
 export async function killDumpThread(control: Queryable, thread: DumpThread): Promise<void> {
   if (!thread.threadId) return;
   const [rows] = await control.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [thread.threadId]);
   const host = String((rows as { host: string }[])[0]?.host ?? '');
-  if (!host.endsWith(`:${thread.localPort}`)) return;
+  if (!thread.peer || host !== thread.peer) return;
   await control.query(`KILL CONNECTION ${Number(thread.threadId)}`).catch(() => undefined);
 }
 

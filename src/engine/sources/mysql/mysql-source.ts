@@ -14,12 +14,13 @@
 import mysql from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
-import type { ChangeSource, TableRef, TableSchema } from '../../change-source.ts';
+import type { ChangeSource, SourceClock, TableRef, TableSchema } from '../../change-source.ts';
 import type { ColumnValue, RelationInfo, SourceEvent } from '../../change-event.ts';
+import type { EngineEvent } from '../../engine-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { SESSION_SETUP, isMariaDbVersion, mysqlConnectionOptions } from '../../mysql/connection.ts';
 import { SourceEventQueue } from '../../source-event-queue.ts';
-import { BinlogConnection } from './binlog-connection.ts';
+import { BinlogConnection, DumpStalledError } from './binlog-connection.ts';
 import { BinlogEventParser } from './binlog-events.ts';
 import { BinlogTransactions } from './binlog-transactions.ts';
 import { killDumpThreadNow, releaseDumpThread } from './dump-thread.ts';
@@ -37,11 +38,22 @@ export interface MySqlSourceSpec {
   /** Our replica server_id: unique per task and distinct from every real replica (a second dump with it drops the first). */
   serverId: number;
   tables: TableRef[];
+  /** The stall bound (ms): see STALL_AFTER_MS. */
+  stallAfterMs?: number;
+  /** Warnings for the task's event log (engine-event.ts), e.g. SOURCE_STALLED. */
+  onEvent?(event: EngineEvent): void;
 }
 
+/** The server sends a heartbeat after this long without events (@master_heartbeat_period). */
 const HEARTBEAT_MS = 1_000;
-/** No packet (not even a heartbeat) for this long while reading: the server is gone. */
-const DEAD_AFTER_MS = 3 * HEARTBEAT_MS + 2_000;
+/**
+ * The stall bound: no event and no heartbeat for this long while we read, and the dump is declared
+ * stalled (a recoverable failure; the runner reconnects, and the stale dump thread is KILLed).
+ * Ten heartbeat periods: a loaded server or a busy 2-core host delays a heartbeat by seconds, not
+ * by ten, so a healthy dump never trips it; and it is far below the server's own limits
+ * (net_write_timeout / slave_net_timeout, 60 s), so we notice a silent dump long before they do.
+ */
+export const STALL_AFTER_MS = 10 * HEARTBEAT_MS;
 
 export class MySqlSource implements ChangeSource {
   private control: mysql.Connection | undefined;
@@ -96,12 +108,32 @@ export class MySqlSource implements ChangeSource {
     this.parser.file = start.file;
     this.binlog = new BinlogConnection(this.spec.endpoint, {
       onEvent: (b, s, e) => this.onEventBytes(b, s, e),
-      onError: (err) => this.fail(mapStreamError(err, this.spec.serverId, this.startPosition)),
+      onError: (err) => this.onStreamError(err),
     });
     await this.binlog.start({
       serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb,
-      gtid: byGtid ? start.gtid! : undefined, deadAfterMs: DEAD_AFTER_MS,
+      gtid: byGtid ? start.gtid! : undefined, deadAfterMs: this.spec.stallAfterMs ?? STALL_AFTER_MS,
     });
+  }
+
+  /**
+   * SourceClock: heard from = any packet of the dump (events and the heartbeats the server sends
+   * every HEARTBEAT_MS while idle). Ahead = something the server sent is not delivered yet: events
+   * queued or held back, a transaction still arriving (a large committed one streams for a while),
+   * or a heartbeat naming a binlog position past the last event read.
+   */
+  clock(): SourceClock {
+    const heard = this.binlog?.lastPacketAt ?? 0;
+    return { lastHeardAt: heard ? new Date(heard) : null, serverAhead: this.serverAhead() };
+  }
+
+  private serverAhead(): boolean {
+    const t = this.transactions;
+    if (!t) return false;
+    if (this.queue.pending > 0 || t.inTransaction || this.refreshing || this.backlog.length > 0) return true;
+    const reported = t.reported;
+    const read = this.parser && this.parser.lastEnd > 0 ? { file: this.parser.file, offset: this.parser.lastEnd, gtid: null } : null;
+    return !!reported && !!read && comparePositions({ ...reported, gtid: null }, read) > 0;
   }
 
   next(idleMs: number): Promise<SourceEvent> {
@@ -218,6 +250,14 @@ export class MySqlSource implements ChangeSource {
       }
       this.queue.resumeIfDrained();
     })();
+  }
+
+  private onStreamError(err: Error & { errno?: number }): void {
+    if (err instanceof DumpStalledError && !this.closing) {
+      this.logger.warn('the binlog dump stalled; failing the source so that it reconnects', { error: err.message });
+      this.spec.onEvent?.({ type: 'warning', code: err.code, detail: err.message });
+    }
+    this.fail(mapStreamError(err, this.spec.serverId, this.startPosition));
   }
 
   private fail(err: Error): void {
