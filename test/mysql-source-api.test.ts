@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
 import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
 import { OpenDIService } from './harness/opendi-service.ts';
 import { TcpProxy } from './harness/tcp-proxy.ts';
@@ -108,4 +109,47 @@ test('a binlog dump that goes silent while rows are written is a stall: warning 
   } finally {
     await proxy.close();
   }
+});
+
+test('binlog_row_image MINIMAL / NOBLOB in a writing session: absent columns are never written, the before image finds the row; an insert without columns fails naming the setting', async () => {
+  const { fileId, src, dst } = await deployTask('image', ['CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10), n INT, big TEXT)'], ['t']);
+  await start(fileId);
+  await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+  await mdb.query(`INSERT INTO t VALUES (1, 'a', 10, 'big 1'), (2, 'b', 20, 'big 2'), (3, 'c', 30, 'big 3'), (4, 'd', 40, 'big 4')`, [], src);
+  const all = 'SELECT id, v, n, big FROM t ORDER BY id';
+  const same = async () => JSON.stringify(await mdb.query(all, [], src)) === JSON.stringify(await mdb.query(all, [], dst)) || undefined;
+  await waitUntil(same, 20_000, 'the initial rows');
+  const c = await mysql.createConnection(mdb.connectionConfig(src));
+  try {
+    await c.query(`SET SESSION binlog_row_image = 'MINIMAL'`);
+    await c.query(`UPDATE t SET v = 'a2' WHERE id = 1`);
+    await c.query('UPDATE t SET id = 20 WHERE id = 2'); // a key move: the row moves with its stored values
+    await c.query('DELETE FROM t WHERE id = 3');
+    await c.query(`SET SESSION binlog_row_image = 'NOBLOB'`);
+    await c.query('UPDATE t SET n = 41 WHERE id = 4');
+    await waitUntil(same, 20_000, 'target equal to source after partial images');
+    assert.deepEqual((await mdb.query<{ id: number; v: string; n: number; big: string }[]>(all, [], dst)).map((r) => [r.id, r.v, r.n, r.big]),
+      [[1, 'a2', 10, 'big 1'], [4, 'd', 41, 'big 4'], [20, 'b', 20, 'big 2']]);
+    await c.query(`SET SESSION binlog_row_image = 'MINIMAL'`);
+    await c.query(`INSERT INTO t (id, v) VALUES (9, 'nine')`); // n and big take defaults the binlog does not carry
+  } finally { await c.end(); }
+  const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED']);
+  assert.match(failed.Message, /needs binlog_row_image=FULL \(an insert on image_src\.t was logged without column\(s\) n, big/);
+  assert.deepEqual((await ids(dst)), [1, 4, 20], 'the insert was not written with made-up values');
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});
+
+test('binlog_format switched to STATEMENT globally while the task runs: the first statement on a task table fails the task with the start check\'s message', async () => {
+  const { fileId, src } = await deployTask('fmt', ['CREATE TABLE t (id INT PRIMARY KEY)', 'CREATE TABLE other (id INT PRIMARY KEY)'], ['t']);
+  await start(fileId);
+  await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+  await mdb.query(`SET GLOBAL binlog_format = 'STATEMENT'`);
+  try {
+    await mdb.query('INSERT INTO other VALUES (1)', [], src); // not a task table: no concern
+    await mdb.query('INSERT INTO t VALUES (1)', [], src);
+  } finally { await mdb.query(`SET GLOBAL binlog_format = 'ROW'`); }
+  const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED']);
+  assert.match(failed.Message, /needs binlog_format=ROW \(INSERT on fmt_src\.t was logged as a statement/);
+  assert.match(failed.Message, /SET GLOBAL binlog_format='ROW'/);
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });

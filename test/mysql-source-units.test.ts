@@ -9,7 +9,8 @@ import type { RelationInfo, SourceEvent } from '../src/engine/change-event.ts';
 import { BinlogEventParser } from '../src/engine/sources/mysql/binlog-events.ts';
 import { BinlogTransactions } from '../src/engine/sources/mysql/binlog-transactions.ts';
 import { SourceTables } from '../src/engine/sources/mysql/source-tables.ts';
-import { parseDdl } from '../src/engine/sources/mysql/ddl-parser.ts';
+import { dmlTables, parseDdl } from '../src/engine/sources/mysql/ddl-parser.ts';
+import { UnrecoverableError } from '../src/engine/errors.ts';
 import { comparePositions, formatPosition, parsePosition } from '../src/engine/sources/mysql/position.ts';
 import { mysqlLogicalType } from '../src/engine/mysql/column-type.ts';
 
@@ -78,6 +79,20 @@ describe('unit', () => {
     assert.deepEqual(p("GRANT SELECT ON *.* TO 'u'@'%'"), []);
     assert.deepEqual(p('ALTER TABLE t RENAME INDEX a TO b'), []);
     assert.equal(parseDdl('TRUNCATE t', 'd')[0].sql, 'TRUNCATE t');
+  });
+
+  test('DML statements: the tables they may modify', () => {
+    const t = (sql: string) => { const r = dmlTables(sql, 'd'); return r && `${r.verb} ${r.tables.map((x) => `${x.schema}.${x.table}`).join(' ')}`; };
+    assert.equal(t('INSERT INTO t VALUES (1)'), 'INSERT d.t');
+    assert.equal(t('insert low_priority ignore into `s`.`t 1` (a) select * from u'), 'INSERT s.t 1');
+    assert.equal(t('/* hi */ REPLACE t2 SET a = 1'), 'REPLACE d.t2');
+    assert.equal(t('UPDATE a JOIN s.b ON a.id = b.id SET a.v = b.v WHERE t = 1'), 'UPDATE d.a d.JOIN s.b d.ON a.id b.id');
+    assert.equal(t('DELETE FROM x WHERE other = 1'), 'DELETE d.FROM d.x');
+    assert.equal(t('DELETE t1, t2 FROM t1 JOIN t2 USING (id) WHERE t1.a = 1'), 'DELETE d.t1 d.t2 d.FROM d.t1 d.JOIN d.t2 d.USING d.id');
+    assert.equal(t("LOAD DATA INFILE '/tmp/x' INTO TABLE s.t"), 'LOAD s.t');
+    assert.equal(t('WITH c AS (SELECT 1) UPDATE t SET a = 1'), 'UPDATE d.t');
+    assert.equal(t('ALTER TABLE t ADD c INT'), null);
+    assert.equal(t('BEGIN'), null);
   });
 
   test('positions', () => {
@@ -174,4 +189,37 @@ describe('binlog transaction assembly (recorded MariaDB events)', () => {
     assert.deepEqual(onlyA.out, []);
     assert.equal(formatPosition(onlyA.tx.received), formatPosition(tx.received), 'past every transaction, none delivered');
   });
+
+  test('partial row images (binlog_row_image MINIMAL / NOBLOB in a session): absent columns are UNCHANGED, keys come from the before image; an insert without columns fails naming the setting', () => {
+    let failure: Error | undefined;
+    let got: ReturnType<typeof replay> | undefined;
+    try { got = replay('partialImages', ['a', 'b', 'c']); } catch (err) { failure = err as Error; }
+    assert.ok(failure instanceof UnrecoverableError, 'the insert without column n fails the task');
+    assert.match(failure.message, /binlog_row_image=FULL .*an insert on s\.a was logged without column\(s\) n\b/);
+    assert.match(failure.message, /SET GLOBAL binlog_row_image='FULL'.*TerminateDISyncInstance/);
+    assert.equal(got, undefined);
+    // Up to the failing insert: replay without its events.
+    const events = FIXTURES.scenarios.partialImages.events;
+    const upTo = events.length - 5; // GTID, ANNOTATE_ROWS, TABLE_MAP, WRITE_ROWS, XID of the last insert
+    const { out } = replay('partialImages', ['a', 'b', 'c'], { upTo });
+    const changes = summary(out).filter((x) => x !== 'begin' && x !== 'commit');
+    assert.deepEqual(changes, [
+      'update a ["1","min","UNCHANGED"]', // MINIMAL: the key from the before image, n not logged
+      'update c ["1","x","5","UNCHANGED"]',
+      'delete a ["3","UNCHANGED","UNCHANGED"]',
+      'update a ["4","UNCHANGED","UNCHANGED"]', // a key move: the sink moves the stored row
+      'update c ["1","x","6","UNCHANGED"]', // NOBLOB: the unchanged TEXT column is not logged
+      'insert c ["2","y","2","big two"]', // NOBLOB logs every column of an insert
+    ]);
+    const move = out.filter((e) => e.kind === 'change')[3] as Extract<SourceEvent, { kind: 'change' }>;
+    assert.deepEqual(move.change.op === 'update' && move.change.oldKey?.slice(0, 1), ['1']);
+  });
+
+  test('DML on a task table logged as a statement fails naming binlog_format; on other tables it passes', () => {
+    assert.throws(() => replay('statementFormat', ['a']), (e: Error) => e instanceof UnrecoverableError
+      && /needs binlog_format=ROW \(INSERT on s\.a was logged as a statement, not as rows: \/\* a comment first \*\/ INSERT/.test(e.message)
+      && /SET GLOBAL binlog_format='ROW'/.test(e.message));
+    assert.deepEqual(replay('statementFormat', ['b']).out, [], 'statements on other tables are no concern');
+  });
 });
+

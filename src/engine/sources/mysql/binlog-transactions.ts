@@ -7,14 +7,25 @@
  *
  * Pure state over callbacks: no I/O (tests feed it recorded event bytes through BinlogEventParser).
  */
-import type { SchemaChange, SourceEvent } from '../../change-event.ts';
+import { UNCHANGED, type ColumnValue, type RelationInfo, type SchemaChange, type SourceEvent } from '../../change-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import type { BinlogHandler, RowOp } from './binlog-events.ts';
-import { parseDdl } from './ddl-parser.ts';
+import { dmlTables, parseDdl } from './ddl-parser.ts';
 import { formatPosition, GtidState, type BinlogPosition } from './position.ts';
 import { decodeRow } from './row-decoder.ts';
+import { needFullRowImage, needRowFormat } from './server-settings.ts';
 import { tableKey, type SourceTables } from './source-tables.ts';
 import type { TableMap } from './table-map.ts';
+
+function absent(relation: RelationInfo, values: ColumnValue[]): string[] {
+  return relation.columns.flatMap((c, i) => (values[i] === UNCHANGED ? [c.name] : []));
+}
+
+/** A row image without what the target needs: its values are not in the binlog at all. */
+function partialImage(relation: RelationInfo, what: string, columns: string[]): Error {
+  return needFullRowImage(`${what} on ${relation.schema}.${relation.table} was logged without column(s) ${columns.join(', ')}, `
+    + 'so binlog_row_image was MINIMAL or NOBLOB for the writing session', true);
+}
 
 export interface TransactionOutput {
   emit(ev: SourceEvent): void;
@@ -82,13 +93,15 @@ export class BinlogTransactions implements BinlogHandler {
     }
     if (head.startsWith('SAVEPOINT') || head.startsWith('ROLLBACK TO')) return;
     if (head.startsWith('XA PREPARE')) throw new UnrecoverableError('XA transactions in the source binlog are not supported');
-    if (this.open) {
-      // Row-based logging still logs some statements; DML on our tables as a statement cannot be replayed by key.
-      if (/^\s*(INSERT|UPDATE|DELETE|REPLACE|LOAD)\b/i.test(sql) && this.tables.refs.some((t) => sql.toLowerCase().includes(t.table.toLowerCase()))) {
-        throw new UnrecoverableError(`a change to a task table was logged as a statement, not as rows (a session with binlog_format=STATEMENT or MIXED?): ${sql.slice(0, 200)}`);
-      }
+    // DML on our tables logged as a statement (binlog_format STATEMENT or MIXED, globally or in the
+    // writing session) cannot be replayed by key: fail, never skip it.
+    const dml = dmlTables(sql, schema);
+    if (dml) {
+      const table = dml.tables.find((t) => this.tables.isTaskTable(t.schema, t.table));
+      if (table) throw needRowFormat(`${dml.verb} on ${table.schema}.${table.table} was logged as a statement, not as rows: ${sql.slice(0, 200)}`, true);
       return;
     }
+    if (this.open) return; // other statements inside a transaction: not schema changes
     this.ddl(schema, sql, at, time);
   }
 
@@ -112,9 +125,22 @@ export class BinlogTransactions implements BinlogHandler {
     const cur = { p };
     while (cur.p < end) {
       const first = decodeRow(b, cur, map, present);
-      if (op === 'insert') this.out.emit({ kind: 'change', change: { op, relation, values: first } });
-      else if (op === 'delete') this.out.emit({ kind: 'change', change: { op, relation, oldKey: first } });
-      else this.out.emit({ kind: 'change', change: { op, relation, oldKey: first, values: decodeRow(b, cur, map, presentAfter) } });
+      if (op === 'insert') {
+        if (first.includes(UNCHANGED)) throw partialImage(relation, 'an insert', absent(relation, first));
+        this.out.emit({ kind: 'change', change: { op, relation, values: first } });
+        continue;
+      }
+      // The before image finds the row: it must hold the key (MINIMAL logs just that).
+      const keys = relation.columns.flatMap((c, i) => (c.isKey ? [i] : []));
+      const missing = keys.filter((i) => first[i] === UNCHANGED);
+      if (missing.length > 0) throw partialImage(relation, `the before image of ${op === 'delete' ? 'a delete' : 'an update'}`, missing.map((i) => relation.columns[i].name));
+      if (op === 'delete') { this.out.emit({ kind: 'change', change: { op, relation, oldKey: first } }); continue; }
+      // Columns the after image leaves out were not changed (MINIMAL: only the columns the statement
+      // set; NOBLOB: not the unchanged BLOB/TEXT ones): UNCHANGED, never written. A key column left
+      // out kept its value: take it from the before image, so the change names its row.
+      const values = decodeRow(b, cur, map, presentAfter);
+      for (const i of keys) if (values[i] === UNCHANGED) values[i] = first[i];
+      this.out.emit({ kind: 'change', change: { op, relation, oldKey: first, values } });
     }
   }
 

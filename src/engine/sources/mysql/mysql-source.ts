@@ -25,6 +25,7 @@ import { BinlogEventParser } from './binlog-events.ts';
 import { BinlogTransactions } from './binlog-transactions.ts';
 import { killDumpThreadNow, releaseDumpThread } from './dump-thread.ts';
 import { comparePositions, formatPosition, parsePosition, type BinlogPosition } from './position.ts';
+import { checkServerSettings } from './server-settings.ts';
 import { SourceTables } from './source-tables.ts';
 import { checkStillOnServer, currentEnd, gtidAt, mapStreamError, resolveStart, scanContext, type SourceServer } from './start-position.ts';
 import { findMySqlSourceTableProblems, loadTableColumns, toTableSchema } from './table-info.ts';
@@ -77,14 +78,7 @@ export class MySqlSource implements ChangeSource {
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
     const c = await this.controlConnection();
-    const [vars] = await c.query(`SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata')`);
-    const v = new Map((vars as { Variable_name: string; Value: string }[]).map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value).toUpperCase()]));
-    if (v.get('log_bin') !== 'ON') throw new UnrecoverableError('the source MySQL server has binary logging off (log_bin=OFF); start it with log_bin (log-bin=mysql-bin in my.cnf) and restart it');
-    if (v.get('binlog_format') !== 'ROW') throw new UnrecoverableError(`the source MySQL server needs binlog_format=ROW (it has ${v.get('binlog_format')}); set binlog_format=ROW in my.cnf and SET GLOBAL binlog_format='ROW'`);
-    if (v.get('binlog_row_image') !== 'FULL') throw new UnrecoverableError(`the source MySQL server needs binlog_row_image=FULL (it has ${v.get('binlog_row_image')}); set binlog_row_image=FULL in my.cnf and SET GLOBAL binlog_row_image='FULL'`);
-    if (v.has('binlog_row_metadata') && v.get('binlog_row_metadata') !== 'FULL') {
-      this.logger.info('binlog_row_metadata is not FULL: column names and keys come from information_schema', { binlogRowMetadata: v.get('binlog_row_metadata') });
-    }
+    await checkServerSettings(c, this.logger);
     const problems = await findMySqlSourceTableProblems(c, this.tables.refs);
     if (problems.length > 0) throw new UnrecoverableError(problems.join('; '));
     if (resume.position) await checkStillOnServer(await this.server(), resume.position);
