@@ -294,6 +294,48 @@ describe('MariaDB binlog source', () => {
     } finally { await db.query(`SET GLOBAL binlog_row_image = 'FULL'`); }
   });
 
+  test('least privileges: SELECT + REPLICATION SLAVE + REPLICATION CLIENT is enough (keys, JSON columns, positions, teardown); each missing grant fails at once naming its GRANT', async () => {
+    await q(`CREATE TABLE lp (id INT PRIMARY KEY, doc JSON, note LONGTEXT)`);
+    const make = async (user: string, grants: string[]) => {
+      await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'`);
+      for (const g of grants) await db.query(g.replace('$u', `'${user}'@'%'`));
+      const s = new MySqlSource({ endpoint: { ...endpoint(), user, password: 'pw' }, serverId: serverId++, tables: [{ schema: DB, table: 'lp' }] }, 'test', logger);
+      opened.push(s);
+      return s;
+    };
+    const REPL = 'GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO $u';
+    for (const [user, select] of [['cdc_db', `GRANT SELECT ON ${DB}.* TO $u`], ['cdc_tbl', `GRANT SELECT ON ${DB}.lp TO $u`]]) {
+      const src = await make(user, [select, REPL]);
+      await src.prepare({ position: null, mustExist: false });
+      const head = (await src.headPosition())!;
+      await src.open(head);
+      await q(`INSERT INTO lp VALUES (1, '{"a": 1}', 'n')`);
+      const evs = await collect(src, 1);
+      const rel = (evs[1] as Extract<SourceEvent, { kind: 'change' }>).change.relation;
+      assert.deepEqual(rel.columns.map((c) => c.isKey), [true, false, false], user);
+      const schema = await src.describeTable(rel);
+      assert.deepEqual(schema.columns.map((c) => c.logical.kind), ['integer', 'json', 'text'], `${user}: the MariaDB JSON column is found`);
+      assert.ok(await src.positionAt(new Date()), 'a time scan');
+      assert.deepEqual(await src.close(Date.now() + 5000), { forced: false }, `${user}: our own dump thread is KILLed without PROCESS or SUPER`);
+      await q('DELETE FROM lp');
+    }
+    const missing: [string, string[], RegExp][] = [
+      ['no_slave', [`GRANT SELECT ON ${DB}.* TO $u`, 'GRANT REPLICATION CLIENT ON *.* TO $u'], /lacks REPLICATION SLAVE.*GRANT REPLICATION SLAVE ON \*\.\* TO 'no_slave'@'%';/],
+      ['no_client', [`GRANT SELECT ON ${DB}.* TO $u`, 'GRANT REPLICATION SLAVE ON *.* TO $u'], /GRANT REPLICATION CLIENT ON \*\.\* TO 'no_client'@'%';.*BINLOG MONITOR/],
+      ['no_select', [REPL], /may not use database `src`.*GRANT SELECT ON `src`\.\* TO 'no_select'@'%';/],
+      ['other_table', [`GRANT SELECT ON ${DB}.other TO $u`, REPL], /src\.lp does not exist, or the source user 'other_table'@'%' may not read it \(GRANT SELECT ON `src`\.`lp` TO 'other_table'@'%';\)/],
+    ];
+    await q(`CREATE TABLE IF NOT EXISTS other (id INT PRIMARY KEY)`);
+    for (const [user, grants, message] of missing) {
+      const src = await make(user, grants);
+      const err = await src.prepare({ position: null, mustExist: false }).then(() => src.open(null)).then(() => src.next(5_000)).then(
+        (ev) => new Error(`no failure: ${ev.kind}`), (e: Error) => e);
+      assert.ok(err instanceof UnrecoverableError, `${user}: permanent, not retried: ${err.message}`);
+      assert.match(err.message, message, user);
+      await src.destroy();
+    }
+  });
+
   test('large transaction streams with a bounded queue', async () => {
     const N = 300_000;
     await q(`CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(40))`);

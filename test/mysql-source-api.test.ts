@@ -21,21 +21,23 @@ before(async () => {
 });
 after(async () => { await svc?.destroy(); await mdb?.destroy(); });
 
+interface SourceAccess { host: string; port: number; user?: string; password?: string }
+
 /** A MySQL data source named `name` for database `db`, reached at host:port (the server itself, or a proxy in front of it). */
-async function addDataSource(name: string, db: string, at: { host: string; port: number } = mdb): Promise<void> {
+async function addDataSource(name: string, db: string, at: SourceAccess = mdb): Promise<void> {
   await call(svc.client(), 'CreateDataSource', {
     ProjectId: projectId, Name: name, DataSourceType: 'mysql', EnvType: 1,
-    Content: JSON.stringify({ jdbcUrl: `jdbc:mysql://${at.host}:${at.port}/${db}`, username: mdb.user, password: '', tag: 'public' }),
+    Content: JSON.stringify({ jdbcUrl: `jdbc:mysql://${at.host}:${at.port}/${db}`, username: at.user ?? mdb.user, password: at.password ?? '', tag: 'public' }),
   });
 }
 
 /** Source and target databases `<name>_src` / `<name>_dst`, the source's tables from `ddl`, and a deployed task over `tables`. */
-async function deployTask(name: string, ddl: string[], tables: string[], sourceAt?: { host: string; port: number }): Promise<{ fileId: number; src: string; dst: string }> {
+async function deployTask(name: string, ddl: string[], tables: string[], sourceAt?: SourceAccess | ((src: string) => Promise<SourceAccess>)): Promise<{ fileId: number; src: string; dst: string }> {
   const src = `${name}_src`, dst = `${name}_dst`;
   await mdb.createDatabase(src);
   await mdb.createDatabase(dst);
   for (const sql of ddl) await mdb.query(sql, [], src);
-  await addDataSource(src, src, sourceAt);
+  await addDataSource(src, src, typeof sourceAt === 'function' ? await sourceAt(src) : sourceAt);
   await addDataSource(dst, dst);
   const fileId = await createDeployedTask(svc.client(), projectId, `${name}_task`,
     realtimeScript(src, dst, tables.map((t) => `${src}.${t}`), { reader: 'mysql', writer: 'mysql' }));
@@ -152,4 +154,31 @@ test('binlog_format switched to STATEMENT globally while the task runs: the firs
   assert.match(failed.Message, /needs binlog_format=ROW \(INSERT on fmt_src\.t was logged as a statement/);
   assert.match(failed.Message, /SET GLOBAL binlog_format='ROW'/);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});
+
+test('a least-privilege source user (SELECT + REPLICATION SLAVE + REPLICATION CLIENT) passes the config check and syncs; without REPLICATION SLAVE the task fails at once naming the GRANT', async () => {
+  const user = async (name: string, grants: string[]): Promise<SourceAccess> => {
+    await mdb.query(`CREATE USER '${name}'@'%' IDENTIFIED BY 'pw-${name}'`);
+    for (const g of grants) await mdb.query(`GRANT ${g} TO '${name}'@'%'`);
+    return { host: mdb.host, port: mdb.port, user: name, password: `pw-${name}` };
+  };
+  const { fileId, src, dst } = await deployTask('lp', ['CREATE TABLE t (id INT PRIMARY KEY, doc JSON)'], ['t'],
+    (db) => user('lp_reader', [`SELECT ON \`${db}\`.* `, 'REPLICATION SLAVE, REPLICATION CLIENT ON *.*']));
+  await start(fileId);
+  await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+  await mdb.query(`INSERT INTO t VALUES (1, '{"k": [1, 2]}')`, [], src);
+  await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+  await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
+  await waitForStatus(svc.client(), projectId, fileId, ['PAUSE', 'NORUN']);
+  const dumps = (await mdb.query<{ User: string; Command: string }[]>('SHOW PROCESSLIST')).filter((p) => p.User === 'lp_reader' && /binlog dump/i.test(p.Command));
+  assert.deepEqual(dumps, [], 'no dump thread left');
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+
+  const noSlave = await deployTask('ns', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'],
+    (db) => user('ns_reader', [`SELECT ON \`${db}\`.* `, 'REPLICATION CLIENT ON *.*']));
+  await start(noSlave.fileId);
+  const failed = await waitForStatus(svc.client(), projectId, noSlave.fileId, ['FAILED']);
+  assert.match(failed.Message, /GRANT REPLICATION SLAVE ON \*\.\* TO 'ns_reader'@'%';/);
+  assert.doesNotMatch(failed.Message, /restart|failover/, 'failed at once, not after retries');
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, noSlave.fileId);
 });

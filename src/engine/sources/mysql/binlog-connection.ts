@@ -12,8 +12,11 @@ import type { DumpThread } from './dump-thread.ts';
 export interface DumpHandlers {
   /** One binlog event: `buf[start..end)` (header included). The buffer is reused: copy what you keep. */
   onEvent(buf: Buffer, start: number, end: number): void;
-  /** The stream failed (server error packet such as 1236, lost connection). Called at most once. */
-  onError(err: Error & { errno?: number; code?: string }): void;
+  /**
+   * The stream failed (server error packet such as 1236, lost connection). Called at most once.
+   * `replication`: the server refused the replica registration or the dump itself.
+   */
+  onError(err: Error & { errno?: number; code?: string; replication?: boolean }): void;
   /** Non-blocking dumps only: the server reached the end of its binlog and ended the dump. */
   onEnd?(): void;
 }
@@ -109,12 +112,14 @@ export class BinlogConnection {
       await q('SET @slave_gtid_strict_mode = 1');
       await q('SET @slave_gtid_ignore_duplicates = 0');
     }
-    await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(e) : res())));
+    // Errors from here on are the replication protocol's (privileges.ts tells a missing REPLICATION SLAVE from a bad login by this).
+    const replication = (e: Error) => Object.assign(e, { replication: true });
+    await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(replication(e)) : res())));
     const name = Buffer.from(byGtid ? '' : o.file, 'latin1');
     const dumpOffset = byGtid ? 4 : o.offset;
     let sent = false;
     const cmd = {
-      onResult: (e: Error | null) => { if (e) this.fail(e); },
+      onResult: (e: Error | null) => { if (e) this.fail(replication(e)); },
       execute: (packet: RawPacket | null, connection: RawConnection): boolean => {
         if (!sent) {
           // COM_BINLOG_DUMP: [len u24][seq][0x12][offset u32][flags u16: 0 blocking, 1 non-blocking][server id u32][file]
@@ -129,7 +134,7 @@ export class BinlogConnection {
         }
         if (!packet) return false;
         const { buffer, offset, end } = packet;
-        if (buffer[offset] === 0xff) { this.fail(packet.asError(connection.clientEncoding)); return true; } // e.g. 1236: purged
+        if (buffer[offset] === 0xff) { this.fail(replication(packet.asError(connection.clientEncoding))); return true; } // e.g. 1236: purged
         if (buffer[offset] === 0xfe && end - offset < 13) {
           if (o.nonBlocking && !this.closed && !this.failed) { this.failed = true; this.handlers.onEnd?.(); } else this.fail(new Error('the MySQL server ended the binlog dump'));
           return true;

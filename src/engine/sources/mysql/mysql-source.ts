@@ -25,6 +25,7 @@ import { BinlogEventParser } from './binlog-events.ts';
 import { BinlogTransactions } from './binlog-transactions.ts';
 import { killDumpThreadNow, releaseDumpThread } from './dump-thread.ts';
 import { comparePositions, formatPosition, parsePosition, type BinlogPosition } from './position.ts';
+import { asPermanentError, currentGrantee, granteeOf } from './privileges.ts';
 import { checkServerSettings } from './server-settings.ts';
 import { SourceTables } from './source-tables.ts';
 import { checkStillOnServer, currentEnd, gtidAt, mapStreamError, resolveStart, scanContext, type SourceServer } from './start-position.ts';
@@ -71,42 +72,49 @@ export class MySqlSource implements ChangeSource {
   /** While information_schema is re-read after DDL, later events wait here (copied). */
   private refreshing: Promise<void> | null = null;
   private backlog: Buffer[] = [];
+  /** The source user as GRANT names it (privileges.ts); known once connected. */
+  private grantee: string | null = null;
 
   constructor(private readonly spec: MySqlSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
     this.tables = new SourceTables(spec.tables);
   }
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
-    const c = await this.controlConnection();
-    await checkServerSettings(c, this.logger);
-    const problems = await findMySqlSourceTableProblems(c, this.tables.refs);
-    if (problems.length > 0) throw new UnrecoverableError(problems.join('; '));
-    if (resume.position) await checkStillOnServer(await this.server(), resume.position);
-    return { created: false };
+    if (resume.position) parsePosition(resume.position); // a malformed position fails before anything else
+    return this.guarded(async () => {
+      const c = await this.controlConnection();
+      await checkServerSettings(c, this.logger);
+      const problems = await findMySqlSourceTableProblems(c, this.tables.refs);
+      if (problems.length > 0) throw new UnrecoverableError(problems.join('; '));
+      if (resume.position) await checkStillOnServer(await this.server(), resume.position);
+      return { created: false };
+    });
   }
 
   async open(position: string | null): Promise<void> {
-    const c = await this.controlConnection();
-    await this.tables.load(c);
-    const { start, byGtid } = await resolveStart(await this.server(), position);
-    this.startPosition = formatPosition(start);
-    this.acknowledged = position ? { ...start } : null;
-    const transactions = new BinlogTransactions(this.tables, {
-      emit: (ev) => this.queue.push(ev),
-      ddlTouched: (keys) => this.refreshTables(keys),
-    }, start, byGtid);
-    transactions.onStartCorrected = (at) => { if (this.acknowledged) this.acknowledged = { ...this.acknowledged, ...at }; };
-    this.transactions = transactions;
-    const [ck] = await c.query('SELECT @@global.binlog_checksum AS ck');
-    this.parser = new BinlogEventParser(transactions, String((ck as { ck: string }[])[0].ck).toUpperCase() === 'CRC32');
-    this.parser.file = start.file;
-    this.binlog = new BinlogConnection(this.spec.endpoint, {
-      onEvent: (b, s, e) => this.onEventBytes(b, s, e),
-      onError: (err) => this.onStreamError(err),
-    });
-    await this.binlog.start({
-      serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb,
-      gtid: byGtid ? start.gtid! : undefined, deadAfterMs: this.spec.stallAfterMs ?? STALL_AFTER_MS,
+    return this.guarded(async () => {
+      const c = await this.controlConnection();
+      await this.tables.load(c);
+      const { start, byGtid } = await resolveStart(await this.server(), position);
+      this.startPosition = formatPosition(start);
+      this.acknowledged = position ? { ...start } : null;
+      const transactions = new BinlogTransactions(this.tables, {
+        emit: (ev) => this.queue.push(ev),
+        ddlTouched: (keys) => this.refreshTables(keys),
+      }, start, byGtid);
+      transactions.onStartCorrected = (at) => { if (this.acknowledged) this.acknowledged = { ...this.acknowledged, ...at }; };
+      this.transactions = transactions;
+      const [ck] = await c.query('SELECT @@global.binlog_checksum AS ck');
+      this.parser = new BinlogEventParser(transactions, String((ck as { ck: string }[])[0].ck).toUpperCase() === 'CRC32');
+      this.parser.file = start.file;
+      this.binlog = new BinlogConnection(this.spec.endpoint, {
+        onEvent: (b, s, e) => this.onEventBytes(b, s, e),
+        onError: (err) => this.onStreamError(err),
+      });
+      await this.binlog.start({
+        serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb,
+        gtid: byGtid ? start.gtid! : undefined, deadAfterMs: this.spec.stallAfterMs ?? STALL_AFTER_MS,
+      });
     });
   }
 
@@ -154,13 +162,17 @@ export class MySqlSource implements ChangeSource {
   }
 
   async describeTable(relation: RelationInfo): Promise<TableSchema> {
-    const cols = await loadTableColumns(await this.controlConnection(), { schema: relation.schema, table: relation.table });
-    if (cols.length === 0) throw new Error(`source table ${relation.schema}.${relation.table} does not exist`);
-    return toTableSchema(cols);
+    return this.guarded(async () => {
+      const cols = await loadTableColumns(await this.controlConnection(), { schema: relation.schema, table: relation.table });
+      if (cols.length === 0) throw new Error(`source table ${relation.schema}.${relation.table} does not exist`);
+      return toTableSchema(cols);
+    });
   }
 
   async headPosition(): Promise<string | null> {
-    return formatPosition(await currentEnd(await this.server()));
+    return this.guarded(async () => {
+      return formatPosition(await currentEnd(await this.server()));
+    });
   }
 
   /**
@@ -174,22 +186,26 @@ export class MySqlSource implements ChangeSource {
    * binlogs from that second are gone without an error.
    */
   async positionAt(time: Date): Promise<string> {
-    const server = await this.server();
-    const found = await findPositionAt(scanContext(server), time);
-    if (found === 'end') return formatPosition(await currentEnd(server));
-    if (this.mariaDb) found.gtid = await gtidAt(server, found.file, found.offset);
-    return formatPosition(found);
+    return this.guarded(async () => {
+      const server = await this.server();
+      const found = await findPositionAt(scanContext(server), time);
+      if (found === 'end') return formatPosition(await currentEnd(server));
+      if (this.mariaDb) found.gtid = await gtidAt(server, found.file, found.offset);
+      return formatPosition(found);
+    });
   }
 
   async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
-    const c = await this.controlConnection();
-    const cols = await this.tables.columnsOf(c, table);
-    if (cols.length === 0) throw new Error(`source table ${table.schema}.${table.table} does not exist`);
-    const relation = this.tables.relationFor(table.schema, table.table, cols.map((col) => ({ name: col.name, isKey: col.isKey })));
-    const st = chunkStatement(table, cols, afterKey, limit);
-    // execute(): the binary protocol (exact FLOAT/DOUBLE bits); plain reads take no table locks.
-    const [rows] = await c.execute({ sql: st.sql, rowsAsArray: true }, st.params as (string | null)[]);
-    return { relation, rows: (rows as unknown[][]).map((r) => canonicalRow(cols, r)) };
+    return this.guarded(async () => {
+      const c = await this.controlConnection();
+      const cols = await this.tables.columnsOf(c, table);
+      if (cols.length === 0) throw new Error(`source table ${table.schema}.${table.table} does not exist`);
+      const relation = this.tables.relationFor(table.schema, table.table, cols.map((col) => ({ name: col.name, isKey: col.isKey })));
+      const st = chunkStatement(table, cols, afterKey, limit);
+      // execute(): the binary protocol (exact FLOAT/DOUBLE bits); plain reads take no table locks.
+      const [rows] = await c.execute({ sql: st.sql, rowsAsArray: true }, st.params as (string | null)[]);
+      return { relation, rows: (rows as unknown[][]).map((r) => canonicalRow(cols, r)) };
+    });
   }
 
   async close(deadline: number): Promise<{ forced: boolean }> {
@@ -251,7 +267,16 @@ export class MySqlSource implements ChangeSource {
       this.logger.warn('the binlog dump stalled; failing the source so that it reconnects', { error: err.message });
       this.spec.onEvent?.({ type: 'warning', code: err.code, detail: err.message });
     }
-    this.fail(mapStreamError(err, this.spec.serverId, this.startPosition));
+    this.fail(this.permanent(mapStreamError(err, this.spec.serverId, this.startPosition)));
+  }
+
+  /** A privilege or identity problem fails at once and names its GRANT (privileges.ts). */
+  private permanent(err: Error): Error {
+    return asPermanentError(err, { grantee: this.grantee ?? granteeOf(`${this.spec.endpoint.user}@%`), database: this.spec.endpoint.database });
+  }
+
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try { return await fn(); } catch (err) { throw this.permanent(err as Error); }
   }
 
   private fail(err: Error): void {
@@ -273,6 +298,7 @@ export class MySqlSource implements ChangeSource {
       for (const s of SESSION_SETUP) await c.query(s);
       const [rows] = await c.query('SELECT VERSION() AS v');
       this.mariaDb = isMariaDbVersion(String((rows as { v: string }[])[0].v));
+      this.grantee ??= await currentGrantee(c, this.spec.endpoint.user);
       this.control = c;
     }
     return this.control;

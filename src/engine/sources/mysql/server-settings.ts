@@ -17,6 +17,8 @@ export async function checkServerSettings(c: Queryable, logger: Logger): Promise
   if (v.get('log_bin') !== 'ON') throw new UnrecoverableError('the source MySQL server has binary logging off (log_bin=OFF); start it with log_bin (log-bin=mysql-bin in my.cnf) and restart it');
   if (v.get('binlog_format') !== 'ROW') throw needRowFormat(`it has binlog_format=${v.get('binlog_format')}`, false);
   if (v.get('binlog_row_image') !== 'FULL') throw needFullRowImage(`it has binlog_row_image=${v.get('binlog_row_image')}`, false);
+  // Needs REPLICATION CLIENT (BINLOG MONITOR): a missing grant shows now, not in the middle of the start.
+  await c.query('SHOW MASTER STATUS');
   if (v.has('binlog_row_metadata') && v.get('binlog_row_metadata') !== 'FULL') {
     logger.info('binlog_row_metadata is not FULL: column names and keys come from information_schema', { binlogRowMetadata: v.get('binlog_row_metadata') });
   }
