@@ -182,3 +182,44 @@ test('a least-privilege source user (SELECT + REPLICATION SLAVE + REPLICATION CL
   assert.doesNotMatch(failed.Message, /restart|failover/, 'failed at once, not after retries');
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, noSlave.fileId);
 });
+
+test('RENAME TABLE at the source: NORMAL renames the target and the task follows the table (also after a restart); WARNING keeps the original target table with an alert; CRITICAL fails', async () => {
+  const tables = async (db: string) => (await mdb.query<{ t: string }[]>(
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT LIKE 'opendi%' ORDER BY 1`, [db])).map((r) => r.t);
+  const restart = async (fileId: number) => {
+    await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
+    await waitForStatus(svc.client(), projectId, fileId, ['PAUSE', 'NORUN']);
+  };
+  for (const mark of ['NORMAL', 'WARNING'] as const) {
+    const { fileId, src, dst } = await deployTask(`ren_${mark.toLowerCase()}`, ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t']);
+    await start(fileId, { ddlMarkMap: { RENAMETABLE: mark } });
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    await mdb.query('INSERT INTO t VALUES (1)', [], src);
+    await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+    await mdb.query('RENAME TABLE t TO t2', [], src);
+    await mdb.query('INSERT INTO t2 VALUES (2)', [], src);
+    const target = mark === 'NORMAL' ? 't2' : 't';
+    await waitUntil(async () => ((await tables(dst)).includes(target) && (await ids(dst, target)).length === 2) || undefined, 20_000, `row 2 in ${target}`);
+    assert.deepEqual(await tables(dst), [target]);
+    if (mark === 'WARNING') {
+      const info = (await taskCall(svc.client(), 'GetDISyncInstanceInfo', projectId, fileId)).Data;
+      assert.equal(info.Metrics.AlertCount, 1);
+      assert.match(info.Metrics.Alerts[0].message, /RENAMETABLE on ren_warning_src\.t skipped/);
+    }
+    // The task definition still names `t`: after a restart the task goes on following t2.
+    await restart(fileId);
+    await mdb.query('INSERT INTO t2 VALUES (3)', [], src);
+    await start(fileId);
+    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+    await waitUntil(async () => (await ids(dst, target)).length === 3 || undefined, 20_000, `row 3 in ${target} after the restart`);
+    assert.deepEqual(await ids(dst, target), [1, 2, 3]);
+    await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+  }
+  const { fileId, src } = await deployTask('ren_critical', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t']);
+  await start(fileId, { ddlMarkMap: { RENAMETABLE: 'CRITICAL' } });
+  await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
+  await mdb.query('RENAME TABLE t TO t2', [], src);
+  const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED']);
+  assert.match(failed.Message, /RENAMETABLE on ren_critical_src\.t is marked CRITICAL/);
+  await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
+});

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { RelationInfo, SourceEvent } from '../src/engine/change-event.ts';
 import { BinlogEventParser } from '../src/engine/sources/mysql/binlog-events.ts';
 import { BinlogTransactions } from '../src/engine/sources/mysql/binlog-transactions.ts';
-import { SourceTables } from '../src/engine/sources/mysql/source-tables.ts';
+import { SourceTables, type RenamedTableTarget } from '../src/engine/sources/mysql/source-tables.ts';
 import { dmlTables, parseDdl } from '../src/engine/sources/mysql/ddl-parser.ts';
 import { UnrecoverableError } from '../src/engine/errors.ts';
 import { comparePositions, formatPosition, parsePosition } from '../src/engine/sources/mysql/position.ts';
@@ -101,7 +101,15 @@ describe('unit', () => {
     }
     assert.ok(comparePositions(parsePosition('file:b.000009:900'), parsePosition('file:b.000010:4')) < 0);
     assert.ok(comparePositions(parsePosition('file:b.000010:5'), parsePosition('file:b.000010:4')) > 0);
-    assert.throws(() => parsePosition('0/1234'));
+    const renamed = 'gtid:0-1-42@mysql-bin.000003:1234;renamed=s.a>s.a2>s.a,my%2Edb.t%20x>my%2Edb.y>my%2Edb.y';
+    assert.deepEqual(parsePosition(renamed).renamed, [
+      { original: { schema: 's', table: 'a' }, current: { schema: 's', table: 'a2' }, target: { schema: 's', table: 'a' } },
+      { original: { schema: 'my.db', table: 't x' }, current: { schema: 'my.db', table: 'y' }, target: { schema: 'my.db', table: 'y' } }]);
+    assert.equal(formatPosition(parsePosition(renamed)), renamed);
+    assert.throws(() => parsePosition('file:b.000001:4;renamed=s.a>s.b'), (e: Error) => e instanceof UnrecoverableError && /original>current>target/.test(e.message));
+    for (const bad of ['0/1234', 'abc', 'file:b.000001:3', 'file:b.000001:12x', 'gtid:0-1-1b.000001:4']) {
+      assert.throws(() => parsePosition(bad), (e: Error) => e instanceof UnrecoverableError && /not a MySQL source position.*file:<binlog file>:<offset>/.test(e.message), bad);
+    }
     assert.throws(() => parsePosition("gtid:0-1-1'; DROP TABLE t; --@mysql-bin.000001:4"), /bad GTID state/);
   });
 });
@@ -111,18 +119,26 @@ describe('unit', () => {
 interface Scenario { start: string; crc32: boolean; events: string[] }
 const FIXTURES = JSON.parse(fs.readFileSync(new URL('./fixtures/binlog-scenarios.json', import.meta.url), 'utf8')) as { scenarios: Record<string, Scenario> };
 
-function replay(name: string, tables: string[], opts: { stopAfter?: (ev: SourceEvent) => boolean; upTo?: number } = {}) {
+/**
+ * Replays a scenario's events into a fresh BinlogTransactions; `from`: resume at that position
+ * instead (its renames applied; the dump's opening events, then only events past it);
+ * `upTo`: only the first events.
+ */
+function replay(name: string, tables: string[], opts: { upTo?: number; mode?: RenamedTableTarget; from?: string } = {}) {
   const sc = FIXTURES.scenarios[name];
   const out: SourceEvent[] = [];
   const touched: string[][] = [];
-  const start = parsePosition(sc.start);
-  const tx = new BinlogTransactions(new SourceTables(tables.map((table) => ({ schema: 's', table }))), {
+  const start = parsePosition(opts.from ?? sc.start);
+  const sourceTables = new SourceTables(tables.map((table) => ({ schema: 's', table })), opts.mode);
+  sourceTables.applyRenames(start.renamed ?? []);
+  const tx = new BinlogTransactions(sourceTables, {
     emit: (ev) => out.push(ev), ddlTouched: (keys) => touched.push(keys),
   }, start, false);
   const parser = new BinlogEventParser(tx, sc.crc32);
   parser.file = start.file;
-  const events = sc.events.slice(0, opts.upTo ?? sc.events.length);
-  for (const hex of events) { const b = Buffer.from(hex, 'hex'); parser.parse(b, 0, b.length); }
+  let events = sc.events.slice(0, opts.upTo ?? sc.events.length).map((hex) => Buffer.from(hex, 'hex'));
+  if (opts.from) events = events.filter((b, i) => i < 2 || b.readUInt32LE(13) > start.offset); // one binlog file in these scenarios
+  for (const b of events) parser.parse(b, 0, b.length);
   return { out, touched, tx, total: sc.events.length };
 }
 
@@ -134,7 +150,7 @@ function summary(evs: SourceEvent[]): string[] {
       const vals = c.op === 'delete' ? c.oldKey : c.values;
       return `${c.op} ${c.relation.table} ${JSON.stringify(vals.map((v) => (typeof v === 'symbol' ? 'UNCHANGED' : v)))}`;
     }
-    if (e.kind === 'ddl') return `ddl ${e.change.type} ${e.change.table}${e.change.column ? ' ' + e.change.column : ''}`;
+    if (e.kind === 'ddl') return `ddl ${e.change.type} ${e.change.table}${e.change.column ? ' ' + e.change.column : ''}${e.change.newTable ? '>' + e.change.newTable.table : ''}`;
     return e.kind;
   });
 }
@@ -220,6 +236,42 @@ describe('binlog transaction assembly (recorded MariaDB events)', () => {
       && /needs binlog_format=ROW \(INSERT on s\.a was logged as a statement, not as rows: \/\* a comment first \*\/ INSERT/.test(e.message)
       && /SET GLOBAL binlog_format='ROW'/.test(e.message));
     assert.deepEqual(replay('statementFormat', ['b']).out, [], 'statements on other tables are no concern');
+  });
+
+  test('a renamed task table is followed: under its new name (RENAMETABLE NORMAL) or the original target name; positions carry the rename; a new table under the old name is not the task\'s', () => {
+    const renamedAs = (evs: SourceEvent[]) => evs.flatMap((e) => (e.kind === 'commit' || e.kind === 'ddl' ? [parsePosition(e.position).renamed ?? []] : []));
+    const follow = replay('renameTable', ['a'], { mode: 'new-name' });
+    assert.deepEqual(summary(follow.out), [
+      'ddl RENAMETABLE a>a2',
+      'begin', 'insert a2 ["2","two","20"]', 'commit',
+      'ddl ADDCOLUMN a2 z',
+      'begin', 'update a2 ["1","one","10","1"]', 'commit',
+      'ddl RENAMETABLE a2>a3',
+      'begin', 'insert a3 ["3","three","30","3"]', 'commit',
+    ]);
+    assert.deepEqual(follow.touched, [['s.a2'], ['s.a2'], ['s.a3']], 'columns re-read under the current name');
+    const name = (table: string) => ({ schema: 's', table });
+    assert.deepEqual(renamedAs(follow.out).at(-1), [{ original: name('a'), current: name('a3'), target: name('a3') }]);
+    assert.match((follow.out[0] as Extract<SourceEvent, { kind: 'ddl' }>).position, /;renamed=s\.a>s\.a2>s\.a2$/);
+
+    const keep = replay('renameTable', ['a'], { mode: 'original-name' });
+    assert.deepEqual(summary(keep.out), [
+      'ddl RENAMETABLE a>a2',
+      'begin', 'insert a ["2","two","20"]', 'commit',
+      'ddl ADDCOLUMN a z',
+      'begin', 'update a ["1","one","10","1"]', 'commit',
+      'ddl RENAMETABLE a>a3',
+      'begin', 'insert a ["3","three","30","3"]', 'commit',
+    ]);
+    assert.deepEqual(renamedAs(keep.out).at(-1), [{ original: name('a'), current: name('a3'), target: name('a') }]);
+
+    // A task that still names `a` resumes from a position after the first rename: it follows a2 (then a3).
+    for (const [mode, run] of [['new-name', follow], ['original-name', keep]] as const) {
+      const afterRename = (run.out[0] as Extract<SourceEvent, { kind: 'ddl' }>).position;
+      const resumed = replay('renameTable', ['a'], { mode, from: afterRename });
+      assert.deepEqual(summary(resumed.out), summary(run.out).slice(1), `${mode}: resumed after the rename`);
+      assert.equal(formatPosition(parsePosition(afterRename)), afterRename, 'the renames survive a format round trip');
+    }
   });
 });
 

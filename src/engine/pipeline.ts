@@ -106,6 +106,7 @@ export class Pipeline {
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
     ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger, {
       onEvent: (event) => this.events.onEvent?.(event), stallAfterMs: spec.sourceStallAfterMs,
+      renamedTableTarget: spec.ddlMarks.RENAMETABLE === 'NORMAL' ? 'new-name' : 'original-name',
     }));
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);

@@ -24,6 +24,8 @@ export interface SourceOptions {
   onEvent?(event: EngineEvent): void;
   /** No message from the server for this long is a stall (the source's default when absent). */
   stallAfterMs?: number;
+  /** Rows of a renamed source table go to the renamed target table ('new-name': RENAMETABLE is NORMAL) or the original one. */
+  renamedTableTarget?: 'new-name' | 'original-name';
 }
 
 export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {

@@ -160,22 +160,37 @@ export class BinlogTransactions implements BinlogHandler {
   }
 
   private ddl(schema: string, sql: string, at: { file: string; offset: number }, time: number): void {
+    const touched = new Set<string>();
+    const changes: SchemaChange[] = [];
+    for (const ch of parseDdl(sql, schema)) {
+      if (ch.type === 'RENAMETABLE' && ch.newTable) {
+        // The task follows a renamed table (source-tables.ts); the event names the target table it had.
+        const target = this.tables.follow(ch, ch.newTable);
+        if (target) {
+          changes.push({ ...ch, ...target });
+          touched.add(tableKey(ch.schema, ch.table)).add(tableKey(ch.newTable.schema, ch.newTable.table));
+          continue;
+        }
+      }
+      if (this.tables.isTaskTable(ch.schema, ch.table)) {
+        changes.push({ ...ch, ...this.tables.targetOf(ch.schema, ch.table) });
+        touched.add(tableKey(ch.schema, ch.table));
+      } else if (ch.newTable && this.tables.isTaskTable(ch.newTable.schema, ch.newTable.table)) {
+        changes.push(ch); // another table renamed to a task table's name
+        touched.add(tableKey(ch.newTable.schema, ch.newTable.table));
+      }
+    }
+    // After the statement (renames included): where a resume goes on.
     const position = this.positionAt(at);
     this.received = position;
-    const changes = parseDdl(sql, schema).filter((ch) => this.tables.isTaskTable(ch.schema, ch.table)
-      || (ch.newTable && this.tables.isTaskTable(ch.newTable.schema, ch.newTable.table)));
     if (changes.length === 0) return;
-    const touched = new Set<string>();
-    for (const ch of changes) {
-      touched.add(tableKey(ch.schema, ch.table));
-      if (ch.newTable) touched.add(tableKey(ch.newTable.schema, ch.newTable.table));
-      this.out.emit({ kind: 'ddl', change: ch satisfies SchemaChange, position: formatPosition(position), commitTime: new Date(time * 1000) });
-    }
+    for (const change of changes) this.out.emit({ kind: 'ddl', change, position: formatPosition(position), commitTime: new Date(time * 1000) });
     this.tables.forgetRelations(touched);
     this.out.ddlTouched([...touched].filter((k) => this.tables.isTaskKey(k)));
   }
 
   private positionAt(at: { file: string; offset: number }): BinlogPosition {
-    return { ...at, gtid: this.gtidState ? this.gtidState.toString() : null };
+    const renamed = this.tables.renames();
+    return { ...at, gtid: this.gtidState ? this.gtidState.toString() : null, ...(renamed.length ? { renamed } : {}) };
   }
 }

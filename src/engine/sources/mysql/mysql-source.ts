@@ -27,7 +27,7 @@ import { killDumpThreadNow, releaseDumpThread } from './dump-thread.ts';
 import { comparePositions, formatPosition, parsePosition, type BinlogPosition } from './position.ts';
 import { asPermanentError, currentGrantee, granteeOf } from './privileges.ts';
 import { checkServerSettings } from './server-settings.ts';
-import { SourceTables } from './source-tables.ts';
+import { SourceTables, type RenamedTableTarget } from './source-tables.ts';
 import { checkStillOnServer, currentEnd, gtidAt, mapStreamError, resolveStart, scanContext, type SourceServer } from './start-position.ts';
 import { findMySqlSourceTableProblems, loadTableColumns, toTableSchema } from './table-info.ts';
 import { canonicalRow, chunkStatement } from './snapshot-reader.ts';
@@ -44,6 +44,8 @@ export interface MySqlSourceSpec {
   stallAfterMs?: number;
   /** Warnings for the task's event log (engine-event.ts), e.g. SOURCE_STALLED. */
   onEvent?(event: EngineEvent): void;
+  /** Where rows of a renamed task table go (source-tables.ts): 'new-name' when RENAMETABLE is NORMAL. */
+  renamedTableTarget?: RenamedTableTarget;
 }
 
 /** The server sends a heartbeat after this long without events (@master_heartbeat_period). */
@@ -76,11 +78,12 @@ export class MySqlSource implements ChangeSource {
   private grantee: string | null = null;
 
   constructor(private readonly spec: MySqlSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
-    this.tables = new SourceTables(spec.tables);
+    this.tables = new SourceTables(spec.tables, spec.renamedTableTarget);
   }
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
-    if (resume.position) parsePosition(resume.position); // a malformed position fails before anything else
+    // A malformed position fails before anything else; renamed task tables are followed from the start.
+    if (resume.position) this.tables.applyRenames(parsePosition(resume.position).renamed ?? []);
     return this.guarded(async () => {
       const c = await this.controlConnection();
       await checkServerSettings(c, this.logger);
@@ -94,6 +97,7 @@ export class MySqlSource implements ChangeSource {
   async open(position: string | null): Promise<void> {
     return this.guarded(async () => {
       const c = await this.controlConnection();
+      if (position) this.tables.applyRenames(parsePosition(position).renamed ?? []);
       await this.tables.load(c);
       const { start, byGtid } = await resolveStart(await this.server(), position);
       this.startPosition = formatPosition(start);
@@ -163,8 +167,9 @@ export class MySqlSource implements ChangeSource {
 
   async describeTable(relation: RelationInfo): Promise<TableSchema> {
     return this.guarded(async () => {
-      const cols = await loadTableColumns(await this.controlConnection(), { schema: relation.schema, table: relation.table });
-      if (cols.length === 0) throw new Error(`source table ${relation.schema}.${relation.table} does not exist`);
+      const table = this.tables.sourceOf(relation);
+      const cols = await loadTableColumns(await this.controlConnection(), table);
+      if (cols.length === 0) throw new Error(`source table ${table.schema}.${table.table} does not exist`);
       return toTableSchema(cols);
     });
   }
@@ -195,8 +200,9 @@ export class MySqlSource implements ChangeSource {
     });
   }
 
-  async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
+  async readChunk(named: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
     return this.guarded(async () => {
+      const table = this.tables.sourceOf(named);
       const c = await this.controlConnection();
       const cols = await this.tables.columnsOf(c, table);
       if (cols.length === 0) throw new Error(`source table ${table.schema}.${table.table} does not exist`);
