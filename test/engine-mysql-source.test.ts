@@ -463,6 +463,28 @@ describe('MariaDB binlog source', () => {
     await s2.close(Date.now() + 5000);
   });
 
+  test('a checkpoint the server does not have (ahead of its end, or another server\'s) fails as "not on this server", never as purged, and never jumps', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS cl (id INT PRIMARY KEY, v VARCHAR(10))`);
+    const src = newSource(['cl']);
+    const head = parsePosition((await src.headPosition())!);
+    const [domain, server, seq] = head.gtid!.split(',')[0].split('-');
+    const cases: [string, RegExp][] = [
+      [`file:mysql-bin.999999:4`, /mysql-bin\.999999 is later than the server's newest binlog/],
+      [`file:${head.file}:${head.offset + 100_000}`, /offset \d+ is past the end of mysql-bin\.\d+/],
+      [`file:binlog.000001:4`, /this server's binlogs are mysql-bin\.\d+ \.\. mysql-bin\.\d+, not binlog\.000001/],
+      [`gtid:${domain}-${server}-${BigInt(seq) + 1000n}@${head.file}:${head.offset}`, /is ahead of this server's binlog, which ends at/],
+      [`gtid:77-9-5@${head.file}:${head.offset}`, /GTID domain 77 of 77-9-5 was never logged on this server/],
+    ];
+    for (const [pos, detail] of cases) {
+      for (const step of [() => src.prepare({ position: pos, mustExist: true }), () => src.open(pos)]) {
+        await assert.rejects(step(), (e: Error) => e instanceof UnrecoverableError && detail.test(e.message)
+          && e.message.includes(`checkpoint ${pos} is not on the source MySQL server`) && !/purged/.test(e.message)
+          && /another server/.test(e.message) && /TerminateDISyncInstance/.test(e.message), pos);
+      }
+    }
+    await src.destroy();
+  });
+
   test('positionAt: the first transaction in the same second or later; purged -> UnrecoverableError; future -> the end', async () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const dumps = async () => (await db.query<{ Command: string }[]>('SHOW PROCESSLIST')).filter((p) => /binlog dump/i.test(p.Command)).length;
@@ -556,4 +578,61 @@ describe('MariaDB binlog source', () => {
     await expectQuiet(s2, 300);
     await s2.close(Date.now() + 5000);
   });
+});
+
+describe('MariaDB failover', () => {
+  test('a task resumed by GTID on a replica of the same GTID domain (other server_id, other binlog offsets): nothing lost or doubled', async () => {
+    const [primary, replica] = await Promise.all([startMariaDb(), startMariaDb({ settings: { server_id: '2', log_slave_updates: 'ON' } })]);
+    const at = (i: MariaDbInstance) => ({ host: i.host, port: i.port, database: 'fo', user: i.user, password: '' });
+    const source = (i: MariaDbInstance) => new MySqlSource({ endpoint: at(i), serverId: 900, tables: [{ schema: 'fo', table: 't' }] }, 'test', logger);
+    const sources: MySqlSource[] = [];
+    try {
+      await replica.replicate(primary);
+      await primary.createDatabase('fo');
+      await primary.query('CREATE TABLE t (id INT PRIMARY KEY)', [], 'fo');
+      await replica.caughtUpWith(primary);
+      const first = source(primary);
+      sources.push(first);
+      await first.open(await first.headPosition());
+      await primary.query('INSERT INTO t VALUES (1)', [], 'fo');
+      await primary.query('INSERT INTO t VALUES (2)', [], 'fo');
+      const evs = await collectFrom(first, 2);
+      const checkpoint = (evs.at(-1) as Extract<SourceEvent, { kind: 'commit' }>).position;
+      await first.close(Date.now() + 5000);
+      // The primary goes on without the task; the replica's binlog gets other files and offsets.
+      await replica.query('FLUSH BINARY LOGS');
+      await primary.query('INSERT INTO t VALUES (3)', [], 'fo');
+      await primary.query('INSERT INTO t VALUES (4)', [], 'fo');
+      await replica.caughtUpWith(primary);
+      // The data source now points at the replica.
+      const second = source(replica);
+      sources.push(second);
+      await second.prepare({ position: checkpoint, mustExist: true });
+      await second.open(checkpoint);
+      const resumed = await collectFrom(second, 2);
+      assert.deepEqual(ids(resumed), ['3', '4']);
+      await primary.query('INSERT INTO t VALUES (5)', [], 'fo');
+      const more = await collectFrom(second, 1);
+      assert.deepEqual(ids(more), ['5'], 'streams on from the replica');
+      const pos = parsePosition((more.at(-1) as Extract<SourceEvent, { kind: 'commit' }>).position);
+      assert.match(pos.gtid!, /^0-1-\d+$/, 'the GTIDs are the primary\'s');
+      const [{ File }] = await replica.query<{ File: string }[]>('SHOW MASTER STATUS');
+      assert.equal(pos.file, File, 'file:offset are the replica\'s');
+      await second.close(Date.now() + 5000);
+    } finally {
+      for (const s of sources) await s.destroy();
+      await Promise.all([primary.destroy(), replica.destroy()]);
+    }
+  });
+
+  const ids = (evs: SourceEvent[]) => evs.flatMap((e) => (e.kind === 'change' && e.change.op === 'insert' ? [e.change.values[0]] : []));
+  async function collectFrom(src: MySqlSource, commits: number): Promise<SourceEvent[]> {
+    const out: SourceEvent[] = [];
+    for (const deadline = Date.now() + 20_000; out.filter((e) => e.kind === 'commit').length < commits;) {
+      assert.ok(Date.now() < deadline, `timed out: ${JSON.stringify(out.map((e) => e.kind))}`);
+      const ev = await src.next(200);
+      if (ev.kind !== 'idle') out.push(ev);
+    }
+    return out;
+  }
 });

@@ -3,7 +3,8 @@
  * purpose: `freeze()` holds every byte of the connections open now in both directions (the server
  * keeps writing into the proxy, the client hears nothing: a silent peer, as a hung VM or a dropped
  * route looks), while new connections pass; `refuse(true)` resets new connections at once (a server
- * that is down). A free port on 127.0.0.1.
+ * that is down); `cutAfter(n)` drops every connection once n more bytes came from the server (a crash
+ * in the middle of a stream). A free port on 127.0.0.1.
  */
 import net from 'node:net';
 
@@ -12,6 +13,7 @@ interface Pair { client: net.Socket; upstream: net.Socket; frozen: boolean; held
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private refusing = false;
+  private cut: { bytes: number; done: () => void } | undefined;
 
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
@@ -43,6 +45,11 @@ export class TcpProxy {
     this.refusing = on;
   }
 
+  /** Resolves after every connection was dropped, once `bytes` more bytes came from the server. */
+  cutAfter(bytes: number): Promise<void> {
+    return new Promise((resolve) => { this.cut = { bytes, done: resolve }; });
+  }
+
   /** Connections open now (each a client socket and its upstream socket). */
   get connections(): number { return this.pairs.size; }
 
@@ -60,6 +67,13 @@ export class TcpProxy {
     const forward = (from: net.Socket, to: net.Socket) => from.on('data', (data) => {
       if (pair.frozen) pair.held.push({ to, data });
       else to.write(data);
+      if (from === upstream && this.cut && (this.cut.bytes -= data.length) <= 0) {
+        const { done } = this.cut;
+        this.cut = undefined;
+        for (const p of this.pairs) { p.client.resetAndDestroy(); p.upstream.destroy(); }
+        this.pairs.clear();
+        done();
+      }
     });
     forward(client, upstream);
     forward(upstream, client);
