@@ -39,6 +39,8 @@ export interface DumpStart {
    * dump and drops the socket. Needs `heartbeatMs` well below it. 0 / absent: no watchdog.
    */
   deadAfterMs?: number;
+  /** The bound on each step before the dump streams, the login included; default 60 s. */
+  stepTimeoutMs?: number;
 }
 
 /**
@@ -88,11 +90,21 @@ export class BinlogConnection {
   constructor(private readonly endpoint: DbEndpoint, private readonly handlers: DumpHandlers) {}
 
   async start(o: DumpStart): Promise<void> {
-    const c = mysql.createConnection(mysqlConnectionOptions(this.endpoint)) as unknown as RawConnection;
+    const stepTimeoutMs = o.stepTimeoutMs ?? 60_000;
+    const options = mysqlConnectionOptions(this.endpoint);
+    const c = mysql.createConnection({ ...options, connectTimeout: Math.min(options.connectTimeout ?? stepTimeoutMs, stepTimeoutMs) }) as unknown as RawConnection;
     this.conn = c;
     c.on('error', (e: Error) => this.fail(e));
     c.on('end', () => this.fail(Object.assign(new Error('the MySQL server closed the binlog connection'), { code: 'PROTOCOL_CONNECTION_LOST' })));
-    const q = (sql: string) => new Promise<any>((res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
+    // Every step up to the dump is bounded: a server that goes silent after the login fails the start.
+    const bounded = <T>(what: string, run: (res: (v: T) => void, rej: (e: Error) => void) => void) => new Promise<T>((res, rej) => {
+      const timer = setTimeout(() => {
+        c.stream.destroy();
+        rej(new Error(`the MySQL server did not answer within ${stepTimeoutMs} ms while starting a binlog dump (${what})`));
+      }, stepTimeoutMs);
+      run((v) => { clearTimeout(timer); res(v); }, (e) => { clearTimeout(timer); rej(e); });
+    });
+    const q = (sql: string) => bounded<any>(sql, (res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
     // How the server sees this connection (host:port): with the thread id it tells our dump thread
     // from a namesake later, also behind a proxy or NAT where our own local port means nothing.
     const [me] = await q('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()');
@@ -114,7 +126,7 @@ export class BinlogConnection {
     }
     // Errors from here on are the replication protocol's (privileges.ts tells a missing REPLICATION SLAVE from a bad login by this).
     const replication = (e: Error) => Object.assign(e, { replication: true });
-    await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(replication(e)) : res())));
+    await bounded<void>('register as a replica', (res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(replication(e)) : res())));
     const name = Buffer.from(byGtid ? '' : o.file, 'latin1');
     const dumpOffset = byGtid ? 4 : o.offset;
     let sent = false;
@@ -176,8 +188,9 @@ export class BinlogConnection {
       lastTick = now;
       if (this.paused || blocked) { this.silentSince = now; return; }
       if (now - this.silentSince <= deadAfterMs) return;
+      const due = this.heartbeatMs ? `heartbeats are due every ${this.heartbeatMs} ms; ` : '';
       this.fail(new DumpStalledError(`the MySQL binlog dump went silent: no event and no heartbeat for ${Math.round((now - this.silentSince) / 1000)} s `
-        + `(heartbeats are due every ${this.heartbeatMs} ms; stall bound ${deadAfterMs} ms); reconnecting`));
+        + `(${due}stall bound ${deadAfterMs} ms); reconnecting`));
       this.destroy();
     }, tick);
     this.watchdog.unref();

@@ -5,10 +5,10 @@
  * PROCESSLIST no longer shows it. Used by the source's close/destroy and by the time scan's
  * short-lived dumps.
  */
-import mysql from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
-import { delay, mysqlConnectionOptions } from '../../mysql/connection.ts';
+import { delay } from '../../mysql/connection.ts';
+import { openControlConnection } from './control-connection.ts';
 import type { Queryable } from './table-info.ts';
 
 /** Our server thread: its id, and PROCESSLIST.HOST as the server saw our connection (tells it from a namesake). */
@@ -41,11 +41,11 @@ export async function releaseDumpThread(control: Queryable, thread: DumpThread, 
 }
 
 /** destroy(): KILLs the thread from a connection of its own (the control connection may be the broken one); never throws. */
-export async function killDumpThreadNow(endpoint: DbEndpoint, thread: DumpThread, logger: Logger): Promise<void> {
+export async function killDumpThreadNow(endpoint: DbEndpoint, thread: DumpThread, logger: Logger, timeoutMs?: number): Promise<void> {
   if (!thread.threadId) return;
   try {
-    const k = await mysql.createConnection(mysqlConnectionOptions(endpoint));
+    const k = await openControlConnection(endpoint, (err) => logger.warn('the connection that kills a dump thread failed', { error: err }), timeoutMs);
     await killDumpThread(k, thread).catch(() => undefined);
-    await k.end().catch(() => k.destroy());
+    await k.end();
   } catch (err) { logger.warn('could not kill the binlog dump thread', { error: err }); }
 }

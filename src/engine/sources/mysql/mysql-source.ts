@@ -11,18 +11,18 @@
  * Tested against MariaDB 10.11. MySQL 8 is NOT tested: file:offset positions should work, but its
  * binary JSON (type 245) fails loudly, and caching_sha2_password over plain TCP may need TLS.
  */
-import mysql from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
 import type { ChangeSource, SourceClock, TableRef, TableSchema } from '../../change-source.ts';
 import type { ColumnValue, RelationInfo, SourceEvent } from '../../change-event.ts';
 import type { EngineEvent } from '../../engine-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
-import { SESSION_SETUP, isMariaDbVersion, mysqlConnectionOptions } from '../../mysql/connection.ts';
+import { isMariaDbVersion } from '../../mysql/connection.ts';
 import { SourceEventQueue } from '../../source-event-queue.ts';
 import { BinlogConnection, DumpStalledError } from './binlog-connection.ts';
 import { BinlogEventParser } from './binlog-events.ts';
 import { BinlogTransactions } from './binlog-transactions.ts';
+import { openControlConnection, type ControlConnection } from './control-connection.ts';
 import { killDumpThreadNow, releaseDumpThread } from './dump-thread.ts';
 import { comparePositions, formatPosition, parsePosition, type BinlogPosition } from './position.ts';
 import { asPermanentError, currentGrantee, granteeOf } from './privileges.ts';
@@ -46,6 +46,8 @@ export interface MySqlSourceSpec {
   onEvent?(event: EngineEvent): void;
   /** Where rows of a renamed task table go (source-tables.ts): 'new-name' when RENAMETABLE is NORMAL. */
   renamedTableTarget?: RenamedTableTarget;
+  /** The bound on each statement and network step (control-connection.ts STATEMENT_TIMEOUT_MS when absent). */
+  statementTimeoutMs?: number;
 }
 
 /** The server sends a heartbeat after this long without events (@master_heartbeat_period). */
@@ -60,7 +62,7 @@ const HEARTBEAT_MS = 1_000;
 export const STALL_AFTER_MS = 10 * HEARTBEAT_MS;
 
 export class MySqlSource implements ChangeSource {
-  private control: mysql.Connection | undefined;
+  private control: ControlConnection | undefined;
   private binlog: BinlogConnection | undefined;
   private parser: BinlogEventParser | undefined;
   private transactions: BinlogTransactions | undefined;
@@ -117,7 +119,7 @@ export class MySqlSource implements ChangeSource {
       });
       await this.binlog.start({
         serverId: this.spec.serverId, file: start.file, offset: start.offset, heartbeatMs: HEARTBEAT_MS, mariaDb: this.mariaDb,
-        gtid: byGtid ? start.gtid! : undefined, deadAfterMs: this.spec.stallAfterMs ?? STALL_AFTER_MS,
+        gtid: byGtid ? start.gtid! : undefined, deadAfterMs: this.spec.stallAfterMs ?? STALL_AFTER_MS, stepTimeoutMs: this.spec.statementTimeoutMs,
       });
     });
   }
@@ -208,9 +210,9 @@ export class MySqlSource implements ChangeSource {
       if (cols.length === 0) throw new Error(`source table ${table.schema}.${table.table} does not exist`);
       const relation = this.tables.relationFor(table.schema, table.table, cols.map((col) => ({ name: col.name, isKey: col.isKey })));
       const st = chunkStatement(table, cols, afterKey, limit);
-      // execute(): the binary protocol (exact FLOAT/DOUBLE bits); plain reads take no table locks.
-      const [rows] = await c.execute({ sql: st.sql, rowsAsArray: true }, st.params as (string | null)[]);
-      return { relation, rows: (rows as unknown[][]).map((r) => canonicalRow(cols, r)) };
+      // The binary protocol (exact FLOAT/DOUBLE bits); plain reads take no table locks.
+      const rows = await c.executeRows(st.sql, st.params as (string | null)[]);
+      return { relation, rows: rows.map((r) => canonicalRow(cols, r)) };
     });
   }
 
@@ -235,7 +237,7 @@ export class MySqlSource implements ChangeSource {
     const c = this.control;
     this.control = undefined;
     c?.destroy();
-    if (binlog) await killDumpThreadNow(this.spec.endpoint, binlog.thread, this.logger);
+    if (binlog) await killDumpThreadNow(this.spec.endpoint, binlog.thread, this.logger, this.spec.statementTimeoutMs);
   }
 
   // ---- the binlog stream ---------------------------------------------------------------------
@@ -297,11 +299,9 @@ export class MySqlSource implements ChangeSource {
     return { endpoint: this.spec.endpoint, serverId: this.spec.serverId, mariaDb: this.mariaDb, control, logger: this.logger };
   }
 
-  private async controlConnection(): Promise<mysql.Connection> {
+  private async controlConnection(): Promise<ControlConnection> {
     if (!this.control) {
-      const c = await mysql.createConnection(mysqlConnectionOptions(this.spec.endpoint));
-      c.on('error', (err: Error) => this.fail(err));
-      for (const s of SESSION_SETUP) await c.query(s);
+      const c = await openControlConnection(this.spec.endpoint, (err) => this.fail(err), this.spec.statementTimeoutMs);
       const [rows] = await c.query('SELECT VERSION() AS v');
       this.mariaDb = isMariaDbVersion(String((rows as { v: string }[])[0].v));
       this.grantee ??= await currentGrantee(c, this.spec.endpoint.user);
@@ -313,6 +313,6 @@ export class MySqlSource implements ChangeSource {
   private async endControl(): Promise<void> {
     const c = this.control;
     this.control = undefined;
-    await c?.end().catch(() => c.destroy());
+    await c?.end();
   }
 }

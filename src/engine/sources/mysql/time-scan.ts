@@ -35,6 +35,7 @@ export interface TimeScanContext {
   logger: Logger;
 }
 
+const SCAN_SILENCE_MS = 30_000;
 const XA_ROLLBACK_OR_COMMIT = /^(COMMIT|ROLLBACK|XA COMMIT|XA ROLLBACK)\b/;
 
 /** Where a transaction-boundary position at or just before `time` is; gtid left null (the caller adds MariaDB's). */
@@ -170,7 +171,9 @@ async function readDump(ctx: TimeScanContext, from: string | { gtid: string }, v
   });
   try {
     const gtid = typeof from === 'string' ? undefined : from.gtid;
-    await conn.start({ serverId: ctx.serverId, file: typeof from === 'string' ? from : '', offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true, gtid });
+    // A non-blocking dump streams without pause until its EOF: silence for long means a hung server.
+    await conn.start({ serverId: ctx.serverId, file: typeof from === 'string' ? from : '', offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true, gtid,
+      deadAfterMs: SCAN_SILENCE_MS, stepTimeoutMs: SCAN_SILENCE_MS });
     return await done;
   } finally {
     finished = true;
