@@ -417,6 +417,29 @@ describe('MariaDB binlog source', () => {
     }
   });
 
+  test('foreign keys that cascade into a task table: the server logs no trace of the cascade, so the source warns (FK_CASCADE_NOT_LOGGED) when the parent changes', async () => {
+    await q('CREATE TABLE fkp (id INT PRIMARY KEY, code INT UNIQUE, note VARCHAR(10))');
+    await q(`CREATE TABLE fkc (id INT PRIMARY KEY, p_id INT, p_code INT,
+      CONSTRAINT by_id FOREIGN KEY (p_id) REFERENCES fkp (id) ON DELETE CASCADE,
+      CONSTRAINT by_code FOREIGN KEY (p_code) REFERENCES fkp (code) ON UPDATE SET NULL)`);
+    await q(`INSERT INTO fkp VALUES (1, 10, 'a'), (2, 20, 'b')`);
+    await q('INSERT INTO fkc VALUES (1, 1, 10), (2, 2, 20)');
+    const events: EngineEvent[] = [];
+    const src = new MySqlSource({ endpoint: endpoint(), serverId: serverId++, tables: [{ schema: DB, table: 'fkc' }], onEvent: (e) => events.push(e) }, 'test', logger);
+    opened.push(src);
+    await src.open(null);
+    const warnings = () => events.map((e) => (e.type === 'warning' ? `${e.code} ${e.table} ${/foreign key (\w+)/.exec(e.detail)?.[1]}` : e.type));
+    await q(`UPDATE fkp SET note = 'x'`); // no referenced column changes: no cascade
+    await q('DELETE FROM fkp WHERE id = 1'); // deletes fkc 1 without a row event for it
+    await q('UPDATE fkp SET code = 21 WHERE id = 2'); // sets fkc 2's p_code to NULL without a row event
+    await q('INSERT INTO fkc VALUES (3, 2, 21)'); // a marker: everything before it was read
+    const evs = await collect(src, 1);
+    assert.deepEqual(evs.filter((e) => e.kind === 'change').map((e) => (e as Extract<SourceEvent, { kind: 'change' }>).change.op), ['insert'], 'the cascades left no row events');
+    assert.deepEqual(warnings(), ['FK_CASCADE_NOT_LOGGED src.fkc by_id', 'FK_CASCADE_NOT_LOGGED src.fkc by_code']);
+    assert.match((events[0] as { detail: string }).detail, /a delete from src\.fkp may have changed rows of src\.fkc .*ON DELETE CASCADE.*Resynchronize/);
+    await src.close(Date.now() + 5000);
+  });
+
   test('close leaves no binlog dump thread', async () => {
     const dumps = async () => (await db.query<{ Command: string }[]>('SHOW PROCESSLIST')).filter((p) => /binlog dump/i.test(p.Command)).length;
     await q(`CREATE TABLE IF NOT EXISTS cl (id INT PRIMARY KEY, v VARCHAR(10))`);

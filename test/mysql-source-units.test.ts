@@ -128,18 +128,19 @@ function replay(name: string, tables: string[], opts: { upTo?: number; mode?: Re
   const sc = FIXTURES.scenarios[name];
   const out: SourceEvent[] = [];
   const touched: string[][] = [];
+  const warnings: string[] = [];
   const start = parsePosition(opts.from ?? sc.start);
   const sourceTables = new SourceTables(tables.map((table) => ({ schema: 's', table })), opts.mode);
   sourceTables.applyRenames(start.renamed ?? []);
   const tx = new BinlogTransactions(sourceTables, {
-    emit: (ev) => out.push(ev), ddlTouched: (keys) => touched.push(keys),
+    emit: (ev) => out.push(ev), ddlTouched: (keys) => touched.push(keys), warn: (code, detail) => warnings.push(`${code}: ${detail}`),
   }, start, false);
   const parser = new BinlogEventParser(tx, sc.crc32);
   parser.file = start.file;
   let events = sc.events.slice(0, opts.upTo ?? sc.events.length).map((hex) => Buffer.from(hex, 'hex'));
   if (opts.from) events = events.filter((b, i) => i < 2 || b.readUInt32LE(13) > start.offset); // one binlog file in these scenarios
   for (const b of events) parser.parse(b, 0, b.length);
-  return { out, touched, tx, total: sc.events.length };
+  return { out, touched, warnings, tx, total: sc.events.length };
 }
 
 /** A compact picture of a stream of source events. */

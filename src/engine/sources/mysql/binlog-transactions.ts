@@ -14,7 +14,7 @@ import { dmlTables, parseDdl } from './ddl-parser.ts';
 import { formatPosition, GtidState, type BinlogPosition } from './position.ts';
 import { decodeRow } from './row-decoder.ts';
 import { needFullRowImage, needRowFormat } from './server-settings.ts';
-import { tableKey, type SourceTables } from './source-tables.ts';
+import { tableKey, type ParentTable, type SourceTables } from './source-tables.ts';
 import type { TableMap } from './table-map.ts';
 
 function absent(relation: RelationInfo, values: ColumnValue[]): string[] {
@@ -29,6 +29,8 @@ function partialImage(relation: RelationInfo, what: string, columns: string[]): 
 
 export interface TransactionOutput {
   emit(ev: SourceEvent): void;
+  /** Something the operator must know that does not stop the stream (the task's event log). */
+  warn(code: string, detail: string, table: string): void;
   /** DDL changed these task tables (tableKey): their columns must be re-read before later events. */
   ddlTouched(keys: string[]): void;
 }
@@ -39,6 +41,8 @@ export class BinlogTransactions implements BinlogHandler {
   private file: string;
   private readonly gtidState: GtidState | null;
   private open = false;
+  /** Cascading foreign keys warned about in the current transaction. */
+  private readonly warned = new Set<string>();
   private begun = false;
   private time = new Date(0);
   /** Resumed by GTID: the start's file:offset is corrected from the stream at the first event group. */
@@ -114,6 +118,8 @@ export class BinlogTransactions implements BinlogHandler {
   }
 
   rows(op: RowOp, tableId: number, b: Buffer, p: number, end: number, present: Buffer, presentAfter: Buffer): void {
+    const parent = this.tables.parentOf(tableId);
+    if (parent && op !== 'insert') this.checkCascades(op, parent, b, p, end, present, presentAfter);
     const mapped = this.tables.mapped(tableId);
     if (!mapped) return; // not a task table
     const { map, relation } = mapped;
@@ -144,8 +150,36 @@ export class BinlogTransactions implements BinlogHandler {
     }
   }
 
+  /**
+   * A delete, or an update of the referenced columns, of a parent whose foreign key cascades into
+   * a task table: what the cascade did is not in the binlog. Warned once per transaction and key.
+   */
+  private checkCascades(op: RowOp, parent: ParentTable, b: Buffer, p: number, end: number, present: Buffer, presentAfter: Buffer): void {
+    let changedColumns: Set<string> | null = null; // null: unknown (no column names, or not decodable): assume the worst
+    if (op === 'update' && parent.map.columns.every((c) => c.name !== null)) {
+      try {
+        changedColumns = new Set();
+        for (const cur = { p }; cur.p < end;) {
+          const before = decodeRow(b, cur, parent.map, present), after = decodeRow(b, cur, parent.map, presentAfter);
+          parent.map.columns.forEach((c, i) => { if (after[i] !== UNCHANGED && after[i] !== before[i]) changedColumns!.add(c.name!); });
+        }
+      } catch { changedColumns = null; }
+    }
+    for (const { child, key } of parent.links) {
+      const rule = op === 'delete' ? key.onDelete : key.onUpdate;
+      if (!rule || this.warned.has(key.constraint)) continue;
+      if (changedColumns && !key.parentColumns.some((c) => changedColumns!.has(c))) continue;
+      this.warned.add(key.constraint);
+      const parentName = `${parent.map.schema}.${parent.map.table}`, childName = `${child.schema}.${child.table}`;
+      this.out.warn('FK_CASCADE_NOT_LOGGED', `${op === 'delete' ? 'a delete from' : 'an update of'} ${parentName} may have changed rows of ${childName} through foreign key `
+        + `${key.constraint} (ON ${op === 'delete' ? 'DELETE' : 'UPDATE'} ${rule}); the server does not write what a cascade does to the binlog, so the target's `
+        + `${childName} may keep rows or values the source no longer has. Resynchronize the task (TerminateDISyncInstance, then Start) or avoid cascading foreign keys on synced tables.`, childName);
+    }
+  }
+
   private begin(time: number): void {
     if (this.open) return;
+    this.warned.clear();
     this.open = true;
     this.begun = false;
     this.time = new Date(time * 1000);

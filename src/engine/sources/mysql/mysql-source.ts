@@ -107,6 +107,10 @@ export class MySqlSource implements ChangeSource {
       const transactions = new BinlogTransactions(this.tables, {
         emit: (ev) => this.queue.push(ev),
         ddlTouched: (keys) => this.refreshTables(keys),
+        warn: (code, detail, table) => {
+          this.logger.warn('source warning', { code, detail });
+          this.spec.onEvent?.({ type: 'warning', code, detail, table });
+        },
       }, start, byGtid);
       transactions.onStartCorrected = (at) => { if (this.acknowledged) this.acknowledged = { ...this.acknowledged, ...at }; };
       this.transactions = transactions;

@@ -16,12 +16,15 @@ import type { TableRef } from '../../change-source.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import type { TableName, TableRename } from './position.ts';
 import { T, type TableMap } from './table-map.ts';
-import { loadTableColumns, type InfoColumn, type Queryable } from './table-info.ts';
+import { loadCascadingKeys, loadTableColumns, type CascadingKey, type InfoColumn, type Queryable } from './table-info.ts';
 
 export const tableKey = (schema: string, table: string): string => `${schema}.${table}`.toLowerCase();
 
 /** A TABLE_MAP of one of our tables, with the relation its rows belong to. */
 export interface MappedTable { map: TableMap; relation: RelationInfo }
+
+/** A TABLE_MAP of a table whose row changes cascade into task tables (their target names) without a trace in the binlog. */
+export interface ParentTable { map: TableMap; links: { child: TableName; key: CascadingKey }[] }
 
 /** Where rows of a renamed table go: the renamed target table, or the original one. */
 export type RenamedTableTarget = 'new-name' | 'original-name';
@@ -37,6 +40,9 @@ export class SourceTables {
   private readonly infoColumns = new Map<string, InfoColumn[]>();
   private readonly relations = new Map<string, { relation: RelationInfo; signature: string }>();
   private readonly tableMaps = new Map<number, MappedTable>();
+  /** Cascading foreign keys by task table (tableKey of the current name). */
+  private readonly cascades = new Map<string, CascadingKey[]>();
+  private readonly parentMaps = new Map<number, ParentTable>();
   private nextRelationId = 1;
 
   constructor(tables: TableRef[], private readonly renamedTarget: RenamedTableTarget = 'new-name') {
@@ -111,7 +117,10 @@ export class SourceTables {
   async refresh(c: Queryable, keys: string[]): Promise<void> {
     for (const k of keys) {
       const t = this.tasks.get(k);
-      if (t) this.infoColumns.set(k, await loadTableColumns(c, t.current));
+      if (!t) continue;
+      const columns = await loadTableColumns(c, t.current);
+      this.infoColumns.set(k, columns);
+      this.cascades.set(k, columns.length > 0 ? await loadCascadingKeys(c, t.current) : []);
     }
   }
 
@@ -129,6 +138,9 @@ export class SourceTables {
   }
 
   onTableMap(map: TableMap): void {
+    const links = [...this.cascades].flatMap(([k, keys]) => keys.filter((key) => sameName(key.parent, map))
+      .map((key) => ({ child: this.tasks.get(k)?.target ?? key.parent, key })));
+    if (links.length > 0) this.parentMaps.set(map.id, { map, links }); else this.parentMaps.delete(map.id);
     if (!this.isTaskTable(map.schema, map.table)) { this.tableMaps.delete(map.id); return; }
     this.resolveColumns(map);
     const names = map.columns.map((c) => c.name!);
@@ -136,6 +148,11 @@ export class SourceTables {
     const info = this.infoColumns.get(tableKey(map.schema, map.table)) ?? [];
     const columns = names.map((name, i) => ({ name, isKey: map.primaryKey ? keys.has(i) : info.find((c) => c.name === name)?.isKey ?? false }));
     this.tableMaps.set(map.id, { map, relation: this.relationFor(map.schema, map.table, columns) });
+  }
+
+  /** The TABLE_MAP a row event refers to when its table is a cascading foreign key's parent. */
+  parentOf(tableId: number): ParentTable | undefined {
+    return this.parentMaps.get(tableId);
   }
 
   /** The TABLE_MAP a row event refers to; undefined when it is not one of our tables. */

@@ -94,3 +94,40 @@ export function toTableSchema(columns: InfoColumn[]): TableSchema {
     columns: columns.map((c) => ({ name: c.name, type: c.columnType, logical: c.logical, notNull: c.notNull, isKey: c.isKey })),
   };
 }
+
+/**
+ * A foreign key of a task table whose ON DELETE / ON UPDATE action changes the task table's rows
+ * (CASCADE, SET NULL, SET DEFAULT). The server does not write what such an action does to the
+ * binlog (the replica's own foreign keys are expected to redo it), so those changes never reach
+ * the target; the source warns when the parent's rows change (binlog-transactions.ts).
+ */
+export interface CascadingKey {
+  constraint: string;
+  parent: { schema: string; table: string };
+  /** The parent's referenced columns. */
+  parentColumns: string[];
+  onDelete: string | null;
+  onUpdate: string | null;
+}
+
+const IDENT = '`((?:[^`]|``)+)`';
+const FOREIGN_KEY = new RegExp(`CONSTRAINT ${IDENT} FOREIGN KEY \\(([^)]*)\\) REFERENCES ${IDENT}(?:\\.${IDENT})? \\(([^)]*)\\)(.*)$`, 'gm');
+const unquote = (s: string) => s.replace(/``/g, '`');
+const columnList = (s: string) => [...s.matchAll(new RegExp(IDENT, 'g'))].map((m) => unquote(m[1]));
+
+/**
+ * The cascading foreign keys of a table, from SHOW CREATE TABLE (information_schema's
+ * REFERENTIAL_CONSTRAINTS is empty for a user with SELECT on the table only).
+ */
+export async function loadCascadingKeys(c: Queryable, t: TableRef): Promise<CascadingKey[]> {
+  const [[created]] = await c.query(`SHOW CREATE TABLE ${qualifiedName(t)}`);
+  const out: CascadingKey[] = [];
+  for (const m of String(created?.['Create Table'] ?? '').matchAll(FOREIGN_KEY)) {
+    const rule = (on: string) => new RegExp(`ON ${on} (CASCADE|SET NULL|SET DEFAULT)`).exec(m[6])?.[1] ?? null;
+    const [onDelete, onUpdate] = [rule('DELETE'), rule('UPDATE')];
+    if (!onDelete && !onUpdate) continue;
+    const parent = m[4] !== undefined ? { schema: unquote(m[3]), table: unquote(m[4]) } : { schema: t.schema, table: unquote(m[3]) };
+    out.push({ constraint: unquote(m[1]), parent, parentColumns: columnList(m[5]), onDelete, onUpdate });
+  }
+  return out;
+}
