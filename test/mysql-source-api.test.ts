@@ -51,14 +51,20 @@ async function start(fileId: number, startParam: object = {}): Promise<void> {
 
 const ids = async (db: string, table = 't') => (await mdb.query<{ id: number }[]>(`SELECT id FROM ${table} ORDER BY id`, [], db)).map((r) => Number(r.id));
 
+/** A task over `t (id INT PRIMARY KEY)`, running, with row 1 applied. */
+async function runningTask(name: string, sourceAt?: SourceAccess): Promise<{ fileId: number; src: string; dst: string }> {
+  const task = await deployTask(name, ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'], sourceAt);
+  await start(task.fileId);
+  await waitForStatus(svc.client(), projectId, task.fileId, ['RUN']);
+  await mdb.query('INSERT INTO t VALUES (1)', [], task.src);
+  await waitUntil(async () => (await ids(task.dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+  return task;
+}
+
 test('a malformed startPosition fails the start with a clear error and never falls back to the checkpoint; a chosen position survives a failed first attempt', async () => {
   const proxy = await TcpProxy.start(mdb.host, mdb.port);
   try {
-    const { fileId, src, dst } = await deployTask('badpos', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'], proxy);
-    await start(fileId);
-    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
-    await mdb.query('INSERT INTO t VALUES (1)', [], src);
-    await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+    const { fileId, src, dst } = await runningTask('badpos', proxy);
     await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
     await mdb.query('INSERT INTO t VALUES (2)', [], src); // a fallback to the checkpoint would apply it
 
@@ -88,11 +94,7 @@ test('a malformed startPosition fails the start with a clear error and never fal
 test('a binlog dump that goes silent while rows are written is a stall: warning event, reconnect within the failover limit, nothing lost (default bound)', async () => {
   const proxy = await TcpProxy.start(mdb.host, mdb.port);
   try {
-    const { fileId, src, dst } = await deployTask('stall', ['CREATE TABLE t (id INT PRIMARY KEY)'], ['t'], proxy);
-    await start(fileId);
-    await waitForStatus(svc.client(), projectId, fileId, ['RUN']);
-    await mdb.query('INSERT INTO t VALUES (1)', [], src);
-    await waitUntil(async () => (await ids(dst)).length === 1 || undefined, 20_000, 'row 1 applied');
+    const { fileId, src, dst } = await runningTask('stall', proxy);
     proxy.freeze(); // the dump thread (and every connection of the task open now) goes silent
     const frozenAt = Date.now();
     await mdb.query('INSERT INTO t VALUES (2), (3)', [], src);
