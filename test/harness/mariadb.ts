@@ -12,7 +12,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
+import { chownTo, copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
 
 const MARIADBD = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd'].find((p) => fs.existsSync(p)) ?? 'mariadbd';
 const asRoot = process.getuid?.() === 0;
@@ -20,9 +20,20 @@ const asRoot = process.getuid?.() === 0;
 
 
 
+/**
+ * A private tmpdir: the server's temporary tables and files must not meet those of servers other
+ * test processes run at the same time (a shared /tmp made mariadb-install-db fail now and then).
+ */
+function privateTmp(dir: string): string {
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  chownTo('mysql', tmp);
+  return tmp;
+}
+
 function ensureTemplate(): string {
   return templateDir('opendi-mdb', 'mysql', (dir) => {
-    const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal',
+    const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, `--tmpdir=${privateTmp(dir)}`, '--auth-root-authentication-method=normal',
       '--skip-test-db', '--skip-name-resolve'];
     if (asRoot) args.push('--user=mysql');
     execFileSync('mariadb-install-db', args, { stdio: 'pipe' });
@@ -84,7 +95,7 @@ export class MariaDbInstance {
     if (this.running) return;
     const args = ['--no-defaults', `--datadir=${this.dataDir}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
       `--socket=${path.join(this.dir, 'mariadbd.sock')}`, `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`,
-      `--log-error=${this.errorLogFile}`];
+      `--log-error=${this.errorLogFile}`, `--tmpdir=${privateTmp(this.dir)}`];
     if (asRoot) args.push('--user=mysql');
     for (const [k, v] of Object.entries(this.settings)) args.push(v === '' ? `--${k}` : `--${k}=${v}`);
     const logStart = fs.existsSync(this.errorLogFile) ? fs.statSync(this.errorLogFile).size : 0;
