@@ -5,7 +5,8 @@
  * - `claim(fence)` makes this owner the task's current one and returns the committed source
  *   position (null: none yet). The fence is the owner's integer epoch; it only grows. From then on
  *   every commit of an owner with a lower fence fails with FencedError, and so does a claim with a
- *   fence not above the stored one.
+ *   fence not above the stored one. The checkpoint row belongs to (installation, task): another
+ *   installation's task of the same id is another row (docs/target-checkpoint.md).
  * - `apply` / `truncate` write into one open target transaction (opened on demand); changes come
  *   in source order, a transaction possibly split over several calls.
  * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
@@ -56,6 +57,7 @@ export interface ChangeSink {
   truncate(relations: RelationInfo[]): Promise<string[]>;
   commit(position: string): Promise<void>;
   rollback(): Promise<void>;
+  /** How many dirty records are committed and pending, and where they are kept (messages). */
   dirtyRecords(): DirtyRecordsKept;
   /** Deletes the task's checkpoint and dirty records (TerminateDISyncInstance). */
   discardCheckpoint(): Promise<void>;
