@@ -34,6 +34,8 @@ export interface MySqlSourceSpec {
   /** Our replica server_id: unique per task and distinct from every real replica (a second dump with it drops the first). */
   serverId: number;
   tables: TableRef[];
+  /** 2024 jobs: a table created while streaming that this selects becomes a task table from its CREATE TABLE on. */
+  selects?: (t: TableRef) => boolean;
 }
 
 const HEARTBEAT_MS = 1_000;
@@ -316,27 +318,44 @@ export class MySqlSource implements ChangeSource {
   private onDdl(schema: string, sql: string, at: { file: string; offset: number }, time: number): void {
     const position: BinlogPosition = { ...at, gtid: this.gtid ? this.gtid.toString() : null };
     this.received = position;
-    const changes = parseDdl(sql, schema).filter((ch) => this.isTaskTable(ch.schema, ch.table) || (ch.newTable && this.isTaskTable(ch.newTable.schema, ch.newTable.table)));
-    if (changes.length === 0) return;
+    const parsed = parseDdl(sql, schema);
+    // A new table the job selects: it becomes a task table once information_schema shows it keyed (refreshTables).
+    const created = this.spec.selects ? parsed.filter((ch) => ch.type === 'CREATETABLE' && !this.isTaskTable(ch.schema, ch.table) && this.spec.selects!({ schema: ch.schema, table: ch.table })) : [];
+    for (const ch of created) this.taskTables.set(tableKey(ch.schema, ch.table), { schema: ch.schema, table: ch.table });
+    const changes = parsed.filter((ch) => !created.includes(ch) && (this.isTaskTable(ch.schema, ch.table) || (ch.newTable && this.isTaskTable(ch.newTable.schema, ch.newTable.table))));
+    if (changes.length === 0 && created.length === 0) return;
     const touched = new Set<string>();
+    const event = (ch: SchemaChange): SourceEvent => ({ kind: 'ddl', change: ch, position: formatPosition(position), commitTime: new Date(time * 1000) });
     for (const ch of changes) {
       touched.add(tableKey(ch.schema, ch.table));
       if (ch.newTable) touched.add(tableKey(ch.newTable.schema, ch.newTable.table));
-      this.push({ kind: 'ddl', change: ch as SchemaChange, position: formatPosition(position), commitTime: new Date(time * 1000) });
+      this.push(event(ch as SchemaChange));
     }
+    for (const ch of created) touched.add(tableKey(ch.schema, ch.table));
     // The next RelationInfo of these tables is a new object, built from fresh columns.
     for (const k of touched) this.relations.delete(k);
-    this.refreshTables([...touched].filter((k) => this.taskTables.has(k)));
+    this.refreshTables([...touched].filter((k) => this.taskTables.has(k)), created.map((ch) => event(ch as SchemaChange)));
   }
 
-  /** Re-reads information_schema for tables changed by DDL; later events wait in the backlog meanwhile. */
-  private refreshTables(keys: string[]): void {
+  /**
+   * Re-reads information_schema for tables changed by DDL; later events wait in the backlog meanwhile.
+   * `created`: CREATE TABLE events of new tables the job selects, delivered once their columns show a
+   * primary key; a keyless one is dropped from the task with a warning (it cannot be synced by key).
+   */
+  private refreshTables(keys: string[], created: SourceEvent[] = []): void {
     if (keys.length === 0) return;
     this.binlog?.pause();
     this.refreshing = (async () => {
       try {
         const c = await this.controlConnection();
         for (const k of keys) this.infoColumns.set(k, await loadTableColumns(c, this.taskTables.get(k)!));
+        for (const ev of created) {
+          if (ev.kind !== 'ddl') continue;
+          const k = tableKey(ev.change.schema, ev.change.table);
+          if (this.infoColumns.get(k)?.some((col) => col.isKey)) { this.push(ev); continue; }
+          this.taskTables.delete(k);
+          this.logger.warn('a new source table matches the task but has no primary key; it is left alone', { table: `${ev.change.schema}.${ev.change.table}` });
+        }
       } catch (err) {
         this.fail(err as Error);
       }
