@@ -28,6 +28,7 @@ export function parseTableMappings(v: unknown, path: string, defined: readonly R
       .map((r, j) => parseSelectionRule(r, `${p}.SourceObjectSelectionRules[${j}]`));
     const refs = (o[refsKey] === undefined ? [] : expectArray(o[refsKey], `${p}.${refsKey}`, { max: 100 })).map((r, j) => {
       const q = `${p}.${refsKey}[${j}]`;
+      if (typeof r === 'string') return ruleByName(r, q, defined);
       const ref = expectObject(r, q, ['RuleName', 'RuleActionType', 'RuleTargetType']);
       return {
         RuleName: requireString(ref.RuleName, `${q}.RuleName`, 50),
