@@ -8,6 +8,13 @@ import { deleteDIJob } from './delete-di-job.ts';
 import { startDIJob } from './start-di-job.ts';
 import { stopDIJob } from './stop-di-job.ts';
 import { listDIJobRunDetails } from './list-di-job-run-details.ts';
+import { createDataSource2024 } from './create-data-source-2024.ts';
+import { updateDataSource2024 } from './update-data-source-2024.ts';
+import { deleteDataSource2024 } from './delete-data-source-2024.ts';
+import { getDataSource2024 } from './get-data-source-2024.ts';
+import { listDataSources2024 } from './list-data-sources-2024.ts';
+import { testDataSourceConnectivity } from './test-data-source-connectivity.ts';
+import { testNetworkConnection } from './test-network-connection.ts';
 
 export const JOB_ACTIONS_2024: Record<string, ActionHandler> = {
   CreateDIJob: createDIJob,
@@ -18,5 +25,13 @@ export const JOB_ACTIONS_2024: Record<string, ActionHandler> = {
   StartDIJob: startDIJob,
   StopDIJob: stopDIJob,
   ListDIJobRunDetails: listDIJobRunDetails,
+  CreateDataSource: createDataSource2024,
+  UpdateDataSource: updateDataSource2024,
+  DeleteDataSource: deleteDataSource2024,
+  GetDataSource: getDataSource2024,
+  ListDataSources: listDataSources2024,
+  TestDataSourceConnectivity: testDataSourceConnectivity,
 };
-export const JOB_ACTIONS_2020: Record<string, ActionHandler> = {};
+export const JOB_ACTIONS_2020: Record<string, ActionHandler> = {
+  TestNetworkConnection: testNetworkConnection,
+};
