@@ -109,6 +109,12 @@ test('MariaDB -> PostgreSQL whole-database job: data sources, rules, full then i
   assert.deepEqual(ok.Connectivity.DetailLogs.map((d: any) => d.Code), ['validate_input_parameters', 'connect', 'authenticate', 'check_privileges']);
   const badDb = await addDataSource24(client, projectId, 'no_such_db', 'postgresql', { host: env.pgi.host, port: env.pgi.port }, 'nope', 'postgres');
   assert.equal((await call24(client, 'TestDataSourceConnectivity', { DataSourceId: badDb, ProjectId: projectId, ResourceGroupId: 'default' })).Connectivity.ConnectState, 'ConfigError');
+  // Update with the password sent back masked keeps the stored one; Delete of an unused data source.
+  const fixed = { ...(await call24(client, 'GetDataSource', { Id: badDb })).DataSource.ConnectionProperties, database: 'warehouse' };
+  await call24(client, 'UpdateDataSource', { Id: badDb, ProjectId: projectId, ConnectionProperties: JSON.stringify(fixed), Description: 'fixed' });
+  assert.equal((await call24(client, 'TestDataSourceConnectivity', { DataSourceId: badDb, ProjectId: projectId, ResourceGroupId: 'default' })).Connectivity.ConnectState, 'Connectable');
+  await call24(client, 'DeleteDataSource', { Id: badDb });
+  await expectApiError(call24(client, 'GetDataSource', { Id: badDb }), 404, 'Invalid.DataSource.NotExists');
   const net = await call(client, 'TestNetworkConnection', { ProjectId: projectId, DatasourceName: 'warehouse_dst', EnvType: '1', ResourceGroup: 'default' });
   assert.deepEqual(net.TaskList, { ConnectStatus: true, ConnectMessage: '' });
 
@@ -234,6 +240,7 @@ test('MariaDB -> PostgreSQL whole-database job: data sources, rules, full then i
   const jobs = await call24(client, 'ListDIJobs', { ProjectId: projectId, SourceDataSourceType: 'mysql' });
   assert.deepEqual(jobs.PagingInfo.DIJobs.map((j: any) => [j.Id, j.JobStatus]), [[id, 'Running']]);
   await call24(client, 'StopDIJob', { Id: id });
+  await expectApiError(call24(client, 'DeleteDataSource', { Id: dstId }), 400, 'Invalid.DataSource.InUse');
   await call24(client, 'DeleteDIJob', { Id: id, ProjectId: projectId });
   await expectApiError(call24(client, 'GetDIJob', { Id: id }), 404, 'Invalid.DIJob.NotExists');
   assert.equal((await pgRows(`SELECT count(*)::int AS n FROM opendi.sync_checkpoint WHERE task_id = ${id}`))[0].n, 0, 'checkpoint released');
