@@ -13,7 +13,7 @@
 import type { ActionContext } from '../../protocol/action-registry.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { TableProgress } from '../../engine/table-progress.ts';
-import { parseRealtimeTask } from '../../domain/task-content.ts';
+import { parseRealtimeTask, resolveReaderTables } from '../../domain/task-content.ts';
 import { jobStatusOf } from '../../domain/di-job/job-status.ts';
 import { DESTINATION_TYPES, SOURCE_TYPES, findEndpointType } from '../../domain/di-job/job-types.ts';
 import { compileJobPlan } from '../../domain/di-job/job-plan.ts';
@@ -36,10 +36,6 @@ export async function listDIJobRunDetails(deps: ActionDeps, ctx: ActionContext) 
     throw paramInvalid('InstanceId', `${p.InstanceId} is not the current or last instance of DI job ${file.id}${rt.instanceId ? ` (${rt.instanceId}); run details are kept for that one` : '; it has never been started'}`);
   }
   const status = jobStatusOf(rt.status);
-  const kept = deps.lifecycle.metrics(file.id)?.tables ?? rt.progress?.tables;
-  const tables: Record<string, TableProgress | undefined> = kept && Object.keys(kept).length > 0
-    ? kept : Object.fromEntries(initialTables(file.deployedContent ?? file.content).map((n) => [n, undefined]));
-
   // Where each table goes: the job's own naming rules (2020 tasks: the defaults).
   const sourceType = findEndpointType(SOURCE_TYPES, doc.SourceDataSourceType);
   const destType = findEndpointType(DESTINATION_TYPES, doc.DestinationDataSourceType);
@@ -52,6 +48,9 @@ export async function listDIJobRunDetails(deps: ActionDeps, ctx: ActionContext) 
     targetDataSource: dstName, targetDatabase: dst.endpoint.database, targetProtocol: dst.protocol,
   };
   const plan = naming ? compileJobPlan(doc, naming.sourceDatabase) : undefined;
+  const kept = deps.lifecycle.metrics(file.id)?.tables ?? rt.progress?.tables;
+  const tables: Record<string, TableProgress | undefined> = kept && Object.keys(kept).length > 0
+    ? kept : Object.fromEntries(initialTables(file.deployedContent ?? file.content, naming?.sourceDatabase ?? '').map((n) => [n, undefined]));
 
   const rows = Object.entries(tables).map(([name, t]) => {
     const dot = name.indexOf('.');
@@ -97,9 +96,9 @@ function realtimeStatus(job: ReturnType<typeof jobStatusOf>, t: TableProgress | 
 }
 
 /** The tables of the deployed TaskContent: what the job's rules selected at its last Create/Update. */
-function initialTables(content: string): string[] {
+function initialTables(content: string, database: string): string[] {
   try {
-    return parseRealtimeTask(content).reader.tables.map((t) => `${t.schema}.${t.table}`);
+    return resolveReaderTables(parseRealtimeTask(content), database).map((t) => `${t.schema}.${t.table}`);
   } catch {
     return [];
   }

@@ -25,9 +25,10 @@ export function jobOfTask(file: TaskFileRecord): JobDocument {
   const rules: TransformationRule[] = def.writer.schema
     ? [{ RuleName: 'writer_schema', RuleActionType: 'Rename', RuleTargetType: 'Schema', RuleExpression: JSON.stringify({ expression: def.writer.schema }) }]
     : [];
+  // A MySQL table named without its database is in the data source's database: the selection's default.
   const mappings: TableMapping[] = def.reader.tables.map((t) => ({
     SourceObjectSelectionRules: [
-      { ObjectType: def.reader.kind === 'mysql' ? 'Database' : 'Schema', Action: 'Include', ExpressionType: 'Exact', Expression: t.schema },
+      ...(t.schema === null ? [] : [{ ObjectType: def.reader.kind === 'mysql' ? 'Database' : 'Schema', Action: 'Include', ExpressionType: 'Exact', Expression: t.schema } as const]),
       { ObjectType: 'Table', Action: 'Include', ExpressionType: 'Exact', Expression: t.table },
     ],
     TransformationRules: rules.map(({ RuleName, RuleActionType, RuleTargetType }) => ({ RuleName, RuleActionType, RuleTargetType })),

@@ -9,8 +9,8 @@ import type { JobPlan } from './job-plan.ts';
 
 export function taskContentOfJob(doc: JobDocument, plan: JobPlan, tables: { schema: string; table: string }[]): string {
   const raw = {
-    type: 'realtime', version: '1.0',
-    extend: { mode: 'di_job', jobType: doc.JobType, migrationType: doc.MigrationType },
+    type: 'job', version: '2.0',
+    extend: { mode: 'di_job', name: doc.Name, jobType: doc.JobType, migrationType: doc.MigrationType },
     setting: { initialLoad: plan.initialLoad },
     steps: [
       {
@@ -20,5 +20,5 @@ export function taskContentOfJob(doc: JobDocument, plan: JobPlan, tables: { sche
       { stepType: plan.destinationProtocol, category: 'writer', name: 'Writer', parameter: { datasource: plan.destinationDataSource } },
     ],
   };
-  return renderRealtimeTask(parseRealtimeTask(JSON.stringify(raw)));
+  return renderRealtimeTask(parseRealtimeTask(JSON.stringify(raw)), { resolved: tables });
 }
