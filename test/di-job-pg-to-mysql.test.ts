@@ -139,6 +139,16 @@ test('PostgreSQL -> MariaDB job: selection, rules, REPLICA IDENTITY for a custom
   assert.equal(legacy.JobType, 'SingleTableRealtimeMigration');
   assert.deepEqual(legacy.TableMappings[0].SourceObjectSelectionRules.map((r: any) => `${r.ObjectType}=${r.Expression}`), ['Schema=sales', 'Table=orders']);
 
+  // Access: a workspace the caller may not use is a 403; a job it may not see answers like an unknown one.
+  const mallory = JSON.parse(await env.svc.cli(['principal', 'create', 'mallory']));
+  const outsider = env.svc.client('v3', { accessKeyId: mallory.AccessKeyId, accessKeySecret: mallory.AccessKeySecret });
+  await expectApiError(call24(outsider, 'GetDIJob', { Id: id, ProjectId: projectId }), 403, 'Forbidden.Access');
+  await expectApiError(call24(outsider, 'StopDIJob', { Id: id }), 404, 'Invalid.DIJob.NotExists');
+  await expectApiError(call24(outsider, 'ListDIJobRunDetails', { DIJobId: id }), 404, 'Invalid.DIJob.NotExists');
+  await expectApiError(call24(outsider, 'ListDIJobs', { ProjectId: projectId }), 403, 'Forbidden.Access');
+  await env.svc.cli(['principal', 'grant', 'mallory', '--project', String(projectId)]);
+  assert.equal((await call24(outsider, 'GetDIJob', { Id: id })).PagingInfo.JobName, 'app_to_mart');
+
   // Delete: the source keeps no slot and no publication of the job.
   await call24(client, 'StopDIJob', { Id: id });
   await call24(client, 'DeleteDIJob', { Id: id });

@@ -1,6 +1,6 @@
 /**
  * The job an operation names (`Id` / `DIJobId`; ProjectId when the operation has one), checked for
- * access (src/actions/require-job.ts), with its job document: the one the 2024 API stored, or the
+ * access (src/actions/require-job.ts; a named workspace the caller may not use is a 403), with its job document: the one the 2024 API stored, or the
  * one derived from a 2020 task's TaskContent (src/domain/di-job/job-of-task.ts).
  */
 import type { ActionContext } from '../../protocol/action-registry.ts';
@@ -11,6 +11,7 @@ import { jobOfTask } from '../../domain/di-job/job-of-task.ts';
 import { currentJobDocument } from '../../runtime/di-job/job-pipeline-spec.ts';
 import type { ActionDeps } from '../action-deps.ts';
 import { jobIdParam, requireJob } from '../require-job.ts';
+import { requireProject } from '../access.ts';
 
 export interface LoadedJob {
   file: TaskFileRecord;
@@ -21,7 +22,10 @@ export interface LoadedJob {
 
 export async function loadJob(deps: ActionDeps, ctx: ActionContext, names?: [string, string]): Promise<LoadedJob> {
   const id = jobIdParam(ctx.params, names);
-  const file = await requireJob(deps, ctx, id, ctx.params.ProjectId as number | undefined);
+  const projectId = ctx.params.ProjectId as number | undefined;
+  // A workspace the caller names but may not use is a 403, as in 2020; a job outside it answers like an unknown job.
+  if (projectId !== undefined) await requireProject(deps, ctx, projectId);
+  const file = await requireJob(deps, ctx, id, projectId);
   const stored = await currentJobDocument(deps.store, file);
   return { file, doc: stored ?? jobOfTask(file), row: stored ? await deps.store.getDIJob(file.id) : undefined };
 }
