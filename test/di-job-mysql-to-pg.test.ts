@@ -21,7 +21,7 @@ before(async () => {
   env = await startCrossEngineEnv();
   projectId = await createWorkspace(env.svc.client(), 'ws_jobs_m2p');
 });
-after(async () => { if (process.env.DEBUG_JOB_LOG) console.log(env?.svc.log.slice(-15000)); await env?.destroy(); });
+after(async () => { await env?.destroy(); });
 
 const SRC_DDL = [
   `CREATE TABLE orders_1 (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount INT NOT NULL, status VARCHAR(10) NOT NULL)`,

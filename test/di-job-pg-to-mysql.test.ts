@@ -22,7 +22,7 @@ before(async () => {
   env = await startCrossEngineEnv();
   projectId = await createWorkspace(env.svc.client(), 'ws_jobs_p2m');
 });
-after(async () => { if (process.env.DEBUG_JOB_LOG) console.log(env?.svc.log.slice(-15000)); await env?.destroy(); });
+after(async () => { await env?.destroy(); });
 
 const pg = (sql: string) => withDb(env.pgi, 'app', (c) => c.query(sql));
 const mart = (sql: string) => env.mdb.query<Record<string, unknown>[]>(sql, [], 'mart');
