@@ -140,7 +140,9 @@ test('MariaDB -> PostgreSQL whole-database job: data sources, rules, full then i
   assert.deepEqual(job.TableMappings[1].TransformationRules.map((r: any) => r.RuleName), ['ods_schema', 'customer_dml', 'by_email']);
   const file = await call(client, 'GetFile', { ProjectId: projectId, FileId: id });
   assert.equal(file.Data.File.FileName, 'shop_to_warehouse');
-  await expectApiError(call24(client, 'GetDIJob', { Id: id, ProjectId: projectId + 1 }), 404, 'Invalid.DIJob.NotExists');
+  const otherProject = await createWorkspace(client, 'ws_jobs_other');
+  await expectApiError(call24(client, 'GetDIJob', { Id: id, ProjectId: otherProject }), 404, 'Invalid.DIJob.NotExists');
+  await expectApiError(call24(client, 'GetDIJob', { Id: id, ProjectId: 987654 }), 403, 'Forbidden.Access');
   await expectApiError(call24(client, 'StopDIJob', { Id: id }), 400, 'Invalid.DIJob.Status', 'never been started');
 
   // ---- start: structure, full load (row filter applied), then streaming

@@ -403,6 +403,8 @@ export class Pipeline {
 
   /** Prepares a relation's target table the first time it is seen, recording the outcome per table. */
   private async prepareRelation(relation: RelationInfo, commitCompleted?: () => Promise<void>) {
+    const known = this.schema.preparedProjection(relation);
+    if (known !== undefined) return known;
     const name = nameOf(relation);
     try {
       const projection = await this.schema.prepare(relation, commitCompleted);
@@ -421,6 +423,8 @@ export class Pipeline {
     if (this.tables.some((x) => x.schema === t.schema && x.table === t.table)) return;
     if (this.spec.source.kind === 'mysql' && !this.spec.source.selects?.(t)) return;
     this.tables.push(t);
+    // Its CREATE TABLE (CREATETABLE: NORMAL, or the source would not have taken it on) created the target table.
+    this.progress.structure(nameOf(t), null);
     this.progress.streaming([nameOf(t)]);
     this.logger.info('picked up a new source table', { table: nameOf(t) });
     this.events.onProgress?.(this.metrics());

@@ -49,7 +49,7 @@ export class TransformingSink implements ChangeSink {
         await this.plan.checkTable?.({ source, target: t.target, needsFullOldImage: t.needsFullOldImage });
         this.checked.add(key);
       }
-      await this.inner.prepareTable(t.relation, async () => t.describe(await describe()));
+      await this.inner.prepareTable(t.relation, async () => t.describe(schema));
       this.transforms.set(relation, t);
       this.plan.onPrepared?.(source, null);
     } catch (err) {
