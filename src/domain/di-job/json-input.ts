@@ -3,12 +3,10 @@
  * names the parameter and the place inside it, JSON style (`TableMappings[0].SourceObjectSelectionRules[1].ExpressionType`).
  */
 import { JobInputError } from './job-document.ts';
+import { isObject } from '../task-content.ts';
 
+export { isObject };
 export type Json = Record<string, unknown>;
-
-export function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function expectObject(v: unknown, path: string, known?: readonly string[]): Json {
   if (!isObject(v)) throw new JobInputError(path, 'must be an object');
