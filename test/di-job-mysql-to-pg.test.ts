@@ -126,7 +126,13 @@ test('MariaDB -> PostgreSQL whole-database job: data sources, rules, full then i
     400, 'Param.Invalid', 'select no table');
   await expectApiError(call24(client, 'CreateDIJob', { ...params, TableMappings: '[{"SourceObjectSelectionRules":[{"ObjectType":"Table","Action":"Include","ExpressionType":7,"Expression":"x"}]}]' }),
     400, 'Param.Invalid', 'TableMappings\\[0\\].SourceObjectSelectionRules\\[0\\].ExpressionType');
+  await expectApiError(call24(client, 'CreateDIJob', { ...params, DestinationDataSourceType: 'Hologres' }), 400, 'Param.Invalid', 'needs a hologres data source');
   assert.equal((await call24(client, 'ListDIJobs', { ProjectId: projectId })).PagingInfo.TotalCount, 0);
+  // Hologres speaks PostgreSQL's protocol: a hologres data source (here: the same PostgreSQL) serves as a destination.
+  await addDataSource24(client, projectId, 'holo_dst', 'hologres', { host: env.pgi.host, port: env.pgi.port }, 'warehouse', 'postgres');
+  const holo = await call24(client, 'CreateDIJob', { ...jobParams('to_holo', 'shop_src', 'holo_dst'), DestinationDataSourceType: 'Hologres' });
+  assert.equal((await call24(client, 'GetDIJob', { Id: holo.Id })).PagingInfo.DestinationDataSourceType, 'Hologres');
+  await call24(client, 'DeleteDIJob', { Id: holo.Id });
 
   // ---- create: deployed at once, Initialized, both faces
   const created = await call24(client, 'CreateDIJob', params);

@@ -118,13 +118,20 @@ test('PostgreSQL -> MariaDB job: selection, rules, REPLICA IDENTITY for a custom
   assert.equal(details['sales.items_eu'].DestinationDatabaseName, 'mart');
   assert.equal(details['sales.items_eu'].DestinationTableName, 'sales_items_eu');
 
+  // The service is killed and restarted: the job resumes from its checkpoint with the definition it started with.
+  await env.svc.kill();
+  await pg(`INSERT INTO sales.items_eu VALUES (40, 'while-down', 40)`);
+  await env.svc.restart();
+  await waitUntil(async () => await count('sales_items_eu WHERE id = 40') === 1 || undefined, 30_000, 'resumed after a crash');
+  await waitJobStatus(client, id, 'Running');
+
   // Stop and start from the checkpoint, the picked-up table included; a table created while the job
   // was stopped is selected at the start and its rows copied.
   await call24(client, 'StopDIJob', { Id: id });
   await pg(`INSERT INTO sales.items_eu VALUES (32, 'eu32', 32); INSERT INTO sales.items VALUES (51, 'sku51', 510);
     CREATE TABLE sales.items_us (id int PRIMARY KEY, qty int); INSERT INTO sales.items_us VALUES (1, 1), (2, 2);`);
   await call24(client, 'StartDIJob', { Id: id });
-  await waitUntil(async () => await count('sales_items_eu') === 32 && await count('sales_items') === 50 && await count('sales_items_us') === 2 || undefined, 20_000, 'resumed');
+  await waitUntil(async () => await count('sales_items_eu') === 33 && await count('sales_items') === 50 && await count('sales_items_us') === 2 || undefined, 20_000, 'resumed');
   const resumed = await runDetails(client, id);
   assert.equal(resumed['sales.items_eu'].OfflineTotalRecords, 30, 'not copied again');
   assert.equal(resumed['sales.items_us'].OfflineTotalRecords, 2);
