@@ -1,5 +1,5 @@
 /**
- * Per-table progress of a pipeline (ListDIJobRunDetails, spec/di-api-audit.md section 4.2): for
+ * Per-table progress of a pipeline (ListDIJobRunDetails, README, "The 2024-05-18 DI Job API"): for
  * each source table, whether its target table is ready (structure), how its full load went (rows,
  * bytes of value text, rows the target rejected), and whether it streams. Kept in the pipeline's
  * metrics and persisted with the task's progress; a new pipeline continues from what earlier runs

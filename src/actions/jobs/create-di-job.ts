@@ -1,7 +1,7 @@
 /**
  * CreateDIJob (2024-05-18): a real-time task file of the workspace that is the job (one id space:
  * the job Id is the FileId), created deployed (2024 has no deploy step), status Initialized
- * (spec/di-api-audit.md sections 4.1, 4.2). Bad input is a 400 naming the parameter and the path
+ * (README, "The 2024-05-18 DI Job API"). Bad input is a 400 naming the parameter and the path
  * inside it; nothing is stored unless everything checks out.
  */
 import type { ActionContext } from '../../protocol/action-registry.ts';

@@ -1,4 +1,4 @@
-/** Checks shared by the 2024-05-18 data-source operations (spec/di-api-audit.md section 4.5). */
+/** Checks shared by the 2024-05-18 data-source operations (README, "The 2024-05-18 DI Job API"). */
 import { paramInvalid } from '../../protocol/errors.ts';
 import { validateContent } from '../../domain/data-source-content.ts';
 import { JobInputError } from '../../domain/di-job/job-document.ts';

@@ -1,6 +1,6 @@
 /**
  * ListDataSources (2024-05-18): the workspace's data sources grouped by name, each group holding
- * its Dev and/or Prod entries (spec/di-api-audit.md section 4.5). Filters: Name (substring), Types,
+ * its Dev and/or Prod entries (README, "The 2024-05-18 DI Job API"). Filters: Name (substring), Types,
  * EnvType (an entry filter; a group without a matching entry is left out), Tags (data sources
  * carry no tags here, so a Tags filter matches nothing). Sorted by CreateTime (default), Id or
  * Name of each group's first entry; paged by group.

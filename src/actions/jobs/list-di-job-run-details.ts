@@ -1,5 +1,5 @@
 /**
- * ListDIJobRunDetails (2024-05-18; spec/di-api-audit.md section 4.2): one row per source table of
+ * ListDIJobRunDetails (2024-05-18; README, "The 2024-05-18 DI Job API"): one row per source table of
  * the job's current (or last) instance, with where it goes, the status and error of its
  * structure migration (target table ready), full migration (copy of the existing rows, with the
  * counts) and real-time migration, as the engine keeps them per table (src/engine/table-progress.ts).

@@ -1,5 +1,5 @@
 /**
- * StartDIJob (2024-05-18; spec/di-api-audit.md section 4.2): every start is a new instance.
+ * StartDIJob (2024-05-18; README, "The 2024-05-18 DI Job API"): every start is a new instance.
  * - Without options it resumes from the checkpoint (or, first time, loads then streams).
  * - RealtimeStartSettings.StartTime (unix seconds): stream from the first source transaction
  *   committed at or after it instead of the checkpoint, with no full load. MySQL sources find it in

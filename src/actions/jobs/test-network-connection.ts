@@ -1,6 +1,6 @@
 /**
  * TestNetworkConnection (2020-05-18): the checks of TestDataSourceConnectivity collapsed to
- * `TaskList.ConnectStatus` (spec/di-api-audit.md section 5). EnvType is "0" (development) or "1"
+ * `TaskList.ConnectStatus` (README, "The 2024-05-18 DI Job API"). EnvType is "0" (development) or "1"
  * (production); an unknown data source is not an error of the call (an UNSURE point): it answers
  * ConnectStatus false saying so.
  */

@@ -1,6 +1,6 @@
 /**
- * 2024-05-18 data sources over the one store the 2020 operations use (spec/di-api-audit.md
- * section 4.5): the canonical record is the 2020 connection-string Content (jdbcUrl, username,
+ * 2024-05-18 data sources over the one store the 2020 operations use (README, "The 2024-05-18 DI
+ * Job API"): the canonical record is the 2020 connection-string Content (jdbcUrl, username,
  * password; src/domain/data-source-content.ts) with EnvType 0/1; the 2024 `ConnectionProperties`
  * (UrlMode) is converted to it on the way in and rendered from it on the way out:
  *   {"envType": "Dev"|"Prod", "address": [{"host", "port"}], "database", "username", "password",

@@ -1,5 +1,5 @@
 /**
- * FileSpec, the "script mode" of CreateDIJob/UpdateDIJob (spec/di-api-audit.md section 4.3): the
+ * FileSpec, the "script mode" of CreateDIJob/UpdateDIJob (README, "The 2024-05-18 DI Job API"): the
  * whole job as one camelCase JSON document, with `ruleExpression` and `channelSettings` inlined
  * as objects and `timeZone` spelled so. Converted here to the structured (PascalCase) form, so one
  * validator checks both; paths in errors start with `FileSpec.`.

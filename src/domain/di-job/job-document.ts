@@ -1,6 +1,6 @@
 /**
  * A DI job as the 2024-05-18 API describes it (spec/dataworks-openapi.json CreateDIJob, GetDIJob;
- * spec/di-api-audit.md section 4.3), validated and in canonical form: enum values in their
+ * README, "The 2024-05-18 DI Job API"), validated and in canonical form: enum values in their
  * documented spelling, nested JSON-string fields (`ChannelSettings`, `RuleExpression`) kept as the
  * strings the API returns. This is what the catalog stores per job and GetDIJob renders.
  */

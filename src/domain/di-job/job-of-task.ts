@@ -1,5 +1,5 @@
 /**
- * The 2024 face of a task made through the 2020 API (spec/di-api-audit.md section 4.1): the job
+ * The 2024 face of a task made through the 2020 API (README, "The 2024-05-18 DI Job API"): the job
  * document ListDIJobs and GetDIJob show for it, derived from its TaskContent. Each table becomes
  * one TableMappings element of Exact rules (database/schema, then table); a writer schema becomes
  * a Rename rule on Schema. JobType is SingleTableRealtimeMigration for one table.

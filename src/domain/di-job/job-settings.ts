@@ -1,5 +1,5 @@
 /**
- * JobSettings of a DI job (spec/di-api-audit.md section 4.3) and what they mean to the engine:
+ * JobSettings of a DI job (README, "The 2024-05-18 DI Job API") and what they mean to the engine:
  * DdlHandlingSettings are the 2020 ddlMarkMap by the 2024 names; the failover RuntimeSettings
  * are the failover limit; `runtime.enable.auto.create.schema` lets the job create missing target
  * schemas (MySQL: databases); ColumnDataTypeSettings override column types of the target tables

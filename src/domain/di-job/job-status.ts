@@ -1,5 +1,5 @@
 /**
- * The 2024 JobStatus of a task's engine status (spec/di-api-audit.md section 4.1; an UNSURE
+ * The 2024 JobStatus of a task's engine status (README, "The 2024-05-18 DI Job API"; an UNSURE
  * point decided in the README): NORUN -> Initialized, WAIT and RUN -> Running (2024 has no
  * "starting"), KILLING -> Stopping, PAUSE -> Stopped (ListDIJobs and the 2020 models say
  * Stopped; the 2024 GetDIJob doc's "Stop" is taken for a typo), FAILED -> Failed. Real-time jobs

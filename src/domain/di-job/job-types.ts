@@ -1,6 +1,6 @@
 /**
  * The enumerations of the 2024-05-18 DI Job API (spec/dataworks-openapi.json, CreateDIJob) and
- * which of them this engine serves (spec/di-api-audit.md section 4.1): real-time jobs only, between
+ * which of them this engine serves (README, "The 2024-05-18 DI Job API"): real-time jobs only, between
  * databases whose wire protocol the engine speaks. A cloud type the engine cannot reach is refused
  * at Create, never accepted as a job that fails later.
  */

@@ -1,10 +1,10 @@
 /**
- * CreateDIJob and UpdateDIJob parameters -> a validated JobDocument (spec/di-api-audit.md
- * sections 4.2 and 4.3). Everything that can be checked without the databases is checked here:
- * enums, JSON strings, names, rule expressions, rule references, regexes. FileSpec supplies the
- * fields the structured parameters leave out. On Update, source, destination, JobType and
- * MigrationType cannot change; each field given replaces the stored one as a whole, fields not
- * given stay (an UNSURE point of the audit, decided so).
+ * CreateDIJob and UpdateDIJob parameters -> a validated JobDocument (README, "The 2024-05-18 DI
+ * Job API"). Everything that can be checked without the databases is checked here: enums, JSON
+ * strings, names, rule expressions, rule references, regexes. FileSpec supplies the fields the
+ * structured parameters leave out. On Update, source, destination, JobType and MigrationType
+ * cannot change; each field given replaces the stored one as a whole, fields not given stay (an
+ * UNSURE point, decided so).
  */
 import type { EngineKind } from '../jdbc-url.ts';
 import {

@@ -1,5 +1,5 @@
 /**
- * TableMappings of a DI job (spec/di-api-audit.md section 4.3): which source tables the job syncs
+ * TableMappings of a DI job (README, "The 2024-05-18 DI Job API"): which source tables the job syncs
  * and which transformation rules each gets. The documented alias `TransformationRuleNames` is
  * accepted for a mapping's rule references. A reference must name a top-level rule by RuleName,
  * RuleActionType and RuleTargetType. Regexes are compiled here, so a bad one is a 400 at

@@ -1,7 +1,6 @@
 /**
- * Which source tables a job selects (README, "The 2024-05-18 DI Job API"; spec/di-api-audit.md
- * section 4.3, an UNSURE point decided here). Within one TableMappings element, per object level
- * (Datasource, Database, Schema, Table):
+ * Which source tables a job selects (README, "The 2024-05-18 DI Job API"; an UNSURE point decided
+ * here). Within one TableMappings element, per object level (Datasource, Database, Schema, Table):
  * - the Include rules of a level are ORed; a level without Include rules is unrestricted, except
  *   the database: by default only the source data source's own database;
  * - an Exclude rule of any level removes what it matches (Exclude wins over Include);

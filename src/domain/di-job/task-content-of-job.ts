@@ -1,5 +1,5 @@
 /**
- * The 2020 face of a 2024 job (spec/di-api-audit.md section 4.1): the real-time TaskContent that
+ * The 2020 face of a 2024 job (README, "The 2024-05-18 DI Job API"): the real-time TaskContent that
  * GetDISyncTask, GetFile and ListFiles show for it, naming the tables its rules selected when it
  * was last created or updated. The job itself evaluates its rules again at every start.
  */

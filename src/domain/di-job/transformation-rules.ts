@@ -1,5 +1,5 @@
 /**
- * TransformationRules of a DI job (spec/di-api-audit.md section 4.3): each rule's RuleExpression
+ * TransformationRules of a DI job (README, "The 2024-05-18 DI Job API"): each rule's RuleExpression
  * (a JSON string) is parsed and checked here, at Create/Update, so a rule the engine cannot
  * honour is a 400 naming its place, never silently ignored. The batch-only rule types
  * (DefineCycleScheduleSettings, DefinePartitionKey) and FileSpec's SourceSchema,

@@ -1,6 +1,6 @@
 /**
- * The transformation rules that apply to one source table, in the engine's terms (the 2024 job's
- * TransformationRules, spec/di-api-audit.md section 4.3, after validation in src/domain/di-job/):
+ * The transformation rules that apply to one source table, in the engine's terms (a 2024 job's
+ * TransformationRules after validation in src/domain/di-job/; README, "The 2024-05-18 DI Job API"):
  * target naming, added columns, the target's primary key, what each kind of row change does,
  * and a row filter. Everything here is data; table-transform.ts applies it.
  */

@@ -1,6 +1,6 @@
 /**
  * TestDataSourceConnectivity (2024) and TestNetworkConnection (2020): can the engine use this data
- * source as a real-time source? Step by step (spec/di-api-audit.md section 4.5; the step codes
+ * source as a real-time source? Step by step (README, "The 2024-05-18 DI Job API"; the step codes
  * beyond validate_input_parameters are OpenDI's):
  *   validate_input_parameters  the stored connection is complete;
  *   connect                    the host resolves and the port accepts TCP within 10 s;
