@@ -10,10 +10,11 @@ import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
 
+/** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
 /** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
@@ -33,7 +34,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   return {
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, ...options }, `${app}:source`, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: target.kind === 'postgresql'
       ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
       : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
