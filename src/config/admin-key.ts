@@ -82,11 +82,12 @@ export async function ensureAdminKey(store: CatalogStore, dataDir: string, confi
     if (existing && existing.principalId !== principal.id) throw new Error(`the AccessKey ${configured.accessKeyId} in OPENDI_ACCESS_KEY_ID belongs to another principal`);
     await store.putAccessKey({ ...configured, principalId: principal.id, origin: 'env' });
   }
-  // A rotated environment key, and admin keys of unknown origin (catalogs from before origins were
-  // recorded: old environment keys, keys issued to a principal that took the name admin), stop working.
+  // Given an environment key, the previous one stops working, and so do admin keys of unknown origin
+  // (catalogs from before origins were recorded hold every environment key ever used); keys issued
+  // to a plain principal that had taken the name admin stop working once it is the administrator.
   for (const k of await store.listAccessKeys(principal.id)) {
     if (k.revokedAt !== null || k.accessKeyId === configured?.accessKeyId || k.accessKeyId === filePair?.accessKeyId) continue;
-    if (k.origin === 'env' || k.origin === 'legacy' || (promoted && k.origin === 'issued')) {
+    if (((k.origin === 'env' || k.origin === 'legacy') && configured) || (promoted && k.origin === 'issued')) {
       if (await store.revokeAccessKey(k.accessKeyId)) revoked.push(k.accessKeyId);
     }
   }
