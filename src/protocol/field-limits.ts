@@ -56,7 +56,7 @@ export function checkJsonDepth(path: string, text: string): void {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) throw paramInvalid(path, `nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+      if (++depth > MAX_JSON_DEPTH) throw paramInvalid(path, `is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
