@@ -24,7 +24,7 @@ export async function requireAllowedHost(deps: ActionDeps, content: ConnectionCo
   const list = deps.allowedHosts;
   if (!list) return;
   const { host } = endpointOf(content);
-  if (!(await list.resolve(host))) throw paramInvalid('Content.jdbcUrl', `points at ${host}, which the operator's allow-list of data source hosts does not include`);
+  if (!(await list.resolve(host))) throw paramInvalid('Content.jdbcUrl', `is not allowed: ${host} is not on the operator's allow-list of data source hosts`);
 }
 
 /** EnvType 0 = development, 1 = production (DataWorks). */
