@@ -68,7 +68,7 @@ test('LOW-6: another workspace\'s data source id answers exactly like an unknown
   })).Data;
   const own = await createWorkspace(admin, 'ws_low6_own');
   const mallory = await member('mallory_low6', own);
-  const answers = [];
+  const answers: { status: number; code: string; message: string }[] = [];
   for (const target of [id, 99_999_999]) {
     for (const action of ['UpdateDataSource', 'DeleteDataSource']) {
       await assert.rejects(call(mallory, action, { DataSourceId: target, Description: 'x' }), (e: any) => {

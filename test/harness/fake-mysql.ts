@@ -3,22 +3,14 @@
  * initial handshake, accepts any login, then misbehaves on the first command.
  *   drop   closes the socket (FIN)   reset  resets it (RST)   stall  never answers
  */
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { FakeServer } from './fake-postgres.ts';
+import { startFakeServer, type FakeServer } from './fake-server.ts';
 
 export type FakeMySqlMode = 'drop' | 'reset' | 'stall';
 
 const CAPABILITIES = 0x00000001 | 0x00000008 | 0x00000200 | 0x00002000 | 0x00008000 | 0x00080000; // LONG_PASSWORD, CONNECT_WITH_DB, PROTOCOL_41, TRANSACTIONS, SECURE_CONNECTION, PLUGIN_AUTH
 
-export async function startFakeMySql(mode: FakeMySqlMode): Promise<FakeServer> {
-  const sockets = new Set<net.Socket>();
-  const state: FakeServer = { port: 0, passwords: [], connections: 0, close: async () => undefined };
-  const server = net.createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+export function startFakeMySql(mode: FakeMySqlMode): Promise<FakeServer> {
+  return startFakeServer((socket) => {
     socket.write(packet(0, handshake()));
     let buf = Buffer.alloc(0);
     let loggedIn = false;
@@ -42,10 +34,6 @@ export async function startFakeMySql(mode: FakeMySqlMode): Promise<FakeServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as AddressInfo).port;
-  state.close = () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); });
-  return state;
 }
 
 function handshake(): Buffer {

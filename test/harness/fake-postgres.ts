@@ -7,28 +7,14 @@
  *   silent    accepts TCP and never says anything
  *   cleartext asks for the password in clear text (AuthenticationCleartextPassword) and records it
  */
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type net from 'node:net';
+import { startFakeServer, type FakeServer } from './fake-server.ts';
 
+export type { FakeServer } from './fake-server.ts';
 export type FakePgMode = 'drop' | 'reset' | 'stall' | 'silent' | 'cleartext';
 
-export interface FakeServer {
-  port: number;
-  /** Passwords clients sent (cleartext mode). */
-  passwords: string[];
-  /** Connections accepted so far. */
-  connections: number;
-  close(): Promise<void>;
-}
-
-export async function startFakePostgres(mode: FakePgMode): Promise<FakeServer> {
-  const sockets = new Set<net.Socket>();
-  const state: FakeServer = { port: 0, passwords: [], connections: 0, close: async () => undefined };
-  const server = net.createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+export function startFakePostgres(mode: FakePgMode): Promise<FakeServer> {
+  return startFakeServer((socket, state) => {
     if (mode === 'silent') return;
     let buf = Buffer.alloc(0);
     let started = false;
@@ -72,10 +58,6 @@ export async function startFakePostgres(mode: FakePgMode): Promise<FakeServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as AddressInfo).port;
-  state.close = () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); });
-  return state;
 }
 
 function authenticated(socket: net.Socket): void {
