@@ -6,7 +6,7 @@
  * -> finish authentication -> resolve the action -> decode the parameters against the spec
  * (field-limits.ts bounds) -> call the handler -> `200 {RequestId, ...result}`.
  * Slow or numerous clients are bounded by a connection cap, a headers timeout and a whole-request
- * timeout (HttpLimits).
+ * timeout (EdgeLimits).
  * Every answer is JSON with a RequestId (also in `x-acs-request-id`); bad input is a 4xx from the
  * error catalog, never a 500 and never an HTML page. One log line per request, without secrets.
  */

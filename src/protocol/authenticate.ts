@@ -52,7 +52,6 @@ export interface Caller { accessKeyId: string; principalId: string; action: stri
 export interface PendingAuth {
   /** V3: the caller is already authenticated by its headers; V2: only its key and timestamp are. */
   signature: 'v2' | 'v3';
-  accessKeyId: string;
   complete(body: SignedBody): Promise<Caller>;
 }
 
@@ -70,11 +69,6 @@ export async function authenticateHead(req: SignedHead, opts: AuthOptions): Prom
   if (authorization !== undefined) return authenticateV3(req, authorization, opts);
   if (req.query.Signature !== undefined) return authenticateV2(req, opts);
   throw missingAuthParameter('Signature (or an ACS3-HMAC-SHA256 Authorization header)');
-}
-
-/** Both phases at once, for a request whose body is already in hand. */
-export async function authenticate(req: SignedHead & SignedBody, opts: AuthOptions): Promise<Caller> {
-  return (await authenticateHead(req, opts)).complete(req);
 }
 
 async function authenticateV3(req: SignedHead, authorization: string, opts: AuthOptions): Promise<PendingAuth> {
@@ -117,7 +111,6 @@ async function authenticateV3(req: SignedHead, authorization: string, opts: Auth
   const caller = { accessKeyId, principalId: key.principalId, action: header(req.headers, 'x-acs-action')!, version: header(req.headers, 'x-acs-version')! };
   return {
     signature: 'v3',
-    accessKeyId,
     async complete(body) {
       if (!constantTimeEquals(sha256Hex(body.rawBody), claimedSha.toLowerCase())) throw contentSha256Mismatch();
       await claimNonce(accessKeyId, nonce, signedAt, opts);
@@ -141,7 +134,6 @@ async function authenticateV2(req: SignedHead, opts: AuthOptions): Promise<Pendi
 
   return {
     signature: 'v2',
-    accessKeyId: q.AccessKeyId,
     async complete(signed) {
       // V2 signs the query and the form body as one set, so a name may appear only once overall.
       const body = signed.bodyParams();
