@@ -106,12 +106,14 @@ test('tasks resume only once the listener is up: a start that cannot listen leav
   }
 });
 
-test('the data dir lock dies with a kill -9: the next start takes it', async () => {
+test('the data dir lock dies with a kill -9: the next start takes it (and holds it)', async () => {
   const crashed = await OpenDIService.start();
   try {
     await crashed.kill();
     await crashed.restart();
     assert.equal((await call(crashed.client(), 'ListProjects', {})).PageResult.TotalCount, 0);
+    const second = await serveUntilExit(['--port', '0', '--data-dir', crashed.dataDir], { OPENDI_ACCESS_KEY_ID: crashed.accessKeyId, OPENDI_ACCESS_KEY_SECRET: crashed.accessKeySecret });
+    assert.match(second.stderr, /another OpenDI service \(pid \d+\) is using the data dir/);
   } finally {
     await crashed.destroy();
   }
