@@ -37,7 +37,7 @@ export async function createProject(deps: ActionDeps, ctx: ActionContext) {
     tags,
     disableDevelopment: (p.DisableDevelopment as boolean | undefined) ?? false,
     isAllowDownload: (p.IsAllowDownload as number | undefined) ?? 1,
-    projectMode: (p.ProjectMode as number | undefined) ?? 3,
+    projectMode: (p.ProjectMode as number | undefined) ?? 2, // SDK: "2 (default): basic mode"
     resourceGroupId: (p.ResourceManagerResourceGroupId as string | undefined) ?? '',
   }).catch((err) => { throw err instanceof UniqueViolationError ? duplicate() : err; });
   return { Success: true, HttpStatusCode: 200, Data: project.id };

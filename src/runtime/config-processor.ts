@@ -11,7 +11,7 @@
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
-import { TaskContentError, isObject, parseRealtimeTask, renderRealtimeTask, type RealtimeTaskDefinition } from '../domain/task-content.ts';
+import { TaskContentError, isObject, parseRealtimeTask, renderRealtimeTask, resolveReaderTables, type RealtimeTaskDefinition, type TableRef } from '../domain/task-content.ts';
 import { checkSourceTables, type SourceCheckSettings } from './source-tables.ts';
 
 export interface ConfigProcessSettings extends SourceCheckSettings {
@@ -27,6 +27,7 @@ export const INTERRUPTED_MESSAGE = 'interrupted by a service restart; run the ch
 
 export class ConfigProcessor {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly byId = new Map<number, Promise<void>>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -42,9 +43,19 @@ export class ConfigProcessor {
 
   async submit(projectId: number, kind: 'create' | 'update', taskId: number | null, script: string): Promise<number> {
     const proc = await this.store.createConfigProcess({ projectId, kind, taskId, status: 'running', message: null, taskContent: null });
-    const work = this.process(proc.id, projectId, script).finally(() => this.inFlight.delete(work));
+    const work = this.process(proc.id, projectId, script).finally(() => { this.inFlight.delete(work); this.byId.delete(proc.id); });
     this.inFlight.add(work);
+    this.byId.set(proc.id, work);
     return proc.id;
+  }
+
+  /** Waits up to `timeoutMs` for process `id` to finish, if it runs in this service. */
+  async waitFor(id: number, timeoutMs: number): Promise<void> {
+    const work = this.byId.get(id);
+    if (!work) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
   }
 
   /** Service shutdown: aborts the checks still running (they end `fail`) and waits for them to record it. */
@@ -57,9 +68,9 @@ export class ConfigProcessor {
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.settings.totalTimeoutMs)]);
     try {
       const def = parseRealtimeTask(script);
-      const problems = await this.check(projectId, def, signal);
+      const { problems, tables } = await this.check(projectId, def, signal);
       if (problems.length > 0) await this.store.finishConfigProcess(id, 'fail', problems.join('; '), null);
-      else await this.store.finishConfigProcess(id, 'success', null, renderRealtimeTask(def));
+      else await this.store.finishConfigProcess(id, 'success', null, renderRealtimeTask(def, { resolved: tables }));
     } catch (err) {
       let message: string;
       if (err instanceof TaskContentError) message = err.message;
@@ -73,7 +84,7 @@ export class ConfigProcessor {
     }
   }
 
-  private async check(projectId: number, def: RealtimeTaskDefinition, signal: AbortSignal): Promise<string[]> {
+  private async check(projectId: number, def: RealtimeTaskDefinition, signal: AbortSignal): Promise<{ problems: string[]; tables?: TableRef[] }> {
     const problems: string[] = [];
     const reader = await this.store.findDataSourceByName(projectId, def.reader.datasource);
     const writer = await this.store.findDataSourceByName(projectId, def.writer.datasource);
@@ -81,8 +92,11 @@ export class ConfigProcessor {
     else if (reader.dataSourceType !== def.reader.kind) problems.push(`reader data source ${reader.name} is ${reader.dataSourceType}, not ${def.reader.kind}`);
     if (!writer) problems.push(`writer data source ${def.writer.datasource} does not exist in workspace ${projectId}`);
     else if (writer.dataSourceType !== def.writer.kind) problems.push(`writer data source ${writer.name} is ${writer.dataSourceType}, not ${def.writer.kind}`);
-    if (problems.length > 0 || !reader) return problems;
-    return checkSourceTables(reader.name, endpointOf(reader.content), def.reader.tables, this.settings, signal, this.logger);
+    if (problems.length > 0 || !reader) return { problems };
+    // Tables named without their database resolve against the reader's database, as the engine does at start.
+    const endpoint = endpointOf(reader.content);
+    const tables = resolveReaderTables(def, endpoint.database);
+    return { problems: await checkSourceTables(reader.name, endpoint, tables, this.settings, signal, this.logger), tables };
   }
 }
 

@@ -39,14 +39,9 @@ export async function checkSourceTables(
     if (signal.aborted) throw err;
     const reason = (err as Error).message;
     if (settings.allowedHosts) {
-      debug(logger, 'config check cannot reach the source', { dataSource: name, host: endpoint.host, port: endpoint.port, error: reason });
+      logger.debug?.('config check cannot reach the source', { dataSource: name, host: endpoint.host, port: endpoint.port, error: reason });
       return [`cannot reach the data source ${name}`];
     }
     return [`cannot check the source database ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${reason}`];
   }
-}
-
-/** Debug lines, where the logger has that level. */
-function debug(logger: Logger, msg: string, fields: Record<string, unknown>): void {
-  (logger as Logger & { debug?: (m: string, f?: Record<string, unknown>) => void }).debug?.(msg, fields);
 }
