@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   UniqueViolationError,
   type AccessKeyInfo, type AccessKeyRecord, type CatalogStore, type ClientTokenClaim, type ClientTokenKey, type ConfigProcessRecord,
@@ -15,6 +16,7 @@ import {
 } from '../catalog-store.ts';
 import type { TaskStatus } from '../../domain/task-status.ts';
 import { SealError, SecretBox } from '../secret-box.ts';
+import { MASTER_KEY_FILE, secretBoxFromKeyFile } from '../master-key-file.ts';
 import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -22,7 +24,7 @@ type Row = Record<string, any>;
 export interface SqliteCatalogOptions {
   /** How long a write waits for another process's lock before failing (ms). */
   busyTimeoutMs?: number;
-  /** Seals secrets at rest; without one, a random key only this process knows (tests). */
+  /** Seals secrets at rest; without one, the key in `master.key` next to the catalog (created when missing). */
   secretBox?: SecretBox;
 }
 
@@ -38,7 +40,7 @@ export class SqliteCatalogStore implements CatalogStore {
   readonly createdNow: boolean;
 
   constructor(file: string, options: SqliteCatalogOptions = {}) {
-    this.box = options.secretBox ?? SecretBox.ephemeral();
+    this.box = options.secretBox ?? (file === ':memory:' ? SecretBox.ephemeral() : secretBoxFromKeyFile(path.join(path.dirname(file), MASTER_KEY_FILE)));
     if (file !== ':memory:') createOwnerOnly(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
