@@ -44,7 +44,8 @@ async function submitCheck(client: DataWorksClient, kind: 'postgresql' | 'mysql'
 async function processResult(client: DataWorksClient, projectId: number, processId: number, timeoutMs = 20_000): Promise<any> {
   return waitUntil(async () => {
     const q = await call(client, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: processId });
-    return q.Data.Status === 'running' ? undefined : q.Data;
+    // A process still unfinished after Query's own wait answers fail "...still being generated; retry".
+    return q.Data.Status === 'fail' && /still being generated/.test(q.Data.Message) ? undefined : q.Data;
   }, timeoutMs, `config process ${processId}`);
 }
 

@@ -34,7 +34,7 @@ test('HIGH-2: a member cannot move a data source to their own server and have th
     await expectApiError(call(alice, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify(moved) }), 400, 'Param.Invalid', 'Content.password must be given again');
     await expectApiError(call(alice, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify({ ...moved, password: '***' }) }), 400, 'Param.Invalid', 'Content.password');
     const gen = await call(alice, 'GenerateDISyncTaskConfigForCreating', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: realtimeScript('prod', 'prod', ['public.t']) });
-    await waitUntil(async () => (await call(alice, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId })).Data.Status !== 'running', 20_000, 'check');
+    await waitUntil(async () => !/still being generated/.test((await call(alice, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId })).Data.Message ?? ''), 20_000, 'check');
     assert.equal(capture.connections, 0, 'nothing was sent to the member\'s server');
     assert.deepEqual(capture.passwords, []);
     const shown = JSON.parse((await call(alice, 'ListDataSources', { ProjectId: projectId })).Data.DataSources[0].Content);

@@ -61,7 +61,7 @@ async function checkMessage(client: DataWorksClient, name: string, port: number)
   const gen = await call(client, 'GenerateDISyncTaskConfigForCreating', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: realtimeScript(name, name, ['public.t']) });
   const result = await waitUntil(async () => {
     const q = await call(client, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId });
-    return q.Data.Status === 'running' ? undefined : q.Data;
+    return q.Data.Status === 'fail' && /still being generated/.test(q.Data.Message) ? undefined : q.Data;
   }, 20_000, 'check');
   assert.equal(result.Status, 'fail');
   return result.Message.replace(name, 'NAME');
@@ -100,7 +100,7 @@ test('the allow-list is checked again before connecting: a data source allowed b
   const gen = await call(svc.client(), 'GenerateDISyncTaskConfigForCreating', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: realtimeScript(dsName, dsName, ['public.t']) });
   const result = await waitUntil(async () => {
     const q = await call(svc.client(), 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: gen.Data.ProcessId });
-    return q.Data.Status === 'running' ? undefined : q.Data;
+    return q.Data.Status === 'fail' && /still being generated/.test(q.Data.Message) ? undefined : q.Data;
   }, 20_000, 'check');
   assert.equal(result.Status, 'fail');
   assert.match(result.Message, /allow-list does not include/);
