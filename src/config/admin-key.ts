@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CatalogStore, PrincipalRecord } from '../store/catalog-store.ts';
+import { ConfigError } from './service-config.ts';
 
 export const ADMIN_PRINCIPAL = 'admin';
 export const ADMIN_KEY_FILE = 'admin-access-key.json';
@@ -41,9 +42,9 @@ export function readStoredAdminKey(dataDir: string): AccessKeyPair | undefined {
   try {
     v = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}); restore it or move it away`);
+    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}); restore it or move it away`);
   }
-  if (typeof v.AccessKeyId !== 'string' || typeof v.AccessKeySecret !== 'string') throw new Error(`${file} must hold AccessKeyId and AccessKeySecret`);
+  if (typeof v.AccessKeyId !== 'string' || typeof v.AccessKeySecret !== 'string') throw new ConfigError(`${file} must hold AccessKeyId and AccessKeySecret`);
   return { accessKeyId: v.AccessKeyId, secret: v.AccessKeySecret };
 }
 
@@ -78,8 +79,8 @@ export async function ensureAdminKey(store: CatalogStore, dataDir: string, confi
   if (filePair) await store.putAccessKey({ ...filePair, principalId: principal.id, origin: 'file' });
   if (configured) {
     const existing = await store.getAccessKeyInfo(configured.accessKeyId);
-    if (existing?.revokedAt) throw new Error(`the AccessKey ${configured.accessKeyId} in OPENDI_ACCESS_KEY_ID was revoked; configure a new one`);
-    if (existing && existing.principalId !== principal.id) throw new Error(`the AccessKey ${configured.accessKeyId} in OPENDI_ACCESS_KEY_ID belongs to another principal`);
+    if (existing?.revokedAt) throw new ConfigError(`the AccessKey ${configured.accessKeyId} in OPENDI_ACCESS_KEY_ID was revoked; configure a new one`);
+    if (existing && existing.principalId !== principal.id) throw new ConfigError(`the AccessKey ${configured.accessKeyId} in OPENDI_ACCESS_KEY_ID belongs to another principal`);
     await store.putAccessKey({ ...configured, principalId: principal.id, origin: 'env' });
   }
   // Given an environment key, the previous one stops working, and so do admin keys of unknown origin
