@@ -9,6 +9,9 @@ import { releasePostgresSource } from './sources/postgres/release-postgres-sourc
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
+
+export type { SourceCheckBounds } from './source-table-check.ts';
 
 /** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
@@ -44,4 +47,12 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
 export async function releaseSource(taskId: number, source: SourceSpec): Promise<void> {
   if (source.kind === 'postgresql') await releasePostgresSource(source, `opendi:task-${taskId}:release`);
+}
+
+/**
+ * The config check's entry into the engine: one sentence per unusable source table, empty when
+ * all can be synced; rejects when the source cannot be reached in the bounds given.
+ */
+export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
 }

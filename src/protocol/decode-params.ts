@@ -8,6 +8,7 @@
  */
 import { paramInvalid, paramMissing } from './errors.ts';
 import type { OperationSpec, ParamSpec } from './operation-spec.ts';
+import { MAX_FLATTENED_DEPTH, MAX_SPEC_LENGTH, checkJsonDepth, checkText } from './field-limits.ts';
 
 export type { OperationSpec, ParamSpec } from './operation-spec.ts';
 
@@ -41,8 +42,13 @@ export function decodeParams(op: OperationSpec, query: Record<string, string>, b
   for (const [name, value] of raw) {
     const [top, ...path] = name.split('.');
     const spec = isOwn(top) ? op.request[top] : undefined;
-    if (!spec) { onIgnored?.(name); continue; }
-    if (path.length > 0 && !isNested(spec)) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
+    if (!spec) { onIgnored?.(name.slice(0, 200)); continue; }
+    if (path.length > 0 && !isNested(spec)) throw paramInvalid(name.slice(0, 200), `is not a parameter of ${op.action} (${op.version})`);
+    // Bounded before anything recursive walks it (field-limits.ts).
+    if (path.length > MAX_FLATTENED_DEPTH) throw paramInvalid(top, `is flattened deeper than ${MAX_FLATTENED_DEPTH} levels`);
+    if (path.length > 0 || !isNested(spec)) checkText(name, top, value);
+    else if (value.length > MAX_SPEC_LENGTH) throw paramInvalid(top, `must be at most ${MAX_SPEC_LENGTH} characters`);
+    else checkJsonDepth(top, value);
     const group = groups.get(top) ?? { flat: [] };
     if (path.length === 0) group.whole = value;
     else group.flat.push([path, value]);

@@ -11,6 +11,8 @@ import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
+import type { HostAllowList } from '../config/host-allow-list.ts';
+import { toDbEndpoint } from './db-endpoint.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -23,6 +25,9 @@ export interface EngineSettings {
   batchMaxDelayMs?: number;
   /** The source stall bound in ms (engine default when absent; see the sources). */
   sourceStallAfterMs?: number;
+  /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
+  allowedHosts?: HostAllowList;
+  allowCleartextPassword?: boolean;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
@@ -45,7 +50,13 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       if (!ds) throw new UnrecoverableError(`data source ${name} no longer exists in workspace ${file.projectId}`);
       const e = endpointOf(ds.content);
       if (e.kind !== kind) throw new UnrecoverableError(`data source ${name} is ${e.kind} but the task uses it as ${kind}`);
-      return { host: e.host, port: e.port, database: e.database, user: e.user, password: e.password };
+      let host = e.host;
+      if (settings.allowedHosts) {
+        const addresses = await settings.allowedHosts.resolve(e.host);
+        if (!addresses) throw new UnrecoverableError(`data source ${name} points at a host the operator's allow-list does not include`);
+        if (!e.tls) host = addresses[0]; // without TLS, connect to the address that was checked
+      }
+      return toDbEndpoint(e, settings.allowCleartextPassword ?? false, host);
     };
     const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
     const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);

@@ -1,6 +1,6 @@
 /** Checks shared by the 2024-05-18 data-source operations (README, "The 2024-05-18 DI Job API"). */
 import { paramInvalid } from '../../protocol/errors.ts';
-import { validateContent } from '../../domain/data-source-content.ts';
+import { isContentProblem, mergeUpdatedContent, validateContent } from '../../domain/data-source-content.ts';
 import { JobInputError } from '../../domain/di-job/job-document.ts';
 import { canonicalFromProperties, type CanonicalDataSource } from '../../domain/di-job/connection-properties.ts';
 import { protocolOfDataSourceType } from '../../domain/di-job/job-types.ts';
@@ -14,16 +14,21 @@ export function connectionMode(mode: unknown): void {
   }
 }
 
-/** ConnectionProperties -> the canonical record, validated as the 2020 operations validate Content. */
+/**
+ * ConnectionProperties -> the canonical record, validated as the 2020 operations validate Content;
+ * for an update (`stored`), with their rule for the password: "***" or none keeps the stored one,
+ * unless host, port, database, user or TLS settings change (then it must be given again).
+ */
 export function canonicalOf(type: string, text: unknown, stored?: Record<string, unknown>): CanonicalDataSource {
   let canonical: CanonicalDataSource;
   try {
-    canonical = canonicalFromProperties(type, text, stored);
+    canonical = canonicalFromProperties(type, text, stored !== undefined);
   } catch (err) {
     if (err instanceof JobInputError) throw paramInvalid(err.path, err.reason);
     throw err;
   }
-  const checked = validateContent(protocolOfDataSourceType(type)!, canonical.content);
-  if (typeof checked === 'string') throw paramInvalid('ConnectionProperties', checked);
+  const kind = protocolOfDataSourceType(type)!;
+  const checked = stored ? mergeUpdatedContent(kind, canonical.content, stored) : validateContent(kind, canonical.content);
+  if (isContentProblem(checked)) throw paramInvalid(checked.field ? `ConnectionProperties.${checked.field}` : 'ConnectionProperties', checked.reason);
   return { envType: canonical.envType, content: checked };
 }

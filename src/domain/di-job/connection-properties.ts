@@ -13,7 +13,8 @@ import { expectArray, expectEnum, expectObject, isObject, parseJsonText, require
 import { protocolOfDataSourceType } from './job-types.ts';
 import { parseJdbcUrl, type EngineKind } from '../jdbc-url.ts';
 
-export const MASKED = '***';
+export { MASKED } from '../content-secrets.ts';
+import { MASKED } from '../content-secrets.ts';
 export const ENV_TYPES = ['Dev', 'Prod'] as const;
 export type EnvName = (typeof ENV_TYPES)[number];
 
@@ -26,8 +27,12 @@ export interface CanonicalDataSource { envType: 0 | 1; content: Record<string, u
 export function envTypeOf(name: EnvName): 0 | 1 { return name === 'Prod' ? 1 : 0; }
 export function envNameOf(envType: number): EnvName { return envType === 1 ? 'Prod' : 'Dev'; }
 
-/** ConnectionProperties (a JSON string) -> the canonical record; `stored` supplies a masked or absent password. */
-export function canonicalFromProperties(type: string, text: unknown, stored?: Record<string, unknown>): CanonicalDataSource {
+/**
+ * ConnectionProperties (a JSON string) -> the canonical record. With `forUpdate`, a masked or absent
+ * password stays "***": the update keeps the stored one only while the data source still points
+ * where it did (mergeUpdatedContent, data-source-content.ts).
+ */
+export function canonicalFromProperties(type: string, text: unknown, forUpdate = false): CanonicalDataSource {
   const protocol = protocolOfDataSourceType(type);
   if (!protocol) throw new JobInputError('Type', `${type} is not a data source type this engine can connect to`);
   const o = expectObject(parseJsonText(text, 'ConnectionProperties'), 'ConnectionProperties', FIELDS);
@@ -42,7 +47,7 @@ export function canonicalFromProperties(type: string, text: unknown, stored?: Re
   const database = requireString(o.database, 'ConnectionProperties.database', 128);
   const username = requireString(o.username, 'ConnectionProperties.username', 128);
   const given = expectString(o.password, 'ConnectionProperties.password', { optional: true, max: 1024 });
-  const password = given === undefined || given === MASKED ? (typeof stored?.password === 'string' ? stored.password : '') : given;
+  const password = given === undefined || given === MASKED ? (forUpdate ? MASKED : '') : given;
   const params: Record<string, string> = {};
   if (o.properties !== undefined) {
     const props = expectObject(o.properties, 'ConnectionProperties.properties');
