@@ -10,11 +10,15 @@ import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { CheckpointedSink } from './sinks/checkpointed-sink.ts';
 import { postgresDialect } from './sinks/postgres/postgres-dialect.ts';
 import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
+import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
+export type { SourceCheckBounds } from './source-table-check.ts';
+
+/** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
 /**
  * schema: where every table goes (MySQL: the database); null keeps each table's source schema.
@@ -38,7 +42,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   return {
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, ...options }, `${app}:source`, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: openSink(taskId, target, `${app}:target`, logger),
   };
 }
@@ -53,4 +57,12 @@ export function openSink(taskId: number, target: TargetSpec, applicationName: st
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
 export async function releaseSource(taskId: number, source: SourceSpec): Promise<void> {
   if (source.kind === 'postgresql') await releasePostgresSource(source, `opendi:task-${taskId}:release`);
+}
+
+/**
+ * The config check's entry into the engine: one sentence per unusable source table, empty when
+ * all can be synced; rejects when the source cannot be reached in the bounds given.
+ */
+export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
 }
