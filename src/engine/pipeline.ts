@@ -10,7 +10,7 @@
 import type { Logger } from '../logger.ts';
 import type { ChangeSink, DirtyRecord } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
-import type { ColumnValue, RowChange } from './change-event.ts';
+import type { ColumnValue, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
 import { UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
@@ -58,8 +58,12 @@ export interface PipelineEvents {
 
 export interface PipelineMetrics {
   phase: 'full load' | 'incremental';
+  /** Rows read from the source: copied by the initial load plus changes streamed (ListDIJobMetrics totalRecordsRead). */
+  rowsRead: number;
   rowsLoaded: number;
   tablesLoaded: number;
+  /** Tables the task copies and streams (full-load progress is tablesLoaded of tablesTotal). */
+  tablesTotal: number;
   rowsApplied: number;
   transactionsApplied: number;
   dirtyRecords: number;
@@ -85,7 +89,7 @@ export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
-    phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
+    phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
     committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false,
   };
   private readonly maxRows: number;
@@ -106,6 +110,7 @@ export class Pipeline {
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
+    this.m.tablesTotal = spec.source.tables.length;
   }
 
   metrics(): PipelineMetrics { return { ...this.m }; }
@@ -220,6 +225,7 @@ export class Pipeline {
       for (;;) {
         if (this.stopping) return false;
         const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
+        this.m.rowsRead += rows.length;
         const finished = rows.length < LOAD_CHUNK_ROWS;
         if (rows.length > 0) {
           const projection = await this.schema.prepare(relation);
@@ -298,6 +304,7 @@ export class Pipeline {
           if (batchTxns === 0) batchStarted = Date.now();
           break;
         case 'change': {
+          this.m.rowsRead++;
           let projection = this.schema.preparedProjection(ev.change.relation);
           if (projection === undefined) projection = await this.schema.prepare(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
@@ -307,7 +314,9 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
-          const marked = await this.schema.mark('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
+          const truncated = ev.relations.map((r) => `${r.schema}.${r.table}`).join(', ');
+          this.reportDdl({ type: 'TRUNCATETABLE', schema: ev.relations[0]?.schema ?? '', table: ev.relations.map((r) => r.table).join(', ') }, truncated);
+          const marked = await this.schema.mark('TRUNCATETABLE', truncated, 'TRUNCATE');
           if (marked === 'NORMAL') {
             for (const r of ev.relations) await this.schema.prepare(r, commitCompleted);
             await this.sink.truncate(ev.relations);
@@ -317,6 +326,7 @@ export class Pipeline {
         }
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
+          this.reportDdl(ev.change);
           await this.schema.apply(ev.change);
           // Outside a transaction the statement has its own position: commit up to it now.
           if (!this.inTxn) {
@@ -354,6 +364,15 @@ export class Pipeline {
           return this.closeAll();
       }
     }
+  }
+
+  /** The task's event log records every schema change met and its ddlMarkMap outcome (engine-event.ts). */
+  private reportDdl(change: SchemaChange, sourceTable = `${change.schema}.${change.table}`): void {
+    const targetSchema = this.spec.target.schema ?? change.schema;
+    this.events.onEvent?.({
+      type: 'ddl', ddlType: change.type, sourceTable, targetTable: `${targetSchema}.${change.table}`,
+      sourceSql: change.sql ?? null, action: this.spec.ddlMarks[change.type], targetSql: [], detail: null,
+    });
   }
 
   private async flushChunk(): Promise<void> {

@@ -7,6 +7,7 @@
  * so read-modify-write of a task's runtime row cannot interleave with another writer.
  */
 import type { TaskStatus } from '../domain/task-status.ts';
+import type { MonitoringStore } from './monitoring-store.ts';
 
 export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; createdAt: number }
 export interface AccessKeyRecord { accessKeyId: string; secret: string; principalId: string }
@@ -69,6 +70,8 @@ export interface Page<T> { items: T[]; total: number }
 
 export interface CatalogStore {
   installationId(): Promise<string>;
+  /** Metric history, task events, instance logs, alarm rules (monitoring-store.ts). */
+  readonly monitoring: MonitoringStore;
 
   createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord>;
   findPrincipalByName(name: string): Promise<PrincipalRecord | undefined>;

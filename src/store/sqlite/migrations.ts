@@ -1,3 +1,5 @@
+import { MONITORING_MIGRATION } from './monitoring-migration.ts';
+
 /**
  * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
  * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
@@ -53,6 +55,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE instance_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
   INSERT INTO instance_counter(id, last) VALUES (1, 0);
   `,
+  // Monitoring (src/store/monitoring-store.ts): metric samples, the task event log, per-instance
+  // logs, alarm rules, and the remaining 2020 catalog objects (folders, workspace DDL defaults).
+  // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
+  MONITORING_MIGRATION,
 ];
 
 /** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */

@@ -10,6 +10,7 @@ import type {
   NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileRecord, TaskRuntimeRecord,
 } from '../catalog-store.ts';
 import type { TaskStatus } from '../../domain/task-status.ts';
+import { SqliteMonitoringStore } from './sqlite-monitoring-store.ts';
 import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -21,6 +22,7 @@ export interface SqliteCatalogOptions {
 
 export class SqliteCatalogStore implements CatalogStore {
   private readonly db: Database.Database;
+  readonly monitoring: SqliteMonitoringStore;
 
   constructor(file: string, options: SqliteCatalogOptions = {}) {
     this.db = new Database(file);
@@ -30,6 +32,7 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.migrate();
+    this.monitoring = new SqliteMonitoringStore(this.db);
   }
 
   private migrate(): void {
