@@ -3,10 +3,13 @@ import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import type { TaskLifecycle } from '../runtime/task-lifecycle.ts';
 import type { ConfigProcessor } from '../runtime/config-processor.ts';
+import type { TaskMonitor } from '../runtime/monitoring/task-monitor.ts';
 
 export interface ActionDeps {
   store: CatalogStore;
   lifecycle: TaskLifecycle;
   configProcessor: ConfigProcessor;
   logger: Logger;
+  /** Monitoring and alerting: settings (webhook allow-list, resource group) and the alarm engine. */
+  monitor: TaskMonitor;
 }

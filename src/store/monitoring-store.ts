@@ -103,7 +103,11 @@ export interface MonitoringStore {
   /** Newest first. */
   listEvents(taskId: number, filter: { kinds: EventKind[]; fromMs: number; toMs: number }, offset: number, limit: number): Promise<Page<TaskEventRecord>>;
   countEvents(taskId: number, kind: EventKind, sinceMs: number): Promise<number>;
-  /** The newest notified (sent, not muted) Alarm event of a rule and severity. */
+  /** Sets an Alarm event's delivery outcome once its notifications are done. */
+  setAlarmDelivery(id: number, status: 'Success' | 'Fail', detail: string): Promise<void>;
+  /** Alarm events whose delivery never finished (the service stopped meanwhile) become Fail. */
+  failUnfinishedAlarms(reason: string): Promise<number>;
+  /** The newest notified (being sent or sent, not muted) Alarm event of a rule and severity. */
   lastAlarmNotification(ruleId: number, severity: string): Promise<TaskEventRecord | undefined>;
   /** Deletes events older than `beforeMs` and, per task, all but the newest `keepPerTask`. */
   pruneEvents(beforeMs: number, keepPerTask: number): Promise<number>;

@@ -89,8 +89,14 @@ export class SqliteMonitoringStore implements MonitoringStore {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM task_events WHERE task_id = ? AND kind = ? AND created_at >= ?`)
       .get(taskId, kind, sinceMs) as Row).n;
   }
+  async setAlarmDelivery(id: number, status: 'Success' | 'Fail', detail: string): Promise<void> {
+    this.db.prepare(`UPDATE task_events SET status = ?, detail = ? WHERE id = ? AND kind = 'Alarm'`).run(status, detail, id);
+  }
+  async failUnfinishedAlarms(reason: string): Promise<number> {
+    return this.db.prepare(`UPDATE task_events SET status = 'Fail', detail = detail || ? WHERE kind = 'Alarm' AND status IS NULL`).run(`; ${reason}`).changes;
+  }
   async lastAlarmNotification(ruleId: number, severity: string): Promise<TaskEventRecord | undefined> {
-    const r = this.db.prepare(`SELECT * FROM task_events WHERE rule_id = ? AND severity = ? AND kind = 'Alarm' AND status IN ('Success', 'Fail')
+    const r = this.db.prepare(`SELECT * FROM task_events WHERE rule_id = ? AND severity = ? AND kind = 'Alarm' AND (status IS NULL OR status != 'Silence')
       ORDER BY created_at DESC, id DESC LIMIT 1`).get(ruleId, severity) as Row | undefined;
     return r && mapEvent(r);
   }
