@@ -2,6 +2,7 @@
 import { statusData } from './access.ts';
 import { instanceProgress } from './instance-progress.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
+import { alarmList } from './monitoring/alarm-list.ts';
 
 export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
   const rt = await deps.store.getTaskRuntime(file.id);
@@ -13,5 +14,6 @@ export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
     InstanceStatus: rt.status,
     InstanceMessage: rt.message,
     InstanceMetrics: instanceProgress(deps, rt),
+    AlarmList: await alarmList(deps, file.id),
   });
 });

@@ -36,6 +36,7 @@ const CATALOG = {
   ContentLengthExceeded: { status: 413, recommend: 'Send a request body of at most 8 MiB.' },
   InvalidHttpRequest: { status: 400, recommend: 'Send a well-formed HTTP/1.1 request.' },
   'Invalid.DIJob.NotExists': { status: 404, recommend: 'Check the job id (Id / DIJobId) and that your AccessKey may see its workspace.' },
+  'Invalid.DIAlarmRule.NotExists': { status: 404, recommend: "Check the alarm rule id (Id / DIAlarmRuleId) and that your AccessKey may see its job's workspace." },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -89,6 +90,8 @@ export const invalidHttpRequest = (status: 400 | 408 | 431, reason: string) =>
   new ApiError('InvalidHttpRequest', status, `The HTTP request was rejected: ${reason}.`, CATALOG.InvalidHttpRequest.recommend);
 /** 2024-05-18: an unknown job and a job of a workspace the caller may not see answer alike (no existence oracle). */
 export const jobNotFound = (id: number | string) => fromCatalog('Invalid.DIJob.NotExists', `The DI job ${id} does not exist.`);
+/** An unknown alarm rule and a rule of a job the caller may not see answer alike. */
+export const alarmRuleNotFound = (id: number | string) => fromCatalog('Invalid.DIAlarmRule.NotExists', `The DI alarm rule ${id} does not exist.`);
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**

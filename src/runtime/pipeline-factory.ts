@@ -10,6 +10,7 @@ import { parseRealtimeTask } from '../domain/task-content.ts';
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -58,11 +59,15 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
 
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
+      const endpoints = await endpointsFor(taskId, resourcesCreated);
+      // StartParam.ddlMarkMap over the workspace default (UpdateDIProjectConfig) over DEFAULT_DDL_MARKS.
+      const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
+      const defaults = projectId ? await workspaceDdlMarks(store, projectId, endpoints.source.kind, endpoints.target.kind) : DEFAULT_DDL_MARKS;
       const spec: PipelineSpec = {
-        ...await endpointsFor(taskId, resourcesCreated),
+        ...endpoints,
         fence,
         errorLimit: rules.errorLimit,
-        ddlMarks: { ...DEFAULT_DDL_MARKS, ...rules.ddlMarkMap },
+        ddlMarks: { ...defaults, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
       };
