@@ -27,8 +27,11 @@ export async function updateDIAlarmRule2020(deps: ActionDeps, ctx: ActionContext
   const p = ctx.params;
   const { rule } = await requireAlarmRule(deps, ctx, p.DIAlarmRuleId as number);
   const def = ruleDefinition(deps, p.MetricType, p.NotificationSettings, p.TriggerConditions);
+  // 2020 rules have no Name; one OpenDI generated (create-di-alarm-rule.ts) follows the MetricType.
+  const generated = rule.name === `${rule.metricType}_${rule.id}`;
   await deps.store.monitoring.updateAlarmRule(rule.id, {
     ...def, description: ruleDescription(p.Description), enabled: (p.Enabled as boolean | undefined) ?? false,
+    ...(generated && { name: `${def.metricType}_${rule.id}` }),
   }, ctx.principalId);
   return {};
 }

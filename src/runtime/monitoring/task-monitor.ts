@@ -27,6 +27,8 @@ export class TaskMonitor implements RunnerMonitor {
   private readonly notifier: Notifier;
   private readonly statusSinceMs = new Map<number, number>();
   private readonly failovers = new Map<number, number>();
+  /** The instance whose start each task's log has announced. */
+  private readonly announced = new Map<number, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private metricsOf: (taskId: number) => PipelineMetrics | undefined = () => undefined;
   private resumed = false;
@@ -57,8 +59,9 @@ export class TaskMonitor implements RunnerMonitor {
   // ---- RunnerMonitor
 
   pipelineStarting(taskId: number, instanceId: number): void {
-    if (this.log.instance(taskId) !== instanceId) {
-      this.log.setInstance(taskId, instanceId);
+    this.log.setInstance(taskId, instanceId);
+    if (this.announced.get(taskId) !== instanceId) {
+      this.announced.set(taskId, instanceId);
       this.log.write(taskId, 'info', `instance ${instanceId} of task ${taskId} starting`);
     }
   }
