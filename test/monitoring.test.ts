@@ -62,6 +62,8 @@ before(async () => {
     },
   });
   projectId = await createWorkspace(client(), 'ws_mon');
+  // The workspace default for MySQL -> PostgreSQL (DROPCOLUMN is WARNING by default) applies to the task below.
+  await call('UpdateDIProjectConfig', { ProjectId: projectId, DestinationType: 'postgresql', SourceType: 'mysql', ProjectConfig: '{"DROPCOLUMN":"IGNORE"}' });
   await mdb.createDatabase('mon_src');
   await mdb.query('CREATE TABLE orders (id INT PRIMARY KEY, v VARCHAR(20))', [], 'mon_src');
   await pgi.createDatabase('mon_dst');
@@ -206,6 +208,9 @@ test('a DDL event with its SQL; a DdlReport rule posts once, then Silence inside
   await mdb.query('ALTER TABLE orders ADD COLUMN note2 VARCHAR(20)', [], 'mon_src');
   await waitUntil(async () => (await events('Alarm')).some((e) => e.Status === 'Silence' && e.Detail.includes('ddl_report')), 15_000, 'the second DDL muted');
   assert.equal(hook.forRule(ddl.Id).length, 1, 'nothing sent inside MuteInterval');
+  await mdb.query('ALTER TABLE orders DROP COLUMN note2', [], 'mon_src');
+  const dropped = await waitUntil(async () => (await events('DDL')).find((e) => /DROP COLUMN note2/i.test(e.SrcSql)), 15_000, 'the DROPCOLUMN event');
+  assert.equal(dropped.Action, 'Ignore', 'the workspace default (UpdateDIProjectConfig) applied: the Start gave no ddlMarkMap');
   const failed = await waitUntil(async () => { const e = (await events('Alarm')).find((x) => x.Id === deadAlarm.Id); return e?.Status === 'Fail' && e; }, 30_000, 'the silent receiver recorded as Fail');
   assert.match(failed.Detail, /did not answer within 4000 ms \(2 attempts\)/);
   assert.equal(failed.Channels, 'Webhook');
