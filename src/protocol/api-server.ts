@@ -45,6 +45,9 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void |
 
 const IDLE_CONNECTION_MS = 65_000;
 
+/** What the request log line tells about a request; `ignored`: parameters not in the spec. */
+interface RequestSeen { action?: string; version?: string; accessKeyId?: string; ignored?: string[] }
+
 export function createApiServer(opts: ApiServerOptions): http.Server {
   const hostId = opts.hostId ?? opts.publicHost ?? 'opendi';
   const clock = opts.clock ?? Date.now;
@@ -74,7 +77,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const started = performance.now();
-    const seen: { action?: string; version?: string; accessKeyId?: string } = {};
+    const seen: RequestSeen = {};
     let status: number | string = 200;
     let code: string | undefined;
     try {
@@ -92,11 +95,12 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
       }
     }
     const ms = Math.round(performance.now() - started);
-    opts.logger.info('request', { requestId, method: req.method, ...seen, status, code, ms });
+    // Debug: polling clients would drown the task events logged at info (docs/design.md section 3).
+    opts.logger.debug?.('request', { requestId, method: req.method, ...seen, status, code, ms });
     opts.onRequestDone?.({ action: seen.action, version: seen.version, status, code, ms });
   }
 
-  async function handle(req: IncomingMessage, requestId: string, seen: { action?: string; version?: string; accessKeyId?: string }): Promise<Record<string, unknown>> {
+  async function handle(req: IncomingMessage, requestId: string, seen: RequestSeen): Promise<Record<string, unknown>> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -118,7 +122,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     );
     Object.assign(seen, { action: caller.action, version: caller.version, accessKeyId: caller.accessKeyId });
     const { spec, handler } = opts.registry.resolve(caller.version, caller.action);
-    const params = decodeParams(spec, query, bodyParams());
+    const params = decodeParams(spec, query, bodyParams(), (name) => { if ((seen.ignored ??= []).length < 20) seen.ignored.push(name.slice(0, 100)); });
     const result = await handler({ requestId, principalId: caller.principalId, accessKeyId: caller.accessKeyId, action: caller.action, version: caller.version, params });
     const body: Record<string, unknown> = { RequestId: requestId, ...result };
     body.RequestId = requestId; // first in the body, and never overridden by a handler

@@ -81,6 +81,8 @@ export function teeLogger(inner: Logger, writer: InstanceLogWriter, base: Record
     if (typeof all.taskId === 'number') writer.write(all.taskId, level, msg, all);
   };
   return {
+    // Debug lines stay in the service log: an instance log keeps what an operator reads at info.
+    debug: (msg, fields) => inner.debug?.(msg, fields),
     info: tee('info'), warn: tee('warn'), error: tee('error'),
     child: (f) => teeLogger(inner.child(f), writer, { ...base, ...f }),
   };

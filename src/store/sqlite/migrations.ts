@@ -55,6 +55,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE instance_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
   INSERT INTO instance_counter(id, last) VALUES (1, 0);
   `,
+  // Real-time tasks are FileType 900 (real-time synchronization), not 23 (batch; docs/design.md
+  // section 2). ClientToken answers of create actions, kept 24 h (src/actions/client-token.ts).
+  `
+  UPDATE task_files SET file_type = 900 WHERE file_type = 23 AND task_type = 'DI_REALTIME';
+  CREATE TABLE client_tokens (
+    principal_id TEXT NOT NULL, action TEXT NOT NULL, token TEXT NOT NULL, request_hash TEXT NOT NULL,
+    response TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (principal_id, action, token)) WITHOUT ROWID;
+  CREATE INDEX client_tokens_expiry ON client_tokens(expires_at);
+  `,
   // Monitoring (src/store/monitoring-store.ts): metric samples, the task event log, per-instance
   // logs, alarm rules, and the remaining 2020 catalog objects (folders, workspace DDL defaults).
   // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
