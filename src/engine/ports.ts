@@ -3,26 +3,41 @@ import type { Logger } from '../logger.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { DbEndpoint } from './endpoint.ts';
+import type { EngineEvent } from './engine-event.ts';
 import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
+export type { SourceCheckBounds } from './source-table-check.ts';
+
+/** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
 /** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
 
-export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
+/** What a running pipeline gives its source besides the spec (MySQL source only so far). */
+export interface SourceOptions {
+  /** Warnings for the task's event log. */
+  onEvent?(event: EngineEvent): void;
+  /** No message from the server for this long is a stall (the source's default when absent). */
+  stallAfterMs?: number;
+  /** Rows of a renamed source table go to the renamed target table ('new-name': RENAMETABLE is NORMAL) or the original one. */
+  renamedTableTarget?: 'new-name' | 'original-name';
+}
+
+export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {
   const app = `opendi:task-${taskId}`;
   return {
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables }, `${app}:source`, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: target.kind === 'postgresql'
       ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
       : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
@@ -32,4 +47,12 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
 export async function releaseSource(taskId: number, source: SourceSpec): Promise<void> {
   if (source.kind === 'postgresql') await releasePostgresSource(source, `opendi:task-${taskId}:release`);
+}
+
+/**
+ * The config check's entry into the engine: one sentence per unusable source table, empty when
+ * all can be synced; rejects when the source cannot be reached in the bounds given.
+ */
+export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
 }
