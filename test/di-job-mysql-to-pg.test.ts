@@ -109,9 +109,14 @@ test('MariaDB -> PostgreSQL whole-database job: data sources, rules, full then i
   assert.deepEqual(ok.Connectivity.DetailLogs.map((d: any) => d.Code), ['validate_input_parameters', 'connect', 'authenticate', 'check_privileges']);
   const badDb = await addDataSource24(client, projectId, 'no_such_db', 'postgresql', { host: env.pgi.host, port: env.pgi.port }, 'nope', 'postgres');
   assert.equal((await call24(client, 'TestDataSourceConnectivity', { DataSourceId: badDb, ProjectId: projectId, ResourceGroupId: 'default' })).Connectivity.ConnectState, 'ConfigError');
-  // Update with the password sent back masked keeps the stored one; Delete of an unused data source.
-  const fixed = { ...(await call24(client, 'GetDataSource', { Id: badDb })).DataSource.ConnectionProperties, database: 'warehouse' };
-  await call24(client, 'UpdateDataSource', { Id: badDb, ProjectId: projectId, ConnectionProperties: JSON.stringify(fixed), Description: 'fixed' });
+  // A masked password keeps the stored one only while the data source points where it did (a
+  // moved data source needs its password again, as in 2020); Delete of an unused data source.
+  const shown = (await call24(client, 'GetDataSource', { Id: badDb })).DataSource.ConnectionProperties;
+  await call24(client, 'UpdateDataSource', { Id: badDb, ProjectId: projectId, ConnectionProperties: JSON.stringify(shown), Description: 'same place' });
+  const fixed = { ...shown, database: 'warehouse' };
+  await expectApiError(call24(client, 'UpdateDataSource', { Id: badDb, ProjectId: projectId, ConnectionProperties: JSON.stringify(fixed) }),
+    400, 'Param.Invalid', 'ConnectionProperties.password must be given again');
+  await call24(client, 'UpdateDataSource', { Id: badDb, ProjectId: projectId, ConnectionProperties: JSON.stringify({ ...fixed, password: 'unused-with-trust' }), Description: 'fixed' });
   assert.equal((await call24(client, 'TestDataSourceConnectivity', { DataSourceId: badDb, ProjectId: projectId, ResourceGroupId: 'default' })).Connectivity.ConnectState, 'Connectable');
   await call24(client, 'DeleteDataSource', { Id: badDb });
   await expectApiError(call24(client, 'GetDataSource', { Id: badDb }), 404, 'Invalid.DataSource.NotExists');

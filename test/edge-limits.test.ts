@@ -161,6 +161,14 @@ test('text fields are bounded: names 255, descriptions 3,000, data source Conten
   await call(client, 'CreateProject', { ProjectName: 'n', ProjectIdentifier: 'ws_desc_ok', ProjectDescription: 'line one\nline two '.repeat(100) });
 });
 
+test('a script of many tables travels in the query string as the SDK sends it (no 431 below 128 KiB of headers)', async () => {
+  const tables = Array.from({ length: 1500 }, (_, i) => `public.table_with_a_long_name_${i}`);
+  const script = realtimeScript('nowhere_src', 'nowhere_dst', tables);
+  assert.ok(script.length > 50_000, `script of ${script.length} bytes`);
+  const body = await call(svc.client(), 'GenerateDISyncTaskConfigForCreating', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskParam: script });
+  assert.equal(body.Success, true);
+});
+
 test('names refuse control and bidirectional-override characters (S47)', async () => {
   const client = svc.client();
   for (const name of ['bad\u0000name', 'bad\u0007name', 'evil\u202Etxt.exe']) {

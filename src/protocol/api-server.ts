@@ -65,6 +65,8 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
 };
 
 const IDLE_CONNECTION_MS = 65_000;
+/** Request line and headers together (see maxHeaderSize below). */
+export const MAX_HEADER_BYTES = 128 * 1024;
 
 /** What the request log line tells about a request; `ignored`: parameters not in the spec. */
 interface RequestSeen { action?: string; version?: string; accessKeyId?: string; ignored?: string[] }
@@ -81,6 +83,11 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     // close one just as a client sends on it ("socket hang up"); the side that closes idle
     // connections must be the client, so the server waits longer than clients keep them.
     keepAliveTimeout: IDLE_CONNECTION_MS,
+    // The SDK sends most parameters in the query string (GenerateDISyncTaskConfigForCreating's
+    // TaskParam, CreateDataSource's Content, ...): Node's 16 KiB default would refuse a script of a
+    // few hundred tables with 431. 128 KiB holds a bounded Content (64 KiB) and large scripts, and
+    // keeps what unauthenticated connections can pin bounded (maxConnections x 128 KiB).
+    maxHeaderSize: MAX_HEADER_BYTES,
     // How often Node checks the two timeouts above.
     connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
   }, (req, res) => {
