@@ -29,6 +29,7 @@
  */
 import type { ColumnValue, RelationInfo, SourceEvent } from './change-event.ts';
 import type { TableSchema } from './table-schema.ts';
+import type { EngineEvent } from './engine-event.ts';
 
 export type { TableSchema } from './table-schema.ts';
 
@@ -39,6 +40,12 @@ export interface TableRef { schema: string; table: string }
  * looks caught up (a frozen walsender or dump thread, a large committed transaction the server is
  * still decoding): the pipeline counts as caught up only when the last read found nothing, the
  * server was heard from recently, and it has reported nothing beyond what was delivered.
+ *
+ * A source that implements it hears from a healthy server at least once a second while streaming,
+ * idle or not (PostgreSQL: keepalive answers to our status pings; MySQL: binlog heartbeats), so
+ * "recently" can be a few seconds (pipeline.ts, HEARD_RECENTLY_MS). A source that stays silent
+ * much longer than that fails with a recoverable error that names the stall (the runner
+ * reconnects) and reports a `warning` event with code SOURCE_STALLED.
  */
 export interface SourceClock {
   /** When the server was last heard from (data, keepalive or heartbeat); null before its first message. */
@@ -57,6 +64,11 @@ export interface ChangeSource {
   caughtUpPosition(): string | null;
   /** See SourceClock. */
   clock?(): SourceClock;
+  /**
+   * Set by the pipeline before `prepare`: where the source reports what belongs in the task's
+   * event log (engine-event.ts), e.g. a stalled server, a stale walsender it had to terminate.
+   */
+  onEvent?: (event: EngineEvent) => void;
   /** The table's columns as the source declares them (to create a missing target table). */
   describeTable(relation: RelationInfo): Promise<TableSchema>;
   /** See the initial-load rule above. Null when the source has no position yet (use the resource's own bookmark). */

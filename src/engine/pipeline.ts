@@ -18,6 +18,7 @@ import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
+import { isSourceCaughtUp } from './caught-up.ts';
 
 export { UnrecoverableError, FencedError } from './errors.ts';
 export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
@@ -66,8 +67,10 @@ export interface PipelineMetrics {
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
-  /** Everything the source has sent is applied (the last read found nothing more). */
+  /** Everything the source's server has is applied (caught-up.ts: the last read found nothing and the source's clock agrees). */
   caughtUp: boolean;
+  /** When the pipeline was last caught up (the delay grows from here while the source is silent or behind). */
+  lastCaughtUpAt: Date | null;
 }
 
 const DEFAULT_MAX_ROWS = 20_000;
@@ -86,7 +89,7 @@ export class Pipeline {
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
     phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false,
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, lastCaughtUpAt: null,
   };
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
@@ -102,7 +105,10 @@ export class Pipeline {
   private txnInSink = false;
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
-    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger));
+    // The source labels a renamed table's changes with its target table's name, which only NORMAL renames too.
+    const source = { ...spec.source, followRenames: spec.ddlMarks.RENAMETABLE === 'NORMAL' };
+    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, source, spec.target, logger));
+    this.source.onEvent = (event) => this.events.onEvent?.(event);
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
@@ -334,7 +340,8 @@ export class Pipeline {
         case 'idle':
           if (this.inTxn) break;
           await commitBatch();
-          this.m.caughtUp = true;
+          this.m.caughtUp = isSourceCaughtUp(this.source.clock?.());
+          if (this.m.caughtUp) this.m.lastCaughtUpAt = new Date();
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);

@@ -10,7 +10,11 @@ import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
 
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  | {
+    kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean;
+    /** See PostgresSourceSpec (sources/postgres/postgres-source.ts). */
+    externalPublication?: boolean; followRenames?: boolean; stallTimeoutMs?: number;
+  }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
   | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
 
