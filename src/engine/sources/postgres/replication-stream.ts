@@ -89,8 +89,8 @@ export class ReplicationStream {
       try {
         this.receive(msg.chunk, handlers);
       } catch (err) {
-        this.destroy();
         this.fail(err instanceof Error ? err : new Error(String(err)));
+        this.destroy();
       }
     });
     const started = new Promise<void>((resolve) => con.once('replicationStart', resolve));
@@ -105,6 +105,7 @@ export class ReplicationStream {
       this.destroy();
       throw err;
     }
+    if (this.ended) return; // failed as it started (onError has the reason)
     this.heardAt = Date.now();
     this.watchFrom = this.heardAt;
     this.timer = setInterval(() => this.sendStatus(true), PING_MS);

@@ -26,6 +26,8 @@ export interface StallWatchOptions {
   probe(): Promise<WalsenderState>;
   onStall(detail: string): void;
   logger: Logger;
+  /** How often silence is looked at (default 1 s). */
+  checkMs?: number;
 }
 
 const CHECK_MS = 1_000;
@@ -50,7 +52,7 @@ export class StallWatch {
   }
 
   start(): void {
-    this.timer = setInterval(() => { void this.check(); }, CHECK_MS);
+    this.timer = setInterval(() => { void this.check(); }, this.o.checkMs ?? CHECK_MS);
     this.timer.unref();
   }
 
