@@ -95,7 +95,7 @@ export class PgInstance {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pg-standby-'));
     fs.chmodSync(dir, 0o755);
     chownTo('postgres', dir);
-    runAsPostgres(path.join(BIN, 'pg_basebackup'), ['-D', path.join(dir, 'data'), '-h', this.host, '-p', String(this.port), '-U', this.user, '-X', 'stream', '-R', '--no-sync']);
+    runAsPostgres(path.join(BIN, 'pg_basebackup'), ['-D', path.join(dir, 'data'), '-h', this.host, '-p', String(this.port), '-U', this.user, '-X', 'stream', '-R', '--no-sync', '--checkpoint=fast']);
     const standby = new PgInstance(dir, await freePort(), this.settings);
     trackServer(standby);
     await standby.start();
