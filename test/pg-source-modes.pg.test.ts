@@ -108,7 +108,7 @@ test('a crash between the row events of a multi-table transaction and of an FK c
   const resumed = await env.launch(env.spec(ctx, 3, tables, { resourcesCreated: true }));
   await env.waitEqual(ctx, 'parent');
   await env.waitEqual(ctx, 'child');
-  assert.equal(await count(ctx, 'child'), 20_000);
+  assert.equal(await count(ctx, 'child'), 12_500);
   const audit = (await env.tsql(ctx, `SELECT count(*) FILTER (WHERE op = 'INSERT')::int AS inserts, count(*)::int AS images,
     (SELECT count(*)::int FROM (SELECT DISTINCT tbl, id, op FROM audit) d) AS distinct_images FROM audit`))[0];
   assert.equal(audit.inserts, 50_000, 'every inserted row applied');
