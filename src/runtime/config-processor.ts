@@ -49,7 +49,7 @@ export class ConfigProcessor {
     if (!writer) problems.push(`writer data source ${def.writer.datasource} does not exist in workspace ${projectId}`);
     else if (writer.dataSourceType !== def.writer.kind) problems.push(`writer data source ${writer.name} is ${writer.dataSourceType}, not ${def.writer.kind}`);
     if (problems.length > 0 || !reader) return problems;
-    return checkSourceTables(endpointOf(reader.content), def.reader.tables);
+    return checkSourceTables(endpointOf(reader.content), def.reader.tables, { publication: def.reader.publication, initialLoad: def.initialLoad });
   }
 }
 

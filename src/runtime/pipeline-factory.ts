@@ -17,7 +17,7 @@ export interface PipelineFactory {
   isUnrecoverable(err: unknown): boolean;
 }
 
-export interface EngineSettings { batchMaxRows?: number; batchMaxDelayMs?: number }
+export interface EngineSettings { batchMaxRows?: number; batchMaxDelayMs?: number; sourceStallMs?: number }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
 const MYSQL_SERVER_ID_BASE = 1_000_000_000;
@@ -45,7 +45,10 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       taskId,
       initialLoad: def.initialLoad,
       source: def.reader.kind === 'postgresql'
-        ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
+        ? {
+          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated, stallTimeoutMs: settings.sourceStallMs,
+          publicationName: def.reader.publication ?? prefix, externalPublication: def.reader.publication !== undefined,
+        }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
       target: {
         kind: def.writer.kind, endpoint: targetEndpoint,
