@@ -9,7 +9,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { PgPipelineEnv, auditedTargetDdl, eventually, logger, type Ctx } from './harness/pg-pipeline.ts';
-import { Pipeline, UnrecoverableError, releaseTaskResources, type DdlMark, type PipelineSpec } from '../src/engine/pipeline.ts';
+import { Pipeline, UnrecoverableError, releaseTaskResources, type DdlMark, type EngineEvent, type PipelineSpec } from '../src/engine/pipeline.ts';
 import { delaySeconds } from '../src/actions/instance-progress.ts';
 
 let pgi: PgInstance;
@@ -73,6 +73,57 @@ test('the slot ahead of the checkpoint (advanced, or recreated by someone else) 
   await env.sql(ctx.src, `INSERT INTO events VALUES (16, 'after the new slot')`);
   await expectRefused(3, 'recreated');
   assert.equal(await count(ctx, 'events'), 10, 'the target kept what it had');
+});
+
+test('a slot invalidated while the task was stopped (max_slot_wal_keep_size) fails the start with what to do', async () => {
+  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
+  const first = await env.launch(env.spec(ctx, 1, ['events']));
+  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
+  await env.waitEqual(ctx, 'events');
+  await first.p.stop();
+  await first.done;
+  await env.sql('postgres', `ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'`);
+  await env.sql('postgres', `SELECT pg_reload_conf()`);
+  try {
+    await eventually(async () => {
+      await env.sql(ctx.src, `CREATE TEMP TABLE junk AS SELECT g, md5(g::text) AS m FROM generate_series(1, 200000) g; SELECT pg_switch_wal(); CHECKPOINT;`);
+      return (await env.sql('postgres', `SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1`, [ctx.slot]))[0].wal_status === 'lost' || undefined;
+    }, 60_000, 'the slot invalidated');
+  } finally {
+    await env.sql('postgres', `ALTER SYSTEM RESET max_slot_wal_keep_size`);
+    await env.sql('postgres', `SELECT pg_reload_conf()`);
+  }
+  const err = await failure(new Pipeline(env.spec(ctx, 2, ['events'], { resourcesCreated: true }), {}, logger).run());
+  assert.ok(err instanceof UnrecoverableError, `UnrecoverableError expected, got ${err}`);
+  assert.match(err.message, /invalidated: its WAL was removed.*TerminateDISyncInstance, then Start/);
+});
+
+test('a walsender an earlier owner left frozen is terminated after the grace period and recorded; the new owner then streams', async () => {
+  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
+  const first = await env.launch(env.spec(ctx, 1, ['events']));
+  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
+  await env.waitEqual(ctx, 'events');
+  const pid = (await pgi.walsenderPid(ctx.slot))!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    // The earlier owner goes away, but its walsender cannot: a stopped process defers the termination signal.
+    assert.deepEqual(await first.p.stop(1_000), { forced: true });
+    await env.sql(ctx.src, `INSERT INTO events SELECT g, 'y' FROM generate_series(11, 20) g`);
+    const events: EngineEvent[] = [];
+    let streaming = false;
+    const second = new Pipeline(env.spec(ctx, 2, ['events'], { resourcesCreated: true }), { onEvent: (e) => events.push(e), onStreaming: () => { streaming = true; } }, logger);
+    const done = second.run();
+    done.catch(() => undefined);
+    const terminated = await eventually(() => events.find((e) => e.type === 'warning' && e.code === 'STALE_WALSENDER_TERMINATED'), 30_000, 'the stale walsender terminated');
+    assert.match((terminated as { detail: string }).detail, new RegExp(`held by walsender ${pid} \\(opendi:task-${ctx.taskId}:source\\)`));
+    process.kill(pid, 'SIGCONT');
+    await eventually(() => streaming, 30_000, 'the new owner streams');
+    await env.waitEqual(ctx, 'events');
+    await second.stop();
+    await done;
+  } finally {
+    try { process.kill(pid, 'SIGCONT'); } catch { /* exited */ }
+  }
 });
 
 test('a crash between the row events of a multi-table transaction and of an FK cascade: whole transactions are replayed, exactly once', async () => {

@@ -66,7 +66,7 @@ test('a frozen walsender (SIGSTOP) while rows are written: the delay grows withi
     console.log(`# frozen walsender: delay shown after ${delayShown} ms (then ${growing} s), stall reported after ${stalled.ms} ms`);
   } finally {
     clearInterval(writer);
-    process.kill(pid, 'SIGCONT');
+    try { process.kill(pid, 'SIGCONT'); } catch { /* exited */ }
   }
   const resumedAt = Date.now();
   await waitForStatus(client, projectId, fileId, ['RUN'], 90_000);
