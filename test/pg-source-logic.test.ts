@@ -16,6 +16,7 @@ import { relationChanges } from '../src/engine/sources/postgres/relation-changes
 import { RelationTracker, type TrackedTable } from '../src/engine/sources/postgres/relation-tracker.ts';
 import { ReplicationStream } from '../src/engine/sources/postgres/replication-stream.ts';
 import { createLogger } from '../src/logger.ts';
+import { parseRealtimeTask } from '../src/domain/task-content.ts';
 
 const logger = createLogger('silent');
 
@@ -137,5 +138,19 @@ test('a malformed keepalive or XLogData from a hostile server fails the stream; 
     assert.match(err.message, what === 'unknown' ? /unknown replication message/ : new RegExp(`malformed ${what}`), `${what}: ${err.message}`);
     stream.destroy();
     await new Promise((r) => server.close(r));
+  }
+});
+
+test('reader parameter "publication": a DBA\'s publication for a PostgreSQL source, refused elsewhere or malformed', () => {
+  const script = (kind: string, publication: unknown) => JSON.stringify({
+    type: 'realtime', steps: [
+      { stepType: kind, category: 'reader', parameter: { publication, connection: [{ datasource: 's', table: ['db.t'] }] } },
+      { stepType: 'postgresql', category: 'writer', parameter: { datasource: 'd' } }],
+  });
+  assert.equal(parseRealtimeTask(script('postgresql', 'cdc_orders')).reader.publication, 'cdc_orders');
+  assert.equal(parseRealtimeTask(script('postgresql', undefined)).reader.publication, undefined);
+  assert.throws(() => parseRealtimeTask(script('mysql', 'p')), /reader.parameter.publication applies to PostgreSQL sources only/);
+  for (const bad of ['', 'x'.repeat(64), 7, 'a\u0000b']) {
+    assert.throws(() => parseRealtimeTask(script('postgresql', bad)), /reader.parameter.publication must be the name of a publication/, JSON.stringify(bad));
   }
 });

@@ -50,6 +50,7 @@ const SAMPLE_MS = 1_000;
 /** Bound of the catalog queries and status probes on the control connection. */
 const CONTROL_QUERY_MS = 30_000;
 const PROBE_MS = 5_000;
+const SLOT_CREATE_MS = 300_000;
 
 export class PostgresSource implements ChangeSource {
   onEvent?: (event: EngineEvent) => void;
@@ -123,7 +124,13 @@ export class PostgresSource implements ChangeSource {
     // The publication must exist before the slot: pgoutput looks publications up as of the decoded WAL position.
     if (!external) await this.ensurePublication(c, current);
     if (!slot) {
-      await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.spec.slotName]);
+      // PostgreSQL waits for the transactions running at this moment to end before the slot exists.
+      await c.query({ text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [this.spec.slotName], query_timeout: SLOT_CREATE_MS } as pg.QueryConfig)
+        .catch((err: Error) => {
+          if (err.message !== 'Query read timeout') throw err;
+          throw new Error(`could not create the replication slot within ${SLOT_CREATE_MS / 1000} s: PostgreSQL waits until the transactions `
+            + 'running on the source when it was asked have ended (see pg_stat_activity for long-running ones)');
+        });
       this.logger.info('created replication slot', { slot: this.spec.slotName, publication: this.spec.publicationName });
     } else if (slot.active_pid) {
       await this.releaseStaleWalsender(c);
