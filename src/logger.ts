@@ -2,16 +2,24 @@
  * Structured logging: one JSON object per line on stderr.
  * Callers must never pass secrets (passwords, AccessKey secrets) in fields; data source
  * configs are logged only through `redactConnection`.
+ *
+ * Levels: `debug` is for what only someone chasing a problem wants (one line per API request,
+ * ignored request parameters); task events (start, stop, failover, DDL, dirty rows, alerts) are
+ * `info` or above, so the default level shows them without the request noise
+ * (OPENDI_LOG_LEVEL=debug shows both).
  */
 export interface Logger {
+  /** Optional so that small test and no-op loggers need not implement it; call as `logger.debug?.(...)`. */
+  debug?(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
 }
 
-export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
-const rank: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}): Logger {
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
@@ -20,6 +28,7 @@ export function createLogger(level: LogLevel = 'info', base: Record<string, unkn
     process.stderr.write(JSON.stringify(line, errorReplacer) + '\n');
   };
   return {
+    debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),

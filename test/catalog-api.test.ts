@@ -63,7 +63,7 @@ test('data sources: the password is stored and used, but never returned', async 
   assert.ok(!svc.log.includes(PASSWORD), 'the service log must not contain the password');
 });
 
-test('tasks are Data Integration files (FileType 23) with paging; bad input is Param.Invalid', async () => {
+test('tasks are real-time synchronization files (FileType 900) with paging; bad input is Param.Invalid', async () => {
   const client = svc.client();
   const projectId = await createWorkspace(client, 'ws_files');
   const script = realtimeScript('src', 'dst', ['public.orders']);
@@ -73,12 +73,12 @@ test('tasks are Data Integration files (FileType 23) with paging; bad input is P
     assert.equal(r.Data.Status, 'success');
     fileIds.push(r.Data.FileId);
   }
-  const p1 = await call(client, 'ListFiles', { ProjectId: projectId, FileTypes: '23', PageNumber: 1, PageSize: 5 });
-  const p3 = await call(client, 'ListFiles', { ProjectId: projectId, FileTypes: '23', PageNumber: 3, PageSize: 5 });
+  const p1 = await call(client, 'ListFiles', { ProjectId: projectId, FileTypes: '900', PageNumber: 1, PageSize: 5 });
+  const p3 = await call(client, 'ListFiles', { ProjectId: projectId, FileTypes: '900', PageNumber: 3, PageSize: 5 });
   assert.equal(p1.Data.TotalCount, 12);
   assert.deepEqual(p1.Data.Files.map((f: any) => f.FileId), fileIds.slice(0, 5));
   assert.deepEqual(p3.Data.Files.map((f: any) => f.FileId), fileIds.slice(10));
-  assert.ok(p1.Data.Files.every((f: any) => f.FileType === 23));
+  assert.ok(p1.Data.Files.every((f: any) => f.FileType === 900));
   const kw = await call(client, 'ListFiles', { ProjectId: projectId, Keyword: 'task_1' });
   assert.equal(kw.Data.TotalCount, 2);
   const file = await call(client, 'GetFile', { ProjectId: projectId, FileId: fileIds[0] });
@@ -87,14 +87,13 @@ test('tasks are Data Integration files (FileType 23) with paging; bad input is P
 
   const got = await call(client, 'GetDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[1] });
   assert.equal(got.Data.Status, 'success');
-  assert.equal(got.Data.InstanceStatus, 'NORUN');
+  assert.equal(JSON.parse(got.Data.Code).extend.name, 'rt_task_01');
 
   const dup = await call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'rt_task_00', TaskContent: script });
   assert.equal(dup.Data.Status, 'fail');
   await expectApiError(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: 'x1', TaskContent: '{"steps":[]}' }), 400, 'Param.Invalid', 'TaskContent');
   await expectApiError(call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_OFFLINE', TaskName: 'x2', TaskContent: script }), 400, 'Param.Invalid', 'TaskType');
   await expectApiError(call(client, 'GetDISyncTask', { ProjectId: 'abc', TaskType: 'DI_REALTIME', FileId: 1 }), 400, 'Param.Invalid', 'ProjectId');
-  await expectApiError(client.call('GetDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: 1, Bogus: 'x' }), 400, 'Param.Invalid', 'Bogus');
 
   // Start of a task that is not deployed says so and changes nothing.
   const start = await call(client, 'StartDISyncInstance', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileIds[2] });

@@ -34,15 +34,21 @@ test('numbers are integers (digits, optional minus, safe), booleans true/false, 
   invalid(() => decodeParams(createProject, { ProjectName: 'p', ProjectIdentifier: 'p', DisableDevelopment: 'yes' }, {}), /^DisableDevelopment must be true or false/);
 });
 
-test('RPC common parameters are not the action\'s; unknown names and prototype names are Param.Invalid', () => {
+test('RPC common parameters are not the action\'s; unknown top-level names (prototype names too) are ignored and reported; unknown nested names are Param.Invalid', () => {
   const getProject = op('GetProject');
   const common = { Action: 'GetProject', Version: '2020-05-18', Format: 'json', Timestamp: 't', SignatureNonce: 'n', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: 'ak', Signature: 's', RegionId: 'cn' };
   assert.deepEqual(decodeParams(getProject, { ...common, ProjectId: '1' }, {}), { ProjectId: 1 });
-  for (const name of ['Bogus', 'toString', 'constructor', '__proto__', 'hasOwnProperty', 'ProjectId.1']) {
-    const query: Record<string, string> = {};
+  for (const name of ['Bogus', 'toString', 'constructor', '__proto__', 'hasOwnProperty', 'Bogus.1.Key']) {
+    const query: Record<string, string> = { ProjectId: '7' };
     Object.defineProperty(query, name, { value: '1', enumerable: true });
-    invalid(() => decodeParams(getProject, query, {}), new RegExp(`^${name.replace('.', '\\.')} is not a parameter of GetProject \\(2020-05-18\\)`));
+    const ignored: string[] = [];
+    const out = decodeParams(getProject, query, {}, (n) => ignored.push(n));
+    assert.deepEqual(ignored, [name]);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype, name);
+    assert.deepEqual(Object.keys(out), ['ProjectId']);
   }
+  invalid(() => decodeParams(getProject, { 'ProjectId.1': '1' }, {}), /^ProjectId\.1 is not a parameter of GetProject \(2020-05-18\)/);
+  invalid(() => decodeParams(op('ListProjects'), { 'Tags.1.Colour': 'x' }, {}), /^Tags\.1\.Colour is not a known field/);
   invalid(() => decodeParams(getProject, { ProjectId: '1' }, { ProjectId: '1' }), /^ProjectId appears both in the query string and in the form body/);
 });
 

@@ -54,7 +54,7 @@ async function startEdge(overrides: Partial<ApiServerOptions> = {}): Promise<Edg
   };
   const recordingLogger = (base: Record<string, unknown>): Logger => {
     const write = (level: string) => (msg: string, fields?: Record<string, unknown>) => { logs.push(JSON.stringify({ level, msg, ...base, ...fields })); };
-    return { info: write('info'), warn: write('warn'), error: write('error'), child: (f) => recordingLogger({ ...base, ...f }) };
+    return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (f) => recordingLogger({ ...base, ...f }) };
   };
   const server = createApiServer({ registry, credentials, nonces, logger: recordingLogger({}), hostId: 'opendi-test', ...overrides });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -266,11 +266,14 @@ for (const signature of ['v3', 'v2'] as const) {
     });
   });
 
-  test(`${signature}: unknown, ill-typed, missing and duplicated parameters are Param.Invalid naming them`, async () => {
+  test(`${signature}: unknown top-level parameters are ignored and logged at debug; ill-typed, missing and duplicated ones are Param.Invalid naming them`, async () => {
     const client = makeClient(edge.port, signature);
     const task = { ProjectId: '1', TaskType: 'DI_REALTIME', TaskName: 't' };
+    const ignored = await call(client, 'GetProject', { query: { ProjectId: '1', Bogus: 'x' } });
+    assert.deepEqual(ignored.body.Data.Params, { ProjectId: 1 });
+    assert.ok(edge.logs.some((l) => JSON.parse(l).level === 'debug' && JSON.parse(l).msg === 'request' && JSON.stringify(JSON.parse(l).ignored) === '["Bogus"]'));
     await handlerNotCalled(async () => {
-      await rejects(call(client, 'GetProject', { query: { ProjectId: '1', Bogus: 'x' } }), 400, 'Param.Invalid', /^Bogus is not a parameter of GetProject/);
+      await rejects(call(client, 'GetProject', { query: { 'ProjectId.1': '1' } }), 400, 'Param.Invalid', /^ProjectId\.1 is not a parameter of GetProject/);
       await rejects(call(client, 'GetProject', { query: { ProjectId: 'abc' } }), 400, 'Param.Invalid', /^ProjectId must be an integer/);
       await rejects(call(client, 'GetProject', { query: { ProjectId: '1.5' } }), 400, 'Param.Invalid', /^ProjectId must be an integer/);
       await rejects(call(client, 'GetProject', { query: { ProjectId: '9007199254740993' } }), 400, 'Param.Invalid', /^ProjectId must be an integer/);

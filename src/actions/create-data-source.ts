@@ -32,7 +32,7 @@ export async function createDataSource(deps: ActionDeps, ctx: ActionContext) {
     throw paramInvalid('Name', `a data source named ${name} already exists in this workspace and environment`);
   }
   const ds = await deps.store.createDataSource({
-    projectId: project.id, name, dataSourceType: type, subType: type, envType,
+    projectId: project.id, name, dataSourceType: type, subType: '', envType, // SubType applies to rds only (SDK)
     description: (p.Description as string | undefined) ?? '', content, status: 'ENABLED', ownerPrincipalId: ctx.principalId,
   });
   return { Success: true, HttpStatusCode: '200', Data: ds.id };

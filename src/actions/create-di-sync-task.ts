@@ -1,19 +1,20 @@
-/** CreateDISyncTask (2020-05-18): a real-time task file (FileType 23) in the workspace, status NORUN. */
+/** CreateDISyncTask (2020-05-18): a real-time task file (FileType 900) in the workspace, status NORUN. */
 import type { ActionContext } from '../protocol/action-registry.ts';
 import { isObject } from '../domain/task-content.ts';
 import { REALTIME_FILE_TYPE, REALTIME_TASK_TYPE } from '../domain/task-status.ts';
 import { paramInvalid } from '../protocol/errors.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject, requireRealtimeTaskType } from './access.ts';
-import { validateTaskContent, validateTaskName } from './task-content-param.ts';
+import { parseTaskContent, storedTaskContent, validateTaskName } from './task-content-param.ts';
 
 const DEFAULT_FOLDER = 'Data Integration';
 
 export async function createDISyncTask(deps: ActionDeps, ctx: ActionContext) {
   requireRealtimeTaskType(ctx.params);
   const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const name = validateTaskName(ctx.params.TaskName);
-  const content = validateTaskContent(ctx.params.TaskContent as string);
+  const def = parseTaskContent(ctx.params.TaskContent as string);
+  const name = validateTaskName(ctx.params.TaskName, def);
+  const content = storedTaskContent(def, name);
   const folderPath = folderOf(ctx.params.TaskParam as string | undefined);
   if (await deps.store.findTaskFileByName(project.id, name)) {
     return { Success: true, Data: { Status: 'fail', FileId: null, Message: `a file named ${name} already exists in this workspace.` } };

@@ -23,7 +23,7 @@ export async function createProject(deps: ActionDeps, ctx: ActionContext) {
     tags: (p.Tags as { Key: string; Value: string }[] | undefined) ?? [],
     disableDevelopment: (p.DisableDevelopment as boolean | undefined) ?? false,
     isAllowDownload: (p.IsAllowDownload as number | undefined) ?? 1,
-    projectMode: (p.ProjectMode as number | undefined) ?? 3,
+    projectMode: (p.ProjectMode as number | undefined) ?? 2, // SDK: "2 (default): basic mode"
     resourceGroupId: (p.ResourceManagerResourceGroupId as string | undefined) ?? '',
   });
   return { Success: true, HttpStatusCode: 200, Data: project.id };

@@ -1,9 +1,12 @@
 /**
- * GetDISyncInstanceInfo (2020-05-18): the instance status (NORUN, WAIT, RUN, KILLING, PAUSE,
- * FAILED) and its message, the steps of a full-then-incremental task in SolutionInfo.StepDetail,
- * and the progress figures (phase, delay, dirty records, alerts) in Data.Metrics.
+ * GetDISyncInstanceInfo (2020-05-18): the instance status (NORUN, WAIT, RUN, KILLING, PAUSE, and
+ * OpenDI's FAILED, docs/design.md section 2) and its message. SolutionInfo is null: the SDK
+ * documents null for DI_REALTIME. The SDK shows only Status, Message, Name and SolutionInfo, so
+ * while nothing went wrong Message carries the progress in words (phase, delay, rows loaded,
+ * dirty records, alerts); the same figures as numbers are in Data.Metrics, an OpenDI extension
+ * read by `opendi watch` and other plain-JSON clients.
  */
-import { instanceProgress, stepDetail } from './instance-progress.ts';
+import { instanceProgress, progressSummary } from './instance-progress.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 
 export const getDISyncInstanceInfo = realtimeTaskAction(async (deps, file) => {
@@ -13,9 +16,9 @@ export const getDISyncInstanceInfo = realtimeTaskAction(async (deps, file) => {
     Success: true,
     Data: {
       Status: rt.status,
-      Message: rt.message,
+      Message: rt.message ?? progressSummary(progress),
       Name: file.name,
-      SolutionInfo: { Id: file.id, CreatorName: file.ownerPrincipalId, Status: rt.status.toLowerCase(), StepDetail: stepDetail(progress, rt.status) },
+      SolutionInfo: null,
       Metrics: progress,
     },
   };

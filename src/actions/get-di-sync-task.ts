@@ -1,17 +1,12 @@
-/** GetDISyncTask (2020-05-18): the task's script (Code) and where it stands. */
+/**
+ * GetDISyncTask (2020-05-18): the task's script (`Code`, the stored TaskContent). SolutionDetail is
+ * null, as the SDK documents for DI_REALTIME. Only fields of the SDK model are sent (the SDK drops
+ * any other): the instance's state is GetDISyncInstanceInfo's.
+ */
 import { statusData } from './access.ts';
-import { instanceProgress } from './instance-progress.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 
-export const getDISyncTask = realtimeTaskAction(async (deps, file) => {
-  const rt = await deps.store.getTaskRuntime(file.id);
-  return statusData(true, null, {
-    Code: file.content,
-    Name: file.name,
-    Version: file.version,
-    DeployedVersion: file.deployedVersion,
-    InstanceStatus: rt.status,
-    InstanceMessage: rt.message,
-    InstanceMetrics: instanceProgress(deps, rt),
-  });
-});
+export const getDISyncTask = realtimeTaskAction(async (_deps, file) => statusData(true, null, {
+  Code: file.content,
+  SolutionDetail: null,
+}));

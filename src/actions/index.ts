@@ -22,21 +22,23 @@ import { stopDISyncInstance } from './stop-di-sync-instance.ts';
 import { terminateDISyncInstance } from './terminate-di-sync-instance.ts';
 import { getDISyncInstanceInfo } from './get-di-sync-instance-info.ts';
 import type { ActionHandler } from './action-handler.ts';
+import { idempotent } from './client-token.ts';
 import { JOB_ACTIONS_2020, JOB_ACTIONS_2024 } from './jobs/index.ts';
 import { MONITORING_ACTIONS_2020, MONITORING_ACTIONS_2024 } from './monitoring/index.ts';
 
+/** Create actions that take a ClientToken are wrapped in `idempotent` (client-token.ts). */
 const V2020: Record<string, ActionHandler> = {
-  CreateProject: createProject,
+  CreateProject: idempotent(createProject),
   GetProject: getProject,
   ListProjects: listProjects,
   CreateDataSource: createDataSource,
   UpdateDataSource: updateDataSource,
   DeleteDataSource: deleteDataSource,
   ListDataSources: listDataSources,
-  GenerateDISyncTaskConfigForCreating: generateConfigForCreating,
-  GenerateDISyncTaskConfigForUpdating: generateConfigForUpdating,
+  GenerateDISyncTaskConfigForCreating: idempotent(generateConfigForCreating),
+  GenerateDISyncTaskConfigForUpdating: idempotent(generateConfigForUpdating),
   QueryDISyncTaskConfigProcessResult: queryConfigProcessResult,
-  CreateDISyncTask: createDISyncTask,
+  CreateDISyncTask: idempotent(createDISyncTask),
   UpdateDISyncTask: updateDISyncTask,
   GetDISyncTask: getDISyncTask,
   DeployDISyncTask: deployDISyncTask,
@@ -56,8 +58,15 @@ const V2024: Record<string, ActionHandler> = {
   ...MONITORING_ACTIONS_2024,
 };
 
+const BY_VERSION = [['2020-05-18', V2020], ['2024-05-18', V2024]] as const;
+
+/** The actions this build serves, per API version (for `opendi call --help`). */
+export function servedActions(): Record<string, string[]> {
+  return Object.fromEntries(BY_VERSION.map(([version, actions]) => [version, Object.keys(actions).sort()]));
+}
+
 export function registerActions(registry: ActionRegistry, deps: ActionDeps): void {
-  for (const [version, actions] of [['2020-05-18', V2020], ['2024-05-18', V2024]] as const) {
+  for (const [version, actions] of BY_VERSION) {
     for (const [action, handler] of Object.entries(actions)) registry.register(version, action, (ctx) => handler(deps, ctx));
   }
 }

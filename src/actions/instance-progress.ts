@@ -42,14 +42,16 @@ export function delaySeconds(m: PipelineMetrics | undefined, now = Date.now()): 
   return Math.max(0, (now - since) / 1000);
 }
 
-/** SolutionInfo.StepDetail: the two steps of a full-then-incremental task and where each stands. */
-export function stepDetail(progress: ReturnType<typeof instanceProgress>, status: string) {
-  const running = status === 'RUN' || status === 'WAIT';
-  const inLoad = progress.Phase === 'FULL_LOAD';
-  const loadStatus = progress.Phase === null ? 'init' : inLoad ? (running ? 'running' : 'paused') : 'success';
-  const incStatus = progress.Phase !== 'INCREMENTAL' ? 'init' : running ? 'running' : status === 'FAILED' ? 'fail' : 'paused';
-  return [
-    { StepId: 1, StepName: 'Full load', Status: loadStatus, Info: JSON.stringify({ tablesLoaded: progress.TablesLoaded, rowsLoaded: progress.RowsLoaded }) },
-    { StepId: 2, StepName: 'Incremental sync', Status: incStatus, Info: JSON.stringify({ delaySeconds: progress.DelaySeconds, dirtyRecords: progress.DirtyRecords }) },
-  ];
+/**
+ * The progress in words, for GetDISyncInstanceInfo's Message (the one free-text field the SDK
+ * shows): null before the task has reported anything.
+ */
+export function progressSummary(p: ReturnType<typeof instanceProgress>): string | null {
+  if (p.Phase === null) return null;
+  const parts = [p.Phase === 'FULL_LOAD' ? 'full load' : 'incremental'];
+  if (p.DelaySeconds !== null) parts.push(`delay ${p.DelaySeconds.toFixed(1)} s`);
+  parts.push(`${p.RowsLoaded} rows loaded (${p.TablesLoaded} tables)`);
+  if (p.RowsApplied !== null) parts.push(`${p.RowsApplied} rows applied`);
+  parts.push(`${p.DirtyRecords} dirty records`, `${p.AlertCount} alerts`);
+  return parts.join('; ');
 }

@@ -7,19 +7,21 @@ import { gmtString, paging, requireProject } from './access.ts';
 export async function listDataSources(deps: ActionDeps, ctx: ActionContext) {
   const p = ctx.params;
   const project = await requireProject(deps, ctx, p.ProjectId as number);
-  const { pageNumber, pageSize, offset } = paging(p, 20, 100);
+  // SDK: PageSize "Default value: 10. Maximum value: 100".
+  const { pageNumber, pageSize, offset } = paging(p, 10, 100);
   const page = await deps.store.listDataSources(project.id, {
     name: p.Name as string | undefined, dataSourceType: p.DataSourceType as string | undefined,
-    subType: p.SubType as string | undefined, envType: p.EnvType as number | undefined, status: p.Status as string | undefined,
+    // SubType "takes effect only when DataSourceType is rds" (SDK), and no rds type is served.
+    subType: p.DataSourceType === 'rds' ? p.SubType as string | undefined : undefined, envType: p.EnvType as number | undefined, status: p.Status as string | undefined,
   }, offset, pageSize);
   return {
     Success: true, HttpStatusCode: 200,
     Data: {
       PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total,
       DataSources: page.items.map((d) => ({
-        Id: d.id, Name: d.name, DataSourceType: d.dataSourceType, SubType: d.subType, EnvType: d.envType,
+        Id: d.id, Name: d.name, DataSourceType: d.dataSourceType, SubType: d.dataSourceType === 'rds' ? d.subType : '', EnvType: d.envType,
         Description: d.description, Content: JSON.stringify(redactContent(d.content)),
-        Status: d.status === 'ENABLED' ? 1 : 0, ConnectStatus: 1, ProjectId: d.projectId, Operator: d.ownerPrincipalId,
+        Status: d.status === 'ENABLED' ? 1 : 2, // SDK: 1 accessible, 2 inaccessible ConnectStatus: 1, ProjectId: d.projectId, Operator: d.ownerPrincipalId,
         Shared: false, DefaultEngine: false, Sequence: d.id, GmtCreate: gmtString(d.createdAt), GmtModified: gmtString(d.modifiedAt),
       })),
     },

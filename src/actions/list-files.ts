@@ -1,4 +1,7 @@
-/** ListFiles (2020-05-18): the workspace's Data Integration files (real-time tasks are FileType 23), paged. */
+/**
+ * ListFiles (2020-05-18): the workspace's task files (real-time tasks are FileType 900), filtered
+ * and paged in the store, so TotalCount and every page count only matching files.
+ */
 import { paramInvalid } from '../protocol/errors.ts';
 import type { ActionContext } from '../protocol/action-registry.ts';
 import type { ActionDeps } from './action-deps.ts';
@@ -16,10 +19,9 @@ export async function listFiles(deps: ActionDeps, ctx: ActionContext) {
     owner: p.Owner as string | undefined,
     fileTypes: p.FileTypes === undefined ? undefined : intList(p.FileTypes as string, 'FileTypes'),
     fileIds: p.FileIdIn === undefined ? undefined : intList(p.FileIdIn as string, 'FileIdIn'),
+    folderPath: p.FileFolderPath as string | undefined,
   }, offset, pageSize);
-  const files = page.items
-    .filter((f) => p.FileFolderPath === undefined || f.folderPath === p.FileFolderPath || f.folderPath.startsWith(`${p.FileFolderPath}/`))
-    .map((f) => fileView(f, p.NeedContent === true));
+  const files = page.items.map((f) => fileView(f, p.NeedContent === true));
   return { Success: true, HttpStatusCode: 200, Data: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, Files: files } };
 }
 

@@ -18,7 +18,9 @@ export function projectView(p: ProjectRecord) {
     IsDefault: 0,
     ResourceManagerResourceGroupId: p.resourceGroupId,
     Tags: p.tags,
-    EnvTypes: p.projectMode === 3 ? ['DEV', 'PROD'] : ['PROD'],
+    // Real DataWorks project data shows ["DEV","PRD"] in standard mode (README, "What is served");
+    // basic mode has the production environment only.
+    EnvTypes: p.projectMode === 3 ? ['DEV', 'PRD'] : ['PRD'],
     GmtCreate: gmtString(p.createdAt),
     GmtModified: gmtString(p.modifiedAt),
   };

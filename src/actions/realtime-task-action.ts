@@ -23,10 +23,15 @@ export function realtimeTaskAction(run: TaskHandler, invalidExtra: Record<string
   };
 }
 
-/** An action whose answer is just the lifecycle outcome as `Data: {Status, Message}`. */
+/**
+ * An action whose answer is just the lifecycle outcome as `Data: {Status, Message}`. Each is a
+ * task event logged at info (start, stop, terminate, delete: who asked and what came of it),
+ * while the request lines themselves are debug.
+ */
 export function instanceAction(run: (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext) => Promise<Outcome>) {
   return realtimeTaskAction(async (deps, file, ctx) => {
     const outcome = await run(deps, file, ctx);
+    deps.logger.info('task operation', { taskId: file.id, action: ctx.action, principalId: ctx.principalId, ok: outcome.ok, message: outcome.message ?? undefined });
     return statusData(outcome.ok, outcome.message);
   });
 }

@@ -12,5 +12,6 @@ export const startDISyncInstance = instanceAction(async (deps, file, ctx) => {
     if (err instanceof StartParamError) throw paramInvalid(err.path, err.message);
     throw err;
   }
+  if (startParam.ignored) deps.logger.debug?.('StartParam keys ignored', { taskId: file.id, keys: startParam.ignored.slice(0, 20) });
   return deps.lifecycle.start(file.id, startParam, text ?? null);
 });

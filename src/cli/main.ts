@@ -1,13 +1,16 @@
-/** The `opendi` command: serve | call | principal. */
+/** The `opendi` command: serve | call | watch | principal. */
 import { ConfigError } from '../config/service-config.ts';
 import { parseFlags } from './parse-flags.ts';
 import { serveCommand } from './serve-command.ts';
 import { callCommand } from './call-command.ts';
+import { watchCommand } from './watch-command.ts';
 import { principalCommand } from './principal-command.ts';
 
 const USAGE = `usage:
   opendi serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.opendi] [--public-host H] [--stop-timeout-ms 10000]
-  opendi call <Action> [--Param value ...] [--endpoint host:port] [--api-version V] [--signature v2|v3]
+  opendi call <Action> [--Param value|@file ...] [--endpoint host:port] [--api-version V] [--signature v2|v3] [--data-dir D]
+  opendi call --help | opendi call <Action> --help     (the actions / one action's parameters)
+  opendi watch <FileId> [--ProjectId N] [--interval-ms 2000]   (follow a task until Ctrl-C)
   opendi principal create <name> | principal grant <name> --project <id>
 `;
 
@@ -17,6 +20,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   switch (command) {
     case 'serve': await serveCommand(flags); return undefined;
     case 'call': return callCommand(rest[0], flags);
+    case 'watch': return watchCommand(rest[0], flags);
     case 'principal': return principalCommand(rest[0], rest[1], flags);
     default:
       process.stderr.write(USAGE);

@@ -2,7 +2,7 @@
  * Service configuration: parsed and validated once from flags and environment, then passed down.
  */
 import path from 'node:path';
-import type { LogLevel } from '../logger.ts';
+import { LOG_LEVELS, type LogLevel } from '../logger.ts';
 
 export interface ServiceConfig {
   host: string;
@@ -39,7 +39,7 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
   }
   if (keySecret !== undefined && keySecret.length < 16) throw new ConfigError('OPENDI_ACCESS_KEY_SECRET must be at least 16 characters');
   const logLevel = (flags['log-level'] ?? env.OPENDI_LOG_LEVEL ?? 'info') as LogLevel;
-  if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError('--log-level must be info, warn, error or silent');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const optional = (name: string, v: string | undefined, min: number, max: number) => v === undefined ? undefined : num(name, v, 0, min, max);
   return {
     host: flags.host ?? env.OPENDI_HOST ?? '127.0.0.1',

@@ -1,10 +1,11 @@
 /**
  * StartParam of StartDISyncInstance (docs/design.md section 2). All settings optional.
  * failoverLimit: more than `count` automatic restarts within `interval` minutes fails the task.
- * errorLimit.record: dirty records tolerated (0 = the first fails the task).
+ * errorLimit.record: dirty records tolerated (0 = the first fails the task; "" = the default).
  * ddlMarkMap: per DDL type, NORMAL | IGNORE | WARNING | CRITICAL (defaults: DEFAULT_DDL_MARKS).
  * startPosition: start from {"position": "<source position>"} or {"timestamp": "<time>"} instead
  * of the checkpoint (default: the checkpoint, else the initial load / the current end).
+ * Other top-level keys are ignored (listed in `ignored`).
  */
 import { isObject } from './task-content.ts';
 
@@ -19,6 +20,8 @@ export interface StartParam {
   errorLimit: { record: number };
   ddlMarkMap: Partial<Record<DdlType, DdlMark>>;
   startPosition: StartPosition | null;
+  /** Top-level keys OpenDI does not know, ignored (README, "What is served"); the caller logs them. */
+  ignored?: string[];
 }
 
 export type StartPosition = { position: string } | { timestamp: Date };
@@ -61,7 +64,7 @@ export function parseStartParam(text: string | undefined): StartParam {
         };
         break;
       case 'errorLimit':
-        out.errorLimit = { record: wholeNumber(field(value, path, 'record'), `${path}.record`, 0) };
+        out.errorLimit = { record: errorLimitRecord(value, path) };
         break;
       case 'ddlMarkMap':
         if (!isObject(value)) throw new StartParamError(path, 'must be an object');
@@ -75,17 +78,29 @@ export function parseStartParam(text: string | undefined): StartParam {
         out.startPosition = parseStartPosition(value, path);
         break;
       default:
-        throw new StartParamError(path, 'is not a known setting (failoverLimit, errorLimit, ddlMarkMap, startPosition)');
+        (out.ignored ??= []).push(key);
     }
   }
   return out;
 }
 
+/**
+ * errorLimit.record: a whole number; absent, null or "" (the cloud's templates write "" for "no
+ * limit set") means the default. `percentage`, which the cloud's batch scripts carry, is accepted
+ * and not used; any other key is refused, since a misspelt `record` would silently mean 0.
+ */
+function errorLimitRecord(value: unknown, path: string): number {
+  if (!isObject(value)) throw new StartParamError(path, 'must be an object');
+  for (const k of Object.keys(value)) if (k !== 'record' && k !== 'percentage') throw new StartParamError(`${path}.${k}`, 'is not a known setting (record)');
+  const record = value.record;
+  if (record === undefined || record === null || record === '') return DEFAULT_START_PARAM.errorLimit.record;
+  return wholeNumber(record, `${path}.record`, 0);
+}
+
+/** A required field of failoverLimit; other keys there are refused (a typo would change the limit). */
 function field(obj: unknown, path: string, name: string): unknown {
   if (!isObject(obj)) throw new StartParamError(path, 'must be an object');
-  for (const k of Object.keys(obj)) if (k !== name && !(path.endsWith('failoverLimit') && (k === 'count' || k === 'interval'))) {
-    throw new StartParamError(`${path}.${k}`, 'is not a known setting');
-  }
+  for (const k of Object.keys(obj)) if (k !== 'count' && k !== 'interval') throw new StartParamError(`${path}.${k}`, 'is not a known setting');
   if (!(name in obj)) throw new StartParamError(`${path}.${name}`, 'is required');
   return obj[name];
 }

@@ -36,6 +36,9 @@ export interface ApiServerOptions {
 
 const IDLE_CONNECTION_MS = 65_000;
 
+/** What the request log line tells about a request; `ignored`: parameters not in the spec. */
+interface RequestSeen { action?: string; version?: string; accessKeyId?: string; ignored?: string[] }
+
 export function createApiServer(opts: ApiServerOptions): http.Server {
   const hostId = opts.hostId ?? opts.publicHost ?? 'opendi';
   const clock = opts.clock ?? Date.now;
@@ -57,7 +60,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const started = performance.now();
-    const seen: { action?: string; version?: string; accessKeyId?: string } = {};
+    const seen: RequestSeen = {};
     let status: number | string = 200;
     let code: string | undefined;
     try {
@@ -74,12 +77,13 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
         code = apiError.code;
       }
     }
-    opts.logger.info('request', {
+    // Debug: polling clients would drown the task events logged at info (docs/design.md section 3).
+    opts.logger.debug?.('request', {
       requestId, method: req.method, ...seen, status, code, ms: Math.round(performance.now() - started),
     });
   }
 
-  async function handle(req: IncomingMessage, requestId: string, seen: { action?: string; version?: string; accessKeyId?: string }): Promise<Record<string, unknown>> {
+  async function handle(req: IncomingMessage, requestId: string, seen: RequestSeen): Promise<Record<string, unknown>> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -101,7 +105,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     );
     Object.assign(seen, { action: caller.action, version: caller.version, accessKeyId: caller.accessKeyId });
     const { spec, handler } = opts.registry.resolve(caller.version, caller.action);
-    const params = decodeParams(spec, query, bodyParams());
+    const params = decodeParams(spec, query, bodyParams(), (name) => { if ((seen.ignored ??= []).length < 20) seen.ignored.push(name.slice(0, 100)); });
     const result = await handler({ requestId, principalId: caller.principalId, accessKeyId: caller.accessKeyId, action: caller.action, version: caller.version, params });
     const body: Record<string, unknown> = { RequestId: requestId, ...result };
     body.RequestId = requestId; // first in the body, and never overridden by a handler

@@ -19,7 +19,13 @@ export const COMMON_PARAMS: ReadonlySet<string> = new Set([
 
 type FlatTree = { [segment: string]: FlatTree | string };
 
-export function decodeParams(op: OperationSpec, query: Record<string, string>, body: Record<string, string>): Record<string, unknown> {
+/**
+ * A top-level name the spec does not list is ignored and reported to `onIgnored` (the caller logs
+ * it at debug): the cloud's gateway is believed to ignore unknown parameters, and older SDK builds
+ * send deprecated ones (README, "What is served"). Unknown fields inside a known
+ * parameter are still refused, since there a typo would change the meaning.
+ */
+export function decodeParams(op: OperationSpec, query: Record<string, string>, body: Record<string, string>, onIgnored?: (name: string) => void): Record<string, unknown> {
   const isOwn = (name: string) => Object.hasOwn(op.request, name);
   const raw = new Map<string, string>();
   for (const source of [query, body]) {
@@ -35,7 +41,8 @@ export function decodeParams(op: OperationSpec, query: Record<string, string>, b
   for (const [name, value] of raw) {
     const [top, ...path] = name.split('.');
     const spec = isOwn(top) ? op.request[top] : undefined;
-    if (!spec || (path.length > 0 && !isNested(spec))) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
+    if (!spec) { onIgnored?.(name); continue; }
+    if (path.length > 0 && !isNested(spec)) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
     const group = groups.get(top) ?? { flat: [] };
     if (path.length === 0) group.whole = value;
     else group.flat.push([path, value]);

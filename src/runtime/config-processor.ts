@@ -7,19 +7,30 @@
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
-import { TaskContentError, isObject, parseRealtimeTask, renderRealtimeTask, type RealtimeTaskDefinition } from '../domain/task-content.ts';
+import { TaskContentError, isObject, parseRealtimeTask, renderRealtimeTask, resolveReaderTables, type RealtimeTaskDefinition, type TableRef } from '../domain/task-content.ts';
 import { checkSourceTables } from './source-tables.ts';
 
 export class ConfigProcessor {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly byId = new Map<number, Promise<void>>();
 
   constructor(private readonly store: CatalogStore, private readonly logger: Logger) {}
 
   async submit(projectId: number, kind: 'create' | 'update', taskId: number | null, script: string): Promise<number> {
     const proc = await this.store.createConfigProcess({ projectId, kind, taskId, status: 'running', message: null, taskContent: null });
-    const work = this.process(proc.id, projectId, script).finally(() => this.inFlight.delete(work));
+    const work = this.process(proc.id, projectId, script).finally(() => { this.inFlight.delete(work); this.byId.delete(proc.id); });
     this.inFlight.add(work);
+    this.byId.set(proc.id, work);
     return proc.id;
+  }
+
+  /** Waits up to `timeoutMs` for process `id` to finish, if it runs in this service. */
+  async waitFor(id: number, timeoutMs: number): Promise<void> {
+    const work = this.byId.get(id);
+    if (!work) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
   }
 
   /** Waits for processes still running (service shutdown). */
@@ -30,9 +41,9 @@ export class ConfigProcessor {
   private async process(id: number, projectId: number, script: string): Promise<void> {
     try {
       const def = parseRealtimeTask(script);
-      const problems = await this.check(projectId, def);
+      const { problems, tables } = await this.check(projectId, def);
       if (problems.length > 0) await this.store.finishConfigProcess(id, 'fail', problems.join('; '), null);
-      else await this.store.finishConfigProcess(id, 'success', null, renderRealtimeTask(def));
+      else await this.store.finishConfigProcess(id, 'success', null, renderRealtimeTask(def, { resolved: tables }));
     } catch (err) {
       const message = err instanceof TaskContentError ? err.message : 'internal error while generating the task config';
       if (!(err instanceof TaskContentError)) this.logger.error('config process failed', { processId: id, error: err });
@@ -40,7 +51,7 @@ export class ConfigProcessor {
     }
   }
 
-  private async check(projectId: number, def: RealtimeTaskDefinition): Promise<string[]> {
+  private async check(projectId: number, def: RealtimeTaskDefinition): Promise<{ problems: string[]; tables?: TableRef[] }> {
     const problems: string[] = [];
     const reader = await this.store.findDataSourceByName(projectId, def.reader.datasource);
     const writer = await this.store.findDataSourceByName(projectId, def.writer.datasource);
@@ -48,8 +59,11 @@ export class ConfigProcessor {
     else if (reader.dataSourceType !== def.reader.kind) problems.push(`reader data source ${reader.name} is ${reader.dataSourceType}, not ${def.reader.kind}`);
     if (!writer) problems.push(`writer data source ${def.writer.datasource} does not exist in workspace ${projectId}`);
     else if (writer.dataSourceType !== def.writer.kind) problems.push(`writer data source ${writer.name} is ${writer.dataSourceType}, not ${def.writer.kind}`);
-    if (problems.length > 0 || !reader) return problems;
-    return checkSourceTables(endpointOf(reader.content), def.reader.tables, { publication: def.reader.publication, initialLoad: def.initialLoad });
+    if (problems.length > 0 || !reader) return { problems };
+    // Tables named without their database resolve against the reader's database, as the engine does at start.
+    const endpoint = endpointOf(reader.content);
+    const tables = resolveReaderTables(def, endpoint.database);
+    return { problems: await checkSourceTables(endpoint, tables, { publication: def.reader.publication, initialLoad: def.initialLoad }), tables };
   }
 }
 

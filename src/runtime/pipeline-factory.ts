@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
-import { parseRealtimeTask } from '../domain/task-content.ts';
+import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../domain/task-content.ts';
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
@@ -40,7 +40,8 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
     const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);
     const prefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
-    const tables = def.reader.tables;
+    // A MySQL table named without its database is in the reader data source's database, as in the config check.
+    const tables = resolveTables(def, sourceEndpoint.database);
     return {
       taskId,
       initialLoad: def.initialLoad,
@@ -76,4 +77,13 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
+}
+
+function resolveTables(def: ReturnType<typeof parseRealtimeTask>, database: string) {
+  try {
+    return resolveReaderTables(def, database);
+  } catch (err) {
+    if (err instanceof TaskContentError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
 }

@@ -34,7 +34,9 @@ export class TaskLifecycle {
       }
       const rt = await this.store.getTaskRuntime(taskId);
       if ((rt.status === 'RUN' || rt.status === 'WAIT') && this.runners.has(taskId)) return { ok: true, message: null };
-      await this.store.mutateTaskRuntime(taskId, () => ({ status: 'WAIT', message: null, desired: 'RUN', startParam: startParamText }));
+      // Every Start is a new instance; restarts after a failover or a service restart continue it.
+      const instanceId = await this.store.nextInstanceId();
+      await this.store.mutateTaskRuntime(taskId, () => ({ status: 'WAIT', message: null, desired: 'RUN', startParam: startParamText, instanceId }));
       this.launch(taskId, startParam);
       return { ok: true, message: null };
     });

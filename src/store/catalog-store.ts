@@ -45,6 +45,8 @@ export interface TaskRuntimeRecord {
   resourcesCreated: boolean;
   /** What the pipeline last reported, kept for when it is not running. */
   progress: TaskProgress | null;
+  /** The current (or last) instance: a new one at every Start; 0 = never started. Never reused. */
+  instanceId: number;
   updatedAt: number;
 }
 
@@ -64,6 +66,15 @@ export interface ConfigProcessRecord {
 }
 
 export interface Page<T> { items: T[]; total: number }
+
+export interface TaskFileFilter { keyword?: string; exactName?: string; fileTypes?: number[]; fileIds?: number[]; owner?: string; folderPath?: string }
+
+/** A create request's ClientToken, per caller and action (src/actions/client-token.ts). */
+export interface ClientTokenKey { principalId: string; action: string; token: string }
+/** What a claim found: nothing (the caller now owns the token) or the earlier request's record. */
+export type ClientTokenClaim =
+  | { claimed: true }
+  | { claimed: false; requestHash: string; response: string | null; createdAt: number };
 
 export interface CatalogStore {
   installationId(): Promise<string>;
@@ -96,17 +107,31 @@ export interface CatalogStore {
   updateTaskFileContent(id: number, content: string, editorPrincipalId: string): Promise<void>;
   setDeployed(id: number, content: string | null, version: number | null): Promise<void>;
   deleteTaskFile(id: number): Promise<void>;
-  listTaskFiles(projectId: number, filter: { keyword?: string; exactName?: string; fileTypes?: number[]; fileIds?: number[]; owner?: string }, offset: number, limit: number): Promise<Page<TaskFileRecord>>;
+  /** `folderPath` matches the folder itself and everything below it (ListFiles FileFolderPath). */
+  listTaskFiles(projectId: number, filter: TaskFileFilter, offset: number, limit: number): Promise<Page<TaskFileRecord>>;
   /** Task files that reference a data source by name (deleting such a source is refused). */
   countTaskFilesReferencing(projectId: number, dataSourceName: string): Promise<number>;
 
   getTaskRuntime(fileId: number): Promise<TaskRuntimeRecord>;
   mutateTaskRuntime(fileId: number, fn: (r: TaskRuntimeRecord) => Partial<TaskRuntimeRecord>): Promise<TaskRuntimeRecord>;
+  /** Allocates the next instance id (global, never reused). */
+  nextInstanceId(): Promise<number>;
   listTaskRuntimes(filter: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]>;
 
   createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;
   finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null): Promise<void>;
   getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined>;
+
+  /**
+   * Claims a ClientToken for one request, dropping expired tokens first. Atomic: of concurrent
+   * claims of one key exactly one gets `claimed: true`; the others see its record (response null
+   * while it is still being answered).
+   */
+  claimClientToken(key: ClientTokenKey, requestHash: string, nowMs: number, expiresAtMs: number): Promise<ClientTokenClaim>;
+  /** Stores the answer of the request that claimed the token. */
+  completeClientToken(key: ClientTokenKey, response: string): Promise<void>;
+  /** Forgets an unanswered claim (the request failed, so a retry may run it again). */
+  releaseClientToken(key: ClientTokenKey): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -58,7 +58,8 @@ export async function createDeployedTask(client: DataWorksClient, projectId: num
   const processId = gen.Data.ProcessId;
   const result = await waitUntil(async () => {
     const q = await call(client, 'QueryDISyncTaskConfigProcessResult', { ProjectId: projectId, TaskType: 'DI_REALTIME', AsyncProcessId: processId });
-    return q.Data.Status === 'running' ? undefined : q.Data;
+    // A process still unfinished after Query's own wait answers fail "...still being generated; retry".
+    return q.Data.Status === 'fail' && /still being generated/.test(q.Data.Message) ? undefined : q.Data;
   }, 20_000, 'config process');
   if (result.Status !== 'success') throw new Error(`config process failed: ${result.Message}`);
   const created = await call(client, 'CreateDISyncTask', { ProjectId: projectId, TaskType: 'DI_REALTIME', TaskName: name, TaskContent: result.TaskContent });

@@ -46,6 +46,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE task_runtime ADD COLUMN progress TEXT;
   `,
+  // Each Start of a task is an instance (2024 InstanceId; logs and events are kept per instance).
+  // Instance ids come from a counter that never goes back, so an id is never reused.
+  `
+  ALTER TABLE task_runtime ADD COLUMN instance_id INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE instance_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+  INSERT INTO instance_counter(id, last) VALUES (1, 0);
+  `,
+  // Real-time tasks are FileType 900 (real-time synchronization), not 23 (batch; docs/design.md
+  // section 2). ClientToken answers of create actions, kept 24 h (src/actions/client-token.ts).
+  `
+  UPDATE task_files SET file_type = 900 WHERE file_type = 23 AND task_type = 'DI_REALTIME';
+  CREATE TABLE client_tokens (
+    principal_id TEXT NOT NULL, action TEXT NOT NULL, token TEXT NOT NULL, request_hash TEXT NOT NULL,
+    response TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (principal_id, action, token)) WITHOUT ROWID;
+  CREATE INDEX client_tokens_expiry ON client_tokens(expires_at);
+  `,
 ];
 
 /** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */

@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type {
-  AccessKeyRecord, CatalogStore, ConfigProcessRecord, DataSourceRecord, NewDataSource, NewProject,
-  NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileRecord, TaskRuntimeRecord,
+  AccessKeyRecord, CatalogStore, ClientTokenClaim, ClientTokenKey, ConfigProcessRecord, DataSourceRecord, NewDataSource, NewProject,
+  NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileFilter, TaskFileRecord, TaskRuntimeRecord,
 } from '../catalog-store.ts';
 import type { TaskStatus } from '../../domain/task-status.ts';
 import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
@@ -199,7 +199,7 @@ export class SqliteCatalogStore implements CatalogStore {
   async deleteTaskFile(id: number) {
     this.db.prepare(`DELETE FROM task_files WHERE id = ?`).run(id);
   }
-  async listTaskFiles(projectId: number, f: { keyword?: string; exactName?: string; fileTypes?: number[]; fileIds?: number[]; owner?: string }, offset: number, limit: number) {
+  async listTaskFiles(projectId: number, f: TaskFileFilter, offset: number, limit: number) {
     const conds = ['project_id = @projectId'];
     const args: Record<string, unknown> = { projectId, offset, limit };
     if (f.keyword !== undefined) { conds.push(`name LIKE @kw ESCAPE '\\'`); args.kw = `%${escapeLike(f.keyword)}%`; }
@@ -207,6 +207,12 @@ export class SqliteCatalogStore implements CatalogStore {
     if (f.owner !== undefined) { conds.push('owner_principal_id = @owner'); args.owner = f.owner; }
     if (f.fileTypes) conds.push(`file_type IN (${f.fileTypes.map(Number).join(',') || 'NULL'})`);
     if (f.fileIds) conds.push(`id IN (${f.fileIds.map(Number).join(',') || 'NULL'})`);
+    if (f.folderPath !== undefined) {
+      // Exact and case-sensitive (LIKE would fold ASCII case).
+      conds.push(`(folder_path = @folder OR substr(folder_path, 1, length(@prefix)) = @prefix)`);
+      args.folder = f.folderPath;
+      args.prefix = `${f.folderPath}/`;
+    }
     const where = conds.join(' AND ');
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM task_files WHERE ${where}`).get(args) as Row).n;
     const rows = this.db.prepare(`SELECT * FROM task_files WHERE ${where} ORDER BY id LIMIT @limit OFFSET @offset`).all(args) as Row[];
@@ -232,10 +238,14 @@ export class SqliteCatalogStore implements CatalogStore {
       if (!cur) throw new Error(`no runtime row for task ${fileId}`);
       const next: TaskRuntimeRecord = { ...cur, ...fn(cur), fileId, updatedAt: Date.now() };
       this.db.prepare(`UPDATE task_runtime SET status = @status, message = @message, desired = @desired,
-        start_param = @startParam, fence = @fence, resources_created = @rc, progress = @progressJson, updated_at = @updatedAt WHERE file_id = @fileId`)
+        start_param = @startParam, fence = @fence, resources_created = @rc, progress = @progressJson, instance_id = @instanceId,
+        updated_at = @updatedAt WHERE file_id = @fileId`)
         .run({ ...next, rc: next.resourcesCreated ? 1 : 0, progress: undefined, progressJson: next.progress ? JSON.stringify(next.progress) : null });
       return next;
     }).immediate();
+  }
+  async nextInstanceId(): Promise<number> {
+    return (this.db.prepare(`UPDATE instance_counter SET last = last + 1 WHERE id = 1 RETURNING last`).get() as Row).last;
   }
   async listTaskRuntimes(f: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]> {
     const rows = (f.desired
@@ -261,6 +271,25 @@ export class SqliteCatalogStore implements CatalogStore {
   async getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined> {
     const r = this.db.prepare(`SELECT * FROM config_processes WHERE id = ?`).get(id) as Row;
     return r && { id: r.id, projectId: r.project_id, kind: r.kind, taskId: r.task_id, status: r.status, message: r.message, taskContent: r.task_content, createdAt: r.created_at };
+  }
+
+  // ---- client tokens
+
+  async claimClientToken(k: ClientTokenKey, requestHash: string, nowMs: number, expiresAtMs: number): Promise<ClientTokenClaim> {
+    return this.db.transaction((): ClientTokenClaim => {
+      this.db.prepare(`DELETE FROM client_tokens WHERE expires_at < ?`).run(nowMs);
+      const res = this.db.prepare(`INSERT OR IGNORE INTO client_tokens(principal_id, action, token, request_hash, response, created_at, expires_at)
+        VALUES (?, ?, ?, ?, NULL, ?, ?)`).run(k.principalId, k.action, k.token, requestHash, nowMs, expiresAtMs);
+      if (res.changes === 1) return { claimed: true };
+      const r = this.db.prepare(`SELECT * FROM client_tokens WHERE principal_id = ? AND action = ? AND token = ?`).get(k.principalId, k.action, k.token) as Row;
+      return { claimed: false, requestHash: r.request_hash, response: r.response, createdAt: r.created_at };
+    }).immediate();
+  }
+  async completeClientToken(k: ClientTokenKey, response: string): Promise<void> {
+    this.db.prepare(`UPDATE client_tokens SET response = ? WHERE principal_id = ? AND action = ? AND token = ?`).run(response, k.principalId, k.action, k.token);
+  }
+  async releaseClientToken(k: ClientTokenKey): Promise<void> {
+    this.db.prepare(`DELETE FROM client_tokens WHERE principal_id = ? AND action = ? AND token = ? AND response IS NULL`).run(k.principalId, k.action, k.token);
   }
 
   async close(): Promise<void> {
@@ -299,6 +328,7 @@ function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
 function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {
   return r && {
     fileId: r.file_id, status: r.status as TaskStatus, message: r.message, desired: r.desired, startParam: r.start_param,
-    fence: r.fence, resourcesCreated: r.resources_created === 1, progress: r.progress ? JSON.parse(r.progress) : null, updatedAt: r.updated_at,
+    fence: r.fence, resourcesCreated: r.resources_created === 1, progress: r.progress ? JSON.parse(r.progress) : null,
+    instanceId: r.instance_id, updatedAt: r.updated_at,
   };
 }
