@@ -19,6 +19,17 @@ before(async () => { pgi = await startPostgres(); env = new PgPipelineEnv(pgi, '
 afterEach(async () => { await env.stopAll(); });
 after(async () => { await pgi?.destroy(); });
 
+/** A task on `events` that applied ten rows and stopped; its committed checkpoint. */
+async function stoppedAfterTenRows(): Promise<{ ctx: Ctx; checkpoint: string }> {
+  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
+  const first = await env.launch(env.spec(ctx, 1, ['events']));
+  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
+  await env.waitEqual(ctx, 'events');
+  await first.p.stop();
+  await first.done;
+  return { ctx, checkpoint: first.p.metrics().committedPosition! };
+}
+
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e);
 const count = async (ctx: Ctx, table: string) => (await env.tsql(ctx, `SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
 const targetColumns = async (ctx: Ctx, table: string) => (await env.tsql(ctx,
@@ -30,7 +41,7 @@ test('while the walsender still decodes a large committed transaction, the pipel
   const run = await env.launch(env.spec(ctx, 1, ['events']));
   await env.sql(ctx.src, `INSERT INTO events VALUES (1, 'a')`);
   await env.waitEqual(ctx, 'events');
-  await eventually(() => run.p.metrics().caughtUp, 10_000, 'caught up');
+  await eventually(async () => run.p.metrics().caughtUp, 10_000, 'caught up');
   // A large transaction on a table the task does not capture: PostgreSQL decodes it when it commits
   // and, with proto 1, sends nothing for it while it does.
   await env.sql(ctx.src, `INSERT INTO noise SELECT g FROM generate_series(1, 600000) g`);
@@ -47,17 +58,11 @@ test('while the walsender still decodes a large committed transaction, the pipel
   }
   console.log(`# decoding took ${Date.now() - committed} ms after the commit; not caught up in ${notCaughtUp} samples; delay up to ${maxDelay.toFixed(1)} s`);
   assert.ok(notCaughtUp > 0 && maxDelay > 0, 'not caught up while the server was still decoding');
-  await eventually(() => run.p.metrics().caughtUp && delaySeconds(run.p.metrics()) === 0, 10_000, 'caught up again');
+  await eventually(async () => run.p.metrics().caughtUp && delaySeconds(run.p.metrics()) === 0, 10_000, 'caught up again');
 });
 
 test('the slot ahead of the checkpoint (advanced, or recreated by someone else) fails the start with the policy; nothing is skipped silently', async () => {
-  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
-  const first = await env.launch(env.spec(ctx, 1, ['events']));
-  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
-  await env.waitEqual(ctx, 'events');
-  await first.p.stop();
-  await first.done;
-  const checkpoint = first.p.metrics().committedPosition!;
+  const { ctx, checkpoint } = await stoppedAfterTenRows();
   await env.sql(ctx.src, `INSERT INTO events SELECT g, 'while stopped' FROM generate_series(11, 15) g`);
   const expectRefused = async (fence: number, why: string) => {
     const err = await failure(new Pipeline(env.spec(ctx, fence, ['events'], { resourcesCreated: true }), {}, logger).run());
@@ -76,17 +81,13 @@ test('the slot ahead of the checkpoint (advanced, or recreated by someone else) 
 });
 
 test('a slot invalidated while the task was stopped (max_slot_wal_keep_size) fails the start with what to do', async () => {
-  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
-  const first = await env.launch(env.spec(ctx, 1, ['events']));
-  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
-  await env.waitEqual(ctx, 'events');
-  await first.p.stop();
-  await first.done;
+  const { ctx } = await stoppedAfterTenRows();
   await env.sql('postgres', `ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'`);
   await env.sql('postgres', `SELECT pg_reload_conf()`);
   try {
     await eventually(async () => {
-      await env.sql(ctx.src, `CREATE TEMP TABLE junk AS SELECT g, md5(g::text) AS m FROM generate_series(1, 200000) g; SELECT pg_switch_wal(); CHECKPOINT;`);
+      // A new WAL segment and a checkpoint: the slot falls more than 1 MB behind and is invalidated.
+      await env.sql(ctx.src, `SELECT pg_switch_wal(); CHECKPOINT;`);
       return (await env.sql('postgres', `SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1`, [ctx.slot]))[0].wal_status === 'lost' || undefined;
     }, 60_000, 'the slot invalidated');
   } finally {
@@ -114,10 +115,10 @@ test('a walsender an earlier owner left frozen is terminated after the grace per
     const second = new Pipeline(env.spec(ctx, 2, ['events'], { resourcesCreated: true }), { onEvent: (e) => events.push(e), onStreaming: () => { streaming = true; } }, logger);
     const done = second.run();
     done.catch(() => undefined);
-    const terminated = await eventually(() => events.find((e) => e.type === 'warning' && e.code === 'STALE_WALSENDER_TERMINATED'), 30_000, 'the stale walsender terminated');
+    const terminated = await eventually(async () => events.find((e) => e.type === 'warning' && e.code === 'STALE_WALSENDER_TERMINATED'), 30_000, 'the stale walsender terminated');
     assert.match((terminated as { detail: string }).detail, new RegExp(`held by walsender ${pid} \\(opendi:task-${ctx.taskId}:source\\)`));
     process.kill(pid, 'SIGCONT');
-    await eventually(() => streaming, 30_000, 'the new owner streams');
+    await eventually(async () => streaming, 30_000, 'the new owner streams');
     await env.waitEqual(ctx, 'events');
     await second.stop();
     await done;
@@ -190,12 +191,7 @@ test('a crash in the middle of a multi-chunk initial load resumes from the last 
 });
 
 test('a standby promoted without the slot: the start fails loudly with what to do, no silent restart from "now"', async () => {
-  const ctx = await env.fresh(`CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)`);
-  const first = await env.launch(env.spec(ctx, 1, ['events']));
-  await env.sql(ctx.src, `INSERT INTO events SELECT g, 'x' FROM generate_series(1, 10) g`);
-  await env.waitEqual(ctx, 'events');
-  await first.p.stop();
-  await first.done;
+  const { ctx } = await stoppedAfterTenRows();
   const standby = await pgi.startStandby();
   try {
     await env.sql(ctx.src, `INSERT INTO events SELECT g, 'before the failover' FROM generate_series(11, 20) g`);

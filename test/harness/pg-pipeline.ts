@@ -12,6 +12,8 @@ import { DEFAULT_DDL_MARKS } from '../../src/domain/start-param.ts';
 import { Pipeline, type EngineEvent, type PipelineSpec } from '../../src/engine/pipeline.ts';
 import { createLogger } from '../../src/logger.ts';
 
+export { waitUntil as eventually } from './realtime-scenario.ts';
+
 export const logger = createLogger(process.env.OPENDI_TEST_LOG === '1' ? 'info' : 'silent');
 
 export interface Ctx { src: string; dst: string; taskId: number; slot: string; target: PgInstance }
@@ -131,19 +133,5 @@ export class PgPipelineEnv {
   async cutConnections(ctx: Ctx): Promise<void> {
     await this.sql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname IN ($1, $2) AND pid <> pg_backend_pid()
       AND backend_type IN ('walsender', 'client backend') AND application_name LIKE $3`, [ctx.src, ctx.dst, `opendi:task-${ctx.taskId}:%`]);
-  }
-}
-
-/** Polls until `fn` yields a value (not undefined/false); errors count as "not yet". */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
