@@ -288,4 +288,15 @@ test('a user who does not own the tables: refused at once with the fix; with a p
   await releaseTaskResources(asReader(4, dba));
   assert.equal(await env.slots(ctx), 0, 'the task\'s slot is dropped');
   assert.equal((await env.sql(ctx.src, `SELECT count(*)::int AS n FROM pg_publication WHERE pubname = 'dba_pub'`))[0].n, 1, 'the DBA\'s publication is kept');
+
+  // Ownership is needed to create the task's own publication, not to use it once it covers the tables.
+  await env.sql(ctx.src, `CREATE TABLE mine (id bigint PRIMARY KEY); ALTER TABLE mine OWNER TO cdc_reader; GRANT CREATE ON DATABASE ${ctx.src} TO cdc_reader`);
+  const mine = (fence: number) => ({ ...asReader(fence), source: { ...asReader(fence).source, tables: [{ schema: 'public', table: 'mine' }], resourcesCreated: fence > 5 } });
+  const owned = await env.launch(mine(5));
+  await owned.p.stop();
+  await owned.done;
+  await env.sql(ctx.src, `ALTER TABLE mine OWNER TO postgres; INSERT INTO mine VALUES (1)`);
+  const again = await env.launch(mine(6));
+  await env.waitEqual(ctx, 'mine');
+  await again.p.stop();
 });

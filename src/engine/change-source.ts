@@ -43,7 +43,7 @@ export interface TableRef { schema: string; table: string }
  *
  * A source that implements it hears from a healthy server at least once a second while streaming,
  * idle or not (PostgreSQL: keepalive answers to our status pings; MySQL: binlog heartbeats), so
- * "recently" can be a few seconds (pipeline.ts, HEARD_RECENTLY_MS). A source that stays silent
+ * "recently" can be a few seconds (caught-up.ts, HEARD_RECENTLY_MS). A source that stays silent
  * much longer than that fails with a recoverable error that names the stall (the runner
  * reconnects) and reports a `warning` event with code SOURCE_STALLED.
  */

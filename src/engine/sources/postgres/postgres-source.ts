@@ -100,7 +100,12 @@ export class PostgresSource implements ChangeSource {
     this.storedDoc = stored && JSON.stringify(stored);
     // The columns are known right now only when streaming starts now (a new slot).
     const { tables, current, missing } = await resolveTables(c, this.spec.tables, stored, !slot && !resume.mustExist);
-    await checkSourceTables(c, [...current, ...missing], { publication: external ? this.spec.publicationName : undefined });
+    // Creating or changing the task's own publication needs CREATE and ownership; one that already
+    // covers the tables is checked like a DBA's (it exists, covers them, publishes every change).
+    const own = external ? null : await this.publishedTables(c);
+    const wanted = tables.map((t) => String(t.oid)).sort();
+    const ready = external || (own !== null && missing.length === 0 && JSON.stringify(own) === JSON.stringify(wanted));
+    await checkSourceTables(c, [...current, ...missing], { publication: ready ? this.spec.publicationName : undefined });
     this.tables = tables;
     tables.forEach((t, i) => this.currentNames.set(t.selected, current[i]));
     const since = resume.position ? `position ${resume.position}` : 'the task was first started';
@@ -122,7 +127,7 @@ export class PostgresSource implements ChangeSource {
     }
     this.walSenderTimeoutMs = Number((await c.query(`SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'`)).rows[0]?.setting ?? 60_000);
     // The publication must exist before the slot: pgoutput looks publications up as of the decoded WAL position.
-    if (!external) await this.ensurePublication(c, current);
+    if (!ready) await this.ensurePublication(c, current, own !== null);
     if (!slot) {
       // PostgreSQL waits for the transactions running at this moment to end before the slot exists.
       await c.query({ text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [this.spec.slotName], query_timeout: SLOT_CREATE_MS } as pg.QueryConfig)
@@ -395,16 +400,20 @@ export class PostgresSource implements ChangeSource {
   }
 
   /** The task's own publication, for the tables as they are named now. */
-  private async ensurePublication(c: pg.Client, tables: Name[]): Promise<void> {
+  private async ensurePublication(c: pg.Client, tables: Name[], exists: boolean): Promise<void> {
     const name = quoteIdent(this.spec.publicationName);
     const list = tables.map(qualifiedName).join(', ');
-    const pub = (await c.query(
-      `SELECT ARRAY(SELECT prrelid::text FROM pg_publication_rel WHERE prpubid = p.oid ORDER BY prrelid) AS rels FROM pg_publication p WHERE pubname = $1`,
-      [this.spec.publicationName])).rows[0];
     // publish_via_partition_root: changes of a partitioned table arrive under its own name, not its partitions'.
-    if (!pub) { await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${list} WITH (publish_via_partition_root = true)`); return; }
-    const wanted = this.tables.map((t) => t.oid).sort((a, b) => a - b).map(String);
-    if (JSON.stringify(pub.rels) !== JSON.stringify(wanted)) await c.query(`ALTER PUBLICATION ${name} SET TABLE ${list}`);
+    if (!exists) await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${list} WITH (publish_via_partition_root = true)`);
+    else await c.query(`ALTER PUBLICATION ${name} SET TABLE ${list}`);
+  }
+
+  /** The OIDs (as text, sorted) of the tables in the task's own publication; null when it does not exist. */
+  private async publishedTables(c: pg.Client): Promise<string[] | null> {
+    const r = (await c.query(
+      `SELECT ARRAY(SELECT prrelid::text FROM pg_publication_rel WHERE prpubid = p.oid) AS rels FROM pg_publication p WHERE pubname = $1`,
+      [this.spec.publicationName])).rows[0];
+    return r ? (r.rels as string[]).sort() : null;
   }
 
   /** Stores the tables' identities as the publication's comment (table-identity.ts), one write at a time. */
