@@ -28,7 +28,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const { createdFile } = await ensureAdminKey(store, config.dataDir, config.adminKey);
   if (createdFile) logger.info('created the administrator AccessKey pair; it is stored (owner-only) in this file', { file: createdFile });
 
-  const factory = createPipelineFactory(store, logger, { batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallMs: config.sourceStallMs });
+  const factory = createPipelineFactory(store, logger, { batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs });
   const lifecycle = new TaskLifecycle(store, factory, logger, config.stopTimeoutMs);
   const configProcessor = new ConfigProcessor(store, logger);
   const registry = createActionRegistry();

@@ -31,7 +31,7 @@ test('caught up only when idle, heard from recently and the server is not ahead;
 
   const m: PipelineMetrics = {
     phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 1, transactionsApplied: 1, dirtyRecords: 0, committedPosition: '0/1',
-    lastSourceCommitTime: new Date(now - 3_600_000), lastAppliedAt: null, caughtUp: true, lastCaughtUpAt: new Date(now - 100),
+    lastSourceCommitTime: new Date(now - 3_600_000), lastAppliedAt: null, caughtUp: true, lastCaughtUpAt: new Date(now - 100), tables: {},
   };
   assert.equal(delaySeconds(m, now), 0);
   // Silent since 20 s: the delay counts from the last caught-up moment, not from the hour-old last commit.

@@ -29,7 +29,6 @@
  */
 import type { ColumnValue, RelationInfo, SourceEvent } from './change-event.ts';
 import type { TableSchema } from './table-schema.ts';
-import type { EngineEvent } from './engine-event.ts';
 
 export type { TableSchema } from './table-schema.ts';
 
@@ -64,11 +63,6 @@ export interface ChangeSource {
   caughtUpPosition(): string | null;
   /** See SourceClock. */
   clock?(): SourceClock;
-  /**
-   * Set by the pipeline before `prepare`: where the source reports what belongs in the task's
-   * event log (engine-event.ts), e.g. a stalled server, a stale walsender it had to terminate.
-   */
-  onEvent?: (event: EngineEvent) => void;
   /** The table's columns as the source declares them (to create a missing target table). */
   describeTable(relation: RelationInfo): Promise<TableSchema>;
   /** See the initial-load rule above. Null when the source has no position yet (use the resource's own bookmark). */
@@ -79,6 +73,13 @@ export interface ChangeSource {
    * the relation's column order (the pipeline takes them from the last row of the previous chunk), with the relation that describes them (same identity rule as
    * streamed relations). Fewer than `limit` rows: the table is done.
    */
+  /**
+   * Optional, for sources that cannot see table creation in their stream (PostgreSQL): tables the
+   * task selects (`selects` of its spec) that exist now and are not yet the task's, each made part
+   * of the stream before it is returned (publication), so its changes from then on arrive. The
+   * pipeline copies their rows (docs: README, "The 2024-05-18 DI Job API").
+   */
+  discoverTables?(): Promise<TableRef[]>;
   /** Optional: the position of the first transaction committed at or after `time` (StartParam.startPosition.timestamp). */
   positionAt?(time: Date): Promise<string>;
   readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }>;

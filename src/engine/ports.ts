@@ -3,30 +3,42 @@ import type { Logger } from '../logger.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { DbEndpoint } from './endpoint.ts';
+import type { EngineEvent } from './engine-event.ts';
 import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
 
+/** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
   | {
-    kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean;
-    /** See PostgresSourceSpec (sources/postgres/postgres-source.ts). */
-    externalPublication?: boolean; followRenames?: boolean; stallTimeoutMs?: number;
+    kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean;
+    /** The publication was created by a DBA (reader parameter "publication"): the task never creates, alters or drops it. */
+    externalPublication?: boolean;
   }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
 /** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
 
-export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
+/** What a running pipeline gives its source besides the spec. */
+export interface SourceOptions {
+  /** Warnings for the task's event log. */
+  onEvent?(event: EngineEvent): void;
+  /** No message from the server for this long is a stall (the source's default when absent). */
+  stallAfterMs?: number;
+  /** Rows of a renamed source table go to the renamed target table ('new-name': RENAMETABLE is NORMAL) or the original one. */
+  renamedTableTarget?: 'new-name' | 'original-name';
+}
+
+export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {
   const app = `opendi:task-${taskId}`;
   return {
     source: source.kind === 'postgresql'
-      ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables }, `${app}:source`, logger),
+      ? new PostgresSource({ ...source, ...options }, `${app}:source`, logger)
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: target.kind === 'postgresql'
       ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
       : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),

@@ -10,6 +10,7 @@ import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../dom
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -17,18 +18,27 @@ export interface PipelineFactory {
   isUnrecoverable(err: unknown): boolean;
 }
 
-export interface EngineSettings { batchMaxRows?: number; batchMaxDelayMs?: number; sourceStallMs?: number }
+export interface EngineSettings {
+  batchMaxRows?: number;
+  batchMaxDelayMs?: number;
+  /** The source stall bound in ms (engine default when absent; see the sources). */
+  sourceStallAfterMs?: number;
+}
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
 const MYSQL_SERVER_ID_BASE = 1_000_000_000;
 
-type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'>;
+type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'> & Partial<JobPipelineParts>;
 
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
-  async function endpointsFor(taskId: number, resourcesCreated: boolean): Promise<Endpoints> {
+  async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
     if (!file || content == null) throw new UnrecoverableError(`task ${taskId} has no deployed definition`);
+    const resourcePrefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    // A 2024 DI job: its job document defines the pipeline (src/runtime/di-job/).
+    const job = await jobPipelineParts({ store, file, resourcesCreated, resourcePrefix, serverId: MYSQL_SERVER_ID_BASE + taskId, release });
+    if (job) return job;
     const def = parseRealtimeTask(content);
     const endpoint = async (name: string, kind: string): Promise<DbEndpoint> => {
       const ds = await store.findDataSourceByName(file.projectId, name);
@@ -39,7 +49,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     };
     const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
     const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);
-    const prefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    const prefix = resourcePrefix;
     // A MySQL table named without its database is in the reader data source's database, as in the config check.
     const tables = resolveTables(def, sourceEndpoint.database);
     return {
@@ -47,7 +57,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       initialLoad: def.initialLoad,
       source: def.reader.kind === 'postgresql'
         ? {
-          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated, stallTimeoutMs: settings.sourceStallMs,
+          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated,
           publicationName: def.reader.publication ?? prefix, externalPublication: def.reader.publication !== undefined,
         }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
@@ -62,18 +72,20 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
 
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
+      const endpoints = await endpointsFor(taskId, resourcesCreated);
       const spec: PipelineSpec = {
-        ...await endpointsFor(taskId, resourcesCreated),
+        ...endpoints,
         fence,
         errorLimit: rules.errorLimit,
-        ddlMarks: { ...DEFAULT_DDL_MARKS, ...rules.ddlMarkMap },
+        ddlMarks: { ...DEFAULT_DDL_MARKS, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
+        sourceStallAfterMs: settings.sourceStallAfterMs,
       };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
     async release(taskId) {
-      await releaseTaskResources(await endpointsFor(taskId, true), logger.child({ taskId }));
+      await releaseTaskResources(await endpointsFor(taskId, true, true), logger.child({ taskId }));
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

@@ -7,6 +7,7 @@
  * so read-modify-write of a task's runtime row cannot interleave with another writer.
  */
 import type { TaskStatus } from '../domain/task-status.ts';
+import type { TableProgress } from '../engine/table-progress.ts';
 
 export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; createdAt: number }
 export interface AccessKeyRecord { accessKeyId: string; secret: string; principalId: string }
@@ -58,6 +59,24 @@ export interface TaskProgress {
   alertCount: number;
   /** The latest alerts (skipped schema changes marked WARNING). */
   alerts: { at: string; type: string; table: string; message: string }[];
+  /** Per source table (schema.table): structure, full load, streaming (ListDIJobRunDetails). */
+  tables?: Record<string, TableProgress>;
+}
+
+/** A 2024 DI job's definition (the task file is the job; see src/domain/di-job/). */
+export interface DIJobRecord {
+  fileId: number;
+  /** The JobDocument, JSON. */
+  document: string;
+  /** FileSpec as sent, when the job was defined in script mode (ListDIJobs SpecType FILESPEC). */
+  fileSpec: string | null;
+  /** The task file version the document belongs to; a later 2020 update of the file makes it stale. */
+  fileVersion: number;
+  /** The instance that runs `runDocument` (0: none yet). */
+  runInstanceId: number;
+  runDocument: string | null;
+  /** The instance started with ForceToRerun; -1: the next instance to start. */
+  rerunInstanceId: number;
 }
 
 export interface ConfigProcessRecord {
@@ -117,6 +136,19 @@ export interface CatalogStore {
   /** Allocates the next instance id (global, never reused). */
   nextInstanceId(): Promise<number>;
   listTaskRuntimes(filter: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]>;
+
+  /** Creates or replaces a job's definition; the run snapshot is kept. */
+  putDIJob(job: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void>;
+  getDIJob(fileId: number): Promise<DIJobRecord | undefined>;
+  /** The job rows of a workspace's task files. */
+  listDIJobs(projectId: number): Promise<DIJobRecord[]>;
+  /**
+   * The document instance `instanceId` runs: at its first call for an instance, the current
+   * document becomes the run snapshot (atomically); later calls (failover restarts) get the same.
+   */
+  claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined>;
+  /** ForceToRerun: the next instance to claim its run (claimDIJobRun) recreates the target tables. */
+  markDIJobRerun(fileId: number): Promise<void>;
 
   createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;
   finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null): Promise<void>;

@@ -63,6 +63,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (principal_id, action, token)) WITHOUT ROWID;
   CREATE INDEX client_tokens_expiry ON client_tokens(expires_at);
   `,
+  // 2024-05-18 DI jobs (issue 9): a job is a real-time task file; this row keeps its job document.
+  // file_version: the task file version the document belongs to (a 2020 update makes it stale).
+  // run_*: the document the instance run_instance_id runs (an Update takes effect at the next Start);
+  // rerun_instance_id: the instance started with ForceToRerun (its first pipeline recreates the targets).
+  `
+  CREATE TABLE di_jobs (
+    file_id INTEGER PRIMARY KEY REFERENCES task_files(id) ON DELETE CASCADE,
+    document TEXT NOT NULL, file_spec TEXT, file_version INTEGER NOT NULL,
+    run_instance_id INTEGER NOT NULL DEFAULT 0, run_document TEXT, rerun_instance_id INTEGER NOT NULL DEFAULT 0);
+  `,
 ];
 
 /** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */

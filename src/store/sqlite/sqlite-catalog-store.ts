@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type {
-  AccessKeyRecord, CatalogStore, ClientTokenClaim, ClientTokenKey, ConfigProcessRecord, DataSourceRecord, NewDataSource, NewProject,
+  AccessKeyRecord, CatalogStore, ClientTokenClaim, ClientTokenKey, ConfigProcessRecord, DataSourceRecord, DIJobRecord, NewDataSource, NewProject,
   NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileFilter, TaskFileRecord, TaskRuntimeRecord,
 } from '../catalog-store.ts';
 import type { TaskStatus } from '../../domain/task-status.ts';
@@ -254,6 +254,33 @@ export class SqliteCatalogStore implements CatalogStore {
     return rows.map((r) => mapRuntime(r)!);
   }
 
+  // ---- 2024 DI jobs
+
+  async putDIJob(j: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void> {
+    this.db.prepare(`INSERT INTO di_jobs(file_id, document, file_spec, file_version) VALUES (@fileId, @document, @fileSpec, @fileVersion)
+      ON CONFLICT(file_id) DO UPDATE SET document = excluded.document, file_spec = excluded.file_spec, file_version = excluded.file_version`).run(j);
+  }
+  async getDIJob(fileId: number): Promise<DIJobRecord | undefined> {
+    return mapDIJob(this.db.prepare(`SELECT * FROM di_jobs WHERE file_id = ?`).get(fileId) as Row);
+  }
+  async listDIJobs(projectId: number): Promise<DIJobRecord[]> {
+    const rows = this.db.prepare(`SELECT j.* FROM di_jobs j JOIN task_files f ON f.id = j.file_id WHERE f.project_id = ? ORDER BY j.file_id`).all(projectId) as Row[];
+    return rows.map((r) => mapDIJob(r)!);
+  }
+  async claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined> {
+    return this.db.transaction(() => {
+      // A new instance takes the current document, and a pending rerun (-1) becomes its own.
+      this.db.prepare(`UPDATE di_jobs SET run_document = document, run_instance_id = @i,
+        rerun_instance_id = CASE WHEN rerun_instance_id = -1 THEN @i ELSE rerun_instance_id END
+        WHERE file_id = @f AND run_instance_id <> @i`).run({ i: instanceId, f: fileId });
+      const r = this.db.prepare(`SELECT run_document, rerun_instance_id FROM di_jobs WHERE file_id = ?`).get(fileId) as Row | undefined;
+      return r && { document: r.run_document as string, rerun: r.rerun_instance_id === instanceId };
+    }).immediate();
+  }
+  async markDIJobRerun(fileId: number): Promise<void> {
+    this.db.prepare(`UPDATE di_jobs SET rerun_instance_id = -1 WHERE file_id = ?`).run(fileId);
+  }
+
   // ---- config processes
 
   async createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord> {
@@ -323,6 +350,12 @@ function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
     id: r.id, projectId: r.project_id, name: r.name, fileType: r.file_type, taskType: r.task_type, folderPath: r.folder_path,
     content: r.content, version: r.version, deployedContent: r.deployed_content, deployedVersion: r.deployed_version,
     ownerPrincipalId: r.owner_principal_id, lastEditPrincipalId: r.last_edit_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+  };
+}
+function mapDIJob(r: Row | undefined): DIJobRecord | undefined {
+  return r && {
+    fileId: r.file_id, document: r.document, fileSpec: r.file_spec, fileVersion: r.file_version,
+    runInstanceId: r.run_instance_id, runDocument: r.run_document, rerunInstanceId: r.rerun_instance_id,
   };
 }
 function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {

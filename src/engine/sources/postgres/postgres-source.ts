@@ -20,7 +20,7 @@ import { SourceEventQueue } from '../../source-event-queue.ts';
 import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
-import { checkSourceTables } from './check-source-tables.ts';
+import { checkSourceTables, findSourceTableProblems } from './check-source-tables.ts';
 import { RelationTracker, type Name, type TrackedTable } from './relation-tracker.ts';
 import { catalogColumns, loadTrackedTables, resolveTables, storeTrackedTables } from './table-identity.ts';
 import { StallWatch, classifyWaitEvent } from './stall-watch.ts';
@@ -33,10 +33,14 @@ export interface PostgresSourceSpec {
   tables: { schema: string; table: string }[];
   /** The publication was created by the DBA (reader parameter "publication"): never created, altered or dropped by the task. */
   externalPublication?: boolean;
-  /** RENAMETABLE is NORMAL: a renamed table's changes go out under its new name (its target table is renamed too). */
-  followRenames?: boolean;
+  /** 2024 jobs: which other tables the task takes on when they appear (discoverTables). */
+  selects?: (t: TableRef) => boolean;
+  /** Warnings for the task's event log (engine-event.ts): SOURCE_STALLED, STALE_WALSENDER_TERMINATED. */
+  onEvent?(event: EngineEvent): void;
   /** Silence (no data, no keepalive) that counts as a stall (default DEFAULT_STALL_MS). */
-  stallTimeoutMs?: number;
+  stallAfterMs?: number;
+  /** 'new-name' (RENAMETABLE is NORMAL): a renamed table's changes go out under its new name, its target table renamed too. */
+  renamedTableTarget?: 'new-name' | 'original-name';
 }
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
@@ -53,7 +57,6 @@ const PROBE_MS = 5_000;
 const SLOT_CREATE_MS = 300_000;
 
 export class PostgresSource implements ChangeSource {
-  onEvent?: (event: EngineEvent) => void;
   private control: pg.Client | undefined;
   private stream: ReplicationStream | undefined;
   private watch: StallWatch | undefined;
@@ -77,6 +80,8 @@ export class PostgresSource implements ChangeSource {
   private sampleFailed = false;
   private storedDoc: string | null = null;
   private storing: Promise<void> = Promise.resolve();
+  /** schema.table of selected tables found unusable (discoverTables). */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {}
 
@@ -151,7 +156,7 @@ export class PostgresSource implements ChangeSource {
       const c = await this.controlClient();
       // What became of each stored column since the stop, by attnum (the first Relation is compared with it).
       const catalog = await catalogColumns(c, this.tables.filter((t) => t.columns).map((t) => t.oid));
-      this.tracker = new RelationTracker(this.tables, this.spec.followRenames === true, catalog);
+      this.tracker = new RelationTracker(this.tables, this.spec.renamedTableTarget === 'new-name', catalog);
       const stream = new ReplicationStream(this.spec.endpoint, this.applicationName, this.logger);
       this.stream = stream;
       await stream.start(this.spec.slotName, this.spec.publicationName, this.skipBefore, {
@@ -160,7 +165,7 @@ export class PostgresSource implements ChangeSource {
         onError: (err) => this.fail(err),
       });
       this.watch = new StallWatch({
-        stallMs: this.spec.stallTimeoutMs ?? DEFAULT_STALL_MS, walSenderTimeoutMs: this.walSenderTimeoutMs, logger: this.logger,
+        stallMs: this.spec.stallAfterMs ?? DEFAULT_STALL_MS, walSenderTimeoutMs: this.walSenderTimeoutMs, logger: this.logger,
         silentMs: () => stream.silentMs(), probe: () => this.probeWalsender(stream.backendPid), onStall: (detail) => this.onStall(detail),
       });
       this.watch.start();
@@ -214,6 +219,44 @@ export class PostgresSource implements ChangeSource {
         WHERE a.attrelid = ${oid ? '$1::oid' : '$1::regclass'} AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
         ORDER BY a.attnum`, [oid ?? qualifiedName(relation)]).catch((err) => { throw this.sourceError(err); });
     return { dialect: 'postgresql', columns: res.rows.map((r) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key })) };
+  }
+
+  /**
+   * New tables the task selects: PostgreSQL logs no CREATE TABLE for logical decoding, so the
+   * catalog is watched instead. Each usable one (a primary key, a replica identity that carries
+   * it, and the publication rights: check-source-tables.ts) is tracked by OID and then added to
+   * the task's publication (a DBA's publication must already cover it); its changes committed
+   * after that arrive in the stream. An unusable one is left alone, with a warning once.
+   */
+  async discoverTables(): Promise<TableRef[]> {
+    const selects = this.spec.selects;
+    if (!selects) return [];
+    const c = await this.controlClient();
+    const external = this.spec.externalPublication === true;
+    const rows = (await c.query(
+      `SELECT cl.oid, n.nspname AS schema, cl.relname AS table FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+        WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition
+          AND n.nspname NOT IN ('information_schema', 'opendi') AND n.nspname NOT LIKE 'pg\\_%'`)).rows as (TableRef & { oid: number })[];
+    const added: TableRef[] = [];
+    for (const { oid, schema, table } of rows) {
+      const t = { schema, table };
+      const key = `${schema}.${table}`;
+      if (this.tables.some((x) => x.oid === oid) || this.refused.has(key) || !selects(t)) continue;
+      const problems = await findSourceTableProblems(c, [t], { publication: external ? this.spec.publicationName : undefined });
+      if (problems.length > 0) {
+        this.refused.add(key);
+        this.logger.warn('a new source table matches the task but cannot be synced; it is left alone', { table: key, problem: problems.join('; ') });
+        continue;
+      }
+      // Tracked first: its changes may arrive as soon as the publication includes it.
+      const tracked: TrackedTable = { oid, selected: key, source: t, target: t, columns: null };
+      this.tables.push(tracked);
+      this.tracker.track(tracked);
+      this.currentNames.set(key, t);
+      if (!external) await c.query(`ALTER PUBLICATION ${quoteIdent(this.spec.publicationName)} ADD TABLE ${qualifiedName(t)}`);
+      added.push(t);
+    }
+    return added;
   }
 
   async headPosition(): Promise<string | null> {
@@ -355,7 +398,7 @@ export class PostgresSource implements ChangeSource {
   private onStall(detail: string): void {
     const pid = this.stream?.backendPid;
     this.logger.warn('the replication stream stalled; reconnecting', { detail, pid });
-    this.onEvent?.({ type: 'warning', code: 'SOURCE_STALLED', detail: `PostgreSQL walsender ${pid ?? '?'}: ${detail}; reconnecting` });
+    this.spec.onEvent?.({ type: 'warning', code: 'SOURCE_STALLED', detail: `PostgreSQL walsender ${pid ?? '?'}: ${detail}; reconnecting` });
     this.stream?.destroy();
     this.fail(new Error(`the replication stream stalled: ${detail}`));
   }
@@ -450,7 +493,7 @@ export class PostgresSource implements ChangeSource {
       if (waited > STALE_WALSENDER_GRACE_MS && terminated !== r.active_pid) {
         terminated = r.active_pid;
         this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid, applicationName: r.application_name });
-        this.onEvent?.({ type: 'warning', code: 'STALE_WALSENDER_TERMINATED',
+        this.spec.onEvent?.({ type: 'warning', code: 'STALE_WALSENDER_TERMINATED',
           detail: `the replication slot ${this.spec.slotName} was still held by walsender ${r.active_pid} (${r.application_name ?? 'unknown'}) after ${Math.round(waited / 1000)} s; terminated it` });
         await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
       }

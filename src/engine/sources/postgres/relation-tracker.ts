@@ -49,6 +49,12 @@ export class RelationTracker {
 
   has(oid: number): boolean { return this.current.has(oid); }
 
+  /** A table the task takes on while streaming (a 2024 job's new table). */
+  track(t: TrackedTable): void {
+    this.current.set(t.oid, t);
+    this.committed.set(t.oid, t);
+  }
+
   /** The relation changes of `oid` carry now (undefined before its first Relation message). */
   relation(oid: number): RelationInfo | undefined { return this.relations.get(oid); }
 
