@@ -18,6 +18,7 @@ import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
+import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
 import { TransformingSink, type TransformPlan } from './transform/transforming-sink.ts';
 
@@ -83,8 +84,10 @@ export interface PipelineMetrics {
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
-  /** Everything the source has sent is applied (the last read found nothing more). */
+  /** Everything the source's server has is applied (caught-up.ts: the last read found nothing and the source's clock agrees). */
   caughtUp: boolean;
+  /** When the pipeline was last caught up (the delay grows from here while the source is silent or behind). */
+  lastCaughtUpAt: Date | null;
   /** Per source table (schema.table): structure, full load and streaming status, full-load counts. */
   tables: Record<string, TableProgress>;
 }
@@ -107,7 +110,7 @@ export class Pipeline {
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
     phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, tables: {},
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, lastCaughtUpAt: null, tables: {},
   };
   /** The task's tables; tables picked up while streaming join it. */
   private readonly tables: TableRef[];
@@ -393,7 +396,8 @@ export class Pipeline {
           if (this.inTxn) break;
           await commitBatch();
           if (this.discoveryDue()) await this.pickUpNewTables();
-          this.m.caughtUp = true;
+          this.m.caughtUp = isSourceCaughtUp(this.source.clock?.());
+          if (this.m.caughtUp) this.m.lastCaughtUpAt = new Date();
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);

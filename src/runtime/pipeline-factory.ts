@@ -68,7 +68,10 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       taskId,
       initialLoad: def.initialLoad,
       source: def.reader.kind === 'postgresql'
-        ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
+        ? {
+          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated,
+          publicationName: def.reader.publication ?? prefix, externalPublication: def.reader.publication !== undefined,
+        }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
       target: {
         kind: def.writer.kind, endpoint: targetEndpoint,
