@@ -10,7 +10,7 @@
 import type { Logger } from '../logger.ts';
 import type { ChangeSink, DirtyRecord, DirtyRecordsKept } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
-import type { ColumnValue, RelationInfo, RowChange } from './change-event.ts';
+import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
 import { UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
@@ -18,6 +18,7 @@ import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
+import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
 import { TransformingSink, type TransformPlan } from './transform/transforming-sink.ts';
 
@@ -71,16 +72,22 @@ export interface PipelineEvents {
 
 export interface PipelineMetrics {
   phase: 'full load' | 'incremental';
+  /** Rows read from the source: copied by the initial load plus changes streamed (ListDIJobMetrics totalRecordsRead). */
+  rowsRead: number;
   rowsLoaded: number;
   tablesLoaded: number;
+  /** Tables the task copies and streams (full-load progress is tablesLoaded of tablesTotal). */
+  tablesTotal: number;
   rowsApplied: number;
   transactionsApplied: number;
   dirtyRecords: number;
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
-  /** Everything the source has sent is applied (the last read found nothing more). */
+  /** Everything the source's server has is applied (caught-up.ts: the last read found nothing and the source's clock agrees). */
   caughtUp: boolean;
+  /** When the pipeline was last caught up (the delay grows from here while the source is silent or behind). */
+  lastCaughtUpAt: Date | null;
   /** Per source table (schema.table): structure, full load and streaming status, full-load counts. */
   tables: Record<string, TableProgress>;
 }
@@ -102,8 +109,8 @@ export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
-    phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, tables: {},
+    phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, lastCaughtUpAt: null, tables: {},
   };
   /** The task's tables; tables picked up while streaming join it. */
   private readonly tables: TableRef[];
@@ -138,7 +145,7 @@ export class Pipeline {
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
 
-  metrics(): PipelineMetrics { return { ...this.m, tables: this.progress.snapshot() }; }
+  metrics(): PipelineMetrics { return { ...this.m, tablesTotal: this.tables.length, tables: this.progress.snapshot() }; }
 
   /** Resolves after stop(); rejects on failure (UnrecoverableError: do not retry). */
   run(): Promise<void> {
@@ -258,6 +265,7 @@ export class Pipeline {
         for (;;) {
           if (this.stopping) return false;
           const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
+          this.m.rowsRead += rows.length;
           const finished = rows.length < LOAD_CHUNK_ROWS;
           const dirtyBefore = this.m.dirtyRecords;
           if (rows.length > 0) {
@@ -345,6 +353,7 @@ export class Pipeline {
           if (batchTxns === 0) batchStarted = Date.now();
           break;
         case 'change': {
+          this.m.rowsRead++;
           let projection = this.schema.preparedProjection(ev.change.relation);
           if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
@@ -354,6 +363,7 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
+          // SchemaRules reports it as a ddl event (mark, target statements).
           if (await this.schema.truncate(ev.relations, commitCompleted)) this.txnInSink = true;
           break;
         }
@@ -379,7 +389,8 @@ export class Pipeline {
           if (this.inTxn) break;
           await commitBatch();
           if (this.discoveryDue()) await this.pickUpNewTables();
-          this.m.caughtUp = true;
+          this.m.caughtUp = isSourceCaughtUp(this.source.clock?.());
+          if (this.m.caughtUp) this.m.lastCaughtUpAt = new Date();
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);

@@ -13,10 +13,16 @@ import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
 import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
 export type { SourceCheckBounds } from './source-table-check.ts';
+export type { SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
+import type { SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
 
 /** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
+  | {
+    kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean;
+    /** The publication was created by a DBA (reader parameter "publication"): the task never creates, alters or drops it. */
+    externalPublication?: boolean;
+  }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
   | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
@@ -27,7 +33,7 @@ export type SourceSpec =
  */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string }
 
-/** What a running pipeline gives its source besides the spec (MySQL source only so far). */
+/** What a running pipeline gives its source besides the spec. */
 export interface SourceOptions {
   /** Warnings for the task's event log. */
   onEvent?(event: EngineEvent): void;
@@ -41,7 +47,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   const app = `opendi:task-${taskId}`;
   return {
     source: source.kind === 'postgresql'
-      ? new PostgresSource(source, `${app}:source`, logger)
+      ? new PostgresSource({ ...source, ...options }, `${app}:source`, logger)
       : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: openSink(taskId, target, `${app}:target`, logger),
   };
@@ -63,6 +69,8 @@ export async function releaseSource(taskId: number, source: SourceSpec): Promise
  * The config check's entry into the engine: one sentence per unusable source table, empty when
  * all can be synced; rejects when the source cannot be reached in the bounds given.
  */
-export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
-  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
+export function checkSourceTables(
+  kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds, options: SourceCheckOptions = {},
+): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds, options);
 }

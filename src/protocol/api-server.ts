@@ -39,7 +39,16 @@ export interface ApiServerOptions {
   /** Server clock in ms since the epoch (tests inject a skewed one). */
   clock?: () => number;
   limits?: Partial<EdgeLimits>;
+  /**
+   * Non-RPC paths (e.g. `/metrics`, `/healthz`): exact path -> handler, served outside the signed
+   * RPC flow; each handler answers for itself (method checks, its own authentication).
+   */
+  routes?: Record<string, RouteHandler>;
+  /** Told of every RPC request once it is answered (request metrics). */
+  onRequestDone?(info: { action?: string; version?: string; status: number | string; code?: string; ms: number }): void;
 }
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface EdgeLimits {
   /** Open connections at most; more are refused by the listener. */
@@ -82,6 +91,14 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     // How often Node checks the two timeouts above.
     connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
   }, (req, res) => {
+    const route = routeOf(opts.routes, req.url);
+    if (route) {
+      Promise.resolve().then(() => route(req, res)).catch((err) => {
+        opts.logger.error('route handling failed', { path: req.url?.split('?')[0], error: err instanceof Error ? err.message : String(err) });
+        if (res.headersSent) res.destroy(); else { res.statusCode = 500; res.end(); }
+      });
+      return;
+    }
     serve(req, res).catch((err) => {
       // Only a failing logger or socket can get here; never leave the request hanging.
       opts.logger.error('request handling failed', { error: err instanceof Error ? err.message : String(err) });
@@ -115,9 +132,9 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
       }
     }
     // Debug: polling clients would drown the task events logged at info (docs/design.md section 3).
-    opts.logger.debug?.('request', {
-      requestId, method: req.method, ...seen, status, code, ms: Math.round(performance.now() - started),
-    });
+    const ms = Math.round(performance.now() - started);
+    opts.logger.debug?.('request', { requestId, method: req.method, ...seen, status, code, ms });
+    opts.onRequestDone?.({ action: seen.action, version: seen.version, status, code, ms });
   }
 
   async function handle(req: IncomingMessage, requestId: string, seen: RequestSeen): Promise<Record<string, unknown>> {
@@ -151,6 +168,12 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     body.RequestId = requestId; // first in the body, and never overridden by a handler
     return body;
   }
+}
+
+function routeOf(routes: Record<string, RouteHandler> | undefined, url: string | undefined): RouteHandler | undefined {
+  if (!routes) return undefined;
+  const path = (url ?? '/').split('?')[0];
+  return Object.hasOwn(routes, path) ? routes[path] : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../dom
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
@@ -72,7 +73,10 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       taskId,
       initialLoad: def.initialLoad,
       source: def.reader.kind === 'postgresql'
-        ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
+        ? {
+          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated,
+          publicationName: def.reader.publication ?? prefix, externalPublication: def.reader.publication !== undefined,
+        }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
       target: {
         kind: def.writer.kind, endpoint: targetEndpoint, installationId,
@@ -86,11 +90,15 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
       const endpoints = await endpointsFor(taskId, resourcesCreated);
+      // The Start's StartParam.ddlMarkMap over the job's DdlHandlingSettings over the workspace
+      // default (UpdateDIProjectConfig, which starts from DEFAULT_DDL_MARKS).
+      const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
+      const defaults = projectId ? await workspaceDdlMarks(store, projectId, endpoints.source.kind, endpoints.target.kind) : DEFAULT_DDL_MARKS;
       const spec: PipelineSpec = {
         ...endpoints,
         fence,
         errorLimit: rules.errorLimit,
-        ddlMarks: { ...DEFAULT_DDL_MARKS, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
+        ddlMarks: { ...defaults, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
         sourceStallAfterMs: settings.sourceStallAfterMs,
