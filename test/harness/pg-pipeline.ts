@@ -58,7 +58,7 @@ export class PgPipelineEnv {
         kind: 'postgresql', endpoint: ep(ctx.src, this.pgi), slotName: ctx.slot, publicationName: ctx.slot,
         tables: tables.map((t) => ({ schema: 'public', table: t })), resourcesCreated: o.resourcesCreated ?? false, ...o.source,
       },
-      target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target), schema: null },
+      target: { kind: 'postgresql', endpoint: ep(ctx.dst, ctx.target), schema: null, installationId: 'test-installation' },
       initialLoad: o.initialLoad ?? false, errorLimit: 0, ddlMarks: { ...DEFAULT_DDL_MARKS, ...o.ddlMarks },
       batch: o.batch,
     };

@@ -25,6 +25,7 @@ import { RelationTracker, type Name, type TrackedTable } from './relation-tracke
 import { catalogColumns, loadTrackedTables, resolveTables, storeTrackedTables } from './table-identity.ts';
 import { StallWatch, classifyWaitEvent } from './stall-watch.ts';
 import { toSourceError } from './source-errors.ts';
+import { readColumnDefaults } from './column-defaults.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
@@ -213,12 +214,17 @@ export class PostgresSource implements ChangeSource {
     // Generated columns are left out: pgoutput does not send them (PostgreSQL 15).
     const res = await c.query(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
-              COALESCE(a.attnum = ANY(i.indkey), false) AS is_key
+              COALESCE(a.attnum = ANY(i.indkey), false) AS is_key, pg_get_expr(d.adbin, d.adrelid) AS default_sql, a.attidentity AS identity
          FROM pg_attribute a
          LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = ${oid ? '$1::oid' : '$1::regclass'} AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
         ORDER BY a.attnum`, [oid ?? qualifiedName(relation)]).catch((err) => { throw this.sourceError(err); });
-    return { dialect: 'postgresql', columns: res.rows.map((r) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key })) };
+    const defaults = await readColumnDefaults(c, res.rows);
+    return {
+      dialect: 'postgresql',
+      columns: res.rows.map((r, i) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key, default: defaults[i] })),
+    };
   }
 
   /**
