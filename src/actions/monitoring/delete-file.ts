@@ -5,13 +5,13 @@
  */
 import { ApiError } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { resolveProjectParam } from '../resolve-project-param.ts';
 import { REALTIME_FILE_TYPE } from '../../domain/task-status.ts';
 
-export async function deleteFile(deps: ActionDeps, ctx: ActionContext) {
+export const deleteFile: Action<'2020-05-18', 'DeleteFile'> = async (deps, ctx) => {
   const project = await resolveProjectParam(deps, ctx);
-  const fileId = ctx.params.FileId as number;
+  const fileId = ctx.params.FileId;
   const file = await deps.store.getTaskFile(fileId);
   if (!file || file.projectId !== project.id) throw new ApiError('Invalid.File.NotExists', 404, `the file ${fileId} does not exist in workspace ${project.id}`);
   if (file.fileType === REALTIME_FILE_TYPE) {
@@ -21,4 +21,4 @@ export async function deleteFile(deps: ActionDeps, ctx: ActionContext) {
     await deps.store.deleteTaskFile(file.id);
   }
   return { Success: true, HttpStatusCode: 200, DeploymentId: null };
-}
+};
