@@ -14,6 +14,7 @@ import { ConfigProcessor } from './runtime/config-processor.ts';
 import { registerActions } from './actions/index.ts';
 import { createActionRegistry } from './protocol/action-registry.ts';
 import { createApiServer } from './protocol/api-server.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 
 export const CATALOG_FILE = 'catalog.sqlite';
 
@@ -43,6 +44,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       },
     },
     nonces: { claim: (ak, nonce, expiresAtMs) => store.claimNonce(ak, nonce, expiresAtMs, Date.now()) },
+    // The web console's files (README "Web console"); its data calls are signed RPC calls like any client's.
+    routes: consoleRoutes(logger),
   });
 
   await lifecycle.resumeAll();

@@ -32,7 +32,14 @@ export interface ApiServerOptions {
   hostId?: string;
   /** Server clock in ms since the epoch (tests inject a skewed one). */
   clock?: () => number;
+  /**
+   * Non-RPC paths (e.g. `/metrics`, `/healthz`, the console's files): exact path -> handler, served
+   * outside the signed RPC flow; each handler answers for itself (method checks, its own authentication).
+   */
+  routes?: Record<string, RouteHandler>;
 }
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 const IDLE_CONNECTION_MS = 65_000;
 
@@ -43,6 +50,14 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   const hostId = opts.hostId ?? opts.publicHost ?? 'opendi';
   const clock = opts.clock ?? Date.now;
   const server = http.createServer((req, res) => {
+    const route = routeOf(opts.routes, req.url);
+    if (route) {
+      Promise.resolve().then(() => route(req, res)).catch((err) => {
+        opts.logger.error('route handling failed', { path: req.url?.split('?')[0], error: err instanceof Error ? err.message : String(err) });
+        if (res.headersSent) res.destroy(); else { res.statusCode = 500; res.end(); }
+      });
+      return;
+    }
     serve(req, res).catch((err) => {
       // Only a failing logger or socket can get here; never leave the request hanging.
       opts.logger.error('request handling failed', { error: err instanceof Error ? err.message : String(err) });
@@ -111,6 +126,12 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     body.RequestId = requestId; // first in the body, and never overridden by a handler
     return body;
   }
+}
+
+function routeOf(routes: Record<string, RouteHandler> | undefined, url: string | undefined): RouteHandler | undefined {
+  if (!routes) return undefined;
+  const path = (url ?? '/').split('?')[0];
+  return Object.hasOwn(routes, path) ? routes[path] : undefined;
 }
 
 /**
