@@ -23,24 +23,26 @@ export function WorkspacesPage() {
       {list.loads > 0 && projects.length === 0 && !list.error
         ? <InfoNote>No workspace is visible to this AccessKey. Create one with <code>npx opendi call CreateProject</code>, or ask an administrator to grant you one.</InfoNote>
         : null}
-      <div class="table-wrap">
-        <table class="list" aria-busy={list.loads === 0}>
-          <caption class="visually-hidden">Workspaces</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Identifier</th><th scope="col" class="num">Id</th><th scope="col">Mode</th><th scope="col">Description</th></tr></thead>
-          <tbody>
-            {projects.map((p) => (
-              <tr key={p.ProjectId}>
-                <th scope="row"><a href={hrefOf.workspace(p.ProjectId)}>{p.ProjectName}</a></th>
-                <td><code>{p.ProjectIdentifier}</code></td>
-                <td class="num">{p.ProjectId}</td>
-                <td>{p.ProjectMode === 3 ? 'Standard' : 'Basic'}</td>
-                <td class="wrap">{p.ProjectDescription || ''}</td>
-              </tr>
-            ))}
-            {list.loads === 0 ? <tr class="placeholder"><td colSpan={5}>Loading workspaces…</td></tr> : null}
-          </tbody>
-        </table>
-      </div>
+      {list.loads === 0 || projects.length > 0 ? (
+        <div class="table-wrap">
+          <table class="list" aria-busy={list.loads === 0}>
+            <caption class="visually-hidden">Workspaces</caption>
+            <thead><tr><th scope="col">Name</th><th scope="col">Identifier</th><th scope="col" class="num">Id</th><th scope="col">Mode</th><th scope="col">Description</th></tr></thead>
+            <tbody>
+              {projects.map((p) => (
+                <tr key={p.ProjectId}>
+                  <th scope="row"><a href={hrefOf.workspace(p.ProjectId)}>{p.ProjectName}</a></th>
+                  <td><code>{p.ProjectIdentifier}</code></td>
+                  <td class="num">{p.ProjectId}</td>
+                  <td>{p.ProjectMode === 3 ? 'Standard' : 'Basic'}</td>
+                  <td class="wrap">{p.ProjectDescription || ''}</td>
+                </tr>
+              ))}
+              {list.loads === 0 ? <tr class="placeholder"><td colSpan={5}>Loading workspaces…</td></tr> : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       <Pager page={page} pageSize={PAGE_SIZE} total={list.data?.PageResult?.TotalCount ?? 0} onPage={setPage} label="Workspace" />
     </section>
   );

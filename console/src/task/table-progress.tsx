@@ -50,46 +50,48 @@ export function TableProgress({ taskId, projectId, loading }: { taskId: number; 
       <h2 id="tables-heading">Tables</h2>
       {details.error ? <ErrorNote>Per-table progress: {details.error}</ErrorNote> : null}
       {details.loads > 0 && rows.length === 0 && !details.error ? <InfoNote>No table has been selected yet.</InfoNote> : null}
-      <div class="table-wrap">
-        <table class="list progress" aria-busy={details.loads === 0}>
-          <caption class="visually-hidden">Full load and streaming per table</caption>
-          <thead>
-            <tr>
-              <th scope="col">Source table</th><th scope="col">Target table</th><th scope="col">Full load</th>
-              <th scope="col" class="num">Rows copied</th><th scope="col" class="num">Estimated rows</th>
-              <th scope="col" class="progress-col">Progress</th><th scope="col" class="num">ETA</th><th scope="col">Streaming</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => {
-              const name = sourceName(r);
-              const estimate = estimates.data?.get(name);
-              const copied = Number(r.OfflineTotalRecords);
-              const done = r.FullMigrationStatus === 'Finished';
-              const fraction = done ? 1 : estimate && estimate > 0 ? Math.min(0.99, copied / estimate) : null;
-              const rate = seen.current.get(name)?.rate ?? null;
-              const eta = !done && r.FullMigrationStatus === 'Running' && estimate && rate && rate > 0 ? Math.max(0, estimate - copied) / rate : null;
-              const errors = [r.StructureMigrationErrorMessage, r.FullMigrationErrorMessage, r.RealtimeMigrationErrorMessage].filter(Boolean);
-              return (
-                <tr key={name}>
-                  <th scope="row"><code>{name}</code>{errors.length ? <div class="bad-text wrap">{errors.join('; ')}</div> : null}</th>
-                  <td><code>{targetName(r)}</code></td>
-                  <td>{stepWords(r.FullMigrationStatus)}</td>
-                  <td class="num">{formatCount(copied)}</td>
-                  <td class="num">{estimate === undefined ? DASH : `≈ ${formatCount(estimate)}`}</td>
-                  <td class="progress-col">
-                    <progress max={1} value={fraction ?? undefined} aria-label={`${name} full load progress`} />
-                    <span class="num pct">{formatPercent(fraction)}</span>
-                  </td>
-                  <td class="num">{eta === null ? DASH : formatSeconds(eta)}</td>
-                  <td>{stepWords(r.RealtimeMigrationStatus)}</td>
-                </tr>
-              );
-            })}
-            {details.loads === 0 ? <tr class="placeholder"><td colSpan={8}>Loading tables…</td></tr> : null}
-          </tbody>
-        </table>
-      </div>
+      {details.loads === 0 || rows.length > 0 ? (
+        <div class="table-wrap">
+          <table class="list progress" aria-busy={details.loads === 0}>
+            <caption class="visually-hidden">Full load and streaming per table</caption>
+            <thead>
+              <tr>
+                <th scope="col">Source table</th><th scope="col">Target table</th><th scope="col">Full load</th>
+                <th scope="col" class="num">Rows copied</th><th scope="col" class="num">Estimated rows</th>
+                <th scope="col" class="progress-col">Progress</th><th scope="col" class="num">ETA</th><th scope="col">Streaming</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const name = sourceName(r);
+                const estimate = estimates.data?.get(name);
+                const copied = Number(r.OfflineTotalRecords);
+                const done = r.FullMigrationStatus === 'Finished';
+                const fraction = done ? 1 : estimate && estimate > 0 ? Math.min(0.99, copied / estimate) : null;
+                const rate = seen.current.get(name)?.rate ?? null;
+                const eta = !done && r.FullMigrationStatus === 'Running' && estimate && rate && rate > 0 ? Math.max(0, estimate - copied) / rate : null;
+                const errors = [r.StructureMigrationErrorMessage, r.FullMigrationErrorMessage, r.RealtimeMigrationErrorMessage].filter(Boolean);
+                return (
+                  <tr key={name}>
+                    <th scope="row"><code>{name}</code>{errors.length ? <div class="bad-text wrap">{errors.join('; ')}</div> : null}</th>
+                    <td><code>{targetName(r)}</code></td>
+                    <td>{stepWords(r.FullMigrationStatus)}</td>
+                    <td class="num">{formatCount(copied)}</td>
+                    <td class="num">{estimate === undefined ? DASH : `≈ ${formatCount(estimate)}`}</td>
+                    <td class="progress-col">
+                      <progress max={1} value={fraction ?? undefined} aria-label={`${name} full load progress`} />
+                      <span class="num pct">{formatPercent(fraction)}</span>
+                    </td>
+                    <td class="num">{eta === null ? DASH : formatSeconds(eta)}</td>
+                    <td>{stepWords(r.RealtimeMigrationStatus)}</td>
+                  </tr>
+                );
+              })}
+              {details.loads === 0 ? <tr class="placeholder"><td colSpan={8}>Loading tables…</td></tr> : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       <Pager page={page} pageSize={PAGE_SIZE} total={details.data?.total ?? 0} onPage={setPage} label="Table" />
     </section>
   );

@@ -39,30 +39,32 @@ export function DataSourceList({ projectId }: { projectId: number }) {
       <h2 id="sources-heading">Data sources</h2>
       {list.error ? <ErrorNote>{list.error}</ErrorNote> : null}
       {list.loads > 0 && sources.length === 0 && !list.error ? <InfoNote>No data source yet: create them through the API (<code>CreateDataSource</code>).</InfoNote> : null}
-      <div class="table-wrap">
-        <table class="list sources" aria-busy={list.loads === 0}>
-          <caption class="visually-hidden">Data sources</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Environment</th><th scope="col">Address</th><th scope="col">Connection</th></tr></thead>
-          <tbody>
-            {sources.map((ds) => {
-              const probe = probes[ds.Id];
-              return (
-                <tr key={ds.Id} data-source-id={ds.Id}>
-                  <th scope="row" id={`ds-${ds.Id}`}>{ds.Name}</th>
-                  <td>{ds.DataSourceType}</td>
-                  <td>{ds.EnvType === 0 ? 'Development' : 'Production'}</td>
-                  <td class="wrap"><code>{addressOf(ds.Content)}</code></td>
-                  <td class="probe">
-                    <button type="button" aria-describedby={`ds-${ds.Id}`} disabled={probe?.busy} onClick={() => test(ds)}>Test connection</button>
-                    <div role="status" class="probe-result">{probe ? <ProbeResult probe={probe} /> : null}</div>
-                  </td>
-                </tr>
-              );
-            })}
-            {list.loads === 0 ? <tr class="placeholder"><td colSpan={5}>Loading data sources…</td></tr> : null}
-          </tbody>
-        </table>
-      </div>
+      {list.loads === 0 || sources.length > 0 ? (
+        <div class="table-wrap">
+          <table class="list sources" aria-busy={list.loads === 0}>
+            <caption class="visually-hidden">Data sources</caption>
+            <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Environment</th><th scope="col">Address</th><th scope="col">Connection</th></tr></thead>
+            <tbody>
+              {sources.map((ds) => {
+                const probe = probes[ds.Id];
+                return (
+                  <tr key={ds.Id} data-source-id={ds.Id}>
+                    <th scope="row" id={`ds-${ds.Id}`}>{ds.Name}</th>
+                    <td>{ds.DataSourceType}</td>
+                    <td>{ds.EnvType === 0 ? 'Development' : 'Production'}</td>
+                    <td class="wrap"><code>{addressOf(ds.Content)}</code></td>
+                    <td class="probe">
+                      <button type="button" aria-describedby={`ds-${ds.Id}`} disabled={probe?.busy} onClick={() => test(ds)}>Test connection</button>
+                      <div role="status" class="probe-result">{probe ? <ProbeResult probe={probe} /> : null}</div>
+                    </td>
+                  </tr>
+                );
+              })}
+              {list.loads === 0 ? <tr class="placeholder"><td colSpan={5}>Loading data sources…</td></tr> : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       <Pager page={page} pageSize={PAGE_SIZE} total={list.data?.Data?.TotalCount ?? 0} onPage={setPage} label="Data source" />
     </section>
   );

@@ -72,33 +72,35 @@ export function TaskList({ projectId }: { projectId: number }) {
       <h2 id="tasks-heading">Real-time tasks</h2>
       {list.error ? <ErrorNote>{list.error}</ErrorNote> : null}
       {list.loads > 0 && rows.length === 0 && !list.error ? <InfoNote>No real-time task yet. <a href={hrefOf.newJob(projectId)}>Create a job</a>, or create one through the API.</InfoNote> : null}
-      <div class="table-wrap">
-        <table class="list tasks" aria-busy={list.loads === 0}>
-          <caption class="visually-hidden">Real-time tasks, refreshed every {REFRESH_MS / 1000} seconds</caption>
-          <thead>
-            <tr>
-              <th scope="col">Task</th><th scope="col">Status</th><th scope="col">Phase</th>
-              <th scope="col" class="num">Delay</th><th scope="col" class="num">Records/s</th><th scope="col">Last event</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => {
-              const ev = events.data?.get(r.fileId);
-              return (
-                <tr key={r.fileId} data-task-id={r.fileId}>
-                  <th scope="row"><a href={hrefOf.task(projectId, r.fileId)}>{r.name}</a> <span class="muted">#{r.fileId}</span></th>
-                  <td>{r.error ? <span class="bad-text">{r.error}</span> : <StatusBadge status={r.status} />}</td>
-                  <td>{phaseWords(r.phase)}</td>
-                  <td class="num">{formatSeconds(r.delay)}</td>
-                  <td class="num">{formatRate(r.rate)}</td>
-                  <td class="event-cell">{ev ? <span title={ev.detail}>{formatClock(ev.time)} {ev.summary}</span> : eventsUnserved ? <span class="muted" title={events.error}>unavailable</span> : DASH}</td>
-                </tr>
-              );
-            })}
-            {list.loads === 0 ? <tr class="placeholder"><td colSpan={6}>Loading tasks…</td></tr> : null}
-          </tbody>
-        </table>
-      </div>
+      {list.loads === 0 || rows.length > 0 ? (
+        <div class="table-wrap">
+          <table class="list tasks" aria-busy={list.loads === 0}>
+            <caption class="visually-hidden">Real-time tasks, refreshed every {REFRESH_MS / 1000} seconds</caption>
+            <thead>
+              <tr>
+                <th scope="col">Task</th><th scope="col">Status</th><th scope="col">Phase</th>
+                <th scope="col" class="num">Delay</th><th scope="col" class="num">Records/s</th><th scope="col">Last event</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const ev = events.data?.get(r.fileId);
+                return (
+                  <tr key={r.fileId} data-task-id={r.fileId}>
+                    <th scope="row"><a href={hrefOf.task(projectId, r.fileId)}>{r.name}</a> <span class="muted">#{r.fileId}</span></th>
+                    <td>{r.error ? <span class="bad-text">{r.error}</span> : <StatusBadge status={r.status} />}</td>
+                    <td>{phaseWords(r.phase)}</td>
+                    <td class="num">{formatSeconds(r.delay)}</td>
+                    <td class="num">{formatRate(r.rate)}</td>
+                    <td class="event-cell">{ev ? <span title={ev.detail}>{formatClock(ev.time)} {ev.summary}</span> : eventsUnserved ? <span class="muted" title={events.error}>unavailable</span> : DASH}</td>
+                  </tr>
+                );
+              })}
+              {list.loads === 0 ? <tr class="placeholder"><td colSpan={6}>Loading tasks…</td></tr> : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       <Pager page={page} pageSize={PAGE_SIZE} total={list.data?.total ?? 0} onPage={setPage} label="Task" />
     </section>
   );
