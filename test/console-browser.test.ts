@@ -119,13 +119,55 @@ test('task page: Stop and Start from the buttons reach PAUSE and RUN in the API,
   assert.deepEqual(browser.problems, []);
 });
 
-test('Terminate asks first; Cancel changes nothing', async () => {
+test('refreshing the task page moves nothing: no layout shift over several refreshes', async () => {
   const { page } = browser;
-  await page.getByRole('button', { name: 'Terminate' }).click();
+  await page.waitForTimeout(2_000); // first answers of every section are in
+  const shift = await page.evaluate(() => new Promise<number>((resolve) => {
+    let total = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) if (!e.hadRecentInput) total += e.value;
+    });
+    observer.observe({ type: 'layout-shift', buffered: false });
+    setTimeout(() => { observer.disconnect(); resolve(total); }, 10_000);
+  }));
+  assert.equal(shift, 0, `cumulative layout shift while refreshing: ${shift}`);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('by keyboard: Tab reaches Terminate, Enter asks, focus starts on Cancel, Escape changes nothing', async () => {
+  const { page } = browser;
+  await page.getByRole('heading', { level: 1 }).focus();
+  let found = false;
+  for (let i = 0; i < 40 && !found; i++) {
+    await page.keyboard.press('Tab');
+    found = await page.evaluate(() => document.activeElement?.textContent === 'Terminate');
+  }
+  assert.ok(found, 'Tab reaches the Terminate button');
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Terminate the task?' });
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+  await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   assert.equal((await instanceInfo(svc.client(), projectId, taskId)).Status, 'RUN');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('readable at a phone width: no page is wider than the screen (wide tables scroll in their own box)', async () => {
+  const { page } = browser;
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const [hash, name] of [[`#/workspaces/${projectId}/tasks/${taskId}`, 'task-phone'], [`#/workspaces/${projectId}`, 'workspace-phone'], ['#/', null]] as const) {
+      await page.goto(`${consoleUrl()}${hash}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.waitForTimeout(1_500);
+      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+      assert.ok(widths.page <= widths.screen, `${hash}: ${widths.page} px wide on a ${widths.screen} px screen`);
+      if (name) await shot(name);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
   assert.deepEqual(browser.problems, []);
 });
 
