@@ -1,9 +1,12 @@
 /**
  * The web console in a real Chromium against the running service and a real PostgreSQL (README
- * "Web console"): a refused key shows the API's words, sign-in, the workspace and task lists,
- * Stop and Start from the task page's buttons reaching PAUSE and RUN in the API, a principal seeing
- * only its own workspaces, and Sign out forgetting the key. No uncaught script error and no
- * console error is allowed, except the 4xx the browser logs for a refused sign-in.
+ * "Web console"): a refused key shows the API's words, sign-in, the workspace and task lists, Test
+ * connection on a good and a bad data source, Stop and Start from the task page's buttons reaching
+ * PAUSE and RUN in the API, a live chart gaining points while rows flow, no layout shift while
+ * refreshing, the keyboard path to a confirmation, a job made with the wizard that syncs rows, a
+ * phone-width layout, a principal seeing only its own workspaces, and Sign out forgetting the key.
+ * No uncaught script error and no console error is allowed, except the 4xx the browser logs for a
+ * refused sign-in.
  * One browser for the file; with OPENDI_CONSOLE_SCREENSHOTS=1 the main pages are saved to
  * docs/screenshots/.
  */
@@ -14,8 +17,10 @@ import path from 'node:path';
 import { OpenDIService } from './harness/opendi-service.ts';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { ConsoleBrowser } from './harness/browser.ts';
+import { ContinuousWriter } from './harness/continuous-writer.ts';
+import { freePort } from './harness/postgres.ts';
 import {
-  addPostgresDataSource, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForEqualTables,
+  addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForEqualTables,
   waitForStatus, waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 
@@ -26,6 +31,7 @@ let svc: OpenDIService;
 let browser: ConsoleBrowser;
 let projectId: number;
 let taskId: number;
+let writer: ContinuousWriter | undefined;
 
 async function shot(name: string): Promise<void> {
   if (!SHOTS) return;
@@ -34,22 +40,37 @@ async function shot(name: string): Promise<void> {
 }
 
 before(async () => {
-  [pgi, svc, browser] = await Promise.all([startPostgres(), OpenDIService.start(), ConsoleBrowser.launch()]);
+  // Samples every second, so the live chart gains points within the test.
+  [pgi, svc, browser] = await Promise.all([
+    startPostgres(), OpenDIService.start({ env: { OPENDI_METRICS_SAMPLE_INTERVAL_MS: '1000' } }), ConsoleBrowser.launch(),
+  ]);
   const client = svc.client();
   projectId = await createWorkspace(client, 'shop');
   await createWorkspace(client, 'analytics');
   await pgi.createDatabase('shop_src');
   await pgi.createDatabase('shop_dst');
+  await pgi.createDatabase('shop_copy');
   await withDb(pgi, 'shop_src', (c) => c.query(`CREATE TABLE public.orders (id bigint PRIMARY KEY, customer text NOT NULL, amount numeric(12,2));
-    INSERT INTO public.orders SELECT g, 'customer ' || g, g * 1.5 FROM generate_series(1, 500) g`));
+    INSERT INTO public.orders SELECT g, 'customer ' || g, g * 1.5 FROM generate_series(1, 500) g;
+    CREATE TABLE public.refunds (id bigint PRIMARY KEY, order_id bigint, reason text);
+    INSERT INTO public.refunds SELECT g, g * 3, 'reason ' || g FROM generate_series(1, 50) g;
+    CREATE TABLE public.events (id bigint PRIMARY KEY, payload text);
+    CREATE TABLE public.audit (at timestamptz, what text);
+    ANALYZE`));
   await addPostgresDataSource(client, projectId, 'shop_src', pgi, 'shop_src');
   await addPostgresDataSource(client, projectId, 'shop_dst', pgi, 'shop_dst');
-  taskId = await createDeployedTask(client, projectId, 'orders_sync', realtimeScript('shop_src', 'shop_dst', ['public.orders'], { setting: { initialLoad: true } }));
+  await addPostgresDataSource(client, projectId, 'shop_copy', pgi, 'shop_copy');
+  await call(client, 'CreateDataSource', {
+    ProjectId: projectId, Name: 'old_replica', DataSourceType: 'postgresql', EnvType: 1,
+    Content: JSON.stringify({ jdbcUrl: `jdbc:postgresql://127.0.0.1:${await freePort()}/gone`, username: 'u', password: 'old-pw' }),
+  });
+  taskId = await createDeployedTask(client, projectId, 'orders_sync', realtimeScript('shop_src', 'shop_dst', ['public.orders', 'public.events'], { setting: { initialLoad: true } }));
   await taskCall(client, 'StartDISyncInstance', projectId, taskId);
   await waitForStatus(client, projectId, taskId, ['RUN']);
 });
 
 after(async () => {
+  await writer?.stop();
   await browser?.close();
   await svc?.destroy();
   await pgi?.destroy();
@@ -90,6 +111,12 @@ test('sign in: the workspaces the key may see, then a workspace with its tasks a
   await row.getByText('Running').waitFor();
   await row.getByText('Incremental').waitFor();
   for (const name of ['shop_src', 'shop_dst']) await page.getByRole('rowheader', { name }).waitFor();
+  const source = (name: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+  await source('shop_src').getByRole('button', { name: 'Test connection' }).click();
+  await source('shop_src').getByRole('status').filter({ hasText: 'Connectable' }).waitFor();
+  await source('old_replica').getByRole('button', { name: 'Test connection' }).click();
+  await source('old_replica').getByRole('status').filter({ hasText: /^Unreachable: / }).waitFor();
+  assert.doesNotMatch(await page.content(), /old-pw/);
   await shot('workspace');
   assert.deepEqual(browser.problems, []);
 });
@@ -115,6 +142,18 @@ test('task page: Stop and Start from the buttons reach PAUSE and RUN in the API,
   await waitForStatus(client, projectId, taskId, ['RUN']);
   await page.locator('[data-status="RUN"]').first().waitFor();
   await waitForEqualTables(pgi, 'shop_src', pgi, 'shop_dst', 'public.orders');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('the throughput chart gains points while rows flow', async () => {
+  const { page } = browser;
+  writer = new ContinuousWriter(pgi, 'shop_src', 'public.events', 1, 20, 20);
+  const chart = page.getByRole('figure', { name: /^Throughput/ });
+  await chart.waitFor();
+  const points = async () => Number(await chart.getAttribute('data-points'));
+  const before = await points();
+  await waitUntil(async () => (await points()) >= before + 3 || undefined, 30_000, 'the chart to gain 3 points');
+  await waitUntil(async () => /Written [0-9]/.test(String(await chart.getAttribute('aria-label'))) || undefined, 30_000, 'a written rate above zero');
   await shot('task');
   assert.deepEqual(browser.problems, []);
 });
@@ -150,6 +189,49 @@ test('by keyboard: Tab reaches Terminate, Enter asks, focus starts on Cancel, Es
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   assert.equal((await instanceInfo(svc.client(), projectId, taskId)).Status, 'RUN');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('the wizard creates a job from picked rules, without JSON, and it syncs rows', async () => {
+  const { page } = browser;
+  await page.goto(`${consoleUrl()}#/workspaces/${projectId}`);
+  await page.getByRole('link', { name: 'Create a job' }).first().click();
+  await page.getByRole('heading', { name: 'Create a job', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Give the job a name.' }).waitFor();
+  await page.getByLabel('Job name').fill('orders_copy');
+  await page.getByLabel('Source data source').selectOption('shop_src');
+  await page.getByLabel('Target data source').selectOption('shop_copy');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await page.getByRole('radio', { name: 'Match by rules' }).check();
+  await page.getByLabel('Rule 1 expression').fill('(orders|refunds|audit)');
+  await page.getByText('The rules match 3 table(s) now.').waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Without a primary key, these cannot be synced: public.audit' }).waitFor();
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  await page.getByLabel('Rule 2 action').selectOption('Exclude');
+  await page.getByLabel('Rule 2 expression').fill('audit');
+  await page.getByText('The rules match 2 table(s) now.').waitFor();
+  await shot('wizard-tables');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await page.getByLabel('Column dropped').selectOption('Ignore');
+  await page.getByLabel('Dirty records tolerated').fill('3');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('DropColumn: Ignore').waitFor();
+  await shot('wizard-review');
+  await page.getByRole('button', { name: 'Create and start job' }).click();
+  await page.waitForURL(/#\/workspaces\/\d+\/tasks\/\d+$/);
+  const id = Number(/tasks\/(\d+)$/.exec(page.url())![1]);
+  await page.getByRole('heading', { name: 'orders_copy', level: 1 }).waitFor();
+  await waitForStatus(svc.client(), projectId, id, ['RUN']);
+  await withDb(pgi, 'shop_src', (c) => c.query(`INSERT INTO public.refunds VALUES (51, 7, 'after create')`));
+  await waitForEqualTables(pgi, 'shop_src', pgi, 'shop_copy', 'public.orders');
+  await waitForEqualTables(pgi, 'shop_src', pgi, 'shop_copy', 'public.refunds');
+  const job = (await svc.client().call('GetDIJob', { Id: id }, '2024-05-18')).body.PagingInfo;
+  assert.deepEqual(job.JobSettings.DdlHandlingSettings, [{ Type: 'DropColumn', Action: 'Ignore' }]);
+  assert.equal(job.MigrationType, 'FullAndRealtimeIncremental');
+  await page.getByRole('row').filter({ hasText: 'public.refunds' }).getByText('Done').waitFor();
   assert.deepEqual(browser.problems, []);
 });
 

@@ -52,7 +52,7 @@ export function DataSourceList({ projectId }: { projectId: number }) {
                     <th scope="row" id={`ds-${ds.Id}`}>{ds.Name}</th>
                     <td>{ds.DataSourceType}</td>
                     <td>{ds.EnvType === 0 ? 'Development' : 'Production'}</td>
-                    <td class="wrap"><code>{addressOf(ds.Content)}</code></td>
+                    <td><code class="nowrap">{addressOf(ds.Content)}</code></td>
                     <td class="probe">
                       <button type="button" aria-describedby={`ds-${ds.Id}`} disabled={probe?.busy} onClick={() => test(ds)}>Test connection</button>
                       <div role="status" class="probe-result">{probe ? <ProbeResult probe={probe} /> : null}</div>
