@@ -40,6 +40,8 @@ export interface PipelineSpec {
   /** Start here instead of the checkpoint (StartParam.startPosition), first run of a Start only. */
   startFrom?: { position: string } | { timestamp: Date };
   batch?: { maxRows?: number; maxDelayMs?: number };
+  /** The source's stall bound in ms (no message from the server for this long); the source's default when absent. */
+  sourceStallAfterMs?: number;
 }
 
 
@@ -102,7 +104,10 @@ export class Pipeline {
   private txnInSink = false;
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
-    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger));
+    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger, {
+      onEvent: (event) => this.events.onEvent?.(event), stallAfterMs: spec.sourceStallAfterMs,
+      renamedTableTarget: spec.ddlMarks.RENAMETABLE === 'NORMAL' ? 'new-name' : 'original-name',
+    }));
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);

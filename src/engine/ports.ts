@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { DbEndpoint } from './endpoint.ts';
+import type { EngineEvent } from './engine-event.ts';
 import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
@@ -17,12 +18,22 @@ export type SourceSpec =
 /** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
 
-export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger): { source: ChangeSource; sink: ChangeSink } {
+/** What a running pipeline gives its source besides the spec (MySQL source only so far). */
+export interface SourceOptions {
+  /** Warnings for the task's event log. */
+  onEvent?(event: EngineEvent): void;
+  /** No message from the server for this long is a stall (the source's default when absent). */
+  stallAfterMs?: number;
+  /** Rows of a renamed source table go to the renamed target table ('new-name': RENAMETABLE is NORMAL) or the original one. */
+  renamedTableTarget?: 'new-name' | 'original-name';
+}
+
+export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {
   const app = `opendi:task-${taskId}`;
   return {
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables }, `${app}:source`, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, ...options }, `${app}:source`, logger),
     sink: target.kind === 'postgresql'
       ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
       : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),

@@ -17,7 +17,12 @@ export interface PipelineFactory {
   isUnrecoverable(err: unknown): boolean;
 }
 
-export interface EngineSettings { batchMaxRows?: number; batchMaxDelayMs?: number }
+export interface EngineSettings {
+  batchMaxRows?: number;
+  batchMaxDelayMs?: number;
+  /** The source stall bound in ms (engine default when absent; see the sources). */
+  sourceStallAfterMs?: number;
+}
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
 const MYSQL_SERVER_ID_BASE = 1_000_000_000;
@@ -66,6 +71,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         ddlMarks: { ...DEFAULT_DDL_MARKS, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
+        sourceStallAfterMs: settings.sourceStallAfterMs,
       };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },

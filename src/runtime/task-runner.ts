@@ -46,14 +46,15 @@ export class TaskRunner {
   private async loop(): Promise<void> {
     const { store, logger } = this.deps;
     const budget = new FailoverBudget(this.startParam.failoverLimit.count, this.startParam.failoverLimit.interval);
-    // A chosen start position applies to the first pipeline of this Start only, not to restarts.
+    // A chosen start position applies until a pipeline has taken it (committed it as the checkpoint,
+    // then reported streaming); restarts after that resume from the checkpoint. A restart before
+    // that (source or target down) must not fall back to the old checkpoint.
     let startFrom = this.startParam.startPosition;
     while (!this.stopping) {
       const rt = await store.mutateTaskRuntime(this.taskId, (r) => ({ fence: r.fence + 1 }));
       try {
         const rules: TaskRules = { errorLimit: this.startParam.errorLimit.record, ddlMarkMap: this.startParam.ddlMarkMap, startFrom };
-        startFrom = null;
-        this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks(), rules);
+        this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks(() => { startFrom = null; }), rules);
         if (this.stopping) return;
         await this.pipeline.run();
         return;
@@ -81,7 +82,7 @@ export class TaskRunner {
     }
   }
 
-  private callbacks(): PipelineCallbacks {
+  private callbacks(onTakenStart: () => void): PipelineCallbacks {
     return {
       onResourcesCreated: async () => {
         await this.deps.store.mutateTaskRuntime(this.taskId, () => ({ resourcesCreated: true }));
@@ -101,6 +102,7 @@ export class TaskRunner {
         else this.deps.logger.warn('task event', fields);
       },
       onStreaming: () => {
+        onTakenStart();
         this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
           r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {},
         ).catch((err) => this.deps.logger.error('could not record RUN status', { taskId: this.taskId, error: err }));

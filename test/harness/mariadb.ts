@@ -4,7 +4,7 @@
  * full row images and full row metadata (what the binlog source needs). root has an empty password
  * and may log in over TCP from 127.0.0.1. mariadbd is started as root with --user=mysql (it drops
  * to that user itself, so the spawned process IS the server) and can be stopped, SIGKILLed and
- * started again on the same data dir and port.
+ * started again on the same data dir and port. `replicate(primary)` makes one a GTID replica of another.
  *
  * Needs `mysql2` (a dependency of /work/main for the MySQL source/sink).
  */
@@ -12,7 +12,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
+import { chownTo, copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
 
 const MARIADBD = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd'].find((p) => fs.existsSync(p)) ?? 'mariadbd';
 const asRoot = process.getuid?.() === 0;
@@ -20,9 +20,20 @@ const asRoot = process.getuid?.() === 0;
 
 
 
+/**
+ * A private tmpdir: the server's temporary tables and files must not meet those of servers other
+ * test processes run at the same time (a shared /tmp made mariadb-install-db fail now and then).
+ */
+function privateTmp(dir: string): string {
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  chownTo('mysql', tmp);
+  return tmp;
+}
+
 function ensureTemplate(): string {
   return templateDir('opendi-mdb', 'mysql', (dir) => {
-    const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal',
+    const args = ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, `--tmpdir=${privateTmp(dir)}`, '--auth-root-authentication-method=normal',
       '--skip-test-db', '--skip-name-resolve'];
     if (asRoot) args.push('--user=mysql');
     execFileSync('mariadb-install-db', args, { stdio: 'pipe' });
@@ -84,7 +95,7 @@ export class MariaDbInstance {
     if (this.running) return;
     const args = ['--no-defaults', `--datadir=${this.dataDir}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
       `--socket=${path.join(this.dir, 'mariadbd.sock')}`, `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`,
-      `--log-error=${this.errorLogFile}`];
+      `--log-error=${this.errorLogFile}`, `--tmpdir=${privateTmp(this.dir)}`];
     if (asRoot) args.push('--user=mysql');
     for (const [k, v] of Object.entries(this.settings)) args.push(v === '' ? `--${k}` : `--${k}=${v}`);
     const logStart = fs.existsSync(this.errorLogFile) ? fs.statSync(this.errorLogFile).size : 0;
@@ -131,6 +142,34 @@ export class MariaDbInstance {
     await this.stop();
     untrackServer(this);
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Makes this server a replica of `primary` by GTID (CHANGE MASTER .. MASTER_USE_GTID=slave_pos,
+   * START SLAVE) and waits until its IO thread runs. Start it with its own server_id and
+   * log_slave_updates, so that its binlog holds the primary's transactions under their GTIDs.
+   */
+  async replicate(primary: MariaDbInstance): Promise<void> {
+    await this.query(`CHANGE MASTER TO MASTER_HOST = '${primary.host}', MASTER_PORT = ${primary.port}, MASTER_USER = '${primary.user}', `
+      + `MASTER_PASSWORD = '', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1`);
+    await this.query('START SLAVE');
+    for (const deadline = Date.now() + 30_000; ;) {
+      const [st] = await this.query<{ Slave_IO_Running: string; Last_IO_Error: string }[]>('SHOW SLAVE STATUS');
+      if (st?.Slave_IO_Running === 'Yes') return;
+      if (Date.now() > deadline) throw new Error(`replication did not start: ${st?.Last_IO_Error}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Waits until this replica has applied everything `primary` has logged (GTID positions equal). */
+  async caughtUpWith(primary: MariaDbInstance): Promise<void> {
+    const [{ g }] = await primary.query<{ g: string }[]>('SELECT @@gtid_binlog_pos AS g');
+    for (const deadline = Date.now() + 30_000; ;) {
+      const [{ s }] = await this.query<{ s: string }[]>('SELECT @@gtid_slave_pos AS s');
+      if (s === g) return;
+      if (Date.now() > deadline) throw new Error(`the replica stayed at ${s}, the primary is at ${g}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   private readLog(from: number): string {

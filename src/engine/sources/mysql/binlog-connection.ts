@@ -7,12 +7,16 @@
 import mysql from 'mysql2';
 import type { DbEndpoint } from '../../endpoint.ts';
 import { mysqlConnectionOptions } from '../../mysql/connection.ts';
+import type { DumpThread } from './dump-thread.ts';
 
 export interface DumpHandlers {
   /** One binlog event: `buf[start..end)` (header included). The buffer is reused: copy what you keep. */
   onEvent(buf: Buffer, start: number, end: number): void;
-  /** The stream failed (server error packet such as 1236, lost connection). Called at most once. */
-  onError(err: Error & { errno?: number; code?: string }): void;
+  /**
+   * The stream failed (server error packet such as 1236, lost connection). Called at most once.
+   * `replication`: the server refused the replica registration or the dump itself.
+   */
+  onError(err: Error & { errno?: number; code?: string; replication?: boolean }): void;
   /** Non-blocking dumps only: the server reached the end of its binlog and ended the dump. */
   onEnd?(): void;
 }
@@ -28,7 +32,25 @@ export interface DumpHandlers {
  * server, not a multi-source topology), and COM_BINLOG_DUMP carries an empty file name and offset
  * 4. The server opens the dump with an artificial ROTATE naming the file it found the state in.
  */
-export interface DumpStart { serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean; gtid?: string }
+export interface DumpStart {
+  serverId: number; file: string; offset: number; heartbeatMs: number; mariaDb: boolean; nonBlocking?: boolean; gtid?: string;
+  /**
+   * The watchdog: no packet (event or heartbeat) for this long while reading (not paused) fails the
+   * dump and drops the socket. Needs `heartbeatMs` well below it. 0 / absent: no watchdog.
+   */
+  deadAfterMs?: number;
+  /** The bound on each step before the dump streams, the login included; default 60 s. */
+  stepTimeoutMs?: number;
+}
+
+/**
+ * The watchdog's verdict: the server sent nothing, not even a heartbeat, for longer than the bound.
+ * Recoverable: a new connection (after KILLing our stale dump thread) usually streams again.
+ */
+export class DumpStalledError extends Error {
+  override name = 'DumpStalledError';
+  readonly code = 'SOURCE_STALLED';
+}
 
 /** A MariaDB GTID state as positions carry it: `domain-server-seq` comma-separated (may be empty). */
 export const GTID_STATE = /^(\d+-\d+-\d+(,\d+-\d+-\d+)*)?$/;
@@ -38,7 +60,7 @@ interface RawConnection {
   threadId: number;
   sequenceId: number;
   clientEncoding: string;
-  stream: { destroy(): void; localPort?: number };
+  stream: { destroy(): void };
   addCommand(cmd: unknown): void;
   write(b: Buffer): void;
   _resetSequenceId(): void;
@@ -55,21 +77,39 @@ export class BinlogConnection {
   private failed = false;
   private closed = false;
   private paused = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private heartbeatMs = 0;
+  /** When the last packet arrived, or reading resumed (the watchdog's reference). */
+  private silentSince = 0;
+  /** When the server last sent anything (an event or a heartbeat); 0 before the first packet. */
+  lastPacketAt = 0;
   threadId = 0;
-  /** Our socket's local port: with the thread id it tells our server thread from a namesake. */
-  localPort = 0;
+  /** PROCESSLIST.HOST of this connection as the server sees it (host:port). */
+  peer = '';
 
   constructor(private readonly endpoint: DbEndpoint, private readonly handlers: DumpHandlers) {}
 
   async start(o: DumpStart): Promise<void> {
-    const c = mysql.createConnection(mysqlConnectionOptions(this.endpoint)) as unknown as RawConnection;
+    const stepTimeoutMs = o.stepTimeoutMs ?? 60_000;
+    const options = mysqlConnectionOptions(this.endpoint);
+    const c = mysql.createConnection({ ...options, connectTimeout: Math.min(options.connectTimeout ?? stepTimeoutMs, stepTimeoutMs) }) as unknown as RawConnection;
     this.conn = c;
     c.on('error', (e: Error) => this.fail(e));
     c.on('end', () => this.fail(Object.assign(new Error('the MySQL server closed the binlog connection'), { code: 'PROTOCOL_CONNECTION_LOST' })));
-    const q = (sql: string) => new Promise<any>((res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
-    await q('SELECT 1');
+    // Every step up to the dump is bounded: a server that goes silent after the login fails the start.
+    const bounded = <T>(what: string, run: (res: (v: T) => void, rej: (e: Error) => void) => void) => new Promise<T>((res, rej) => {
+      const timer = setTimeout(() => {
+        c.stream.destroy();
+        rej(new Error(`the MySQL server did not answer within ${stepTimeoutMs} ms while starting a binlog dump (${what})`));
+      }, stepTimeoutMs);
+      run((v) => { clearTimeout(timer); res(v); }, (e) => { clearTimeout(timer); rej(e); });
+    });
+    const q = (sql: string) => bounded<any>(sql, (res, rej) => c.query(sql, (e, r) => (e ? rej(e) : res(r))));
+    // How the server sees this connection (host:port): with the thread id it tells our dump thread
+    // from a namesake later, also behind a proxy or NAT where our own local port means nothing.
+    const [me] = await q('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()');
     this.threadId = c.threadId;
-    this.localPort = c.stream.localPort ?? 0;
+    this.peer = String(me?.host ?? '');
     // The server sends CRC32-checksummed events only to a reader that says it can verify them.
     await q('SET @master_binlog_checksum = @@global.binlog_checksum');
     // Heartbeats when idle: proof of life while nothing is written (nanoseconds).
@@ -84,12 +124,14 @@ export class BinlogConnection {
       await q('SET @slave_gtid_strict_mode = 1');
       await q('SET @slave_gtid_ignore_duplicates = 0');
     }
-    await new Promise<void>((res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(e) : res())));
+    // Errors from here on are the replication protocol's (privileges.ts tells a missing REPLICATION SLAVE from a bad login by this).
+    const replication = (e: Error) => Object.assign(e, { replication: true });
+    await bounded<void>('register as a replica', (res, rej) => c._registerSlave({ serverId: o.serverId }, (e) => (e ? rej(replication(e)) : res())));
     const name = Buffer.from(byGtid ? '' : o.file, 'latin1');
     const dumpOffset = byGtid ? 4 : o.offset;
     let sent = false;
     const cmd = {
-      onResult: (e: Error | null) => { if (e) this.fail(e); },
+      onResult: (e: Error | null) => { if (e) this.fail(replication(e)); },
       execute: (packet: RawPacket | null, connection: RawConnection): boolean => {
         if (!sent) {
           // COM_BINLOG_DUMP: [len u24][seq][0x12][offset u32][flags u16: 0 blocking, 1 non-blocking][server id u32][file]
@@ -104,46 +146,66 @@ export class BinlogConnection {
         }
         if (!packet) return false;
         const { buffer, offset, end } = packet;
-        if (buffer[offset] === 0xff) { this.fail(packet.asError(connection.clientEncoding)); return true; } // e.g. 1236: purged
+        if (buffer[offset] === 0xff) { this.fail(replication(packet.asError(connection.clientEncoding))); return true; } // e.g. 1236: purged
         if (buffer[offset] === 0xfe && end - offset < 13) {
           if (o.nonBlocking && !this.closed && !this.failed) { this.failed = true; this.handlers.onEnd?.(); } else this.fail(new Error('the MySQL server ended the binlog dump'));
           return true;
         }
         if (this.closed) return false;
+        this.lastPacketAt = this.silentSince = Date.now();
         try { this.handlers.onEvent(buffer, offset + 1, end); } catch (err) { this.fail(err as Error); }
         return false;
       },
     };
     c.addCommand(cmd);
+    this.heartbeatMs = o.heartbeatMs;
+    if (o.deadAfterMs) this.startWatchdog(o.deadAfterMs);
   }
 
   pause(): void { if (!this.paused) { this.paused = true; this.conn?.pause(); } }
-  resume(): void { if (this.paused) { this.paused = false; this.conn?.resume(); } }
+  resume(): void { if (this.paused) { this.paused = false; this.silentSince = Date.now(); this.conn?.resume(); } }
   get isPaused(): boolean { return this.paused; }
+
+  /** Our server thread (dump-thread.ts). */
+  get thread(): DumpThread { return { threadId: this.threadId, peer: this.peer }; }
 
   /** Drops the socket at once; the server notices on its next write (close() KILLs the thread too). */
   destroy(): void {
     this.closed = true;
+    this.stopWatchdog();
     this.conn?.stream.destroy();
+  }
+
+  private startWatchdog(deadAfterMs: number): void {
+    this.silentSince = Date.now();
+    const tick = Math.min(1_000, Math.max(10, deadAfterMs / 4));
+    let lastTick = Date.now();
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      // While paused we are not reading: silence then is ours, not the server's. A tick far too
+      // late means our own event loop was blocked: packets may be waiting unread, so no verdict.
+      const blocked = now - lastTick > 2 * tick + 1_000;
+      lastTick = now;
+      if (this.paused || blocked) { this.silentSince = now; return; }
+      if (now - this.silentSince <= deadAfterMs) return;
+      const due = this.heartbeatMs ? `heartbeats are due every ${this.heartbeatMs} ms; ` : '';
+      this.fail(new DumpStalledError(`the MySQL binlog dump went silent: no event and no heartbeat for ${Math.round((now - this.silentSince) / 1000)} s `
+        + `(${due}stall bound ${deadAfterMs} ms); reconnecting`));
+      this.destroy();
+    }, tick);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   private fail(err: Error): void {
     if (this.closed || this.failed) return;
     this.failed = true;
+    this.stopWatchdog();
     this.handlers.onError(err);
   }
 }
 
-/**
- * KILLs the server thread of a dump connection we dropped, so the server lets go of it now (it
- * would notice only at its next write). Thread ids restart with the server: after a restart the
- * same id may be somebody else's connection, so it is killed only while PROCESSLIST shows it
- * coming from our socket's port.
- */
-export async function killDumpThread(control: { query(sql: string, params?: unknown[]): Promise<[any, any]> }, thread: { threadId: number; localPort: number }): Promise<void> {
-  if (!thread.threadId) return;
-  const [rows] = await control.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [thread.threadId]);
-  const host = String((rows as { host: string }[])[0]?.host ?? '');
-  if (!host.endsWith(`:${thread.localPort}`)) return;
-  await control.query(`KILL CONNECTION ${Number(thread.threadId)}`).catch(() => undefined);
-}

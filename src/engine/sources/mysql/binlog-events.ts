@@ -34,7 +34,8 @@ export interface BinlogHandler {
   tableMap(t: TableMap): void;
   /** Row event body: the rows are `b[p..end)` after the columns bitmap(s), decoded only if wanted. */
   rows(op: RowOp, tableId: number, b: Buffer, p: number, end: number, present: Buffer, presentAfter: Buffer): void;
-  heartbeat(): void;
+  /** The server is idle; `file`:`logPos`: the end of the last event it has sent (its dump's coordinates). */
+  heartbeat(file: string, logPos: number): void;
 }
 
 export function lenenc(b: Buffer, p: number): [number, number] {
@@ -48,6 +49,8 @@ export function lenenc(b: Buffer, p: number): [number, number] {
 export class BinlogEventParser {
   private checksum: number;
   file = '';
+  /** Where the last real (not artificial, not heartbeat) event parsed ends: `file`:`lastEnd`; 0 before one. */
+  lastEnd = 0;
 
   /**
    * `crc32`: the server's @@global.binlog_checksum is CRC32. Needed before the first
@@ -72,13 +75,17 @@ export class BinlogEventParser {
       throw new Error(`binlog event CRC32 mismatch at ${this.file}:${logPos}`);
     }
     const body = p + 19;
+    if (logPos !== 0 && type !== EV.HEARTBEAT) this.lastEnd = logPos;
     switch (type) {
       case EV.ROTATE:
+        // [position u64][file name]: reading goes on at file:position.
         this.file = b.toString('latin1', body + 8, bodyEnd);
+        this.lastEnd = Number(b.readBigUInt64LE(body));
         this.h.rotate(this.file);
         return;
       case EV.HEARTBEAT:
-        this.h.heartbeat();
+        // The body names the binlog file (MariaDB/MySQL: no checksum is counted in a heartbeat's name).
+        this.h.heartbeat(b.toString('latin1', body, bodyEnd).replace(/\0+$/, ''), logPos);
         return;
       case EV.MARIA_GTID: {
         const seq = b.readBigUInt64LE(body);

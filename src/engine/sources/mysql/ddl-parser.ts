@@ -207,3 +207,48 @@ function parseAlterSpec(c: Cursor, t: { schema: string; table: string }, add: (c
     if (to) add({ type: 'RENAMETABLE', ...onTable, newTable: to });
   }
 }
+
+const DML_VERBS = new Set(['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'LOAD']);
+const INSERT_MODIFIERS = new Set(['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO']);
+
+/**
+ * A DML statement (as statement-based logging writes it): its verb and the tables it may modify,
+ * conservatively (every name in UPDATE's table references, in DELETE's FROM/USING lists, the
+ * target of INSERT/REPLACE/LOAD DATA); null when `sql` is not DML. Leading comments and a WITH
+ * clause are skipped.
+ */
+export function dmlTables(sql: string, defaultSchema: string): { verb: string; tables: { schema: string; table: string }[] } | null {
+  const c = new Cursor(tokenize(sql));
+  if (c.is('WITH')) { // skip the common table expressions up to the statement's verb at depth 0
+    let depth = 0;
+    for (; !c.done; c.i++) {
+      const t = c.peek()!;
+      if (t.t === 'punct') depth += t.v === '(' ? 1 : t.v === ')' ? -1 : 0;
+      else if (depth === 0 && t.t === 'word' && DML_VERBS.has(t.v.toUpperCase())) break;
+    }
+  }
+  const verb = c.peek()?.t === 'word' ? c.peek()!.v.toUpperCase() : '';
+  if (!DML_VERBS.has(verb)) return null;
+  c.i++;
+  const tables: { schema: string; table: string }[] = [];
+  if (verb === 'INSERT' || verb === 'REPLACE') {
+    while (c.peek()?.t === 'word' && INSERT_MODIFIERS.has(c.peek()!.v.toUpperCase())) c.i++;
+    const t = c.tableName(defaultSchema);
+    if (t) tables.push(t);
+  } else if (verb === 'LOAD') {
+    while (!c.done && !c.accept('INTO', 'TABLE')) c.i++;
+    const t = c.tableName(defaultSchema);
+    if (t) tables.push(t);
+  } else {
+    const stop = verb === 'UPDATE' ? ['SET'] : ['WHERE', 'ORDER', 'LIMIT', 'RETURNING'];
+    let depth = 0;
+    while (!c.done) {
+      const t = c.peek()!;
+      if (t.t === 'punct') { depth += t.v === '(' ? 1 : t.v === ')' ? -1 : 0; c.i++; continue; }
+      if (depth === 0 && t.t === 'word' && stop.includes(t.v.toUpperCase())) break;
+      const name = c.tableName(defaultSchema);
+      if (name) tables.push(name); else c.i++;
+    }
+  }
+  return { verb, tables };
+}

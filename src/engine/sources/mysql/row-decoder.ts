@@ -2,7 +2,7 @@
  * Row images of WRITE/UPDATE/DELETE_ROWS events -> canonical text values (change-event.ts).
  * Binary layouts: MySQL sql/log_event.cc, strings/decimal.c, sql-common/my_time.c.
  */
-import type { ColumnValue } from '../../change-event.ts';
+import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { T, type BinlogColumn, type TableMap } from './table-map.ts';
 import { formatBinary, formatBits, formatFloat32, formatFloat64, textDecoderFor } from './values.ts';
@@ -64,7 +64,8 @@ function where(t: TableMap, c: BinlogColumn, i: number): string {
 
 /**
  * Decodes one row image starting at `cur.p` (advanced past it). `present`: the columns bitmap;
- * absent columns (never with binlog_row_image=FULL) come out null.
+ * absent columns (binlog_row_image MINIMAL or NOBLOB) come out UNCHANGED: their values are not in
+ * the binlog (what the caller may do with that: binlog-transactions.ts).
  */
 export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: Buffer): ColumnValue[] {
   const cols = t.columns;
@@ -75,7 +76,7 @@ export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: B
   const out: ColumnValue[] = new Array(cols.length).fill(null);
   let k = 0;
   for (let i = 0; i < cols.length; i++) {
-    if (!(present[i >> 3] & (1 << (i & 7)))) continue;
+    if (!(present[i >> 3] & (1 << (i & 7)))) { out[i] = UNCHANGED; continue; }
     const isNull = (b[nullMap + (k >> 3)] & (1 << (k & 7))) !== 0; k++;
     if (isNull) continue;
     const c = cols[i];

@@ -6,6 +6,8 @@
 import type { TableRef } from '../../change-source.ts';
 import type { LogicalType, TableSchema } from '../../table-schema.ts';
 import { isMariaDbJsonCheck, mysqlLogicalType } from '../../mysql/column-type.ts';
+import { qualifiedName } from '../../mysql/connection.ts';
+import { currentGrantee } from './privileges.ts';
 
 /** The query part of a mysql2/promise connection (or pool). */
 export interface Queryable { query(sql: string, params?: unknown[]): Promise<[any, any]> }
@@ -25,19 +27,27 @@ export interface InfoColumn {
 
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 
-/** One sentence per unusable table; empty when every table can be synced. */
+/**
+ * One sentence per unusable table; empty when every table can be synced. Only what a user with
+ * SELECT on the tables can read (information_schema.TABLE_CONSTRAINTS is empty for such a user on
+ * MariaDB; KEY_COLUMN_USAGE is not): a table the user may not read looks missing, so that sentence
+ * names the GRANT too.
+ */
 export async function findMySqlSourceTableProblems(c: Queryable, tables: TableRef[]): Promise<string[]> {
   const problems: string[] = [];
+  let grantee: string | undefined;
   for (const t of tables) {
     const name = `${t.schema}.${t.table}`;
     const [rows] = await c.query(
       `SELECT TABLE_TYPE AS type,
-              EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS k
-                       WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME AND k.CONSTRAINT_TYPE = 'PRIMARY KEY') AS has_pk
+              EXISTS (SELECT 1 FROM information_schema.KEY_COLUMN_USAGE k
+                       WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME AND k.CONSTRAINT_NAME = 'PRIMARY') AS has_pk
          FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?`, [t.schema, t.table]);
     const r = rows[0];
-    if (!r) problems.push(`source table ${name} does not exist`);
-    else if (r.type !== 'BASE TABLE' && r.type !== 'SYSTEM VERSIONED') problems.push(`source ${name} is not a table (${r.type})`);
+    if (!r) {
+      grantee ??= await currentGrantee(c, 'the source user');
+      problems.push(`source table ${name} does not exist, or the source user ${grantee} may not read it (GRANT SELECT ON ${qualifiedName(t)} TO ${grantee};)`);
+    } else if (r.type !== 'BASE TABLE' && r.type !== 'SYSTEM VERSIONED') problems.push(`source ${name} is not a table (${r.type})`);
     else if (!Number(r.has_pk)) problems.push(`source table ${name} has no primary key; real-time sync applies changes by primary key, so add one or leave the table out of the task`);
   }
   return problems;
@@ -57,6 +67,15 @@ export async function loadTableColumns(c: Queryable, t: TableRef): Promise<InfoC
       `SELECT CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
         WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`, [t.schema, t.table]);
     for (const k of checks) if (isMariaDbJsonCheck(String(k.clause), String(k.name))) jsonColumns.add(String(k.name));
+    // A user with SELECT on the table only (not the database) sees no CHECK_CONSTRAINTS rows: read
+    // the column checks from SHOW CREATE TABLE instead.
+    if (checks.length === 0 && rows.some((r: any) => /text$/i.test(String(r.dataType)))) {
+      const [[created]] = await c.query(`SHOW CREATE TABLE ${qualifiedName(t)}`);
+      for (const m of String(created?.['Create Table'] ?? '').matchAll(/^\s*`((?:[^`]|``)+)` \w*text\b.* CHECK \((.*)\),?$/gim)) {
+        const name = m[1].replace(/``/g, '`');
+        if (isMariaDbJsonCheck(m[2], name)) jsonColumns.add(name);
+      }
+    }
   } catch { /* MySQL: no TABLE_NAME there, and JSON is its own DATA_TYPE */ }
   return rows.map((r: any) => {
     const dataType = String(r.dataType).toLowerCase();
@@ -74,4 +93,41 @@ export function toTableSchema(columns: InfoColumn[]): TableSchema {
     dialect: 'mysql',
     columns: columns.map((c) => ({ name: c.name, type: c.columnType, logical: c.logical, notNull: c.notNull, isKey: c.isKey })),
   };
+}
+
+/**
+ * A foreign key of a task table whose ON DELETE / ON UPDATE action changes the task table's rows
+ * (CASCADE, SET NULL, SET DEFAULT). The server does not write what such an action does to the
+ * binlog (the replica's own foreign keys are expected to redo it), so those changes never reach
+ * the target; the source warns when the parent's rows change (binlog-transactions.ts).
+ */
+export interface CascadingKey {
+  constraint: string;
+  parent: { schema: string; table: string };
+  /** The parent's referenced columns. */
+  parentColumns: string[];
+  onDelete: string | null;
+  onUpdate: string | null;
+}
+
+const IDENT = '`((?:[^`]|``)+)`';
+const FOREIGN_KEY = new RegExp(`CONSTRAINT ${IDENT} FOREIGN KEY \\(([^)]*)\\) REFERENCES ${IDENT}(?:\\.${IDENT})? \\(([^)]*)\\)(.*)$`, 'gm');
+const unquote = (s: string) => s.replace(/``/g, '`');
+const columnList = (s: string) => [...s.matchAll(new RegExp(IDENT, 'g'))].map((m) => unquote(m[1]));
+
+/**
+ * The cascading foreign keys of a table, from SHOW CREATE TABLE (information_schema's
+ * REFERENTIAL_CONSTRAINTS is empty for a user with SELECT on the table only).
+ */
+export async function loadCascadingKeys(c: Queryable, t: TableRef): Promise<CascadingKey[]> {
+  const [[created]] = await c.query(`SHOW CREATE TABLE ${qualifiedName(t)}`);
+  const out: CascadingKey[] = [];
+  for (const m of String(created?.['Create Table'] ?? '').matchAll(FOREIGN_KEY)) {
+    const rule = (on: string) => new RegExp(`ON ${on} (CASCADE|SET NULL|SET DEFAULT)`).exec(m[6])?.[1] ?? null;
+    const [onDelete, onUpdate] = [rule('DELETE'), rule('UPDATE')];
+    if (!onDelete && !onUpdate) continue;
+    const parent = m[4] !== undefined ? { schema: unquote(m[3]), table: unquote(m[4]) } : { schema: t.schema, table: unquote(m[3]) };
+    out.push({ constraint: unquote(m[1]), parent, parentColumns: columnList(m[5]), onDelete, onUpdate });
+  }
+  return out;
 }

@@ -17,24 +17,25 @@
  * timestamps (its commit). Binlog order is commit order; timestamps are statement start times, so a
  * long statement that started before `time` but committed after a qualifying transaction is delivered.
  */
-import type mysql from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
 import { UnrecoverableError } from '../../errors.ts';
-import { delay } from '../../mysql/connection.ts';
-import { BinlogConnection, killDumpThread } from './binlog-connection.ts';
+import { BinlogConnection } from './binlog-connection.ts';
 import { EV } from './binlog-events.ts';
+import { releaseDumpThread } from './dump-thread.ts';
 import type { BinlogPosition } from './position.ts';
+import type { Queryable } from './table-info.ts';
 
 export interface TimeScanContext {
   endpoint: DbEndpoint;
   /** The replica server_id the scanning dumps register with (not the task's: a second dump with an id drops the first). */
   serverId: number;
   mariaDb: boolean;
-  control: mysql.Connection;
+  control: Queryable;
   logger: Logger;
 }
 
+const SCAN_SILENCE_MS = 30_000;
 const XA_ROLLBACK_OR_COMMIT = /^(COMMIT|ROLLBACK|XA COMMIT|XA ROLLBACK)\b/;
 
 /** Where a transaction-boundary position at or just before `time` is; gtid left null (the caller adds MariaDB's). */
@@ -170,7 +171,9 @@ async function readDump(ctx: TimeScanContext, from: string | { gtid: string }, v
   });
   try {
     const gtid = typeof from === 'string' ? undefined : from.gtid;
-    await conn.start({ serverId: ctx.serverId, file: typeof from === 'string' ? from : '', offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true, gtid });
+    // A non-blocking dump streams without pause until its EOF: silence for long means a hung server.
+    await conn.start({ serverId: ctx.serverId, file: typeof from === 'string' ? from : '', offset: 4, heartbeatMs: 0, mariaDb: ctx.mariaDb, nonBlocking: true, gtid,
+      deadAfterMs: SCAN_SILENCE_MS, stepTimeoutMs: SCAN_SILENCE_MS });
     return await done;
   } finally {
     finished = true;
@@ -180,16 +183,6 @@ async function readDump(ctx: TimeScanContext, from: string | { gtid: string }, v
 
 /** Drops the socket, KILLs the server thread and waits until PROCESSLIST no longer shows it. */
 async function releaseDump(ctx: TimeScanContext, conn: BinlogConnection): Promise<void> {
-  const threadId = conn.threadId;
-  const thread = { threadId, localPort: conn.localPort };
   conn.destroy();
-  if (!threadId) return;
-  await killDumpThread(ctx.control, thread).catch(() => undefined);
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const [rows] = await ctx.control.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
-    if ((rows as unknown[]).length === 0) return;
-    if (Date.now() > deadline) { ctx.logger.warn('a binlog scan thread did not go away in time', { threadId }); return; }
-    await delay(10);
-  }
+  await releaseDumpThread(ctx.control, conn.thread, Date.now() + 5_000, ctx.logger);
 }
