@@ -1,13 +1,16 @@
 /**
- * Assembles the service: catalog, engine runtime, actions and the HTTP edge. `startService`
- * resumes the tasks that were running before a restart, then listens.
+ * Assembles the service: data dir lock, catalog, engine runtime, actions and the HTTP edge.
+ * `startService` takes the data dir for this process before anything else (a second service on
+ * the same data dir stops at once and changes nothing), listens, and only then resumes the tasks
+ * that were running before a restart, so a start that cannot listen never touches them.
  */
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Logger } from './logger.ts';
 import type { ServiceConfig } from './config/service-config.ts';
-import { ensureAdminKey, ensureDataDir } from './config/admin-key.ts';
-import { SqliteCatalogStore } from './store/sqlite/sqlite-catalog-store.ts';
+import { ensureAdminKey } from './config/admin-key.ts';
+import { lockDataDir, prepareDataDir, type DataDirLock } from './config/data-dir.ts';
+import { openCatalog } from './config/open-catalog.ts';
+import type { CatalogStore } from './store/catalog-store.ts';
 import { createPipelineFactory } from './runtime/pipeline-factory.ts';
 import { TaskLifecycle } from './runtime/task-lifecycle.ts';
 import { ConfigProcessor } from './runtime/config-processor.ts';
@@ -16,27 +19,50 @@ import { createActionRegistry } from './protocol/action-registry.ts';
 import { createApiServer } from './protocol/api-server.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 
-export const CATALOG_FILE = 'catalog.sqlite';
+export { CATALOG_FILE } from './config/open-catalog.ts';
 
 export interface RunningService {
   port: number;
   close(): Promise<void>;
 }
 
-export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  ensureDataDir(config.dataDir);
-  const store = new SqliteCatalogStore(path.join(config.dataDir, CATALOG_FILE), { busyTimeoutMs: config.catalogBusyTimeoutMs });
-  const { createdFile } = await ensureAdminKey(store, config.dataDir, config.adminKey);
-  if (createdFile) logger.info('created the administrator AccessKey pair; it is stored (owner-only) in this file', { file: createdFile });
+/** Requests still in flight at shutdown get this long before their connections are cut. */
+const REQUEST_GRACE_MS = 5_000;
 
-  const factory = createPipelineFactory(store, logger, { batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs });
+export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  const { created } = prepareDataDir(config.dataDir);
+  if (created) logger.info('created the data dir (owner-only)', { dataDir: config.dataDir });
+  const lock = lockDataDir(config.dataDir);
+  let store: CatalogStore | undefined;
+  try {
+    store = openCatalog(config.dataDir, { busyTimeoutMs: config.catalogBusyTimeoutMs, masterKey: config.masterKey });
+    return await assemble(config, logger, store, lock);
+  } catch (err) {
+    await store?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}
+
+async function assemble(config: ServiceConfig, logger: Logger, store: CatalogStore, lock: DataDirLock): Promise<RunningService> {
+  const admin = await ensureAdminKey(store, config.dataDir, config.adminKey);
+  if (admin.createdFile) logger.info('created the administrator AccessKey pair; it is stored (owner-only) in this file', { file: admin.createdFile });
+  if (admin.promoted) logger.warn('the principal named admin was not the administrator; it is now, and the keys issued to it were revoked');
+  if (admin.revoked.length > 0) logger.info('revoked replaced administrator keys', { accessKeyIds: admin.revoked });
+
+  const { allowedHosts, allowCleartextPassword } = config;
+  const factory = createPipelineFactory(store, logger, {
+    batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, allowedHosts, allowCleartextPassword,
+  });
   const lifecycle = new TaskLifecycle(store, factory, logger, config.stopTimeoutMs);
-  const configProcessor = new ConfigProcessor(store, logger);
+  const configProcessor = new ConfigProcessor(store, logger, { ...config.configCheck, allowedHosts, allowCleartextPassword });
+  const interrupted = await configProcessor.failInterrupted();
+  if (interrupted > 0) logger.warn('config processes interrupted by the last stop were marked failed', { count: interrupted });
   const registry = createActionRegistry();
-  registerActions(registry, { store, lifecycle, configProcessor, logger });
+  registerActions(registry, { store, lifecycle, configProcessor, logger, allowedHosts });
 
   const server = createApiServer({
-    registry, logger, publicHost: config.publicHost,
+    registry, logger, publicHost: config.publicHost, limits: config.http,
     credentials: {
       findAccessKey: async (id) => {
         const k = await store.findAccessKey(id);
@@ -48,25 +74,27 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     routes: consoleRoutes(logger),
   });
 
-  await lifecycle.resumeAll();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.port, config.host, () => { server.off('error', reject); resolve(); });
   });
+  server.on('error', (err) => logger.error('HTTP listener error', { error: err }));
   const port = (server.address() as AddressInfo).port;
   logger.info('OpenDI is listening', { endpoint: `${config.host}:${port}`, dataDir: config.dataDir });
+  await lifecycle.resumeAll().catch((err) => logger.error('resuming tasks failed', { error: err }));
 
   let closing: Promise<void> | undefined;
   return {
     port,
     close: () => closing ??= (async () => {
-      // Idle keep-alive sockets would hold close() open; requests in flight are let finish.
+      // Idle keep-alive sockets would hold close() open; requests in flight get a short grace.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await closed;
-      await lifecycle.shutdown();
-      await configProcessor.drain();
+      const grace = setTimeout(() => server.closeAllConnections(), Math.min(REQUEST_GRACE_MS, config.stopTimeoutMs));
+      await Promise.all([closed, lifecycle.shutdown(), configProcessor.drain()]);
+      clearTimeout(grace);
       await store.close();
+      lock.release();
     })(),
   };
 }

@@ -40,11 +40,13 @@ test('data sources: the password is stored and used, but never returned', async 
   assert.equal(listed.Data.TotalCount, 1);
   const shown = JSON.parse(listed.Data.DataSources[0].Content);
   assert.equal(shown.jdbcUrl, content.jdbcUrl);
-  assert.equal(shown.password, undefined);
+  assert.equal(shown.password, '***');
   assert.ok(!JSON.stringify(listed).includes(PASSWORD));
 
-  // Updating without a password keeps the stored one; a bad update echoes no secret.
-  await call(client, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify({ ...shown, username: 'app2' }), Description: 'renamed user' });
+  // Sending the shown Content back ("***") keeps the stored password; another user needs it again; a bad update echoes no secret.
+  await call(client, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify(shown), Description: 'same place' });
+  await expectApiError(call(client, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify({ ...shown, username: 'app2' }) }), 400, 'Param.Invalid', 'Content.password');
+  await call(client, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify({ ...shown, username: 'app2', password: PASSWORD }), Description: 'renamed user' });
   const bad = { jdbcUrl: 'not-a-url', username: 'x', password: PASSWORD };
   await assert.rejects(call(client, 'UpdateDataSource', { DataSourceId: id, Content: JSON.stringify(bad) }), (err: any) => {
     assert.equal(err.code, 'Param.Invalid');

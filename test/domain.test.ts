@@ -128,8 +128,8 @@ test('JDBC URLs and data source content', () => {
   assert.equal(typeof parseJdbcUrl('jdbc:postgresql://h:99999/db'), 'string');
   const ok = validateContent('postgresql', { jdbcUrl: 'jdbc:postgresql://h/db', username: 'u', password: 'p' });
   assert.equal(typeof ok, 'object');
-  assert.match(validateContent('mysql', { jdbcUrl: 'jdbc:postgresql://h/db', username: 'u', password: 'p' }) as string, /postgresql URL/);
-  assert.deepEqual(redactContent({ jdbcUrl: 'x', username: 'u', password: 'p' }), { jdbcUrl: 'x', username: 'u' });
+  assert.match((validateContent('mysql', { jdbcUrl: 'jdbc:postgresql://h/db', username: 'u', password: 'p' }) as { reason: string }).reason, /postgresql URL/);
+  assert.deepEqual(redactContent({ jdbcUrl: 'x', username: 'u', password: 'p' }), { jdbcUrl: 'x', username: 'u', password: '***' });
 });
 
 test('partial update scripts merge steps by category', () => {

@@ -62,7 +62,9 @@ test('nested parameters: one JSON string or flattened 1-based names give the sam
   invalid(() => decodeParams(listProjects, { 'Tags.1': 'x', 'Tags.1.Key': 'a' }, {}), /conflicts/);
   invalid(() => decodeParams(listProjects, { 'Tags.1.__proto__': 'x' }, {}), /^Tags\.1\.__proto__ is not a known field/);
   invalid(() => decodeParams(listProjects, { Tags: '{"Key":"a"}' }, {}), /^Tags must be a list/);
-  invalid(() => decodeParams(listProjects, { Tags: '[{"Key":{"x":1}}]' }, {}), /^Tags\.1\.Key must be a string/);
+  // Inside a JSON string the path is JSON style, 0-based; flattened, the wire name (1-based).
+  invalid(() => decodeParams(listProjects, { Tags: '[{"Key":{"x":1}}]' }, {}), /^Tags\[0\]\.Key must be a string/);
+  invalid(() => decodeParams(listProjects, { 'Tags.1.Key': 'a', 'Tags.1.Value': 'b', 'Tags.2.Nope': 'c' }, {}), /^Tags\.2\.Nope is not a known field/);
   // Required nested fields (CreateProject Tags need Key and Value).
   invalid(() => decodeParams(op('CreateProject'), { ProjectName: 'p', ProjectIdentifier: 'p', 'Tags.1.Key': 'k' }, {}), /^Tags\.1\.Value is mandatory for this action/);
 });

@@ -385,9 +385,12 @@ test('a request Node cannot parse as HTTP is answered in the same JSON error sha
   assert.match(head, new RegExp(`x-acs-request-id: ${json.RequestId}`));
 });
 
-test('a streamed body over 8 MiB is 413 ContentLengthExceeded', async () => {
+test('a streamed body over 8 MiB from an authenticated V3 caller is 413 ContentLengthExceeded', async () => {
+  // V3 authenticates from its headers: the signed hash is of another body, which the cap cuts off first.
+  const signed = await capture('v3', 'GetProject', { body: { ProjectId: '1' } });
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => !['content-length', 'transfer-encoding'].includes(k.toLowerCase())));
   const res = await new Promise<RawResponse>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: edge.port, method: 'POST', path: '/', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (r) => {
+    const req = http.request({ host: '127.0.0.1', port: edge.port, method: signed.method, path: signed.path, agent: false, setHost: false, headers }, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, json: JSON.parse(Buffer.concat(chunks).toString()) }));

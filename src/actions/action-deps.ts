@@ -3,10 +3,13 @@ import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import type { TaskLifecycle } from '../runtime/task-lifecycle.ts';
 import type { ConfigProcessor } from '../runtime/config-processor.ts';
+import type { HostAllowList } from '../config/host-allow-list.ts';
 
 export interface ActionDeps {
   store: CatalogStore;
   lifecycle: TaskLifecycle;
   configProcessor: ConfigProcessor;
   logger: Logger;
+  /** The operator's allow-list of data source hosts; undefined: any host. */
+  allowedHosts?: HostAllowList;
 }

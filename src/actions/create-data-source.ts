@@ -1,6 +1,6 @@
 /**
  * CreateDataSource (2020-05-18): postgresql and mysql in connection-string mode.
- * The password is stored, never returned, logged or echoed in an error.
+ * The password is stored sealed, never returned, logged or echoed in an error.
  */
 import { paramInvalid } from '../protocol/errors.ts';
 import type { ActionContext } from '../protocol/action-registry.ts';
@@ -8,7 +8,7 @@ import { SUPPORTED_DATA_SOURCE_TYPES, validateContent } from '../domain/data-sou
 import type { EngineKind } from '../domain/jdbc-url.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject } from './access.ts';
-import { parseContentParam, validateEnvType } from './data-source-params.ts';
+import { duplicateName, nameConflict, parseContentParam, requireAllowedHost, requireValidContent, validateEnvType } from './data-source-params.ts';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
 
@@ -25,15 +25,17 @@ export async function createDataSource(deps: ActionDeps, ctx: ActionContext) {
   if (p.SubType !== undefined && p.SubType !== '' && p.SubType !== type) {
     throw paramInvalid('SubType', `must be empty or ${type} for a ${type} data source`);
   }
-  const content = validateContent(type as EngineKind, parseContentParam(p.Content as string));
-  if (typeof content === 'string') throw paramInvalid('Content', content);
-  const existing = await deps.store.listDataSources(project.id, { name, envType }, 0, 100);
-  if (existing.items.some((d) => d.name === name)) {
-    throw paramInvalid('Name', `a data source named ${name} already exists in this workspace and environment`);
+  const content = requireValidContent(validateContent(type as EngineKind, parseContentParam(p.Content as string)));
+  await requireAllowedHost(deps, content);
+  if (await deps.store.findDataSourceByName(project.id, name, envType)) throw duplicateName(name, envType);
+  try {
+    const ds = await deps.store.createDataSource({
+      projectId: project.id, name, dataSourceType: type, subType: '', envType, // SubType applies to rds only (SDK)
+      description: (p.Description as string | undefined) ?? '', content, status: 'ENABLED', ownerPrincipalId: ctx.principalId,
+    });
+    return { Success: true, HttpStatusCode: '200', Data: ds.id };
+  } catch (err) {
+    // A concurrent create of the same name got past the lookup: the constraint decides.
+    throw nameConflict(err, name, envType);
   }
-  const ds = await deps.store.createDataSource({
-    projectId: project.id, name, dataSourceType: type, subType: '', envType, // SubType applies to rds only (SDK)
-    description: (p.Description as string | undefined) ?? '', content, status: 'ENABLED', ownerPrincipalId: ctx.principalId,
-  });
-  return { Success: true, HttpStatusCode: '200', Data: ds.id };
 }

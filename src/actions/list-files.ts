@@ -25,8 +25,9 @@ export async function listFiles(deps: ActionDeps, ctx: ActionContext) {
   return { Success: true, HttpStatusCode: 200, Data: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, Files: files } };
 }
 
+/** Integers only, each exact in a double: the store binds the list as one value (never SQL text). */
 function intList(v: string, name: string): number[] {
   const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.some((s) => !/^\d+$/.test(s))) throw paramInvalid(name, 'must be a comma-separated list of integers');
+  if (parts.some((s) => !/^\d{1,16}$/.test(s) || !Number.isSafeInteger(Number(s)))) throw paramInvalid(name, 'must be a comma-separated list of integers');
   return parts.map(Number);
 }

@@ -1,25 +1,29 @@
 /**
- * UpdateDataSource (2020-05-18). Content replaces the connection settings; a Content without
- * `password` keeps the stored one, so clients that read a (redacted) Content back can resubmit it.
+ * UpdateDataSource (2020-05-18). Content replaces the connection settings. A secret sent back as
+ * "***" (what ListDataSources shows), or a Content without `password`, keeps the stored value,
+ * but only while host, port, database, username and TLS settings stay the same: a data source
+ * moved elsewhere needs its password again (content rules in domain/data-source-content.ts).
  */
 import { paramInvalid } from '../protocol/errors.ts';
 import type { ActionContext } from '../protocol/action-registry.ts';
-import { validateContent } from '../domain/data-source-content.ts';
-import type { EngineKind } from '../domain/jdbc-url.ts';
+import { mergeUpdatedContent } from '../domain/data-source-content.ts';
+import { protocolOfDataSourceType } from '../domain/di-job/job-types.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireDataSource } from './require-data-source.ts';
-import { DATA_SOURCE_STATUSES, parseContentParam, validateEnvType } from './data-source-params.ts';
+import {
+  DATA_SOURCE_STATUSES, duplicateName, nameConflict, parseContentParam, requireAllowedHost, requireValidContent, validateEnvType,
+} from './data-source-params.ts';
 
 export async function updateDataSource(deps: ActionDeps, ctx: ActionContext) {
   const p = ctx.params;
   const ds = await requireDataSource(deps, ctx, p.DataSourceId as number);
   const patch: Parameters<typeof deps.store.updateDataSource>[1] = {};
   if (p.Content !== undefined) {
-    const raw = parseContentParam(p.Content as string);
-    const merged = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('password' in raw)
-      ? { ...raw, password: ds.content.password } : raw;
-    const content = validateContent(ds.dataSourceType as EngineKind, merged);
-    if (typeof content === 'string') throw paramInvalid('Content', content);
+    // 2024 types (polardb, hologres, analyticdb_for_mysql) speak the MySQL or PostgreSQL protocol.
+    const kind = protocolOfDataSourceType(ds.dataSourceType);
+    if (!kind) throw paramInvalid('DataSourceId', `names a ${ds.dataSourceType} data source, which this service cannot connect to`);
+    const content = requireValidContent(mergeUpdatedContent(kind, parseContentParam(p.Content as string), ds.content));
+    await requireAllowedHost(deps, content);
     patch.content = content;
   }
   if (p.Description !== undefined) patch.description = p.Description as string;
@@ -28,6 +32,15 @@ export async function updateDataSource(deps: ActionDeps, ctx: ActionContext) {
     if (!(DATA_SOURCE_STATUSES as readonly unknown[]).includes(p.Status)) throw paramInvalid('Status', `must be one of ${DATA_SOURCE_STATUSES.join(', ')}`);
     patch.status = p.Status as string;
   }
-  await deps.store.updateDataSource(ds.id, patch);
+  const envType = patch.envType ?? ds.envType;
+  if (envType !== ds.envType) {
+    const other = await deps.store.findDataSourceByName(ds.projectId, ds.name, envType);
+    if (other && other.id !== ds.id) throw duplicateName(ds.name, envType);
+  }
+  try {
+    await deps.store.updateDataSource(ds.id, patch);
+  } catch (err) {
+    throw nameConflict(err, ds.name, envType);
+  }
   return { Success: true, HttpStatusCode: '200', Data: true };
 }

@@ -8,10 +8,13 @@ import { principalCommand } from './principal-command.ts';
 
 const USAGE = `usage:
   opendi serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.opendi] [--public-host H] [--stop-timeout-ms 10000]
+               [--allowed-hosts CIDR,host,...] [--allow-cleartext-password] [--max-connections 1000]
+               [--request-timeout-ms 60000] [--check-timeout-ms 60000] [--log-level info]
   opendi call <Action> [--Param value|@file ...] [--endpoint host:port] [--api-version V] [--signature v2|v3] [--data-dir D]
   opendi call --help | opendi call <Action> --help     (the actions / one action's parameters)
   opendi watch <FileId> [--ProjectId N] [--interval-ms 2000]   (follow a task until Ctrl-C)
-  opendi principal create <name> | principal grant <name> --project <id>
+  opendi principal create <name> | grant <name> --project <id> | keys <name> | revoke <AccessKeyId>
+                   | disable <name> | enable <name>
 `;
 
 async function main(argv: string[]): Promise<number | undefined> {

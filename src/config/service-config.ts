@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../logger.ts';
+import { HostAllowList } from './host-allow-list.ts';
 
 export interface ServiceConfig {
   host: string;
@@ -17,13 +18,35 @@ export interface ServiceConfig {
   batchMaxDelayMs?: number;
   logLevel: LogLevel;
   adminKey?: { accessKeyId: string; secret: string };
+  /** OPENDI_MASTER_KEY (seals the catalog's secrets); undefined: the data dir's master.key. */
+  masterKey?: string;
+  /** Where data sources may point; undefined: anywhere (README "Security and operations"). */
+  allowedHosts?: HostAllowList;
+  /** Data source passwords may go unencrypted over a plain connection (cleartext authentication). */
+  allowCleartextPassword: boolean;
+  http: HttpLimits;
+  configCheck: ConfigCheckBounds;
 }
+
+/** Bounds of the HTTP edge against slow or numerous clients (docs in README "Limits"). */
+export interface HttpLimits { maxConnections: number; requestTimeoutMs: number; headersTimeoutMs: number }
+
+/** Bounds of one GenerateDISyncTaskConfigFor* check against its source database. */
+export interface ConfigCheckBounds { connectTimeoutMs: number; statementTimeoutMs: number; totalTimeoutMs: number }
 
 export class ConfigError extends Error {}
 
 const DEFAULT_PORT = 8080;
 
+/** `opendi serve` flags; anything else stops the service with a message naming it. */
+export const SERVE_FLAGS = [
+  'port', 'host', 'data-dir', 'public-host', 'stop-timeout-ms', 'log-level', 'allowed-hosts', 'allow-cleartext-password',
+  'max-connections', 'request-timeout-ms', 'check-timeout-ms',
+] as const;
+
 export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.ProcessEnv): ServiceConfig {
+  const unknown = Object.keys(flags).filter((f) => !(SERVE_FLAGS as readonly string[]).includes(f));
+  if (unknown.length > 0) throw new ConfigError(`unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `--${f}`).join(', ')} (opendi serve takes ${SERVE_FLAGS.map((f) => `--${f}`).join(', ')})`);
   const num = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     if (value === undefined) return fallback;
     const n = Number(value);
@@ -50,5 +73,33 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
     batchMaxDelayMs: optional('OPENDI_BATCH_MAX_DELAY_MS', env.OPENDI_BATCH_MAX_DELAY_MS, 1, 60_000),
     logLevel,
     adminKey: keyId !== undefined && keySecret !== undefined ? { accessKeyId: keyId, secret: keySecret } : undefined,
+    masterKey: env.OPENDI_MASTER_KEY,
+    allowedHosts: parseAllowList(flags['allowed-hosts'] ?? env.OPENDI_ALLOWED_HOSTS),
+    allowCleartextPassword: bool('--allow-cleartext-password', flags['allow-cleartext-password'] ?? env.OPENDI_ALLOW_CLEARTEXT_PASSWORD),
+    http: {
+      maxConnections: num('--max-connections', flags['max-connections'] ?? env.OPENDI_MAX_CONNECTIONS, 1000, 1, 1_000_000),
+      requestTimeoutMs: num('--request-timeout-ms', flags['request-timeout-ms'] ?? env.OPENDI_REQUEST_TIMEOUT_MS, 60_000, 1000, 3_600_000),
+      headersTimeoutMs: num('OPENDI_HEADERS_TIMEOUT_MS', env.OPENDI_HEADERS_TIMEOUT_MS, 20_000, 1000, 3_600_000),
+    },
+    configCheck: {
+      connectTimeoutMs: num('OPENDI_CHECK_CONNECT_TIMEOUT_MS', env.OPENDI_CHECK_CONNECT_TIMEOUT_MS, 10_000, 100, 600_000),
+      statementTimeoutMs: num('OPENDI_CHECK_STATEMENT_TIMEOUT_MS', env.OPENDI_CHECK_STATEMENT_TIMEOUT_MS, 15_000, 100, 600_000),
+      totalTimeoutMs: num('--check-timeout-ms', flags['check-timeout-ms'] ?? env.OPENDI_CHECK_TIMEOUT_MS, 60_000, 100, 3_600_000),
+    },
   };
+}
+
+function bool(name: string, v: string | undefined): boolean {
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+function parseAllowList(text: string | undefined): HostAllowList | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return HostAllowList.parse(text);
+  } catch (err) {
+    throw new ConfigError(`--allowed-hosts: ${(err as Error).message}`);
+  }
 }

@@ -67,6 +67,13 @@ export interface ChangeSource {
    * the relation's column order (the pipeline takes them from the last row of the previous chunk), with the relation that describes them (same identity rule as
    * streamed relations). Fewer than `limit` rows: the table is done.
    */
+  /**
+   * Optional, for sources that cannot see table creation in their stream (PostgreSQL): tables the
+   * task selects (`selects` of its spec) that exist now and are not yet the task's, each made part
+   * of the stream before it is returned (publication), so its changes from then on arrive. The
+   * pipeline copies their rows (docs: README, "The 2024-05-18 DI Job API").
+   */
+  discoverTables?(): Promise<TableRef[]>;
   /** Optional: the position of the first transaction committed at or after `time` (StartParam.startPosition.timestamp). */
   positionAt?(time: Date): Promise<string>;
   readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }>;

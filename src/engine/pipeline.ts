@@ -10,7 +10,7 @@
 import type { Logger } from '../logger.ts';
 import type { ChangeSink, DirtyRecord } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
-import type { ColumnValue, RowChange } from './change-event.ts';
+import type { ColumnValue, RelationInfo, RowChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
 import { UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
@@ -18,6 +18,8 @@ import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
+import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
+import { TransformingSink, type TransformPlan } from './transform/transforming-sink.ts';
 
 export { UnrecoverableError, FencedError } from './errors.ts';
 export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
@@ -25,6 +27,7 @@ export type { SourceSpec, TargetSpec } from './ports.ts';
 
 export type { Alert, DdlMark } from './schema-rules.ts';
 export type { EngineEvent } from './engine-event.ts';
+export type { TableProgress } from './table-progress.ts';
 
 export interface PipelineSpec {
   taskId: number;
@@ -42,6 +45,14 @@ export interface PipelineSpec {
   batch?: { maxRows?: number; maxDelayMs?: number };
   /** The source's stall bound in ms (no message from the server for this long); the source's default when absent. */
   sourceStallAfterMs?: number;
+  /** 2024 DI jobs: the transformation stage between the pipeline and the sink (transform/transforming-sink.ts). */
+  transform?: TransformPlan;
+  /** Tables to copy before streaming on from an existing checkpoint (selected since the task last ran). */
+  loadTables?: TableRef[];
+  /** ForceToRerun: drop the target tables and recreate them when the task starts with no checkpoint. */
+  recreateTargets?: boolean;
+  /** Per-table progress recorded by earlier runs of the task (keyed schema.table). */
+  tableProgress?: Record<string, TableProgress>;
 }
 
 
@@ -70,6 +81,8 @@ export interface PipelineMetrics {
   lastAppliedAt: Date | null;
   /** Everything the source has sent is applied (the last read found nothing more). */
   caughtUp: boolean;
+  /** Per source table (schema.table): structure, full load and streaming status, full-load counts. */
+  tables: Record<string, TableProgress>;
 }
 
 const DEFAULT_MAX_ROWS = 20_000;
@@ -79,6 +92,8 @@ const CHUNK_ROWS = 10_000;
 /** Rows per initial-load chunk: one target transaction each, the unit of resumption. */
 const LOAD_CHUNK_ROWS = 10_000;
 const IDLE_MS = 50;
+/** How often a source that can (PostgreSQL) is asked for new tables the task selects. */
+const DISCOVERY_MS = 1_000;
 /** How often an idle task moves its checkpoint (and the slot) past log that carried nothing for it. */
 const HEARTBEAT_MS = 5_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -88,8 +103,12 @@ export class Pipeline {
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
     phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false,
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, tables: {},
   };
+  /** The task's tables; tables picked up while streaming join it. */
+  private readonly tables: TableRef[];
+  private readonly progress: TableProgressTracker;
+  private nextDiscovery = 0;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
   private readonly schema: SchemaRules;
@@ -104,16 +123,22 @@ export class Pipeline {
   private txnInSink = false;
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
-    ({ source: this.source, sink: this.sink } = openPorts(spec.taskId, spec.source, spec.target, logger, {
+    const ports = openPorts(spec.taskId, spec.source, spec.target, logger, {
       onEvent: (event) => this.events.onEvent?.(event), stallAfterMs: spec.sourceStallAfterMs,
       renamedTableTarget: spec.ddlMarks.RENAMETABLE === 'NORMAL' ? 'new-name' : 'original-name',
-    }));
+    });
+    this.source = ports.source;
+    this.tables = [...spec.source.tables];
+    this.progress = new TableProgressTracker(spec.tableProgress, this.tables.map(nameOf));
+    this.sink = spec.transform
+      ? new TransformingSink(ports.sink, { ...spec.transform, onPrepared: (t, error) => this.progress.structure(nameOf(t), error) }, () => this.m.phase === 'full load')
+      : ports.sink;
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
 
-  metrics(): PipelineMetrics { return { ...this.m }; }
+  metrics(): PipelineMetrics { return { ...this.m, tables: this.progress.snapshot() }; }
 
   /** Resolves after stop(); rejects on failure (UnrecoverableError: do not retry). */
   run(): Promise<void> {
@@ -168,6 +193,7 @@ export class Pipeline {
     if (created || !this.spec.source.resourcesCreated) await this.events.onResourcesCreated?.();
     if (this.stopping) return this.closeAll();
 
+    if (this.spec.recreateTargets && claim.position === null) await this.dropTargets();
     if (this.spec.startFrom) {
       const position = await this.chosenStart(this.spec.startFrom);
       await this.sink.commit(position);
@@ -185,6 +211,10 @@ export class Pipeline {
         if (head !== null) await this.sink.commit(head);
       }
     }
+    const newTables = (this.spec.loadTables ?? []).map(nameOf);
+    if (!checkpoint.load && !this.spec.startFrom && claim.position !== null && newTables.length > 0) {
+      checkpoint = { stream: checkpoint.stream, load: { stream: checkpoint.stream, done: this.tables.map(nameOf).filter((n) => !newTables.includes(n)), table: null, after: null } };
+    }
     if (checkpoint.load) {
       this.events.onStreaming?.();
       const finished = await this.initialLoad(checkpoint.load);
@@ -193,6 +223,7 @@ export class Pipeline {
     await this.source.open(checkpoint.stream);
     this.m.committedPosition = checkpoint.stream;
     this.m.phase = 'incremental';
+    this.progress.streaming(this.tables.map(nameOf));
     this.events.onProgress?.(this.metrics());
     this.logger.info('streaming', { from: checkpoint.stream ?? 'source bookmark', fence: this.spec.fence });
     this.events.onStreaming?.();
@@ -217,29 +248,40 @@ export class Pipeline {
     this.m.phase = 'full load';
     this.m.tablesLoaded = progress.done.length;
     this.events.onProgress?.(this.metrics());
-    this.logger.info('initial load', { tablesDone: progress.done.length, of: this.spec.source.tables.length });
-    for (const t of this.spec.source.tables) {
+    this.logger.info('initial load', { tablesDone: progress.done.length, of: this.tables.length });
+    for (const t of [...this.tables]) {
       const name = `${t.schema}.${t.table}`;
       if (progress.done.includes(name)) continue;
       let after: ColumnValue[] | null = progress.table === name ? progress.after : null;
-      for (;;) {
-        if (this.stopping) return false;
-        const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
-        const finished = rows.length < LOAD_CHUNK_ROWS;
-        if (rows.length > 0) {
-          const projection = await this.schema.prepare(relation);
-          const changes: RowChange[] = rows.map((values) => ({ op: 'insert', relation, values }));
-          await this.applyChanges(projection ? changes.map((ch) => project(ch, projection)) : changes);
-          const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
-          after = keys.map((i) => rows[rows.length - 1][i]);
+      this.progress.loadStarted(name, after !== null);
+      try {
+        for (;;) {
+          if (this.stopping) return false;
+          const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
+          const finished = rows.length < LOAD_CHUNK_ROWS;
+          const dirtyBefore = this.m.dirtyRecords;
+          if (rows.length > 0) {
+            const projection = await this.prepareRelation(relation);
+            const changes: RowChange[] = rows.map((values) => ({ op: 'insert', relation, values }));
+            await this.applyChanges(projection ? changes.map((ch) => project(ch, projection)) : changes);
+            const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
+            after = keys.map((i) => rows[rows.length - 1][i]);
+          }
+          progress = finished
+            ? { ...progress, done: [...progress.done, name], table: null, after: null }
+            : { ...progress, table: name, after };
+          await this.sink.commit(encodeLoad(progress));
+          this.m.rowsLoaded += rows.length;
+          let bytes = 0;
+          for (const row of rows) bytes += rowTextBytes(row);
+          this.progress.loaded(name, rows.length, bytes, this.m.dirtyRecords - dirtyBefore);
+          if (finished) break;
         }
-        progress = finished
-          ? { ...progress, done: [...progress.done, name], table: null, after: null }
-          : { ...progress, table: name, after };
-        await this.sink.commit(encodeLoad(progress));
-        this.m.rowsLoaded += rows.length;
-        if (finished) break;
+      } catch (err) {
+        this.progress.loadFailed(name, err instanceof Error ? err.message : String(err));
+        throw err;
       }
+      this.progress.loadFinished(name);
       this.m.tablesLoaded++;
       this.events.onProgress?.(this.metrics());
     }
@@ -304,7 +346,7 @@ export class Pipeline {
           break;
         case 'change': {
           let projection = this.schema.preparedProjection(ev.change.relation);
-          if (projection === undefined) projection = await this.schema.prepare(ev.change.relation, commitCompleted);
+          if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
           if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk();
@@ -323,6 +365,7 @@ export class Pipeline {
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
           await this.schema.apply(ev.change);
+          if (ev.change.type === 'CREATETABLE') this.joined({ schema: ev.change.schema, table: ev.change.table });
           // Outside a transaction the statement has its own position: commit up to it now.
           if (!this.inTxn) {
             pending = { position: ev.position, commitTime: ev.commitTime };
@@ -335,10 +378,12 @@ export class Pipeline {
           batchRows += txnRows;
           pending = { position: ev.position, commitTime: ev.commitTime };
           if (batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch();
+          if (this.discoveryDue()) { await commitBatch(); await this.pickUpNewTables(); }
           break;
         case 'idle':
           if (this.inTxn) break;
           await commitBatch();
+          if (this.discoveryDue()) await this.pickUpNewTables();
           this.m.caughtUp = true;
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
@@ -359,6 +404,71 @@ export class Pipeline {
           return this.closeAll();
       }
     }
+  }
+
+  /** Prepares a relation's target table the first time it is seen, recording the outcome per table. */
+  private async prepareRelation(relation: RelationInfo, commitCompleted?: () => Promise<void>) {
+    const known = this.schema.preparedProjection(relation);
+    if (known !== undefined) return known;
+    const name = nameOf(relation);
+    try {
+      const projection = await this.schema.prepare(relation, commitCompleted);
+      if (!this.spec.transform) this.progress.structure(name, null);
+      this.events.onProgress?.(this.metrics());
+      return projection;
+    } catch (err) {
+      if (!this.spec.transform) this.progress.structure(name, err instanceof Error ? err.message : String(err));
+      this.events.onProgress?.(this.metrics());
+      throw err;
+    }
+  }
+
+  /** A table created at the source while streaming that the task selects (MySQL: its CREATE TABLE came through the binlog). */
+  private joined(t: TableRef): void {
+    if (this.tables.some((x) => x.schema === t.schema && x.table === t.table)) return;
+    if (this.spec.source.kind === 'mysql' && !this.spec.source.selects?.(t)) return;
+    this.tables.push(t);
+    // Its CREATE TABLE (CREATETABLE: NORMAL, or the source would not have taken it on) created the target table.
+    this.progress.structure(nameOf(t), null);
+    this.progress.streaming([nameOf(t)]);
+    this.logger.info('picked up a new source table', { table: nameOf(t) });
+    this.events.onProgress?.(this.metrics());
+  }
+
+  private discoveryDue(): boolean {
+    return !this.inTxn && this.source.discoverTables !== undefined && !!this.spec.source.selects && Date.now() >= this.nextDiscovery;
+  }
+
+  /**
+   * New tables the task selects (PostgreSQL: found in the catalog and added to the publication by
+   * the source): their rows so far are copied like an initial load, resumable from the checkpoint;
+   * streaming then goes on from the position committed before the copy, so changes made meanwhile
+   * are replayed over the copy (idempotent per key). Called with everything before committed.
+   */
+  private async pickUpNewTables(): Promise<void> {
+    this.nextDiscovery = Date.now() + DISCOVERY_MS;
+    const position = this.m.committedPosition;
+    if (position === null) return;
+    const added = await this.source.discoverTables!();
+    if (added.length === 0) return;
+    const done = this.tables.map(nameOf);
+    for (const t of added) {
+      this.tables.push(t);
+      this.progress.add(nameOf(t));
+      this.logger.info('picked up a new source table', { table: nameOf(t) });
+    }
+    const finished = await this.initialLoad({ stream: position, done, table: null, after: null });
+    this.m.phase = 'incremental';
+    if (finished) this.progress.streaming(added.map(nameOf));
+    this.events.onProgress?.(this.metrics());
+  }
+
+  /** ForceToRerun: the job's target tables go, to be created again from the source (structure redone). */
+  private async dropTargets(): Promise<void> {
+    for (const t of this.tables) {
+      await this.sink.applySchemaChange({ type: 'DROPTABLE', schema: t.schema, table: t.table }, () => this.source.describeTable({ id: 0, ...t, columns: [] }));
+    }
+    this.logger.info('dropped the target tables to rerun the task from scratch', { tables: this.tables.length });
   }
 
   private async flushChunk(): Promise<void> {
@@ -385,6 +495,10 @@ export class Pipeline {
     const deadline = (this.stopDeadline || Date.now() + DEFAULT_STOP_TIMEOUT_MS) - 250;
     this.closeForced = (await this.source.close(deadline)).forced;
   }
+}
+
+function nameOf(t: { schema: string; table: string }): string {
+  return `${t.schema}.${t.table}`;
 }
 
 function dirtyLimitExceeded(limit: number, count: number, last: DirtyRecord): UnrecoverableError {

@@ -9,11 +9,15 @@ import { releasePostgresSource } from './sources/postgres/release-postgres-sourc
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
 import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
+export type { SourceCheckBounds } from './source-table-check.ts';
+
+/** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean }
+  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean };
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
 /** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
 export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
@@ -33,7 +37,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   return {
     source: source.kind === 'postgresql'
       ? new PostgresSource(source, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, ...options }, `${app}:source`, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
     sink: target.kind === 'postgresql'
       ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
       : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
@@ -43,4 +47,12 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
 export async function releaseSource(taskId: number, source: SourceSpec): Promise<void> {
   if (source.kind === 'postgresql') await releasePostgresSource(source, `opendi:task-${taskId}:release`);
+}
+
+/**
+ * The config check's entry into the engine: one sentence per unusable source table, empty when
+ * all can be synced; rejects when the source cannot be reached in the bounds given.
+ */
+export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
 }

@@ -1,10 +1,16 @@
 /**
  * Verifies a signed RPC request (docs/design.md section 3): V3 when an Authorization header is present
  * (it must be ACS3-HMAC-SHA256), else V2 when a Signature query parameter is present.
+ * Two phases, so the body is read only for a caller who got past the first:
+ * `authenticateHead` checks what the request line and headers carry; `complete` then checks
+ * what depends on the body.
  *
  * Order matters:
- * - V3: the body's SHA-256 is checked against x-acs-content-sha256 on the raw bytes before the
- *   body is parsed, since the signature covers the hash, not the bytes;
+ * - V3 is fully verified from its headers (the signature covers x-acs-content-sha256, not the
+ *   bytes); the body is read afterwards and its SHA-256 checked against the signed hash on the
+ *   raw bytes before the body is parsed;
+ * - V2 signs the body parameters, so before the body is read only its shape, timestamp and
+ *   AccessKey are checked; the signature is checked once the body is in;
  * - the timestamp window (15 minutes, like the Alibaba Cloud gateway) is checked before the
  *   AccessKey is looked up, so stale replays cost nothing;
  * - the nonce is claimed only after the signature verified, so a forger cannot burn the nonces of
@@ -24,7 +30,7 @@ export const CLOCK_SKEW_MS = 15 * 60_000;
 export const REQUIRED_V3_SIGNED_HEADERS = ['host', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version'] as const;
 const MAX_NONCE_LENGTH = 128;
 
-export interface SignedRequest {
+export interface SignedHead {
   method: string;
   /** The path as received (RPC: `/`). */
   path: string;
@@ -32,12 +38,22 @@ export interface SignedRequest {
   headers: Record<string, string[] | undefined>;
   /** Decoded query parameters (duplicates already rejected). */
   query: Record<string, string>;
+}
+
+export interface SignedBody {
   rawBody: Buffer;
   /** The decoded form body; called only after the V3 body hash has been checked. */
   bodyParams: () => Record<string, string>;
 }
 
 export interface Caller { accessKeyId: string; principalId: string; action: string; version: string }
+
+/** A request whose head passed; `complete` checks the body part and claims the nonce. */
+export interface PendingAuth {
+  /** V3: the caller is already authenticated by its headers; V2: only its key and timestamp are. */
+  signature: 'v2' | 'v3';
+  complete(body: SignedBody): Promise<Caller>;
+}
 
 export interface AuthOptions {
   credentials: CredentialLookup;
@@ -48,14 +64,14 @@ export interface AuthOptions {
   clock: () => number;
 }
 
-export async function authenticate(req: SignedRequest, opts: AuthOptions): Promise<Caller> {
+export async function authenticateHead(req: SignedHead, opts: AuthOptions): Promise<PendingAuth> {
   const authorization = header(req.headers, 'authorization');
   if (authorization !== undefined) return authenticateV3(req, authorization, opts);
   if (req.query.Signature !== undefined) return authenticateV2(req, opts);
   throw missingAuthParameter('Signature (or an ACS3-HMAC-SHA256 Authorization header)');
 }
 
-async function authenticateV3(req: SignedRequest, authorization: string, opts: AuthOptions): Promise<Caller> {
+async function authenticateV3(req: SignedHead, authorization: string, opts: AuthOptions): Promise<PendingAuth> {
   const space = authorization.indexOf(' ');
   const algorithm = space < 0 ? authorization : authorization.slice(0, space);
   if (algorithm !== V3_ALGORITHM) throw incompleteSignature(`the signature algorithm ${JSON.stringify(algorithm.slice(0, 40))} is not supported; use ${V3_ALGORITHM}`);
@@ -75,7 +91,7 @@ async function authenticateV3(req: SignedRequest, authorization: string, opts: A
   }
 
   const claimedSha = header(req.headers, 'x-acs-content-sha256')!;
-  if (!constantTimeEquals(sha256Hex(req.rawBody), claimedSha.toLowerCase())) throw contentSha256Mismatch();
+  if (!/^[0-9a-fA-F]{64}$/.test(claimedSha)) throw contentSha256Mismatch();
 
   const nonce = header(req.headers, 'x-acs-signature-nonce')!;
   const signedAt = checkTimestamp(header(req.headers, 'x-acs-date')!, 'x-acs-date', opts.clock());
@@ -92,11 +108,18 @@ async function authenticateV3(req: SignedRequest, authorization: string, opts: A
     return constantTimeEquals(expected, given);
   });
   if (!matches) throw signatureMismatch();
-  await claimNonce(accessKeyId, nonce, signedAt, opts);
-  return { accessKeyId, principalId: key.principalId, action: header(req.headers, 'x-acs-action')!, version: header(req.headers, 'x-acs-version')! };
+  const caller = { accessKeyId, principalId: key.principalId, action: header(req.headers, 'x-acs-action')!, version: header(req.headers, 'x-acs-version')! };
+  return {
+    signature: 'v3',
+    async complete(body) {
+      if (!constantTimeEquals(sha256Hex(body.rawBody), claimedSha.toLowerCase())) throw contentSha256Mismatch();
+      await claimNonce(accessKeyId, nonce, signedAt, opts);
+      return caller;
+    },
+  };
 }
 
-async function authenticateV2(req: SignedRequest, opts: AuthOptions): Promise<Caller> {
+async function authenticateV2(req: SignedHead, opts: AuthOptions): Promise<PendingAuth> {
   const q = req.query;
   for (const name of ['AccessKeyId', 'SignatureNonce', 'Timestamp', 'Action', 'Version']) {
     if (!q[name]) throw missingAuthParameter(name);
@@ -109,13 +132,18 @@ async function authenticateV2(req: SignedRequest, opts: AuthOptions): Promise<Ca
   const key = await opts.credentials.findAccessKey(q.AccessKeyId);
   if (!key) throw accessKeyNotFound();
 
-  // V2 signs the query and the form body as one set, so a name may appear only once overall.
-  const body = req.bodyParams();
-  for (const k of Object.keys(body)) if (Object.hasOwn(q, k)) throw paramInvalid(k, 'appears both in the query string and in the form body');
-  const expected = computeV2Signature({ ...q, ...body }, req.method, key.secret);
-  if (!constantTimeEquals(expected, q.Signature)) throw signatureMismatch();
-  await claimNonce(q.AccessKeyId, q.SignatureNonce, signedAt, opts);
-  return { accessKeyId: q.AccessKeyId, principalId: key.principalId, action: q.Action, version: q.Version };
+  return {
+    signature: 'v2',
+    async complete(signed) {
+      // V2 signs the query and the form body as one set, so a name may appear only once overall.
+      const body = signed.bodyParams();
+      for (const k of Object.keys(body)) if (Object.hasOwn(q, k)) throw paramInvalid(k, 'appears both in the query string and in the form body');
+      const expected = computeV2Signature({ ...q, ...body }, req.method, key.secret);
+      if (!constantTimeEquals(expected, q.Signature)) throw signatureMismatch();
+      await claimNonce(q.AccessKeyId, q.SignatureNonce, signedAt, opts);
+      return { accessKeyId: q.AccessKeyId, principalId: key.principalId, action: q.Action, version: q.Version };
+    },
+  };
 }
 
 /** ISO 8601 UTC `YYYY-MM-DDThh:mm:ssZ` (fractional seconds tolerated), within 15 minutes of now. */
@@ -151,12 +179,12 @@ function parseAuthorization(rest: string): Map<string, string> {
   return out;
 }
 
-function header(headers: SignedRequest['headers'], name: string): string | undefined {
+function header(headers: SignedHead['headers'], name: string): string | undefined {
   const values = headers[name];
   return values === undefined || values.length === 0 ? undefined : values.join(',');
 }
 
 /** The client joins repeated headers as their trimmed values, sorted, separated by `,` (openapi-core getAuthorizationHeaders). */
-function canonicalValue(headers: SignedRequest['headers'], name: string): string {
+function canonicalValue(headers: SignedHead['headers'], name: string): string {
   return (headers[name] ?? []).map((v) => v.trim()).sort().join(',');
 }

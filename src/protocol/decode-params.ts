@@ -8,6 +8,7 @@
  */
 import { paramInvalid, paramMissing } from './errors.ts';
 import type { OperationSpec, ParamSpec } from './operation-spec.ts';
+import { MAX_FLATTENED_DEPTH, MAX_SPEC_LENGTH, checkJsonDepth, checkText } from './field-limits.ts';
 
 export type { OperationSpec, ParamSpec } from './operation-spec.ts';
 
@@ -41,8 +42,13 @@ export function decodeParams(op: OperationSpec, query: Record<string, string>, b
   for (const [name, value] of raw) {
     const [top, ...path] = name.split('.');
     const spec = isOwn(top) ? op.request[top] : undefined;
-    if (!spec) { onIgnored?.(name); continue; }
-    if (path.length > 0 && !isNested(spec)) throw paramInvalid(name, `is not a parameter of ${op.action} (${op.version})`);
+    if (!spec) { onIgnored?.(name.slice(0, 200)); continue; }
+    if (path.length > 0 && !isNested(spec)) throw paramInvalid(name.slice(0, 200), `is not a parameter of ${op.action} (${op.version})`);
+    // Bounded before anything recursive walks it (field-limits.ts).
+    if (path.length > MAX_FLATTENED_DEPTH) throw paramInvalid(top, `is flattened deeper than ${MAX_FLATTENED_DEPTH} levels`);
+    if (path.length > 0 || !isNested(spec)) checkText(name, top, value);
+    else if (value.length > MAX_SPEC_LENGTH) throw paramInvalid(top, `must be at most ${MAX_SPEC_LENGTH} characters`);
+    else checkJsonDepth(top, value);
     const group = groups.get(top) ?? { flat: [] };
     if (path.length === 0) group.whole = value;
     else group.flat.push([path, value]);
@@ -53,7 +59,7 @@ export function decodeParams(op: OperationSpec, query: Record<string, string>, b
   for (const [name, group] of groups) {
     const spec = op.request[name];
     if (group.whole !== undefined && group.flat.length > 0) throw paramInvalid(name, 'is sent both as one value and flattened');
-    const value = group.whole !== undefined ? decodeWhole(name, spec, group.whole) : coerce(name, spec, toArrays(name, buildTree(name, group.flat)));
+    const value = group.whole !== undefined ? decodeWhole(name, spec, group.whole) : coerce(name, spec, toArrays(name, buildTree(name, group.flat)), 'flat');
     if (value !== undefined) out[name] = value;
   }
   for (const [name, spec] of Object.entries(op.request)) {
@@ -77,7 +83,7 @@ function decodeWhole(name: string, spec: ParamSpec, text: string): unknown {
       if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw paramInvalid(name, 'must be an integer');
       return Number(text);
     case 'boolean':
-      return coerce(name, spec, text);
+      return coerce(name, spec, text, 'flat');
     default: {
       let value: unknown;
       try {
@@ -87,13 +93,21 @@ function decodeWhole(name: string, spec: ParamSpec, text: string): unknown {
         if (spec.type === 'string[]') return text.split(',');
         throw paramInvalid(name, `must be a JSON ${spec.type === 'object' ? 'object' : 'array'} or sent flattened (${name}.1...)`);
       }
-      return coerce(name, spec, value);
+      return coerce(name, spec, value, 'json');
     }
   }
 }
 
+/**
+ * How an error names a place inside a nested value: as the client wrote it. Inside a JSON string,
+ * JSON style (`TableMappings[0].SourceObjectSelectionRules[1].ExpressionType`); flattened, the wire
+ * name (`TableMappings.1.SourceObjectSelectionRules.2.ExpressionType`, 1-based).
+ */
+type PathStyle = 'json' | 'flat';
+const itemPath = (path: string, i: number, style: PathStyle) => (style === 'json' ? `${path}[${i}]` : `${path}.${i + 1}`);
+
 /** Checks a decoded value against its spec; flattened leaves are strings, so scalars convert from text. */
-function coerce(path: string, spec: ParamSpec, v: unknown): unknown {
+function coerce(path: string, spec: ParamSpec, v: unknown, style: PathStyle): unknown {
   switch (spec.type) {
     case 'string':
       if (typeof v === 'string') return v;
@@ -109,23 +123,23 @@ function coerce(path: string, spec: ParamSpec, v: unknown): unknown {
       throw paramInvalid(path, 'must be true or false');
     case 'string[]':
       if (!Array.isArray(v)) throw paramInvalid(path, 'must be a list');
-      return v.map((item, i) => coerce(`${path}.${i + 1}`, { type: 'string' }, item));
+      return v.map((item, i) => coerce(itemPath(path, i, style), { type: 'string' }, item, style));
     case 'array':
       if (!Array.isArray(v)) throw paramInvalid(path, 'must be a list');
-      return spec.fields ? v.map((item, i) => coerceObject(`${path}.${i + 1}`, spec.fields!, item)) : v;
+      return spec.fields ? v.map((item, i) => coerceObject(itemPath(path, i, style), spec.fields!, item, style)) : v;
     case 'object':
-      if (spec.fields) return coerceObject(path, spec.fields, v);
+      if (spec.fields) return coerceObject(path, spec.fields, v, style);
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw paramInvalid(path, 'must be an object');
       return v;
   }
 }
 
-function coerceObject(path: string, fields: Record<string, ParamSpec>, v: unknown): Record<string, unknown> {
+function coerceObject(path: string, fields: Record<string, ParamSpec>, v: unknown, style: PathStyle): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw paramInvalid(path, 'must be an object');
   const out: Record<string, unknown> = {};
   for (const [k, value] of Object.entries(v)) {
     if (!Object.hasOwn(fields, k)) throw paramInvalid(`${path}.${k}`, 'is not a known field');
-    if (value !== null && value !== undefined) out[k] = coerce(`${path}.${k}`, fields[k], value);
+    if (value !== null && value !== undefined) out[k] = coerce(`${path}.${k}`, fields[k], value, style);
   }
   for (const [k, field] of Object.entries(fields)) {
     if (field.required && (out[k] === undefined || out[k] === '')) throw paramMissing(`${path}.${k}`);

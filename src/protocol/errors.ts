@@ -35,7 +35,10 @@ const CATALOG = {
   UnsupportedMediaType: { status: 415, recommend: 'Send the form body as application/x-www-form-urlencoded.' },
   ContentLengthExceeded: { status: 413, recommend: 'Send a request body of at most 8 MiB.' },
   InvalidHttpRequest: { status: 400, recommend: 'Send a well-formed HTTP/1.1 request.' },
+  ServiceUnavailable: { status: 503, recommend: 'Retry later, or sign with ACS3-HMAC-SHA256 (V3), whose requests are authenticated before their body is read.' },
   'Invalid.DIJob.NotExists': { status: 404, recommend: 'Check the job id (Id / DIJobId) and that your AccessKey may see its workspace.' },
+  'Invalid.DIJob.Status': { status: 400, recommend: 'Check the job status with GetDIJob; stop a running job (StopDIJob) before deleting or rerunning it.' },
+  'OperationFailed.DIJob': { status: 503, recommend: 'Make sure the job\'s databases are reachable, then retry.' },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -83,12 +86,17 @@ export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   fromCatalog('UnsupportedHTTPMethod', `HTTP method ${method} is not supported; use ${allowed.join(', ')}.`);
 export const unsupportedMediaType = (type: string) =>
   fromCatalog('UnsupportedMediaType', `Content-Type ${JSON.stringify(type.slice(0, 100))} is not accepted for the request body.`);
+export const serverBusy = () => fromCatalog('ServiceUnavailable', 'Too many request bodies are waiting for their signature to be checked.');
 export const bodyTooLarge = (limit: number) => fromCatalog('ContentLengthExceeded', `The request body is larger than ${limit} bytes.`);
 /** The HTTP parser refused the request (bad syntax 400, headers too large 431, too slow 408). */
 export const invalidHttpRequest = (status: 400 | 408 | 431, reason: string) =>
   new ApiError('InvalidHttpRequest', status, `The HTTP request was rejected: ${reason}.`, CATALOG.InvalidHttpRequest.recommend);
 /** 2024-05-18: an unknown job and a job of a workspace the caller may not see answer alike (no existence oracle). */
 export const jobNotFound = (id: number | string) => fromCatalog('Invalid.DIJob.NotExists', `The DI job ${id} does not exist.`);
+/** 2024-05-18: the job's state does not allow the operation (running, never started, not deployed). */
+export const jobStatusInvalid = (message: string) => fromCatalog('Invalid.DIJob.Status', message);
+/** 2024-05-18: the operation needed a database that failed; nothing was lost, the call can be retried. */
+export const jobOperationFailed = (message: string) => fromCatalog('OperationFailed.DIJob', message);
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**

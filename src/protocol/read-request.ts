@@ -4,13 +4,30 @@
  * Malformed percent-encoding and repeated names are client errors (400), never a crash.
  */
 import type { IncomingMessage } from 'node:http';
-import { bodyTooLarge, paramInvalid, unsupportedMediaType } from './errors.ts';
+import { bodyTooLarge, paramInvalid, serverBusy, unsupportedMediaType } from './errors.ts';
 import { MalformedEncodingError, parsePairs } from './percent-encoding.ts';
 
 /** The client went away before sending its whole body: there is nobody to answer. */
 export class RequestAborted extends Error {}
 
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Bytes of request bodies held in memory across all connections before their signature could be
+ * checked (V2 signs the body). Past `limit`, further such reads are refused at once (503), so
+ * unauthenticated clients cannot pin memory however many connections they open.
+ */
+export class BodyBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void { this.used -= n; }
+}
+
+/** Reads the whole body (at most `maxBytes`); bytes held count against `budget` until it is read. */
+export function readBody(req: IncomingMessage, maxBytes: number, budget?: BodyBudget): Promise<Buffer> {
   if (Number(req.headers['content-length']) > maxBytes) {
     discardRest(req, maxBytes);
     return Promise.reject(bodyTooLarge(maxBytes));
@@ -19,19 +36,24 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) { chunks.push(chunk); return; }
+    const fail = (err: Error, discard: boolean) => {
       settled = true;
       chunks.length = 0;
+      budget?.give(size);
       req.off('data', onData);
-      discardRest(req, maxBytes);
-      reject(bodyTooLarge(maxBytes));
+      if (discard) discardRest(req, maxBytes);
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > maxBytes) { fail(bodyTooLarge(maxBytes), true); return; }
+      if (budget && !budget.take(chunk.length)) { fail(serverBusy(), true); return; }
+      size += chunk.length;
+      chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => { if (!settled) { settled = true; resolve(Buffer.concat(chunks, size)); } });
-    req.on('error', () => { if (!settled) { settled = true; reject(new RequestAborted('client aborted the request')); } });
-    req.on('close', () => { if (!settled && !req.complete) { settled = true; reject(new RequestAborted('client aborted the request')); } });
+    req.on('end', () => { if (!settled) { settled = true; budget?.give(size); resolve(Buffer.concat(chunks, size)); } });
+    req.on('error', () => { if (!settled) fail(new RequestAborted('client aborted the request'), false); });
+    req.on('close', () => { if (!settled && !req.complete) fail(new RequestAborted('client aborted the request'), false); });
   });
 }
 
@@ -40,7 +62,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
  * read the answer (closing a socket with unread input sends a TCP reset that can destroy the
  * answer in flight); past `limit` more bytes, cut the connection.
  */
-function discardRest(req: IncomingMessage, limit: number): void {
+export function discardRest(req: IncomingMessage, limit: number): void {
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;

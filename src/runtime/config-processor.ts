@@ -3,18 +3,43 @@
  * ForUpdating start a process that validates the script, checks its data sources exist in the
  * workspace with the right type, resolves the tables on the source, and yields the TaskContent
  * that QueryDISyncTaskConfigProcessResult returns.
+ *
+ * Every process ends `success` or `fail`: the source check is bounded (connect, each statement,
+ * the whole check), shutdown aborts the checks still running, and processes a crash left
+ * `running` are failed at start-up (`failInterrupted`).
  */
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
 import { TaskContentError, isObject, parseRealtimeTask, renderRealtimeTask, resolveReaderTables, type RealtimeTaskDefinition, type TableRef } from '../domain/task-content.ts';
-import { checkSourceTables } from './source-tables.ts';
+import { checkSourceTables, type SourceCheckSettings } from './source-tables.ts';
+
+export interface ConfigProcessSettings extends SourceCheckSettings {
+  /** The whole check of one process. */
+  totalTimeoutMs: number;
+}
+
+export const DEFAULT_CONFIG_PROCESS_SETTINGS: ConfigProcessSettings = {
+  connectTimeoutMs: 10_000, statementTimeoutMs: 15_000, totalTimeoutMs: 60_000, allowCleartextPassword: false,
+};
+
+export const INTERRUPTED_MESSAGE = 'interrupted by a service restart; run the check again';
 
 export class ConfigProcessor {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly byId = new Map<number, Promise<void>>();
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly store: CatalogStore, private readonly logger: Logger) {}
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly logger: Logger,
+    private readonly settings: ConfigProcessSettings = DEFAULT_CONFIG_PROCESS_SETTINGS,
+  ) {}
+
+  /** Start-up: processes still `running` lost their worker in a crash; they end `fail`. */
+  async failInterrupted(): Promise<number> {
+    return this.store.failRunningConfigProcesses(INTERRUPTED_MESSAGE);
+  }
 
   async submit(projectId: number, kind: 'create' | 'update', taskId: number | null, script: string): Promise<number> {
     const proc = await this.store.createConfigProcess({ projectId, kind, taskId, status: 'running', message: null, taskContent: null });
@@ -33,25 +58,33 @@ export class ConfigProcessor {
     clearTimeout(timer);
   }
 
-  /** Waits for processes still running (service shutdown). */
+  /** Service shutdown: aborts the checks still running (they end `fail`) and waits for them to record it. */
   async drain(): Promise<void> {
+    this.stopping.abort(new Error(INTERRUPTED_MESSAGE));
     await Promise.allSettled([...this.inFlight]);
   }
 
   private async process(id: number, projectId: number, script: string): Promise<void> {
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.settings.totalTimeoutMs)]);
     try {
       const def = parseRealtimeTask(script);
-      const { problems, tables } = await this.check(projectId, def);
+      const { problems, tables } = await this.check(projectId, def, signal);
       if (problems.length > 0) await this.store.finishConfigProcess(id, 'fail', problems.join('; '), null);
       else await this.store.finishConfigProcess(id, 'success', null, renderRealtimeTask(def, { resolved: tables }));
     } catch (err) {
-      const message = err instanceof TaskContentError ? err.message : 'internal error while generating the task config';
-      if (!(err instanceof TaskContentError)) this.logger.error('config process failed', { processId: id, error: err });
+      let message: string;
+      if (err instanceof TaskContentError) message = err.message;
+      else if (this.stopping.signal.aborted) message = INTERRUPTED_MESSAGE;
+      else if (signal.aborted) message = `the check of the source database did not finish within ${this.settings.totalTimeoutMs} ms; check that it is reachable and answers, then run the check again`;
+      else {
+        message = 'internal error while generating the task config';
+        this.logger.error('config process failed', { processId: id, error: err });
+      }
       await this.store.finishConfigProcess(id, 'fail', message, null).catch(() => undefined);
     }
   }
 
-  private async check(projectId: number, def: RealtimeTaskDefinition): Promise<{ problems: string[]; tables?: TableRef[] }> {
+  private async check(projectId: number, def: RealtimeTaskDefinition, signal: AbortSignal): Promise<{ problems: string[]; tables?: TableRef[] }> {
     const problems: string[] = [];
     const reader = await this.store.findDataSourceByName(projectId, def.reader.datasource);
     const writer = await this.store.findDataSourceByName(projectId, def.writer.datasource);
@@ -63,7 +96,7 @@ export class ConfigProcessor {
     // Tables named without their database resolve against the reader's database, as the engine does at start.
     const endpoint = endpointOf(reader.content);
     const tables = resolveReaderTables(def, endpoint.database);
-    return { problems: await checkSourceTables(endpoint, tables), tables };
+    return { problems: await checkSourceTables(reader.name, endpoint, tables, this.settings, signal, this.logger), tables };
   }
 }
 

@@ -10,6 +10,9 @@ import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../dom
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
+import type { HostAllowList } from '../config/host-allow-list.ts';
+import { toDbEndpoint } from './db-endpoint.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -22,29 +25,42 @@ export interface EngineSettings {
   batchMaxDelayMs?: number;
   /** The source stall bound in ms (engine default when absent; see the sources). */
   sourceStallAfterMs?: number;
+  /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
+  allowedHosts?: HostAllowList;
+  allowCleartextPassword?: boolean;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
 const MYSQL_SERVER_ID_BASE = 1_000_000_000;
 
-type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'>;
+type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'> & Partial<JobPipelineParts>;
 
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
-  async function endpointsFor(taskId: number, resourcesCreated: boolean): Promise<Endpoints> {
+  async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
     if (!file || content == null) throw new UnrecoverableError(`task ${taskId} has no deployed definition`);
+    const resourcePrefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    // A 2024 DI job: its job document defines the pipeline (src/runtime/di-job/).
+    const job = await jobPipelineParts({ store, file, resourcesCreated, resourcePrefix, serverId: MYSQL_SERVER_ID_BASE + taskId, release });
+    if (job) return job;
     const def = parseRealtimeTask(content);
     const endpoint = async (name: string, kind: string): Promise<DbEndpoint> => {
       const ds = await store.findDataSourceByName(file.projectId, name);
       if (!ds) throw new UnrecoverableError(`data source ${name} no longer exists in workspace ${file.projectId}`);
       const e = endpointOf(ds.content);
       if (e.kind !== kind) throw new UnrecoverableError(`data source ${name} is ${e.kind} but the task uses it as ${kind}`);
-      return { host: e.host, port: e.port, database: e.database, user: e.user, password: e.password };
+      let host = e.host;
+      if (settings.allowedHosts) {
+        const addresses = await settings.allowedHosts.resolve(e.host);
+        if (!addresses) throw new UnrecoverableError(`data source ${name} points at a host the operator's allow-list does not include`);
+        if (!e.tls) host = addresses[0]; // without TLS, connect to the address that was checked
+      }
+      return toDbEndpoint(e, settings.allowCleartextPassword ?? false, host);
     };
     const sourceEndpoint = await endpoint(def.reader.datasource, def.reader.kind);
     const targetEndpoint = await endpoint(def.writer.datasource, def.writer.kind);
-    const prefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    const prefix = resourcePrefix;
     // A MySQL table named without its database is in the reader data source's database, as in the config check.
     const tables = resolveTables(def, sourceEndpoint.database);
     return {
@@ -64,11 +80,12 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
 
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
+      const endpoints = await endpointsFor(taskId, resourcesCreated);
       const spec: PipelineSpec = {
-        ...await endpointsFor(taskId, resourcesCreated),
+        ...endpoints,
         fence,
         errorLimit: rules.errorLimit,
-        ddlMarks: { ...DEFAULT_DDL_MARKS, ...rules.ddlMarkMap },
+        ddlMarks: { ...DEFAULT_DDL_MARKS, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
         sourceStallAfterMs: settings.sourceStallAfterMs,
@@ -76,7 +93,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
     async release(taskId) {
-      await releaseTaskResources(await endpointsFor(taskId, true), logger.child({ taskId }));
+      await releaseTaskResources(await endpointsFor(taskId, true, true), logger.child({ taskId }));
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

@@ -132,7 +132,7 @@ function withAlert(progress: TaskProgress | null, alert: Alert): TaskProgress {
 }
 
 function withMetrics(progress: TaskProgress | null, m: PipelineMetrics): TaskProgress {
-  return { ...(progress ?? emptyProgress()), phase: m.phase, dirtyRecords: m.dirtyRecords, rowsLoaded: m.rowsLoaded, tablesLoaded: m.tablesLoaded };
+  return { ...(progress ?? emptyProgress()), phase: m.phase, dirtyRecords: m.dirtyRecords, rowsLoaded: m.rowsLoaded, tablesLoaded: m.tablesLoaded, tables: m.tables };
 }
 
 function emptyProgress(): TaskProgress {

@@ -5,11 +5,41 @@
  *
  * Contract: every method is atomic; `mutateTaskRuntime` runs its function inside one transaction
  * so read-modify-write of a task's runtime row cannot interleave with another writer.
+ * - Ids are never reused: each kind of catalog id comes from its own persistent counter
+ *   (`allocateId`), never from MAX(id)+1, so a deleted row's id never names a new one.
+ * - Secrets (data source Content, AccessKey secrets) are sealed at rest by the adapter with the
+ *   SecretBox it was given (AES-256-GCM, key outside the catalog); callers see clear values.
+ * - A unique constraint violated by a write throws UniqueViolationError naming the constraint.
  */
 import type { TaskStatus } from '../domain/task-status.ts';
+import type { TableProgress } from '../engine/table-progress.ts';
 
-export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; createdAt: number }
-export interface AccessKeyRecord { accessKeyId: string; secret: string; principalId: string }
+export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; disabled: boolean; createdAt: number }
+/**
+ * Where a key came from: `env` (OPENDI_ACCESS_KEY_ID/SECRET; a new one replaces the previous),
+ * `file` (the data dir's admin-access-key.json), `issued` (`opendi principal create`), `legacy`
+ * (stored before origins were recorded).
+ */
+export type AccessKeyOrigin = 'env' | 'file' | 'issued' | 'legacy';
+export interface AccessKeyRecord { accessKeyId: string; secret: string; principalId: string; origin?: AccessKeyOrigin }
+/** What `opendi principal keys` shows: never the secret. */
+export interface AccessKeyInfo { accessKeyId: string; principalId: string; origin: AccessKeyOrigin; createdAt: number | null; revokedAt: number | null }
+
+/** Catalog id counters and the first id each hands out (ids look like DataWorks ids). */
+export const ID_SEQUENCES = {
+  projects: 10000,
+  data_sources: 1000,
+  task_files: 100000,
+  config_processes: 1,
+} as const;
+
+/** A write hit a unique constraint: `constraint` says which (e.g. 'data_sources.name'). */
+export class UniqueViolationError extends Error {
+  constructor(readonly constraint: string) {
+    super(`unique constraint ${constraint} violated`);
+    this.name = 'UniqueViolationError';
+  }
+}
 
 export interface ProjectRecord {
   id: number; identifier: string; name: string; description: string;
@@ -58,6 +88,24 @@ export interface TaskProgress {
   alertCount: number;
   /** The latest alerts (skipped schema changes marked WARNING). */
   alerts: { at: string; type: string; table: string; message: string }[];
+  /** Per source table (schema.table): structure, full load, streaming (ListDIJobRunDetails). */
+  tables?: Record<string, TableProgress>;
+}
+
+/** A 2024 DI job's definition (the task file is the job; see src/domain/di-job/). */
+export interface DIJobRecord {
+  fileId: number;
+  /** The JobDocument, JSON. */
+  document: string;
+  /** FileSpec as sent, when the job was defined in script mode (ListDIJobs SpecType FILESPEC). */
+  fileSpec: string | null;
+  /** The task file version the document belongs to; a later 2020 update of the file makes it stale. */
+  fileVersion: number;
+  /** The instance that runs `runDocument` (0: none yet). */
+  runInstanceId: number;
+  runDocument: string | null;
+  /** The instance started with ForceToRerun; -1: the next instance to start. */
+  rerunInstanceId: number;
 }
 
 export interface ConfigProcessRecord {
@@ -78,12 +126,25 @@ export type ClientTokenClaim =
 
 export interface CatalogStore {
   installationId(): Promise<string>;
+  /**
+   * The next id of a kind (a key of ID_SEQUENCES, or any new kind with its own `first`): one
+   * persistent counter per kind, so an id is handed out once, even after its row is deleted.
+   */
+  allocateId(kind: string, first: number): Promise<number>;
 
   createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord>;
   findPrincipalByName(name: string): Promise<PrincipalRecord | undefined>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
+  updatePrincipal(id: string, patch: Partial<Pick<PrincipalRecord, 'isAdmin' | 'disabled'>>): Promise<void>;
+  /** Adds a key or replaces its secret; a revoked key stays revoked. */
   putAccessKey(key: AccessKeyRecord): Promise<void>;
+  /** The key when it exists, is not revoked and its principal is not disabled. */
   findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  /** Every key of a principal (revoked ones too), oldest first, without secrets. */
+  listAccessKeys(principalId: string): Promise<AccessKeyInfo[]>;
+  getAccessKeyInfo(accessKeyId: string): Promise<AccessKeyInfo | undefined>;
+  /** Marks a key revoked; false when it does not exist or was revoked already. */
+  revokeAccessKey(accessKeyId: string): Promise<boolean>;
   /** Records a nonce; false when it was already used and has not expired. */
   claimNonce(accessKeyId: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 
@@ -96,7 +157,8 @@ export interface CatalogStore {
 
   createDataSource(d: NewDataSource): Promise<DataSourceRecord>;
   getDataSource(id: number): Promise<DataSourceRecord | undefined>;
-  findDataSourceByName(projectId: number, name: string): Promise<DataSourceRecord | undefined>;
+  /** By exact name; in one environment when `envType` is given, else production (1) first. */
+  findDataSourceByName(projectId: number, name: string, envType?: number): Promise<DataSourceRecord | undefined>;
   updateDataSource(id: number, patch: Partial<Pick<DataSourceRecord, 'content' | 'description' | 'envType' | 'status'>>): Promise<void>;
   deleteDataSource(id: number): Promise<void>;
   listDataSources(projectId: number, filter: { name?: string; dataSourceType?: string; subType?: string; envType?: number; status?: string }, offset: number, limit: number): Promise<Page<DataSourceRecord>>;
@@ -118,9 +180,24 @@ export interface CatalogStore {
   nextInstanceId(): Promise<number>;
   listTaskRuntimes(filter: { desired?: 'RUN' | 'STOP' }): Promise<TaskRuntimeRecord[]>;
 
+  /** Creates or replaces a job's definition; the run snapshot is kept. */
+  putDIJob(job: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void>;
+  getDIJob(fileId: number): Promise<DIJobRecord | undefined>;
+  /** The job rows of a workspace's task files. */
+  listDIJobs(projectId: number): Promise<DIJobRecord[]>;
+  /**
+   * The document instance `instanceId` runs: at its first call for an instance, the current
+   * document becomes the run snapshot (atomically); later calls (failover restarts) get the same.
+   */
+  claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined>;
+  /** ForceToRerun: the next instance to claim its run (claimDIJobRun) recreates the target tables. */
+  markDIJobRerun(fileId: number): Promise<void>;
+
   createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;
   finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null): Promise<void>;
   getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined>;
+  /** Ends every process still `running` as `fail` with this message (start-up: their worker died); returns how many. */
+  failRunningConfigProcesses(message: string): Promise<number>;
 
   /**
    * Claims a ClientToken for one request, dropping expired tokens first. Atomic: of concurrent

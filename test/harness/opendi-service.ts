@@ -13,7 +13,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const live = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
-export interface OpenDIOptions { env?: Record<string, string>; dataDir?: string }
+export interface OpenDIOptions {
+  env?: Record<string, string>; dataDir?: string;
+  /** More `opendi serve` flags. */
+  args?: string[];
+}
 
 export class OpenDIService {
   readonly accessKeyId = 'ODAKTESTADMIN0001';
@@ -22,11 +26,11 @@ export class OpenDIService {
   log = '';
   private child: ChildProcess | undefined;
 
-  private constructor(readonly dataDir: string, private readonly env: Record<string, string>) {}
+  private constructor(readonly dataDir: string, private readonly env: Record<string, string>, private readonly args: string[] = []) {}
 
   static async start(options: OpenDIOptions = {}): Promise<OpenDIService> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-test-'));
-    const svc = new OpenDIService(dataDir, options.env ?? {});
+    const svc = new OpenDIService(dataDir, options.env ?? {}, options.args);
     await svc.launch();
     return svc;
   }
@@ -56,7 +60,7 @@ export class OpenDIService {
   }
 
   async launch(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(this.port), '--data-dir', this.dataDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(this.port), '--data-dir', this.dataDir, ...this.args], {
       cwd: ROOT,
       env: { ...process.env, OPENDI_ACCESS_KEY_ID: this.accessKeyId, OPENDI_ACCESS_KEY_SECRET: this.accessKeySecret, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,8 @@
  * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
  * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
  */
+import { ID_SEQUENCES } from '../catalog-store.ts';
+
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,10 +65,39 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (principal_id, action, token)) WITHOUT ROWID;
   CREATE INDEX client_tokens_expiry ON client_tokens(expires_at);
   `,
+  // 2024-05-18 DI jobs (issue 9): a job is a real-time task file; this row keeps its job document.
+  // file_version: the task file version the document belongs to (a 2020 update makes it stale).
+  // run_*: the document the instance run_instance_id runs (an Update takes effect at the next Start);
+  // rerun_instance_id: the instance started with ForceToRerun (its first pipeline recreates the targets).
+  `
+  CREATE TABLE di_jobs (
+    file_id INTEGER PRIMARY KEY REFERENCES task_files(id) ON DELETE CASCADE,
+    document TEXT NOT NULL, file_spec TEXT, file_version INTEGER NOT NULL,
+    run_instance_id INTEGER NOT NULL DEFAULT 0, run_document TEXT, rerun_instance_id INTEGER NOT NULL DEFAULT 0);
+  `,
+  // Ids from a persistent counter per kind, never MAX(id)+1 (a deleted task's FileId was handed to the
+  // next task, which inherited its target checkpoint). Counters start after the ids already used.
+  `
+  CREATE TABLE id_sequences (kind TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+  INSERT INTO id_sequences(kind, last_id) SELECT 'projects', id FROM projects ORDER BY id DESC LIMIT 1;
+  INSERT INTO id_sequences(kind, last_id) SELECT 'data_sources', id FROM data_sources ORDER BY id DESC LIMIT 1;
+  INSERT INTO id_sequences(kind, last_id) SELECT 'task_files', id FROM task_files ORDER BY id DESC LIMIT 1;
+  INSERT INTO id_sequences(kind, last_id) SELECT 'config_processes', id FROM config_processes ORDER BY id DESC LIMIT 1;
+  `,
+  // Key management (revoke, disable, where a key came from) and secrets sealed at rest: rows with
+  // sealed = 0 are clear and get sealed when a store with the master key opens the catalog.
+  `
+  ALTER TABLE principals ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE access_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'legacy';
+  ALTER TABLE access_keys ADD COLUMN created_at INTEGER;
+  ALTER TABLE access_keys ADD COLUMN revoked_at INTEGER;
+  ALTER TABLE access_keys ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE data_sources ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
-/** First identifiers handed out, so ids look like DataWorks ids and never collide with 0/1 sentinels. */
-export const FIRST_PROJECT_ID = 10000;
-export const FIRST_DATA_SOURCE_ID = 1000;
-export const FIRST_FILE_ID = 100000;
-export const FIRST_PROCESS_ID = 1;
+/** First identifiers handed out (catalog-store.ts ID_SEQUENCES), so ids look like DataWorks ids. */
+export const FIRST_PROJECT_ID = ID_SEQUENCES.projects;
+export const FIRST_DATA_SOURCE_ID = ID_SEQUENCES.data_sources;
+export const FIRST_FILE_ID = ID_SEQUENCES.task_files;
+export const FIRST_PROCESS_ID = ID_SEQUENCES.config_processes;

@@ -1,15 +1,22 @@
 /**
  * The embedded catalog: SQLite through better-sqlite3 (synchronous, so each method is atomic
  * on its own; multi-statement changes use db.transaction). WAL mode lets the CLI (principal
- * management) and the service share the file.
+ * management) and the service share the file. The file and its WAL are created owner-only
+ * (SQLite gives the WAL and shared-memory files the database file's permissions).
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import type {
-  AccessKeyRecord, CatalogStore, ClientTokenClaim, ClientTokenKey, ConfigProcessRecord, DataSourceRecord, NewDataSource, NewProject,
-  NewTaskFile, Page, PrincipalRecord, ProjectRecord, TaskFileFilter, TaskFileRecord, TaskRuntimeRecord,
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  UniqueViolationError,
+  type AccessKeyInfo, type AccessKeyRecord, type CatalogStore, type ClientTokenClaim, type ClientTokenKey, type ConfigProcessRecord,
+  type DataSourceRecord, type DIJobRecord, type NewDataSource, type NewProject, type NewTaskFile, type Page, type PrincipalRecord, type ProjectRecord,
+  type TaskFileFilter, type TaskFileRecord, type TaskRuntimeRecord,
 } from '../catalog-store.ts';
 import type { TaskStatus } from '../../domain/task-status.ts';
+import { SealError, SecretBox } from '../secret-box.ts';
+import { MASTER_KEY_FILE, secretBoxFromKeyFile } from '../master-key-file.ts';
 import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -17,19 +24,34 @@ type Row = Record<string, any>;
 export interface SqliteCatalogOptions {
   /** How long a write waits for another process's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Seals secrets at rest; without one, the key in `master.key` next to the catalog (created when missing). */
+  secretBox?: SecretBox;
 }
+
+/** The catalog cannot be used as it is (wrong master key, damaged file); the message says why. */
+export class CatalogOpenError extends Error {}
+
+const KEY_CHECK = 'opendi master key check';
 
 export class SqliteCatalogStore implements CatalogStore {
   private readonly db: Database.Database;
+  private readonly box: SecretBox;
+  /** The catalog had no schema when opened (a new installation, or an empty file). */
+  readonly createdNow: boolean;
 
   constructor(file: string, options: SqliteCatalogOptions = {}) {
+    this.box = options.secretBox ?? (file === ':memory:' ? SecretBox.ephemeral() : secretBoxFromKeyFile(path.join(path.dirname(file), MASTER_KEY_FILE)));
+    if (file !== ':memory:') createOwnerOnly(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode is durable across process crashes; only an OS crash can lose the last commit.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.createdNow = (this.db.pragma('user_version', { simple: true }) as number) === 0;
     this.migrate();
+    this.checkMasterKey();
+    this.sealClearRows();
   }
 
   private migrate(): void {
@@ -44,21 +66,73 @@ export class SqliteCatalogStore implements CatalogStore {
       .run(randomUUID().replace(/-/g, '').slice(0, 10));
   }
 
-  private nextId(table: string, first: number): number {
-    const row = this.db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as Row;
-    return Math.max(first, (row.m ?? 0) + 1);
+  /** A catalog sealed under another key would fail on the first secret read; say so at open instead. */
+  private checkMasterKey(): void {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'master_key_check'`).get() as Row | undefined;
+    if (!row) {
+      this.db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('master_key_check', ?)`).run(this.box.seal(KEY_CHECK, 'meta'));
+      return;
+    }
+    try {
+      if (this.box.open(row.value, 'meta') === KEY_CHECK) return;
+    } catch (err) {
+      if (!(err instanceof SealError)) throw err;
+    }
+    this.db.close();
+    throw new CatalogOpenError('the catalog\'s secrets were sealed with another master key: start with the OPENDI_MASTER_KEY or master.key this installation was created with');
+  }
+
+  /** Rows written in clear (older catalogs, or writers that do not seal) are sealed on open. */
+  private sealClearRows(): void {
+    this.db.transaction(() => {
+      for (const r of this.db.prepare(`SELECT id, content FROM data_sources WHERE sealed = 0`).all() as Row[]) {
+        this.db.prepare(`UPDATE data_sources SET content = ?, sealed = 1 WHERE id = ?`).run(this.sealContent(r.id, r.content), r.id);
+      }
+      for (const r of this.db.prepare(`SELECT access_key_id, secret FROM access_keys WHERE sealed = 0`).all() as Row[]) {
+        this.db.prepare(`UPDATE access_keys SET secret = ?, sealed = 1 WHERE access_key_id = ?`)
+          .run(this.box.seal(r.secret, keyContext(r.access_key_id)), r.access_key_id);
+      }
+    }).immediate();
+  }
+
+  private sealContent(id: number, json: string): string {
+    return this.box.seal(json, `data_sources:${id}`);
+  }
+
+  /** One persistent counter per kind: `last_id` only grows, whatever rows are deleted. */
+  private nextId(kind: string, first: number): number {
+    const row = this.db.prepare(`INSERT INTO id_sequences(kind, last_id) VALUES (?, ?)
+      ON CONFLICT(kind) DO UPDATE SET last_id = id_sequences.last_id + 1 RETURNING last_id`).get(kind, first) as Row;
+    return row.last_id;
+  }
+
+  /** Runs a write; a unique-constraint failure becomes UniqueViolationError naming the columns. */
+  private write<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new UniqueViolationError(/failed: (.*)$/.exec(e.message ?? '')?.[1] ?? 'unknown');
+      }
+      throw err;
+    }
   }
 
   async installationId(): Promise<string> {
     return (this.db.prepare(`SELECT value FROM meta WHERE key = 'installation_id'`).get() as Row).value;
   }
 
+  async allocateId(kind: string, first: number): Promise<number> {
+    return this.nextId(kind, first);
+  }
+
   // ---- principals and keys
 
   async createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord> {
-    const rec = { id: randomUUID(), name, isAdmin, createdAt: Date.now() };
-    this.db.prepare(`INSERT INTO principals(id, name, is_admin, created_at) VALUES (?, ?, ?, ?)`)
-      .run(rec.id, name, isAdmin ? 1 : 0, rec.createdAt);
+    const rec = { id: randomUUID(), name, isAdmin, disabled: false, createdAt: Date.now() };
+    this.write(() => this.db.prepare(`INSERT INTO principals(id, name, is_admin, created_at) VALUES (?, ?, ?, ?)`)
+      .run(rec.id, name, isAdmin ? 1 : 0, rec.createdAt));
     return rec;
   }
   async findPrincipalByName(name: string) {
@@ -67,14 +141,32 @@ export class SqliteCatalogStore implements CatalogStore {
   async getPrincipal(id: string) {
     return mapPrincipal(this.db.prepare(`SELECT * FROM principals WHERE id = ?`).get(id) as Row);
   }
+  async updatePrincipal(id: string, patch: Partial<Pick<PrincipalRecord, 'isAdmin' | 'disabled'>>): Promise<void> {
+    if (patch.isAdmin !== undefined) this.db.prepare(`UPDATE principals SET is_admin = ? WHERE id = ?`).run(patch.isAdmin ? 1 : 0, id);
+    if (patch.disabled !== undefined) this.db.prepare(`UPDATE principals SET disabled = ? WHERE id = ?`).run(patch.disabled ? 1 : 0, id);
+  }
   async putAccessKey(k: AccessKeyRecord): Promise<void> {
-    this.db.prepare(`INSERT INTO access_keys(access_key_id, secret, principal_id) VALUES (?, ?, ?)
-      ON CONFLICT(access_key_id) DO UPDATE SET secret = excluded.secret, principal_id = excluded.principal_id`)
-      .run(k.accessKeyId, k.secret, k.principalId);
+    this.db.prepare(`INSERT INTO access_keys(access_key_id, secret, principal_id, origin, created_at, sealed) VALUES (?, ?, ?, ?, ?, 1)
+      ON CONFLICT(access_key_id) DO UPDATE SET secret = excluded.secret, principal_id = excluded.principal_id, origin = excluded.origin, sealed = 1`)
+      .run(k.accessKeyId, this.box.seal(k.secret, keyContext(k.accessKeyId)), k.principalId, k.origin ?? 'issued', Date.now());
   }
   async findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const r = this.db.prepare(`SELECT * FROM access_keys WHERE access_key_id = ?`).get(accessKeyId) as Row;
-    return r && { accessKeyId: r.access_key_id, secret: r.secret, principalId: r.principal_id };
+    const r = this.db.prepare(`SELECT k.* FROM access_keys k JOIN principals p ON p.id = k.principal_id
+      WHERE k.access_key_id = ? AND k.revoked_at IS NULL AND p.disabled = 0`).get(accessKeyId) as Row;
+    if (!r) return undefined;
+    const secret = r.sealed ? this.box.open(r.secret, keyContext(r.access_key_id)) : r.secret;
+    return { accessKeyId: r.access_key_id, secret, principalId: r.principal_id, origin: r.origin };
+  }
+  async listAccessKeys(principalId: string): Promise<AccessKeyInfo[]> {
+    const rows = this.db.prepare(`SELECT * FROM access_keys WHERE principal_id = ? ORDER BY created_at, access_key_id`).all(principalId) as Row[];
+    return rows.map(mapKeyInfo);
+  }
+  async getAccessKeyInfo(accessKeyId: string): Promise<AccessKeyInfo | undefined> {
+    const r = this.db.prepare(`SELECT * FROM access_keys WHERE access_key_id = ?`).get(accessKeyId) as Row | undefined;
+    return r && mapKeyInfo(r);
+  }
+  async revokeAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.db.prepare(`UPDATE access_keys SET revoked_at = ? WHERE access_key_id = ? AND revoked_at IS NULL`).run(Date.now(), accessKeyId).changes === 1;
   }
   async claimNonce(accessKeyId: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
     return this.db.transaction(() => {
@@ -88,7 +180,7 @@ export class SqliteCatalogStore implements CatalogStore {
   // ---- projects
 
   async createProject(p: NewProject): Promise<ProjectRecord> {
-    return this.db.transaction(() => {
+    return this.write(() => this.db.transaction(() => {
       const now = Date.now();
       const id = this.nextId('projects', FIRST_PROJECT_ID);
       this.db.prepare(`INSERT INTO projects(id, identifier, name, description, owner_principal_id, tags,
@@ -98,7 +190,7 @@ export class SqliteCatalogStore implements CatalogStore {
           p.disableDevelopment ? 1 : 0, p.isAllowDownload, p.projectMode, p.resourceGroupId, now, now);
       this.db.prepare(`INSERT INTO project_members(project_id, principal_id) VALUES (?, ?)`).run(id, p.ownerPrincipalId);
       return { ...p, id, createdAt: now, modifiedAt: now };
-    }).immediate();
+    }).immediate());
   }
   async getProject(id: number) {
     return mapProject(this.db.prepare(`SELECT * FROM projects WHERE id = ?`).get(id) as Row);
@@ -124,33 +216,35 @@ export class SqliteCatalogStore implements CatalogStore {
   // ---- data sources
 
   async createDataSource(d: NewDataSource): Promise<DataSourceRecord> {
-    return this.db.transaction(() => {
+    return this.write(() => this.db.transaction(() => {
       const now = Date.now();
       const id = this.nextId('data_sources', FIRST_DATA_SOURCE_ID);
       this.db.prepare(`INSERT INTO data_sources(id, project_id, name, data_source_type, sub_type, env_type, description,
-        content, status, owner_principal_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        content, sealed, status, owner_principal_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`)
         .run(id, d.projectId, d.name, d.dataSourceType, d.subType, d.envType, d.description,
-          JSON.stringify(d.content), d.status, d.ownerPrincipalId, now, now);
+          this.sealContent(id, JSON.stringify(d.content)), d.status, d.ownerPrincipalId, now, now);
       return { ...d, id, createdAt: now, modifiedAt: now };
-    }).immediate();
+    }).immediate());
   }
   async getDataSource(id: number) {
-    return mapDataSource(this.db.prepare(`SELECT * FROM data_sources WHERE id = ?`).get(id) as Row);
+    return this.mapDataSource(this.db.prepare(`SELECT * FROM data_sources WHERE id = ?`).get(id) as Row);
   }
-  async findDataSourceByName(projectId: number, name: string) {
+  async findDataSourceByName(projectId: number, name: string, envType?: number) {
     // Real-time tasks run against the production environment (EnvType 1) when both exist.
-    return mapDataSource(this.db.prepare(`SELECT * FROM data_sources WHERE project_id = ? AND name = ?
-      ORDER BY env_type DESC LIMIT 1`).get(projectId, name) as Row);
+    const row = envType === undefined
+      ? this.db.prepare(`SELECT * FROM data_sources WHERE project_id = ? AND name = ? ORDER BY env_type DESC LIMIT 1`).get(projectId, name)
+      : this.db.prepare(`SELECT * FROM data_sources WHERE project_id = ? AND name = ? AND env_type = ?`).get(projectId, name, envType);
+    return this.mapDataSource(row as Row);
   }
   async updateDataSource(id: number, patch: Partial<Pick<DataSourceRecord, 'content' | 'description' | 'envType' | 'status'>>) {
     const sets: string[] = [];
     const args: Record<string, unknown> = { id, now: Date.now() };
-    if (patch.content !== undefined) { sets.push('content = @content'); args.content = JSON.stringify(patch.content); }
+    if (patch.content !== undefined) { sets.push('content = @content', 'sealed = 1'); args.content = this.sealContent(id, JSON.stringify(patch.content)); }
     if (patch.description !== undefined) { sets.push('description = @description'); args.description = patch.description; }
     if (patch.envType !== undefined) { sets.push('env_type = @envType'); args.envType = patch.envType; }
     if (patch.status !== undefined) { sets.push('status = @status'); args.status = patch.status; }
     sets.push('modified_at = @now');
-    this.db.prepare(`UPDATE data_sources SET ${sets.join(', ')} WHERE id = @id`).run(args);
+    this.write(() => this.db.prepare(`UPDATE data_sources SET ${sets.join(', ')} WHERE id = @id`).run(args));
   }
   async deleteDataSource(id: number) {
     this.db.prepare(`DELETE FROM data_sources WHERE id = ?`).run(id);
@@ -166,13 +260,13 @@ export class SqliteCatalogStore implements CatalogStore {
     const where = conds.join(' AND ');
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM data_sources WHERE ${where}`).get(args) as Row).n;
     const rows = this.db.prepare(`SELECT * FROM data_sources WHERE ${where} ORDER BY id LIMIT @limit OFFSET @offset`).all(args) as Row[];
-    return { total, items: rows.map((r) => mapDataSource(r)!) };
+    return { total, items: rows.map((r) => this.mapDataSource(r)!) };
   }
 
   // ---- task files
 
   async createTaskFile(f: NewTaskFile): Promise<TaskFileRecord> {
-    return this.db.transaction(() => {
+    return this.write(() => this.db.transaction(() => {
       const now = Date.now();
       const id = this.nextId('task_files', FIRST_FILE_ID);
       this.db.prepare(`INSERT INTO task_files(id, project_id, name, file_type, task_type, folder_path, content, version,
@@ -181,7 +275,7 @@ export class SqliteCatalogStore implements CatalogStore {
       this.db.prepare(`INSERT INTO task_runtime(file_id, status, message, desired, start_param, fence, resources_created, updated_at)
         VALUES (?, 'NORUN', NULL, 'STOP', NULL, 0, 0, ?)`).run(id, now);
       return { ...f, id, version: 1, deployedContent: null, deployedVersion: null, lastEditPrincipalId: f.ownerPrincipalId, createdAt: now, modifiedAt: now };
-    }).immediate();
+    }).immediate());
   }
   async getTaskFile(id: number) {
     return mapTaskFile(this.db.prepare(`SELECT * FROM task_files WHERE id = ?`).get(id) as Row);
@@ -205,8 +299,9 @@ export class SqliteCatalogStore implements CatalogStore {
     if (f.keyword !== undefined) { conds.push(`name LIKE @kw ESCAPE '\\'`); args.kw = `%${escapeLike(f.keyword)}%`; }
     if (f.exactName !== undefined) { conds.push('name = @exact'); args.exact = f.exactName; }
     if (f.owner !== undefined) { conds.push('owner_principal_id = @owner'); args.owner = f.owner; }
-    if (f.fileTypes) conds.push(`file_type IN (${f.fileTypes.map(Number).join(',') || 'NULL'})`);
-    if (f.fileIds) conds.push(`id IN (${f.fileIds.map(Number).join(',') || 'NULL'})`);
+    // Lists travel as one bound JSON array (json_each), never spliced into the SQL text.
+    if (f.fileTypes) { conds.push('file_type IN (SELECT value FROM json_each(@fileTypes))'); args.fileTypes = JSON.stringify(f.fileTypes); }
+    if (f.fileIds) { conds.push('id IN (SELECT value FROM json_each(@fileIds))'); args.fileIds = JSON.stringify(f.fileIds); }
     if (f.folderPath !== undefined) {
       // Exact and case-sensitive (LIKE would fold ASCII case).
       conds.push(`(folder_path = @folder OR substr(folder_path, 1, length(@prefix)) = @prefix)`);
@@ -254,6 +349,33 @@ export class SqliteCatalogStore implements CatalogStore {
     return rows.map((r) => mapRuntime(r)!);
   }
 
+  // ---- 2024 DI jobs
+
+  async putDIJob(j: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void> {
+    this.db.prepare(`INSERT INTO di_jobs(file_id, document, file_spec, file_version) VALUES (@fileId, @document, @fileSpec, @fileVersion)
+      ON CONFLICT(file_id) DO UPDATE SET document = excluded.document, file_spec = excluded.file_spec, file_version = excluded.file_version`).run(j);
+  }
+  async getDIJob(fileId: number): Promise<DIJobRecord | undefined> {
+    return mapDIJob(this.db.prepare(`SELECT * FROM di_jobs WHERE file_id = ?`).get(fileId) as Row);
+  }
+  async listDIJobs(projectId: number): Promise<DIJobRecord[]> {
+    const rows = this.db.prepare(`SELECT j.* FROM di_jobs j JOIN task_files f ON f.id = j.file_id WHERE f.project_id = ? ORDER BY j.file_id`).all(projectId) as Row[];
+    return rows.map((r) => mapDIJob(r)!);
+  }
+  async claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined> {
+    return this.db.transaction(() => {
+      // A new instance takes the current document, and a pending rerun (-1) becomes its own.
+      this.db.prepare(`UPDATE di_jobs SET run_document = document, run_instance_id = @i,
+        rerun_instance_id = CASE WHEN rerun_instance_id = -1 THEN @i ELSE rerun_instance_id END
+        WHERE file_id = @f AND run_instance_id <> @i`).run({ i: instanceId, f: fileId });
+      const r = this.db.prepare(`SELECT run_document, rerun_instance_id FROM di_jobs WHERE file_id = ?`).get(fileId) as Row | undefined;
+      return r && { document: r.run_document as string, rerun: r.rerun_instance_id === instanceId };
+    }).immediate();
+  }
+  async markDIJobRerun(fileId: number): Promise<void> {
+    this.db.prepare(`UPDATE di_jobs SET rerun_instance_id = -1 WHERE file_id = ?`).run(fileId);
+  }
+
   // ---- config processes
 
   async createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord> {
@@ -267,6 +389,9 @@ export class SqliteCatalogStore implements CatalogStore {
   }
   async finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null) {
     this.db.prepare(`UPDATE config_processes SET status = ?, message = ?, task_content = ? WHERE id = ?`).run(status, message, taskContent, id);
+  }
+  async failRunningConfigProcesses(message: string): Promise<number> {
+    return this.db.prepare(`UPDATE config_processes SET status = 'fail', message = ? WHERE status = 'running'`).run(message).changes;
   }
   async getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined> {
     const r = this.db.prepare(`SELECT * FROM config_processes WHERE id = ?`).get(id) as Row;
@@ -295,6 +420,35 @@ export class SqliteCatalogStore implements CatalogStore {
   async close(): Promise<void> {
     this.db.close();
   }
+
+  private mapDataSource(r: Row | undefined): DataSourceRecord | undefined {
+    if (!r) return undefined;
+    const content = JSON.parse(r.sealed ? this.box.open(r.content, `data_sources:${r.id}`) : r.content);
+    return {
+      id: r.id, projectId: r.project_id, name: r.name, dataSourceType: r.data_source_type, subType: r.sub_type,
+      envType: r.env_type, description: r.description, content, status: r.status,
+      ownerPrincipalId: r.owner_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+    };
+  }
+}
+
+/** Creates the catalog file owner-only before SQLite does (SQLite would use 0644); tightens one we made before. */
+function createOwnerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const st = fs.statSync(f);
+      if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch { /* absent */ }
+  }
+}
+
+function keyContext(accessKeyId: string): string {
+  return `access_keys:${accessKeyId}`;
+}
+
+function mapKeyInfo(r: Row): AccessKeyInfo {
+  return { accessKeyId: r.access_key_id, principalId: r.principal_id, origin: r.origin, createdAt: r.created_at ?? null, revokedAt: r.revoked_at ?? null };
 }
 
 function escapeLike(s: string): string {
@@ -302,7 +456,7 @@ function escapeLike(s: string): string {
 }
 
 function mapPrincipal(r: Row | undefined): PrincipalRecord | undefined {
-  return r && { id: r.id, name: r.name, isAdmin: r.is_admin === 1, createdAt: r.created_at };
+  return r && { id: r.id, name: r.name, isAdmin: r.is_admin === 1, disabled: r.disabled === 1, createdAt: r.created_at };
 }
 function mapProject(r: Row | undefined): ProjectRecord | undefined {
   return r && {
@@ -311,18 +465,17 @@ function mapProject(r: Row | undefined): ProjectRecord | undefined {
     projectMode: r.project_mode, resourceGroupId: r.resource_group_id, createdAt: r.created_at, modifiedAt: r.modified_at,
   };
 }
-function mapDataSource(r: Row | undefined): DataSourceRecord | undefined {
-  return r && {
-    id: r.id, projectId: r.project_id, name: r.name, dataSourceType: r.data_source_type, subType: r.sub_type,
-    envType: r.env_type, description: r.description, content: JSON.parse(r.content), status: r.status,
-    ownerPrincipalId: r.owner_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
-  };
-}
 function mapTaskFile(r: Row | undefined): TaskFileRecord | undefined {
   return r && {
     id: r.id, projectId: r.project_id, name: r.name, fileType: r.file_type, taskType: r.task_type, folderPath: r.folder_path,
     content: r.content, version: r.version, deployedContent: r.deployed_content, deployedVersion: r.deployed_version,
     ownerPrincipalId: r.owner_principal_id, lastEditPrincipalId: r.last_edit_principal_id, createdAt: r.created_at, modifiedAt: r.modified_at,
+  };
+}
+function mapDIJob(r: Row | undefined): DIJobRecord | undefined {
+  return r && {
+    fileId: r.file_id, document: r.document, fileSpec: r.file_spec, fileVersion: r.file_version,
+    runInstanceId: r.run_instance_id, runDocument: r.run_document, rerunInstanceId: r.rerun_instance_id,
   };
 }
 function mapRuntime(r: Row | undefined): TaskRuntimeRecord | undefined {

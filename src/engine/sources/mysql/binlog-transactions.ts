@@ -31,8 +31,12 @@ export interface TransactionOutput {
   emit(ev: SourceEvent): void;
   /** Something the operator must know that does not stop the stream (the task's event log). */
   warn(code: string, detail: string, table: string): void;
-  /** DDL changed these task tables (tableKey): their columns must be re-read before later events. */
-  ddlTouched(keys: string[]): void;
+  /**
+   * DDL changed these task tables (tableKey): their columns must be re-read before later events.
+   * `created`: the CREATE TABLE events of tables just adopted by the job's selection, to deliver
+   * once their columns are known to have a key.
+   */
+  ddlTouched(keys: string[], created: SourceEvent[]): void;
 }
 
 export class BinlogTransactions implements BinlogHandler {
@@ -196,7 +200,13 @@ export class BinlogTransactions implements BinlogHandler {
   private ddl(schema: string, sql: string, at: { file: string; offset: number }, time: number): void {
     const touched = new Set<string>();
     const changes: SchemaChange[] = [];
+    const created: SchemaChange[] = [];
     for (const ch of parseDdl(sql, schema)) {
+      if (ch.type === 'CREATETABLE' && this.tables.adoptIfSelected(ch.schema, ch.table)) {
+        created.push(ch);
+        touched.add(tableKey(ch.schema, ch.table));
+        continue;
+      }
       if (ch.type === 'RENAMETABLE' && ch.newTable) {
         // The task follows a renamed table (source-tables.ts); the event names the target table it had.
         const target = this.tables.follow(ch, ch.newTable);
@@ -217,10 +227,11 @@ export class BinlogTransactions implements BinlogHandler {
     // After the statement (renames included): where a resume goes on.
     const position = this.positionAt(at);
     this.received = position;
-    if (changes.length === 0) return;
-    for (const change of changes) this.out.emit({ kind: 'ddl', change, position: formatPosition(position), commitTime: new Date(time * 1000) });
+    if (changes.length === 0 && created.length === 0) return;
+    const event = (change: SchemaChange): SourceEvent => ({ kind: 'ddl', change, position: formatPosition(position), commitTime: new Date(time * 1000) });
+    for (const change of changes) this.out.emit(event(change));
     this.tables.forgetRelations(touched);
-    this.out.ddlTouched([...touched].filter((k) => this.tables.isTaskKey(k)));
+    this.out.ddlTouched([...touched].filter((k) => this.tables.isTaskKey(k)), created.map(event));
   }
 
   private positionAt(at: { file: string; offset: number }): BinlogPosition {

@@ -48,6 +48,8 @@ export interface MySqlSourceSpec {
   renamedTableTarget?: RenamedTableTarget;
   /** The bound on each statement and network step (control-connection.ts STATEMENT_TIMEOUT_MS when absent). */
   statementTimeoutMs?: number;
+  /** 2024 jobs: a table created while streaming that this selects becomes a task table from its CREATE TABLE on. */
+  selects?: (t: TableRef) => boolean;
 }
 
 /** The server sends a heartbeat after this long without events (@master_heartbeat_period). */
@@ -80,7 +82,7 @@ export class MySqlSource implements ChangeSource {
   private grantee: string | null = null;
 
   constructor(private readonly spec: MySqlSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
-    this.tables = new SourceTables(spec.tables, spec.renamedTableTarget);
+    this.tables = new SourceTables(spec.tables, spec.renamedTableTarget, spec.selects);
   }
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
@@ -106,7 +108,7 @@ export class MySqlSource implements ChangeSource {
       this.acknowledged = position ? { ...start } : null;
       const transactions = new BinlogTransactions(this.tables, {
         emit: (ev) => this.queue.push(ev),
-        ddlTouched: (keys) => this.refreshTables(keys),
+        ddlTouched: (keys, created) => this.refreshTables(keys, created),
         warn: (code, detail, table) => {
           this.logger.warn('source warning', { code, detail });
           this.spec.onEvent?.({ type: 'warning', code, detail, table });
@@ -252,13 +254,25 @@ export class MySqlSource implements ChangeSource {
     this.parser!.parse(b, start, end);
   }
 
-  /** Re-reads information_schema for tables changed by DDL; later events wait in the backlog meanwhile. */
-  private refreshTables(keys: string[]): void {
+  /**
+   * Re-reads information_schema for tables changed by DDL; later events wait in the backlog meanwhile.
+   * `created`: CREATE TABLE events of new tables the job selects, delivered once their columns show a
+   * primary key; a keyless one is dropped from the task with a warning (it cannot be synced by key).
+   */
+  private refreshTables(keys: string[], created: SourceEvent[] = []): void {
     if (keys.length === 0) return;
     this.binlog?.pause();
     this.refreshing = (async () => {
       try {
         await this.tables.refresh(await this.controlConnection(), keys);
+        for (const ev of created) {
+          if (ev.kind !== 'ddl') continue;
+          const { schema, table } = ev.change;
+          if (this.tables.hasKey(schema, table)) { this.queue.push(ev); continue; }
+          this.tables.drop(schema, table);
+          this.logger.warn('a new source table matches the task but has no primary key; it is left alone', { table: `${schema}.${table}` });
+          this.spec.onEvent?.({ type: 'warning', code: 'NEW_TABLE_WITHOUT_KEY', detail: 'a new source table matches the task but has no primary key; it is left alone', table: `${schema}.${table}` });
+        }
       } catch (err) {
         this.fail(err as Error);
       }

@@ -45,7 +45,11 @@ export class SourceTables {
   private readonly parentMaps = new Map<number, ParentTable>();
   private nextRelationId = 1;
 
-  constructor(tables: TableRef[], private readonly renamedTarget: RenamedTableTarget = 'new-name') {
+  constructor(
+    tables: TableRef[], private readonly renamedTarget: RenamedTableTarget = 'new-name',
+    /** 2024 jobs: which tables created while streaming become task tables (table selection rules). */
+    private readonly selects?: (t: TableRef) => boolean,
+  ) {
     for (const t of tables) {
       const name = { schema: t.schema, table: t.table };
       this.tasks.set(tableKey(t.schema, t.table), { original: name, current: name, target: name });
@@ -58,6 +62,27 @@ export class SourceTables {
 
   isTaskKey(key: string): boolean {
     return this.tasks.has(key);
+  }
+
+  /** A table just created at the source: it becomes a task table when the job's selection takes it. */
+  adoptIfSelected(schema: string, table: string): boolean {
+    if (this.isTaskTable(schema, table) || !this.selects?.({ schema, table })) return false;
+    const name = { schema, table };
+    this.tasks.set(tableKey(schema, table), { original: name, current: name, target: name });
+    return true;
+  }
+
+  /** Whether the columns last read for a task table include a primary key. */
+  hasKey(schema: string, table: string): boolean {
+    return this.infoColumns.get(tableKey(schema, table))?.some((c) => c.isKey) ?? false;
+  }
+
+  /** Leaves a table out of the task (a picked-up table that turned out unusable). */
+  drop(schema: string, table: string): void {
+    const key = tableKey(schema, table);
+    this.tasks.delete(key);
+    this.infoColumns.delete(key);
+    this.relations.delete(key);
   }
 
   /** The task's tables under their current names at the source. */

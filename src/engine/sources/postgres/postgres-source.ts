@@ -16,7 +16,7 @@ import { SourceEventQueue } from '../../source-event-queue.ts';
 import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
-import { checkSourceTables } from './check-source-tables.ts';
+import { checkSourceTables, findSourceTableProblems } from './check-source-tables.ts';
 import { relationChanges } from './relation-changes.ts';
 
 export interface PostgresSourceSpec {
@@ -24,6 +24,8 @@ export interface PostgresSourceSpec {
   slotName: string;
   publicationName: string;
   tables: { schema: string; table: string }[];
+  /** 2024 jobs: which other tables the task takes on when they appear (discoverTables). */
+  selects?: (t: TableRef) => boolean;
 }
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
@@ -41,6 +43,9 @@ export class PostgresSource implements ChangeSource {
   /** Everything before this has been received and is a transaction boundary. */
   private receivedUpTo = 0n;
   private acknowledged = 0n;
+  /** schema.table of the tables in the publication (discoverTables), and of selected tables found unusable. */
+  private published: Set<string> | undefined;
+  private readonly refused = new Set<string>();
 
   constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {}
 
@@ -117,6 +122,38 @@ export class PostgresSource implements ChangeSource {
         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
         ORDER BY a.attnum`, [qualifiedName(relation)]);
     return { dialect: 'postgresql', columns: res.rows.map((r) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key })) };
+  }
+
+  /**
+   * New tables the task selects: PostgreSQL logs no CREATE TABLE for logical decoding, so the
+   * catalog is watched instead. Each usable one (a primary key, a replica identity that carries
+   * it: check-source-tables.ts) is added to the publication; its changes committed after that
+   * arrive in the stream. An unusable one is left alone, with a warning once.
+   */
+  async discoverTables(): Promise<TableRef[]> {
+    const selects = this.spec.selects;
+    if (!selects) return [];
+    const c = await this.controlClient();
+    this.published ??= new Set(this.spec.tables.map((t) => `${t.schema}.${t.table}`));
+    const rows = (await c.query(
+      `SELECT n.nspname AS schema, cl.relname AS table FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+        WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition
+          AND n.nspname NOT IN ('information_schema', 'opendi') AND n.nspname NOT LIKE 'pg\\_%'`)).rows as TableRef[];
+    const added: TableRef[] = [];
+    for (const t of rows) {
+      const key = `${t.schema}.${t.table}`;
+      if (this.published.has(key) || this.refused.has(key) || !selects(t)) continue;
+      const problems = await findSourceTableProblems(c, [t]);
+      if (problems.length > 0) {
+        this.refused.add(key);
+        this.logger.warn('a new source table matches the task but cannot be synced; it is left alone', { table: key, problem: problems.join('; ') });
+        continue;
+      }
+      await c.query(`ALTER PUBLICATION ${quoteIdent(this.spec.publicationName)} ADD TABLE ${qualifiedName(t)}`);
+      this.published.add(key);
+      added.push({ schema: t.schema, table: t.table });
+    }
+    return added;
   }
 
   async headPosition(): Promise<string | null> {

@@ -1,0 +1,124 @@
+/**
+ * The SQLite catalog adapter on its own (issue 8 items 2, 8 and 10): ids from persistent
+ * counters (never reused, first ids as before), an older catalog upgraded in place (counters
+ * continue, clear secrets sealed), unique conflicts as UniqueViolationError, list filters bound.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SqliteCatalogStore, CatalogOpenError } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
+import { SecretBox } from '../src/store/secret-box.ts';
+import { UniqueViolationError, type CatalogStore } from '../src/store/catalog-store.ts';
+
+function tempFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-store-')), 'catalog.sqlite');
+}
+
+async function fixtures(store: CatalogStore) {
+  const owner = await store.createPrincipal(`p${Math.random()}`, false);
+  const project = await store.createProject({
+    identifier: `ws${Date.now()}${Math.floor(Math.random() * 1e6)}`, name: 'w', description: '', ownerPrincipalId: owner.id, tags: [],
+    disableDevelopment: false, isAllowDownload: 1, projectMode: 2, resourceGroupId: '',
+  });
+  return { owner, project };
+}
+
+const file = (projectId: number, name: string, owner: string) => ({ projectId, name, fileType: 900, taskType: 'DI_REALTIME', folderPath: '', content: '{}', ownerPrincipalId: owner });
+const source = (projectId: number, name: string, owner: string, password = 'pw') => ({
+  projectId, name, dataSourceType: 'postgresql', subType: 'postgresql', envType: 1, description: '',
+  content: { jdbcUrl: 'jdbc:postgresql://h/db', username: 'u', password }, status: 'ENABLED', ownerPrincipalId: owner,
+});
+
+test('ids come from per-kind counters: first ids as before, and a deleted id is never handed out again', async () => {
+  const store = new SqliteCatalogStore(tempFile());
+  const { owner, project } = await fixtures(store);
+  assert.equal(project.id, 10000);
+  const f1 = await store.createTaskFile(file(project.id, 'a', owner.id));
+  assert.equal(f1.id, 100000);
+  await store.deleteTaskFile(f1.id);
+  const f2 = await store.createTaskFile(file(project.id, 'a', owner.id));
+  assert.equal(f2.id, 100001, 'the deleted FileId is not reused');
+  const d1 = await store.createDataSource(source(project.id, 'ds', owner.id));
+  assert.equal(d1.id, 1000);
+  await store.deleteDataSource(d1.id);
+  assert.equal((await store.createDataSource(source(project.id, 'ds', owner.id))).id, 1001);
+  const p1 = await store.createConfigProcess({ projectId: project.id, kind: 'create', taskId: null, status: 'running', message: null, taskContent: null });
+  assert.equal(p1.id, 1);
+  assert.equal(await store.allocateId('alarm_rules', 500), 500, 'a new kind starts at its own first id');
+  assert.equal(await store.allocateId('alarm_rules', 500), 501);
+  assert.equal((await fixtures(store)).project.id, 10001);
+  await store.close();
+});
+
+test('an older catalog is upgraded in place: counters continue after its ids, clear secrets get sealed', async () => {
+  const f = tempFile();
+  const legacy = new Database(f);
+  legacy.pragma('journal_mode = WAL');
+  for (const m of SQLITE_MIGRATIONS.slice(0, 2)) legacy.exec(m);
+  legacy.pragma('user_version = 2');
+  legacy.prepare(`INSERT INTO principals VALUES ('p1', 'bob', 0, 1)`).run();
+  legacy.prepare(`INSERT INTO access_keys VALUES ('ODAKLEGACY', 'LegacySecretValue123', 'p1')`).run();
+  legacy.prepare(`INSERT INTO projects VALUES (10007, 'old', 'old', '', 'p1', '[]', 0, 1, 3, '', 1, 1)`).run();
+  legacy.prepare(`INSERT INTO data_sources VALUES (1003, 10007, 'ds', 'postgresql', 'postgresql', 1, '', ?, 'ENABLED', 'p1', 1, 1)`)
+    .run(JSON.stringify({ jdbcUrl: 'jdbc:postgresql://h/db', username: 'u', password: 'LegacyPassword456' }));
+  legacy.prepare(`INSERT INTO task_files VALUES (100004, 10007, 't', 900, 'DI_REALTIME', '', '{}', 1, NULL, NULL, 'p1', 'p1', 1, 1)`).run();
+  legacy.close();
+
+  const box = SecretBox.ephemeral();
+  const store = new SqliteCatalogStore(f, { secretBox: box });
+  assert.equal(store.createdNow, false);
+  assert.equal((await store.findAccessKey('ODAKLEGACY'))?.secret, 'LegacySecretValue123');
+  assert.equal((await store.getDataSource(1003))?.content.password, 'LegacyPassword456');
+  assert.equal((await store.createTaskFile(file(10007, 'u', 'p1'))).id, 100005);
+  assert.equal((await store.createDataSource(source(10007, 'ds2', 'p1'))).id, 1004);
+  await store.close();
+  const bytes = Buffer.concat(['', '-wal'].filter((s) => fs.existsSync(f + s)).map((s) => fs.readFileSync(f + s)));
+  assert.ok(!bytes.includes('LegacyPassword456') && !bytes.includes('LegacySecretValue123'), 'no clear secret left in the catalog files');
+  assert.equal(fs.statSync(f).mode & 0o777, 0o600);
+
+  assert.throws(() => new SqliteCatalogStore(f, { secretBox: SecretBox.ephemeral() }), (e: unknown) => e instanceof CatalogOpenError && /another master key/.test((e as Error).message));
+  const again = new SqliteCatalogStore(f, { secretBox: box });
+  assert.equal((await again.getDataSource(1003))?.content.password, 'LegacyPassword456');
+  await again.close();
+});
+
+test('a unique conflict is UniqueViolationError naming the constraint; list filters take any number of ids as one bound value', async () => {
+  const store = new SqliteCatalogStore(tempFile());
+  const { owner, project } = await fixtures(store);
+  const dev = await store.createDataSource({ ...source(project.id, 'envx', owner.id), envType: 0 });
+  await store.createDataSource(source(project.id, 'envx', owner.id));
+  await assert.rejects(store.updateDataSource(dev.id, { envType: 1 }), (e: unknown) => e instanceof UniqueViolationError && e.constraint.includes('data_sources.name'));
+  await assert.rejects(store.createDataSource(source(project.id, 'envx', owner.id)), UniqueViolationError);
+  const files = [];
+  for (let i = 0; i < 5; i++) files.push(await store.createTaskFile(file(project.id, `f${i}`, owner.id)));
+  const ids = [...Array.from({ length: 40_000 }, (_, i) => 900_000_000 + i), files[1].id, files[3].id];
+  const page = await store.listTaskFiles(project.id, { fileIds: ids, fileTypes: [900, 23] }, 0, 100);
+  assert.deepEqual(page.items.map((f) => f.id), [files[1].id, files[3].id]);
+  assert.equal((await store.listTaskFiles(project.id, { fileIds: [] }, 0, 100)).total, 0);
+  await store.close();
+});
+
+test('revoked keys and disabled principals are not found; key listings never hold secrets', async () => {
+  const store = new SqliteCatalogStore(tempFile());
+  const p = await store.createPrincipal('carol', false);
+  await store.putAccessKey({ accessKeyId: 'ODAKK1', secret: 'secret-one-0123456789', principalId: p.id, origin: 'issued' });
+  await store.putAccessKey({ accessKeyId: 'ODAKK2', secret: 'secret-two-0123456789', principalId: p.id, origin: 'issued' });
+  assert.equal((await store.findAccessKey('ODAKK1'))?.secret, 'secret-one-0123456789');
+  assert.equal(await store.revokeAccessKey('ODAKK1'), true);
+  assert.equal(await store.revokeAccessKey('ODAKK1'), false);
+  assert.equal(await store.findAccessKey('ODAKK1'), undefined);
+  await store.putAccessKey({ accessKeyId: 'ODAKK1', secret: 'secret-one-0123456789', principalId: p.id });
+  assert.equal(await store.findAccessKey('ODAKK1'), undefined, 'a revoked key stays revoked');
+  await store.updatePrincipal(p.id, { disabled: true });
+  assert.equal(await store.findAccessKey('ODAKK2'), undefined);
+  await store.updatePrincipal(p.id, { disabled: false });
+  assert.ok(await store.findAccessKey('ODAKK2'));
+  const listed = await store.listAccessKeys(p.id);
+  assert.deepEqual(listed.map((k) => [k.accessKeyId, k.revokedAt !== null]), [['ODAKK1', true], ['ODAKK2', false]]);
+  assert.ok(!JSON.stringify(listed).includes('secret-'));
+  await store.close();
+});
