@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startService } from '../src/service.ts';
+import { parseServiceConfig } from '../src/config/service-config.ts';
 import { createLogger } from '../src/logger.ts';
 import { DataWorksClient } from '../src/client/dataworks-client.ts';
 import { startPostgres } from '../test/harness/postgres.ts';
@@ -40,9 +41,9 @@ probe.close();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-console-cost-'));
 const adminKey = { accessKeyId: 'ODAKCONSOLEBENCH', secret: 'console-bench-secret-0123' };
 const pgi = await startPostgres();
-const service = await startService({
-  host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 10_000, catalogBusyTimeoutMs: 5_000, logLevel: 'warn', adminKey,
-}, createLogger('warn'));
+const service = await startService(parseServiceConfig({ host: '127.0.0.1', port: '0', 'data-dir': dataDir, 'log-level': 'warn' }, {
+  OPENDI_ACCESS_KEY_ID: adminKey.accessKeyId, OPENDI_ACCESS_KEY_SECRET: adminKey.secret,
+}), createLogger('warn'));
 const endpoint = `127.0.0.1:${service.port}`;
 const client = new DataWorksClient({ endpoint, accessKeyId: adminKey.accessKeyId, accessKeySecret: adminKey.secret });
 const writers: ContinuousWriter[] = [];

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hmacSha256, plainHasher, sha256, webCryptoHasher, hex } from '../console/src/api/hash.ts';
 import { acsDate, signCall, signatureOf } from '../console/src/api/sign-v3.ts';
-import { authenticate } from '../src/protocol/authenticate.ts';
+import { authenticateHead, type AuthOptions, type SignedHead, type SignedBody } from '../src/protocol/authenticate.ts';
 import { parseFormBody, parseParams } from '../src/protocol/read-request.ts';
 
 const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -56,21 +56,20 @@ for (const [label, hasher] of [['WebCrypto', webCryptoHasher(globalThis.crypto.s
     const headers: Record<string, string[]> = { host: ['127.0.0.1:8080'] };
     for (const [name, value] of Object.entries(signed.headers)) headers[name] = [value];
     const rawBody = Buffer.from(signed.body ?? '', 'utf8');
-    const request = {
-      method: signed.method, path: url.pathname, headers, query: parseParams(url.search.slice(1), 'query string'), rawBody,
-      bodyParams: () => parseFormBody(headers['content-type']?.[0], rawBody),
-    };
+    const request: SignedHead = { method: signed.method, path: url.pathname, headers, query: parseParams(url.search.slice(1), 'query string') };
+    const body: SignedBody = { rawBody, bodyParams: () => parseFormBody(headers['content-type']?.[0], rawBody) };
+    const authenticate = async (o: AuthOptions) => (await authenticateHead(request, o)).complete(body);
     const claimed = new Set<string>();
-    const opts = (secret: string) => ({
+    const opts = (secret: string): AuthOptions => ({
       credentials: { findAccessKey: async (id: string) => (id === key.accessKeyId ? { secret, principalId: 'p1' } : undefined) },
       nonces: { claim: async (_ak: string, nonce: string) => !claimed.has(nonce) && !!claimed.add(nonce) },
       clock: Date.now,
     });
-    await assert.rejects(authenticate(request, opts('another-secret')), (e: any) => e.code === 'SignatureDoesNotMatch');
-    const caller = await authenticate(request, opts(key.accessKeySecret));
+    await assert.rejects(authenticate(opts('another-secret')), (e: any) => e.code === 'SignatureDoesNotMatch');
+    const caller = await authenticate(opts(key.accessKeySecret));
     assert.deepEqual(caller, { accessKeyId: key.accessKeyId, principalId: 'p1', action: 'CreateDIJob', version: '2024-05-18' });
     assert.equal(request.query.Name, "orders (copy) * 'ü'!");
-    assert.deepEqual(JSON.parse(request.bodyParams().TableMappings), [{ SourceObjectSelectionRules: [{ Expression: 'a+b c&d=é' }] }]);
+    assert.deepEqual(JSON.parse(body.bodyParams().TableMappings), [{ SourceObjectSelectionRules: [{ Expression: 'a+b c&d=é' }] }]);
     assert.ok(!('host' in signed.headers), 'the browser sets Host itself');
     assert.ok(!JSON.stringify(signed).includes(key.accessKeySecret), 'the secret is never part of the request');
   });
