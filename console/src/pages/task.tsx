@@ -56,7 +56,7 @@ export function TaskPage({ projectId, taskId }: { projectId: number; taskId: num
       <TaskSummary info={data} definition={definition} rate={counters.current?.rate ?? null} />
       <TableProgress taskId={taskId} projectId={projectId} loading={loading} />
       <MetricCharts taskId={taskId} />
-      <EventTimeline taskId={taskId} />
+      <EventTimeline taskId={taskId} changed={`${data?.Status}|${data?.Metrics?.AlertCount}|${data?.Metrics?.DirtyRecords}`} />
       <DirtyRecords taskId={taskId} count={data?.Metrics?.DirtyRecords ?? 0} />
       <AlarmRules taskId={taskId} />
       <TaskLog taskId={taskId} />

@@ -1,11 +1,11 @@
 /**
  * Rows the target rejected, with the database's error (ListDIJobDirtyRecords, an OpenDI extension:
  * read from the task's dirty-record table in the target). Read when the count the task reports
- * changes, a page at a time.
+ * changes (and on the page's own refreshes of its count), a page at a time.
  */
 import { useState } from 'preact/hooks';
 import { useClient } from '../ui/client-context.ts';
-import { usePoll } from '../ui/use-poll.ts';
+import { usePoll, useRefreshOn } from '../ui/use-poll.ts';
 import { ErrorNote, InfoNote } from '../ui/notes.tsx';
 import { Pager } from '../ui/pager.tsx';
 import { formatTime } from '../ui/format.ts';
@@ -17,7 +17,8 @@ interface DirtyRecord { Id: number; RecordedAt: number; TableName: string; Opera
 export function DirtyRecords({ taskId, count }: { taskId: number; count: number }) {
   const client = useClient();
   const [page, setPage] = useState(1);
-  const records = usePoll((signal) => client.call('ListDIJobDirtyRecords', { DIJobId: taskId, PageNumber: page, PageSize: PAGE_SIZE }, signal), null, [client, taskId, page, count]);
+  const records = usePoll((signal) => client.call('ListDIJobDirtyRecords', { DIJobId: taskId, PageNumber: page, PageSize: PAGE_SIZE }, signal), null, [client, taskId, page]);
+  useRefreshOn(records, count);
   const list: DirtyRecord[] = records.data?.PagingInfo?.DirtyRecords ?? [];
   return (
     <section aria-labelledby="dirty-heading">

@@ -1,7 +1,10 @@
-/** The task's events, newest first: failovers, DDL, alarms, dirty rows, warnings, status changes. */
+/**
+ * The task's events, newest first: failovers, DDL, alarms, dirty rows, warnings, status changes.
+ * Read every 30 s, and at once when the task's status, alert count or dirty count changes.
+ */
 import { useState } from 'preact/hooks';
 import { useClient } from '../ui/client-context.ts';
-import { usePoll } from '../ui/use-poll.ts';
+import { usePoll, useRefreshOn } from '../ui/use-poll.ts';
 import { ErrorNote, InfoNote } from '../ui/notes.tsx';
 import { formatTime } from '../ui/format.ts';
 import { EVENT_TYPES, listEvents } from './events.ts';
@@ -9,13 +12,14 @@ import { EVENT_TYPES, listEvents } from './events.ts';
 const SPANS = [{ label: 'Last 24 hours', seconds: 86_400 }, { label: 'Last 7 days', seconds: 604_800 }, { label: 'Last 30 days', seconds: 2_592_000 }];
 const PER_TYPE = 20;
 
-export function EventTimeline({ taskId }: { taskId: number }) {
+export function EventTimeline({ taskId, changed }: { taskId: number; changed: string }) {
   const client = useClient();
   const [span, setSpan] = useState(SPANS[0].seconds);
   const events = usePoll((signal) => {
     const now = Math.floor(Date.now() / 1000);
     return listEvents(client, taskId, EVENT_TYPES, now - span, now, PER_TYPE, signal);
-  }, 15_000, [client, taskId, span]);
+  }, 30_000, [client, taskId, span]);
+  useRefreshOn(events, changed);
   const list = events.data ?? [];
   return (
     <section aria-labelledby="events-heading">

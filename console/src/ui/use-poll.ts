@@ -49,3 +49,13 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
   const refresh = useCallback(() => kick.current(), []);
   return { data: state.data, error: state.error, loads: state.loads, refresh };
 }
+
+/** Refreshes a poll at once when `value` changes (not on the first render), keeping what it shows meanwhile. */
+export function useRefreshOn(polled: Polled<unknown>, value: unknown): void {
+  const last = useRef(value);
+  useEffect(() => {
+    if (Object.is(last.current, value)) return;
+    last.current = value;
+    polled.refresh();
+  }, [value]);
+}
