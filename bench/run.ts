@@ -7,7 +7,10 @@
  * bench/results/latest.json. Figures are ratios or distributions measured here, never asserted
  * anywhere.
  *
- * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api runs only the
+ * Monitoring: PG -> PG with monitoring off vs on with two alarm rules (BENCH_MONITORING_RUNS,
+ * default BENCH_RUNS, alternating), and the catalog bytes of one task's metric history per day.
+ *
+ * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api,monitoring runs only the
  * sections named; such a partial run writes bench/results/partial.json instead of latest.json.
  */
 import fs from 'node:fs';
@@ -18,8 +21,9 @@ import { benchUpdateDelete, UD_DIRECTIONS, type UdDirection, type UdResult } fro
 import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
 import { median, UPDATE_DELETE_WORKLOAD } from './common.ts';
+import { benchMonitoring } from './monitoring-overhead.ts';
 
-const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api'] as const;
+const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring'] as const;
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : undefined;
 for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const want = (s: (typeof SECTIONS)[number]) => !only || only.includes(s);
@@ -123,6 +127,11 @@ if (want('api')) {
   log('API load');
   api = await benchApi({ tasks: 100, seconds: 10, concurrency: 8 });
 }
+let monitoring;
+if (want('monitoring')) {
+  log('monitoring off vs on with two alarm rules');
+  monitoring = await benchMonitoring(Number(process.env.BENCH_MONITORING_RUNS ?? runs), undefined, log);
+}
 
 const totalSeconds = (performance.now() - started) / 1000;
 const result = {
@@ -135,6 +144,7 @@ const result = {
   ...updatesDeletes,
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
   ...(api ? { api: { runs: 1, ...api } } : {}),
+  ...(monitoring ? { monitoring } : {}),
 };
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 fs.writeFileSync(new URL(only ? './results/partial.json' : './results/latest.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
@@ -201,6 +211,13 @@ if (lifecycle) {
     ...lifecycle.lag.map((l) => `| lag at ${f(l.targetRate)}/s (achieved ${f(l.achievedRate)}/s) p50 / p99 / max | ${ms(l.p50Ms)} / ${ms(l.p99Ms)} / ${ms(l.maxMs)} | 1 |`),
     `| Stop -> PAUSE under a writer, p50 / p99 (${lifecycle.stopStart.cycles} cycles) | ${ms(lifecycle.stopStart.stopP50Ms)} / ${ms(lifecycle.stopStart.stopP99Ms)} | 1 |`,
     `| Start -> first row applied, p50 / p99 | ${ms(lifecycle.stopStart.startToFirstRowP50Ms)} / ${ms(lifecycle.stopStart.startToFirstRowP99Ms)} | 1 |`,
+  );
+}
+if (monitoring) {
+  const m = monitoring;
+  lines.push(
+    `| PG->PG ${f(m.changes)} changes, monitoring off / on with two alarm rules | ${f(m.offPerSec)} / ${f(m.onPerSec)} changes/s, cost ${(m.cost * 100).toFixed(1)}% | median of ${m.runs} each |`,
+    `| metric history per task per day: raw (5 s) / downsampled (1 min) | ${(m.rawBytesPerTaskDay / 1024).toFixed(0)} KiB / ${(m.downsampledBytesPerTaskDay / 1024).toFixed(0)} KiB | |`,
   );
 }
 if (api) lines.push(`| GetDISyncInstanceInfo, V3, ${api.concurrency} clients, ${api.tasks} tasks | ${f(api.rps)} req/s, p99 ${api.p99Ms.toFixed(1)} ms | 1 |`);

@@ -17,6 +17,12 @@ import { ConfigProcessor } from './runtime/config-processor.ts';
 import { registerActions } from './actions/index.ts';
 import { createActionRegistry } from './protocol/action-registry.ts';
 import { createApiServer } from './protocol/api-server.ts';
+import { loadOperationSpecs } from './protocol/operation-spec.ts';
+import { parseMonitoringConfig, type MonitoringConfig } from './runtime/monitoring/monitoring-config.ts';
+import { TaskMonitor } from './runtime/monitoring/task-monitor.ts';
+import { observeTaskStatus } from './runtime/monitoring/observe-task-status.ts';
+import { createServiceMetrics } from './runtime/monitoring/prometheus.ts';
+import { monitoringRoutes } from './runtime/monitoring/monitoring-routes.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 
 export { CATALOG_FILE } from './config/open-catalog.ts';
@@ -30,13 +36,14 @@ export interface RunningService {
 const REQUEST_GRACE_MS = 5_000;
 
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  const monitoring = parseMonitoringConfig(process.env);
   const { created } = prepareDataDir(config.dataDir);
   if (created) logger.info('created the data dir (owner-only)', { dataDir: config.dataDir });
   const lock = lockDataDir(config.dataDir);
   let store: CatalogStore | undefined;
   try {
     store = openCatalog(config.dataDir, { busyTimeoutMs: config.catalogBusyTimeoutMs, masterKey: config.masterKey });
-    return await assemble(config, logger, store, lock);
+    return await assemble(config, monitoring, logger, store, lock);
   } catch (err) {
     await store?.close().catch(() => undefined);
     lock.release();
@@ -44,22 +51,30 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   }
 }
 
-async function assemble(config: ServiceConfig, logger: Logger, store: CatalogStore, lock: DataDirLock): Promise<RunningService> {
-  const admin = await ensureAdminKey(store, config.dataDir, config.adminKey);
+async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, logger: Logger, catalog: CatalogStore, lock: DataDirLock): Promise<RunningService> {
+  const admin = await ensureAdminKey(catalog, config.dataDir, config.adminKey);
   if (admin.createdFile) logger.info('created the administrator AccessKey pair; it is stored (owner-only) in this file', { file: admin.createdFile });
   if (admin.promoted) logger.warn('the principal named admin was not the administrator; it is now, and the keys issued to it were revoked');
   if (admin.revoked.length > 0) logger.info('revoked replaced administrator keys', { accessKeyIds: admin.revoked });
 
+  // Monitoring (docs/monitoring.md) watches status changes, tees the engine's log lines into
+  // per-instance logs and hears of failovers and engine events from the runners.
+  const monitor = new TaskMonitor(catalog, monitoring, logger);
+  const store = monitoring.enabled ? observeTaskStatus(catalog, (before, after) => monitor.statusChanged(before, after)) : catalog;
+  const engineLogger = monitoring.enabled ? monitor.teeLogger(logger) : logger;
   const { allowedHosts, allowCleartextPassword } = config;
-  const factory = createPipelineFactory(store, logger, {
+  const factory = createPipelineFactory(store, engineLogger, {
     batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, allowedHosts, allowCleartextPassword,
   });
-  const lifecycle = new TaskLifecycle(store, factory, logger, config.stopTimeoutMs);
+  const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined);
+  monitor.attachMetrics((taskId) => lifecycle.metrics(taskId));
   const configProcessor = new ConfigProcessor(store, logger, { ...config.configCheck, allowedHosts, allowCleartextPassword });
   const interrupted = await configProcessor.failInterrupted();
   if (interrupted > 0) logger.warn('config processes interrupted by the last stop were marked failed', { count: interrupted });
   const registry = createActionRegistry();
-  registerActions(registry, { store, lifecycle, configProcessor, logger, allowedHosts });
+  registerActions(registry, { store, lifecycle, configProcessor, logger, allowedHosts, monitor });
+  const actions = new Set([...loadOperationSpecs().values()].flatMap((ops) => [...ops.keys()]));
+  const serviceMetrics = createServiceMetrics(monitor.metricsSource(), actions);
 
   const server = createApiServer({
     registry, logger, publicHost: config.publicHost, limits: config.http,
@@ -70,9 +85,17 @@ async function assemble(config: ServiceConfig, logger: Logger, store: CatalogSto
       },
     },
     nonces: { claim: (ak, nonce, expiresAtMs) => store.claimNonce(ak, nonce, expiresAtMs, Date.now()) },
-    // The web console's files (README "Web console"); its data calls are signed RPC calls like any client's.
-    routes: consoleRoutes(logger),
+    routes: {
+      ...monitoringRoutes(serviceMetrics, monitoring.metricsToken, {
+        catalogReachable: async () => (await catalog.installationId()).length > 0,
+        tasksResumed: () => monitor.tasksResumed,
+      }),
+      // The web console's files (README "Web console"); its data calls are signed RPC calls like any client's.
+      ...consoleRoutes(logger),
+    },
+    onRequestDone: (info) => serviceMetrics.observeRequest(info),
   });
+  await monitor.start();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -81,7 +104,8 @@ async function assemble(config: ServiceConfig, logger: Logger, store: CatalogSto
   server.on('error', (err) => logger.error('HTTP listener error', { error: err }));
   const port = (server.address() as AddressInfo).port;
   logger.info('OpenDI is listening', { endpoint: `${config.host}:${port}`, dataDir: config.dataDir });
-  await lifecycle.resumeAll().catch((err) => logger.error('resuming tasks failed', { error: err }));
+  // /readyz turns ready once the tasks that were running are running again.
+  await lifecycle.resumeAll().then(() => monitor.markResumed(), (err) => logger.error('resuming tasks failed', { error: err }));
 
   let closing: Promise<void> | undefined;
   return {
@@ -93,6 +117,7 @@ async function assemble(config: ServiceConfig, logger: Logger, store: CatalogSto
       const grace = setTimeout(() => server.closeAllConnections(), Math.min(REQUEST_GRACE_MS, config.stopTimeoutMs));
       await Promise.all([closed, lifecycle.shutdown(), configProcessor.drain()]);
       clearTimeout(grace);
+      await monitor.close();
       await store.close();
       lock.release();
     })(),

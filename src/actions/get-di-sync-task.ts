@@ -5,8 +5,10 @@
  */
 import { statusData } from './access.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
+import { alarmList } from './monitoring/alarm-list.ts';
 
-export const getDISyncTask = realtimeTaskAction(async (_deps, file) => statusData(true, null, {
+export const getDISyncTask = realtimeTaskAction(async (deps, file) => statusData(true, null, {
   Code: file.content,
   SolutionDetail: null,
+  AlarmList: await alarmList(deps, file.id),
 }));

@@ -31,7 +31,7 @@ export function instanceProgress(deps: ActionDeps, rt: TaskRuntimeRecord) {
  * otherwise the age of the last applied source commit (it grows while the target falls behind).
  * Null before anything was applied in the incremental phase.
  */
-function delaySeconds(m: PipelineMetrics | undefined): number | null {
+export function delaySeconds(m: PipelineMetrics | undefined): number | null {
   if (!m || m.phase !== 'incremental') return null;
   if (m.caughtUp) return 0;
   if (!m.lastSourceCommitTime) return null;

@@ -10,7 +10,7 @@
 import type { Logger } from '../logger.ts';
 import type { ChangeSink, DirtyRecord } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
-import type { ColumnValue, RelationInfo, RowChange } from './change-event.ts';
+import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
 import { UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
@@ -71,8 +71,12 @@ export interface PipelineEvents {
 
 export interface PipelineMetrics {
   phase: 'full load' | 'incremental';
+  /** Rows read from the source: copied by the initial load plus changes streamed (ListDIJobMetrics totalRecordsRead). */
+  rowsRead: number;
   rowsLoaded: number;
   tablesLoaded: number;
+  /** Tables the task copies and streams (full-load progress is tablesLoaded of tablesTotal). */
+  tablesTotal: number;
   rowsApplied: number;
   transactionsApplied: number;
   dirtyRecords: number;
@@ -102,7 +106,7 @@ export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
-    phase: 'incremental', rowsLoaded: 0, tablesLoaded: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
+    phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
     committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, tables: {},
   };
   /** The task's tables; tables picked up while streaming join it. */
@@ -138,7 +142,7 @@ export class Pipeline {
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
 
-  metrics(): PipelineMetrics { return { ...this.m, tables: this.progress.snapshot() }; }
+  metrics(): PipelineMetrics { return { ...this.m, tablesTotal: this.tables.length, tables: this.progress.snapshot() }; }
 
   /** Resolves after stop(); rejects on failure (UnrecoverableError: do not retry). */
   run(): Promise<void> {
@@ -258,6 +262,7 @@ export class Pipeline {
         for (;;) {
           if (this.stopping) return false;
           const { relation, rows } = await this.source.readChunk(t as TableRef, after, LOAD_CHUNK_ROWS);
+          this.m.rowsRead += rows.length;
           const finished = rows.length < LOAD_CHUNK_ROWS;
           const dirtyBefore = this.m.dirtyRecords;
           if (rows.length > 0) {
@@ -345,6 +350,7 @@ export class Pipeline {
           if (batchTxns === 0) batchStarted = Date.now();
           break;
         case 'change': {
+          this.m.rowsRead++;
           let projection = this.schema.preparedProjection(ev.change.relation);
           if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
@@ -354,7 +360,9 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
-          const marked = await this.schema.mark('TRUNCATETABLE', ev.relations.map((r) => `${r.schema}.${r.table}`).join(', '), 'TRUNCATE');
+          const truncated = ev.relations.map((r) => `${r.schema}.${r.table}`).join(', ');
+          this.reportDdl({ type: 'TRUNCATETABLE', schema: ev.relations[0]?.schema ?? '', table: ev.relations.map((r) => r.table).join(', ') }, truncated);
+          const marked = await this.schema.mark('TRUNCATETABLE', truncated, 'TRUNCATE');
           if (marked === 'NORMAL') {
             for (const r of ev.relations) await this.schema.prepare(r, commitCompleted);
             await this.sink.truncate(ev.relations);
@@ -364,6 +372,7 @@ export class Pipeline {
         }
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
+          this.reportDdl(ev.change);
           await this.schema.apply(ev.change);
           if (ev.change.type === 'CREATETABLE') this.joined({ schema: ev.change.schema, table: ev.change.table });
           // Outside a transaction the statement has its own position: commit up to it now.
@@ -404,6 +413,15 @@ export class Pipeline {
           return this.closeAll();
       }
     }
+  }
+
+  /** The task's event log records every schema change met and its ddlMarkMap outcome (engine-event.ts). */
+  private reportDdl(change: SchemaChange, sourceTable = `${change.schema}.${change.table}`): void {
+    const targetSchema = this.spec.target.schema ?? change.schema;
+    this.events.onEvent?.({
+      type: 'ddl', ddlType: change.type, sourceTable, targetTable: `${targetSchema}.${change.table}`,
+      sourceSql: change.sql ?? null, action: this.spec.ddlMarks[change.type], targetSql: [], detail: null,
+    });
   }
 
   /** Prepares a relation's target table the first time it is seen, recording the outcome per table. */

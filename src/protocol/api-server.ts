@@ -44,6 +44,8 @@ export interface ApiServerOptions {
    * outside the signed RPC flow; each handler answers for itself (method checks, its own authentication).
    */
   routes?: Record<string, RouteHandler>;
+  /** Told of every RPC request once it is answered (request metrics). */
+  onRequestDone?(info: { action?: string; version?: string; status: number | string; code?: string; ms: number }): void;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -130,9 +132,9 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
       }
     }
     // Debug: polling clients would drown the task events logged at info (docs/design.md section 3).
-    opts.logger.debug?.('request', {
-      requestId, method: req.method, ...seen, status, code, ms: Math.round(performance.now() - started),
-    });
+    const ms = Math.round(performance.now() - started);
+    opts.logger.debug?.('request', { requestId, method: req.method, ...seen, status, code, ms });
+    opts.onRequestDone?.({ action: seen.action, version: seen.version, status, code, ms });
   }
 
   async function handle(req: IncomingMessage, requestId: string, seen: RequestSeen): Promise<Record<string, unknown>> {

@@ -39,6 +39,7 @@ const CATALOG = {
   'Invalid.DIJob.NotExists': { status: 404, recommend: 'Check the job id (Id / DIJobId) and that your AccessKey may see its workspace.' },
   'Invalid.DIJob.Status': { status: 400, recommend: 'Check the job status with GetDIJob; stop a running job (StopDIJob) before deleting or rerunning it.' },
   'OperationFailed.DIJob': { status: 503, recommend: 'Make sure the job\'s databases are reachable, then retry.' },
+  'Invalid.DIAlarmRule.NotExists': { status: 404, recommend: "Check the alarm rule id (Id / DIAlarmRuleId) and that your AccessKey may see its job's workspace." },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -97,6 +98,8 @@ export const jobNotFound = (id: number | string) => fromCatalog('Invalid.DIJob.N
 export const jobStatusInvalid = (message: string) => fromCatalog('Invalid.DIJob.Status', message);
 /** 2024-05-18: the operation needed a database that failed; nothing was lost, the call can be retried. */
 export const jobOperationFailed = (message: string) => fromCatalog('OperationFailed.DIJob', message);
+/** An unknown alarm rule and a rule of a job the caller may not see answer alike. */
+export const alarmRuleNotFound = (id: number | string) => fromCatalog('Invalid.DIAlarmRule.NotExists', `The DI alarm rule ${id} does not exist.`);
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**

@@ -10,6 +10,7 @@ import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../dom
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
@@ -81,11 +82,15 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
       const endpoints = await endpointsFor(taskId, resourcesCreated);
+      // The Start's StartParam.ddlMarkMap over the job's DdlHandlingSettings over the workspace
+      // default (UpdateDIProjectConfig, which starts from DEFAULT_DDL_MARKS).
+      const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
+      const defaults = projectId ? await workspaceDdlMarks(store, projectId, endpoints.source.kind, endpoints.target.kind) : DEFAULT_DDL_MARKS;
       const spec: PipelineSpec = {
         ...endpoints,
         fence,
         errorLimit: rules.errorLimit,
-        ddlMarks: { ...DEFAULT_DDL_MARKS, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
+        ddlMarks: { ...defaults, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
         sourceStallAfterMs: settings.sourceStallAfterMs,

@@ -12,6 +12,7 @@ import type { PipelineMetrics } from '../engine/pipeline.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { PipelineFactory } from './pipeline-factory.ts';
 import { TaskRunner, messageOf } from './task-runner.ts';
+import type { RunnerMonitor } from './monitoring/runner-monitor.ts';
 
 export interface Outcome { ok: boolean; message: string | null }
 
@@ -24,6 +25,8 @@ export class TaskLifecycle {
     private readonly factory: PipelineFactory,
     private readonly logger: Logger,
     private readonly stopTimeoutMs: number,
+    /** Monitoring's view of each runner (failovers, engine events); absent when monitoring is off. */
+    private readonly monitor?: RunnerMonitor,
   ) {}
 
   start(taskId: number, startParam: StartParam, startParamText: string | null): Promise<Outcome> {
@@ -116,6 +119,7 @@ export class TaskLifecycle {
       logger: this.logger,
       createPipeline: (id, fence, created, callbacks, rules) => this.factory.create(id, fence, created, callbacks, rules),
       isUnrecoverable: (err) => this.factory.isUnrecoverable(err),
+      monitor: this.monitor,
     });
     this.runners.set(taskId, runner);
     void runner.done.then(() => { if (this.runners.get(taskId) === runner) this.runners.delete(taskId); });

@@ -10,18 +10,22 @@ import type { StartParam } from '../domain/start-param.ts';
 import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
 import { FailoverBudget } from './failover-budget.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
+import type { RunnerMonitor } from './monitoring/runner-monitor.ts';
 
 export interface TaskRunnerDeps {
   store: CatalogStore;
   logger: Logger;
   createPipeline(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
   isUnrecoverable(err: unknown): boolean;
+  /** Failovers, engine events and instance starts for the task's event log and metrics (issue 10). */
+  monitor?: RunnerMonitor;
 }
 
 export class TaskRunner {
   private pipeline: RunnablePipeline | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private instanceId = 0;
   readonly done: Promise<void>;
 
   constructor(private readonly taskId: number, private readonly startParam: StartParam, private readonly deps: TaskRunnerDeps) {
@@ -52,6 +56,8 @@ export class TaskRunner {
     let startFrom = this.startParam.startPosition;
     while (!this.stopping) {
       const rt = await store.mutateTaskRuntime(this.taskId, (r) => ({ fence: r.fence + 1 }));
+      this.instanceId = rt.instanceId;
+      this.deps.monitor?.pipelineStarting(this.taskId, rt.instanceId);
       try {
         const rules: TaskRules = { errorLimit: this.startParam.errorLimit.record, ddlMarkMap: this.startParam.ddlMarkMap, startFrom };
         this.pipeline = await this.deps.createPipeline(this.taskId, rt.fence, rt.resourcesCreated, this.callbacks(() => { startFrom = null; }), rules);
@@ -59,6 +65,7 @@ export class TaskRunner {
         await this.pipeline.run();
         return;
       } catch (err) {
+        const last = this.pipeline?.metrics();
         this.pipeline = undefined;
         if (this.stopping) return;
         const msg = messageOf(err);
@@ -74,6 +81,7 @@ export class TaskRunner {
         }
         const delay = budget.backoffMs();
         logger.warn('pipeline failed, restarting', { taskId: this.taskId, error: msg, restart: budget.used, delayMs: delay });
+        this.deps.monitor?.failover(this.taskId, this.instanceId, { error: msg, restart: budget.used, limit: this.startParam.failoverLimit.count, delayMs: delay, last });
         await store.mutateTaskRuntime(this.taskId, (r) => r.desired === 'RUN' && !this.stopping
           ? { status: 'WAIT', message: `restart ${budget.used} of at most ${this.startParam.failoverLimit.count} after error: ${msg}` }
           : {});
@@ -95,8 +103,9 @@ export class TaskRunner {
         this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withMetrics(r.progress, m) }))
           .catch((err) => this.deps.logger.error('could not record progress', { taskId: this.taskId, error: err }));
       },
-      // Until the task event log exists (issue 10), engine events go to the service log.
+      // Engine events go to the task's event log (monitoring) and to the service log.
       onEvent: (event) => {
+        this.deps.monitor?.engineEvent(this.taskId, this.instanceId, event);
         const fields = { taskId: this.taskId, ...event };
         if (event.type === 'ddl' && event.action !== 'WARNING' && event.action !== 'CRITICAL') this.deps.logger.info('task event', fields);
         else this.deps.logger.warn('task event', fields);

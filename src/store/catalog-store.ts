@@ -13,6 +13,7 @@
  */
 import type { TaskStatus } from '../domain/task-status.ts';
 import type { TableProgress } from '../engine/table-progress.ts';
+import type { MonitoringStore } from './monitoring-store.ts';
 
 export interface PrincipalRecord { id: string; name: string; isAdmin: boolean; disabled: boolean; createdAt: number }
 /**
@@ -131,6 +132,8 @@ export interface CatalogStore {
    * persistent counter per kind, so an id is handed out once, even after its row is deleted.
    */
   allocateId(kind: string, first: number): Promise<number>;
+  /** Metric history, task events, instance logs, alarm rules (monitoring-store.ts). */
+  readonly monitoring: MonitoringStore;
 
   createPrincipal(name: string, isAdmin: boolean): Promise<PrincipalRecord>;
   findPrincipalByName(name: string): Promise<PrincipalRecord | undefined>;

@@ -1,3 +1,5 @@
+import { MONITORING_MIGRATION } from './monitoring-migration.ts';
+
 /**
  * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
  * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
@@ -94,6 +96,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE access_keys ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE data_sources ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
   `,
+  // Monitoring (src/store/monitoring-store.ts): metric samples, the task event log, per-instance
+  // logs, alarm rules, and the remaining 2020 catalog objects (folders, workspace DDL defaults).
+  // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
+  MONITORING_MIGRATION,
 ];
 
 /** First identifiers handed out (catalog-store.ts ID_SEQUENCES), so ids look like DataWorks ids. */

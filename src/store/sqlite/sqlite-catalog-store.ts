@@ -17,6 +17,7 @@ import {
 import type { TaskStatus } from '../../domain/task-status.ts';
 import { SealError, SecretBox } from '../secret-box.ts';
 import { MASTER_KEY_FILE, secretBoxFromKeyFile } from '../master-key-file.ts';
+import { SqliteMonitoringStore } from './sqlite-monitoring-store.ts';
 import { FIRST_DATA_SOURCE_ID, FIRST_FILE_ID, FIRST_PROCESS_ID, FIRST_PROJECT_ID, SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -38,6 +39,7 @@ export class SqliteCatalogStore implements CatalogStore {
   private readonly box: SecretBox;
   /** The catalog had no schema when opened (a new installation, or an empty file). */
   readonly createdNow: boolean;
+  readonly monitoring: SqliteMonitoringStore;
 
   constructor(file: string, options: SqliteCatalogOptions = {}) {
     this.box = options.secretBox ?? (file === ':memory:' ? SecretBox.ephemeral() : secretBoxFromKeyFile(path.join(path.dirname(file), MASTER_KEY_FILE)));
@@ -52,6 +54,7 @@ export class SqliteCatalogStore implements CatalogStore {
     this.migrate();
     this.checkMasterKey();
     this.sealClearRows();
+    this.monitoring = new SqliteMonitoringStore(this.db);
   }
 
   private migrate(): void {
