@@ -158,18 +158,27 @@ test('the throughput chart gains points while rows flow', async () => {
   assert.deepEqual(browser.problems, []);
 });
 
-test('refreshing the task page moves nothing: no layout shift over several refreshes', async () => {
+test('refreshing moves nothing: no layout shift over several refreshes of the task and workspace pages', async () => {
   const { page } = browser;
-  await page.waitForTimeout(2_000); // first answers of every section are in
-  const shift = await page.evaluate(() => new Promise<number>((resolve) => {
-    let total = 0;
-    const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) if (!e.hadRecentInput) total += e.value;
-    });
-    observer.observe({ type: 'layout-shift', buffered: false });
-    setTimeout(() => { observer.disconnect(); resolve(total); }, 10_000);
-  }));
-  assert.equal(shift, 0, `cumulative layout shift while refreshing: ${shift}`);
+  for (const hash of [`#/workspaces/${projectId}`, `#/workspaces/${projectId}/tasks/${taskId}`]) {
+    await page.goto(`${consoleUrl()}${hash}`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.waitForTimeout(2_500); // the first answers of every section are in
+    const shift = await page.evaluate(() => new Promise<{ total: number; moved: string[] }>((resolve) => {
+      let total = 0;
+      const moved: string[] = [];
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] }[]) {
+          if (e.hadRecentInput) continue;
+          total += e.value;
+          for (const src of e.sources ?? []) moved.push(((src.node as Element | undefined)?.outerHTML ?? `${src.node?.nodeName} ${src.node?.parentElement?.outerHTML}`).slice(0, 160));
+        }
+      });
+      observer.observe({ type: 'layout-shift', buffered: false });
+      setTimeout(() => { observer.disconnect(); resolve({ total, moved }); }, 10_000);
+    }));
+    assert.equal(shift.total, 0, `${hash}: cumulative layout shift while refreshing: ${shift.total}; moved: ${shift.moved.join(' | ')}`);
+  }
   assert.deepEqual(browser.problems, []);
 });
 
