@@ -2,11 +2,12 @@
  * The workspace's real-time tasks, whichever API made them (2020 tasks and 2024 jobs are the same
  * files, FileType 900): ListFiles for the list, GetDISyncInstanceInfo per task for status, phase,
  * delay and row counters (records/s is the change of the counters between two refreshes), and the
- * newest event per task from ListDIJobEvents, refreshed less often.
+ * newest notable event per task from ListDIJobEvents (failover, DDL, alarm, dirty rows, warning;
+ * status changes show in the Status column), read every minute and at once when a status changes.
  */
 import { useRef, useState } from 'preact/hooks';
 import { useClient } from '../ui/client-context.ts';
-import { usePoll } from '../ui/use-poll.ts';
+import { usePoll, useRefreshOn } from '../ui/use-poll.ts';
 import { mapLimit } from '../ui/map-limit.ts';
 import { describeError } from '../api/client.ts';
 import { StatusBadge } from '../ui/status-badge.tsx';
@@ -18,8 +19,9 @@ import { EVENT_TYPES, listEvents, type TaskEvent } from '../task/events.ts';
 
 const PAGE_SIZE = 50;
 const REFRESH_MS = 5_000;
-const EVENTS_REFRESH_MS = 30_000;
+const EVENTS_REFRESH_MS = 60_000;
 const EVENTS_WINDOW_SEC = 7 * 86_400;
+const NOTABLE = EVENT_TYPES.filter((t) => t !== 'Status');
 
 interface TaskRow {
   fileId: number;
@@ -60,10 +62,11 @@ export function TaskList({ projectId }: { projectId: number }) {
     const now = Math.floor(Date.now() / 1000);
     const out = new Map<number, TaskEvent | undefined>();
     await mapLimit(ids ? ids.split(',').map(Number) : [], 3, async (id) => {
-      out.set(id, (await listEvents(client, id, EVENT_TYPES, now - EVENTS_WINDOW_SEC, now, 1, signal))[0]);
+      out.set(id, (await listEvents(client, id, NOTABLE, now - EVENTS_WINDOW_SEC, now, 1, signal))[0]);
     });
     return out;
   }, EVENTS_REFRESH_MS, [client, ids]);
+  useRefreshOn(events, (list.data?.rows ?? []).map((r) => r.status).join(','));
   const eventsUnserved = events.error !== undefined && events.data === undefined;
 
   const rows = list.data?.rows ?? [];
