@@ -41,7 +41,7 @@ export function DataSourceList({ projectId }: { projectId: number }) {
       {list.loads > 0 && sources.length === 0 && !list.error ? <InfoNote>No data source yet: create them through the API (<code>CreateDataSource</code>).</InfoNote> : null}
       {list.loads === 0 || sources.length > 0 ? (
         <div class="table-wrap">
-          <table class="list sources" aria-busy={list.loads === 0}>
+          <table class="list sources stack" aria-busy={list.loads === 0}>
             <caption class="visually-hidden">Data sources</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Environment</th><th scope="col">Address</th><th scope="col">Connection</th></tr></thead>
             <tbody>
@@ -50,10 +50,10 @@ export function DataSourceList({ projectId }: { projectId: number }) {
                 return (
                   <tr key={ds.Id} data-source-id={ds.Id}>
                     <th scope="row" id={`ds-${ds.Id}`}>{ds.Name}</th>
-                    <td>{ds.DataSourceType}</td>
-                    <td>{ds.EnvType === 0 ? 'Development' : 'Production'}</td>
-                    <td><code class="nowrap">{addressOf(ds.Content)}</code></td>
-                    <td class="probe">
+                    <td data-label="Type">{ds.DataSourceType}</td>
+                    <td data-label="Environment">{ds.EnvType === 0 ? 'Development' : 'Production'}</td>
+                    <td data-label="Address"><code class="nowrap">{addressOf(ds.Content)}</code></td>
+                    <td class="probe" data-label="Connection">
                       <button type="button" aria-describedby={`ds-${ds.Id}`} disabled={probe?.busy} onClick={() => test(ds)}>Test connection</button>
                       <div role="status" class="probe-result">{probe ? <ProbeResult probe={probe} /> : null}</div>
                     </td>

@@ -77,7 +77,7 @@ export function TaskList({ projectId }: { projectId: number }) {
       {list.loads > 0 && rows.length === 0 && !list.error ? <InfoNote>No real-time task yet. <a href={hrefOf.newJob(projectId)}>Create a job</a>, or create one through the API.</InfoNote> : null}
       {list.loads === 0 || rows.length > 0 ? (
         <div class="table-wrap">
-          <table class="list tasks" aria-busy={list.loads === 0}>
+          <table class="list tasks stack" aria-busy={list.loads === 0}>
             <caption class="visually-hidden">Real-time tasks, refreshed every {REFRESH_MS / 1000} seconds</caption>
             <thead>
               <tr>
@@ -91,11 +91,11 @@ export function TaskList({ projectId }: { projectId: number }) {
                 return (
                   <tr key={r.fileId} data-task-id={r.fileId}>
                     <th scope="row"><a href={hrefOf.task(projectId, r.fileId)}>{r.name}</a> <span class="muted">#{r.fileId}</span></th>
-                    <td>{r.error ? <span class="bad-text">{r.error}</span> : <StatusBadge status={r.status} />}</td>
-                    <td>{phaseWords(r.phase)}</td>
-                    <td class="num">{formatSeconds(r.delay)}</td>
-                    <td class="num">{formatRate(r.rate)}</td>
-                    <td class="event-cell">{ev ? <span title={ev.detail}>{formatClock(ev.time)} {ev.summary}</span> : eventsUnserved ? <span class="muted" title={events.error}>unavailable</span> : DASH}</td>
+                    <td data-label="Status">{r.error ? <span class="bad-text">{r.error}</span> : <StatusBadge status={r.status} />}</td>
+                    <td data-label="Phase">{phaseWords(r.phase)}</td>
+                    <td class="num" data-label="Delay">{formatSeconds(r.delay)}</td>
+                    <td class="num" data-label="Records/s">{formatRate(r.rate)}</td>
+                    <td class="event-cell" data-label="Last event">{ev ? <span title={ev.detail}>{formatClock(ev.time)} {ev.summary}</span> : eventsUnserved ? <span class="muted" title={events.error}>unavailable</span> : DASH}</td>
                   </tr>
                 );
               })}
