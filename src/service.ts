@@ -64,7 +64,8 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   const engineLogger = monitoring.enabled ? monitor.teeLogger(logger) : logger;
   const { allowedHosts, allowCleartextPassword } = config;
   const factory = createPipelineFactory(store, engineLogger, {
-    batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, allowedHosts, allowCleartextPassword,
+    batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs,
+    allowedHosts, allowCleartextPassword,
   });
   const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined);
   monitor.attachMetrics((taskId) => lifecycle.metrics(taskId));

@@ -220,8 +220,18 @@ test('errorLimit: rows the target rejects are dirty records, counted and kept, o
   await mdb.query(`INSERT INTO orders VALUES (6, 1, NULL), (7, -7, NULL)`, [], s.src.db); // 4: over it
   const failed = await waitForStatus(svc.client(), projectId, fileId, ['FAILED']);
   assert.match(failed.Message, /errorLimit\.record \(3\)/);
-  assert.match(failed.Message, /public\.orders key \["7"\]/);
+  assert.match(failed.Message, /rejected a row of public\.orders \(upsert\): .*check constraint.* That row was not kept: the target transaction holding it .*was rolled back/);
+  // The message says how many rejected rows are kept and where; the target holds exactly those.
+  const claimed = /(\d+) row\(s\) rejected earlier are kept in opendi\.dirty_record in database "dirty_dst" \(installation_id '[^']+', task_id (\d+)\)/.exec(failed.Message);
+  assert.ok(claimed, failed.Message);
+  assert.equal(Number(claimed[2]), fileId);
+  const keptRows = await withDb(pgi, s.dst.db, async (c) => (await c.query(`SELECT row_key FROM opendi.dirty_record WHERE task_id = $1`, [fileId])).rows);
+  assert.equal(keptRows.length, Number(claimed[1]));
+  assert.ok(!keptRows.some((r) => r.row_key === '["7"]'), 'the row over the limit is not kept');
   assert.equal(failed.Metrics.DirtyRecords, 4);
+  // Dirty rows are logged by table, op and error; their keys stay in the target.
+  assert.match(svc.log, /dirty record skipped/);
+  assert.doesNotMatch(svc.log, /"key":"\[/);
   // The failing batch was not committed: the good row of that transaction is not in the target either.
   assert.deepEqual(await rowsOf(s.dst, `SELECT id::text FROM public.orders ORDER BY id`), ['["1"]', '["4"]']);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);

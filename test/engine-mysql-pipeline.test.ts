@@ -40,7 +40,7 @@ function pipeline(ctx: Ctx, fence: number, tables: string[], opts: { via?: { hos
       kind: 'mysql', serverId: 7_000 + ctx.taskId, resourcesCreated: fence > 1, tables: tables.map((table) => ({ schema: ctx.src, table })),
       endpoint: { host: opts.via?.host ?? db.host, port: opts.via?.port ?? db.port, database: ctx.src, user: db.user, password: '' },
     },
-    target: { kind: 'mysql', endpoint: { host: db.host, port: db.port, database: ctx.dst, user: db.user, password: '' }, schema: ctx.dst },
+    target: { kind: 'mysql', endpoint: { host: db.host, port: db.port, database: ctx.dst, user: db.user, password: '' }, schema: ctx.dst, installationId: 'test-installation' },
     initialLoad: opts.initialLoad ?? false, errorLimit: 0, ddlMarks: DEFAULT_DDL_MARKS,
   };
   const p = new Pipeline(spec, {}, logger);

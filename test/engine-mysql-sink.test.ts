@@ -1,21 +1,24 @@
 /**
- * The MySQL/MariaDB sink against a private MariaDB: checkpoint and fencing, rollback / destroy,
- * value conversion from canonical text (PostgreSQL- and MySQL-dialect sources), created DDL,
- * coalescing, dirty records, idempotent schema changes, truncate and upsert throughput.
+ * What only the MySQL/MariaDB target has, against a private MariaDB: value conversion from
+ * canonical text (PostgreSQL- and MySQL-dialect sources), the created DDL, values the sink refuses
+ * itself (NaN, invalid dates, lone surrogates) and the guard against secondary unique conflicts,
+ * and upsert throughput. The protocol every target shares is test/sink-contract.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
 import { createLogger } from '../src/logger.ts';
-import { MySqlSink, mysqlColumnTypeFor } from '../src/engine/sinks/mysql/mysql-sink.ts';
-import { UNCHANGED, type ColumnValue, type RelationInfo, type RowChange, type SchemaChange } from '../src/engine/change-event.ts';
+import { openSink } from '../src/engine/ports.ts';
+import type { ChangeSink } from '../src/engine/change-sink.ts';
+import { mysqlColumnTypeFor } from '../src/engine/sinks/mysql/column-types.ts';
+import type { ColumnValue, RelationInfo, RowChange } from '../src/engine/change-event.ts';
 import type { LogicalType, SourceColumn, TableSchema } from '../src/engine/table-schema.ts';
-import { FencedError, UnrecoverableError } from '../src/engine/errors.ts';
+import { UnrecoverableError } from '../src/engine/errors.ts';
 import type { DbEndpoint } from '../src/engine/endpoint.ts';
 
 let db: MariaDbInstance;
 const logger = createLogger('silent');
-const sinks: MySqlSink[] = [];
+const sinks: ChangeSink[] = [];
 
 before(async () => {
   db = await startMariaDb();
@@ -31,8 +34,8 @@ function endpoint(database = 'cp'): DbEndpoint {
   return { host: db.host, port: db.port, database, user: db.user, password: '' };
 }
 
-function sink(taskId: number, targetSchema: string | null = 'tgt', database = 'cp'): MySqlSink {
-  const s = new MySqlSink(endpoint(database), taskId, targetSchema, 'opendi-test', logger);
+function sink(taskId: number, targetSchema: string | null = 'tgt', database = 'cp'): ChangeSink {
+  const s = openSink(taskId, { kind: 'mysql', endpoint: endpoint(database), schema: targetSchema, installationId: 'test' }, 'opendi-test', logger);
   sinks.push(s);
   return s;
 }
@@ -48,7 +51,6 @@ const col = (name: string, type: string, logical: LogicalType, isKey = false, no
 const describeOf = (schema: TableSchema) => async () => schema;
 const ins = (relation: RelationInfo, values: ColumnValue[]): RowChange => ({ op: 'insert', relation, values });
 const upd = (relation: RelationInfo, values: ColumnValue[], oldKey?: ColumnValue[]): RowChange => ({ op: 'update', relation, values, oldKey });
-const del = (relation: RelationInfo, oldKey: ColumnValue[]): RowChange => ({ op: 'delete', relation, oldKey });
 
 const INT4: LogicalType = { kind: 'integer', bytes: 4, unsigned: false };
 const TEXT: LogicalType = { kind: 'text', length: null, fixed: false };
@@ -57,63 +59,6 @@ const simple: TableSchema = { dialect: 'postgresql', columns: [col('id', 'intege
 async function rows(sql: string): Promise<any[]> {
   return db.query<any[]>(sql);
 }
-
-test('claim, commit and fencing: a stale owner commits nothing; concurrent first claims both succeed', async () => {
-  const [x, y] = [sink(900), sink(901)];
-  const claims = await Promise.all([x.claim(1), y.claim(1)]);
-  assert.deepEqual(claims, [{ position: null, dirtyRecords: 0 }, { position: null, dirtyRecords: 0 }]);
-
-  const a = sink(1);
-  assert.deepEqual(await a.claim(1), { position: null, dirtyRecords: 0 });
-  const r = relOf('fence', simple);
-  await a.prepareTable(r, describeOf(simple));
-  await a.apply([ins(r, ['1', 'a'])]);
-  await a.commit('pos-1');
-  assert.deepEqual(await rows('SELECT id, v FROM tgt.fence'), [{ id: 1, v: 'a' }]);
-
-  const b = sink(1);
-  assert.deepEqual(await b.claim(2), { position: 'pos-1', dirtyRecords: 0 });
-  await a.apply([ins(r, ['2', 'stale'])]);
-  await assert.rejects(a.commit('pos-stale'), FencedError);
-  await assert.rejects(a.claim(2), FencedError, 'a claim with a fence not above the stored one is refused');
-  await b.prepareTable(r, describeOf(simple));
-  await b.apply([ins(r, ['3', 'b'])]);
-  await b.commit('pos-3');
-  assert.deepEqual(await rows('SELECT id, v FROM tgt.fence ORDER BY id'), [{ id: 1, v: 'a' }, { id: 3, v: 'b' }]);
-  assert.deepEqual(await rows('SELECT position, fence FROM cp.opendi_sync_checkpoint WHERE task_id = 1'), [{ position: 'pos-3', fence: '2' }]);
-
-  await b.discardCheckpoint();
-  assert.deepEqual(await rows('SELECT * FROM cp.opendi_sync_checkpoint WHERE task_id = 1'), []);
-  await Promise.all([a.close(), b.close(), x.close(), y.close()]);
-});
-
-test('rollback leaves nothing; destroy mid-transaction leaves nothing', async () => {
-  const s = sink(2);
-  await s.claim(1);
-  const r = relOf('rb', simple);
-  await s.prepareTable(r, describeOf(simple));
-  await s.apply([ins(r, ['1', 'kept'])]);
-  await s.commit('p1');
-  await s.apply([ins(r, ['2', 'x']), upd(r, ['1', 'changed']), del(r, ['1', null])]);
-  await s.truncate([r]);
-  await s.rollback();
-  assert.deepEqual(await rows('SELECT id, v FROM tgt.rb'), [{ id: 1, v: 'kept' }]);
-
-  await s.apply([ins(r, ['3', 'y']), upd(r, ['1', 'changed'])]);
-  const [{ id: threadId }] = await rows(`SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = 'cp' AND COMMAND = 'Sleep' AND ID <> CONNECTION_ID() ORDER BY ID DESC LIMIT 1`);
-  await s.destroy();
-  for (let i = 0; i < 100; i++) {
-    if ((await rows(`SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ${threadId}`)).length === 0) break;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  const t = sink(2);
-  assert.deepEqual(await t.claim(2), { position: 'p1', dirtyRecords: 0 });
-  await t.prepareTable(r, describeOf(simple));
-  await t.apply([upd(r, ['1', 'after'])]); // would wait on the dead transaction's row lock if it lived on
-  await t.commit('p2');
-  assert.deepEqual(await rows('SELECT id, v FROM tgt.rb ORDER BY id'), [{ id: 1, v: 'after' }]);
-  await t.close();
-});
 
 const PG_SCHEMA: TableSchema = {
   dialect: 'postgresql',
@@ -264,32 +209,7 @@ test('mysqlColumnTypeFor maps logical types', () => {
   assert.equal(m({ kind: 'other' }, true), 'VARCHAR(768)');
 });
 
-test('coalescing: insert+update+delete of one key, key moves, patches with UNCHANGED', async () => {
-  const schema: TableSchema = { dialect: 'postgresql', columns: [col('k', 'text', TEXT, true), col('a', 'text', TEXT), col('big', 'text', TEXT)] };
-  const s = sink(5);
-  await s.claim(1);
-  const r = relOf('coal', schema);
-  await s.prepareTable(r, describeOf(schema));
-  await s.apply([ins(r, ['m', 'm0', 'stored-m']), ins(r, ['p', 'p0', 'stored-p']), ins(r, ['q', 'q0', 'stored-q'])]);
-  await s.commit('p1');
-  const dirty = await s.apply([
-    ins(r, ['x', '1', 'x']), upd(r, ['x', '2', 'x']), del(r, ['x', null, null]), // gone
-    ins(r, ['y', '1', 'y']), upd(r, ['y', '2', 'y2']), // final values
-    ins(r, ['z', '1', 'z']), upd(r, ['z2', '2', 'zz'], ['z', null, null]), // key move with a full image
-    upd(r, ['m2', 'm1', UNCHANGED], ['m', null, null]), // key move with an unsent value: the stored value moves
-    upd(r, ['p', 'p1', UNCHANGED]), // patch: only `a` changes
-    upd(r, ['q', 'q1', UNCHANGED]), upd(r, ['q', 'q2', UNCHANGED]), del(r, ['q', null, null]), ins(r, ['q', 'q3', 'new-q']),
-  ]);
-  assert.deepEqual(dirty, []);
-  await s.commit('p2');
-  assert.deepEqual(await rows('SELECT k, a, big FROM tgt.coal ORDER BY k'), [
-    { k: 'm2', a: 'm1', big: 'stored-m' }, { k: 'p', a: 'p1', big: 'stored-p' }, { k: 'q', a: 'q3', big: 'new-q' },
-    { k: 'y', a: '2', big: 'y2' }, { k: 'z2', a: '2', big: 'zz' },
-  ]);
-  await s.close();
-});
-
-test('dirty records: bad rows recorded with the server error, good rows applied, counted by claim', async () => {
+test('dirty records: values the sink refuses itself and server errors, good rows applied; a secondary unique conflict never updates the other row', async () => {
   await db.query(`CREATE TABLE tgt.dirty (id INT PRIMARY KEY, u VARCHAR(10) NOT NULL UNIQUE, n SMALLINT, v VARCHAR(5), f DOUBLE, d DATE, t TEXT)
     DEFAULT CHARSET=utf8mb4`);
   await db.query(`INSERT INTO tgt.dirty VALUES (1, 'taken', 1, 'one', 1, '2020-01-01', 'keep')`);
@@ -334,55 +254,9 @@ test('dirty records: bad rows recorded with the server error, good rows applied,
     { id: 1, u: 'taken', n: 1, v: 'one', t: 'keep' }, // not overwritten by row 5's or row 12's values
     { id: 3, u: 'u3', n: 3, v: 'ok', t: 'fine' }, { id: 4, u: 'u4', n: 4, v: 'ok', t: 'fine' }, { id: 11, u: 'u11', n: 11, v: 'ok', t: 'fine' },
   ]);
-  const stored = await rows(`SELECT table_name, op, row_key, row_values, error FROM cp.opendi_dirty_record WHERE task_id = 6 AND row_key = '["5"]'`);
+  const stored = await rows(`SELECT table_name, op, row_key, row_values, error FROM cp.opendi_dirty_record WHERE installation_id = 'test' AND task_id = 6 AND row_key = '["5"]'`);
   assert.equal(stored.length, 1);
   assert.deepEqual(JSON.parse(stored[0].row_values), { id: '5', u: 'taken', n: '5', v: 'x', f: '1', d: '2024-01-01', t: 'steal' });
-  await s.destroy();
-
-  const again = sink(6);
-  assert.deepEqual(await again.claim(2), { position: 'p1', dirtyRecords: 8 });
-  await again.discardCheckpoint();
-  assert.deepEqual(await rows('SELECT COUNT(*) AS n FROM cp.opendi_dirty_record WHERE task_id = 6'), [{ n: '0' }]);
-  await again.close();
-});
-
-test('schema changes applied twice give the same result', async () => {
-  const s = sink(7);
-  await s.claim(1);
-  let schema: TableSchema = { dialect: 'postgresql', columns: [col('id', 'integer', INT4, true), col('v', 'text', TEXT)] };
-  const describe = async () => schema;
-  const show = async (table = 'sc') => (await rows(`SHOW CREATE TABLE tgt.${table}`))[0]['Create Table'] as string;
-  const twice = async (change: SchemaChange) => {
-    await s.applySchemaChange(change, describe);
-    const first = await show(change.newTable?.table ?? change.table);
-    await s.applySchemaChange(change, describe);
-    assert.equal(await show(change.newTable?.table ?? change.table), first, `${change.type} twice`);
-    return first;
-  };
-  const base = { schema: 'src', table: 'sc' };
-  assert.match(await twice({ ...base, type: 'CREATETABLE' }), /`v` longtext/);
-  schema = { ...schema, columns: [...schema.columns, col('w', 'varchar(9)', { kind: 'text', length: 9, fixed: false })] };
-  assert.match(await twice({ ...base, type: 'ADDCOLUMN', column: 'w' }), /`w` varchar\(9\)/);
-  schema = { ...schema, columns: schema.columns.map((c) => (c.name === 'w' ? col('w', 'bigint', { kind: 'integer', bytes: 8, unsigned: false }) : c)) };
-  assert.match(await twice({ ...base, type: 'MODIFYCOLUMN', column: 'w' }), /`w` bigint\(20\)/);
-  assert.match(await twice({ ...base, type: 'RENAMECOLUMN', column: 'w', newColumn: 'w2' }), /`w2` bigint\(20\)/);
-  assert.doesNotMatch(await twice({ ...base, type: 'DROPCOLUMN', column: 'v' }), /`v`/);
-
-  // After the changes the sink re-reads the target: a relation with the new columns applies.
-  schema = { dialect: 'postgresql', columns: [col('id', 'integer', INT4, true), col('w2', 'bigint', { kind: 'integer', bytes: 8, unsigned: false })] };
-  const r = relOf('sc', schema);
-  await s.prepareTable(r, describe);
-  await s.apply([ins(r, ['1', '42'])]);
-  await s.commit('p1');
-  await twice({ ...base, type: 'TRUNCATETABLE' });
-  assert.deepEqual(await rows('SELECT * FROM tgt.sc'), []);
-  await twice({ ...base, type: 'RENAMETABLE', newTable: { schema: 'src', table: 'sc_new' } });
-  assert.deepEqual(await rows(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tgt' AND TABLE_NAME LIKE 'sc%'`), [{ t: 'sc_new' }]);
-  for (let i = 0; i < 2; i++) await s.applySchemaChange({ schema: 'src', table: 'sc_new', type: 'DROPTABLE' }, describe);
-  assert.deepEqual(await rows(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tgt' AND TABLE_NAME LIKE 'sc%'`), []);
-  // The old relation's prepared info is forgotten: preparing it again re-creates the table.
-  await s.prepareTable(r, describe);
-  assert.match(await show(), /`w2` bigint/);
   await s.close();
 });
 
@@ -397,29 +271,6 @@ test('prepareTable refuses a missing database, missing columns and a different p
   await db.query('CREATE TABLE tgt.fewcols (id INT PRIMARY KEY)');
   await assert.rejects(t.prepareTable(relOf('fewcols', simple), describeOf(simple)), (e: Error) => e instanceof UnrecoverableError && /lacks column\(s\) v/.test(e.message));
   await Promise.all([s.close(), t.close()]);
-});
-
-test('truncate stays inside the open transaction', async () => {
-  const s = sink(10);
-  await s.claim(1);
-  const r = relOf('tr', simple);
-  await s.prepareTable(r, describeOf(simple));
-  await s.apply([ins(r, ['1', 'a']), ins(r, ['2', 'b'])]);
-  await s.commit('p1');
-  await s.truncate([r]);
-  await s.rollback();
-  assert.equal((await rows('SELECT * FROM tgt.tr')).length, 2);
-  // Creating a table mid-transaction must not commit the open transaction (MySQL DDL commits implicitly).
-  await s.apply([ins(r, ['9', 'uncommitted'])]);
-  const late = relOf('tr_late', simple);
-  await s.prepareTable(late, describeOf(simple));
-  await s.rollback();
-  assert.deepEqual(await rows('SELECT id FROM tgt.tr WHERE id = 9'), []);
-  await s.truncate([r]);
-  await s.apply([ins(r, ['3', 'c'])]);
-  await s.commit('p2');
-  assert.deepEqual(await rows('SELECT id, v FROM tgt.tr'), [{ id: 3, v: 'c' }]);
-  await s.close();
 });
 
 test('upsert throughput (5-column table)', async () => {
@@ -446,7 +297,7 @@ test('upsert throughput (5-column table)', async () => {
   const [{ n, at }] = await rows(`SELECT COUNT(*) AS n, MAX(at) AS at FROM tgt.perf WHERE name LIKE '% b'`);
   assert.equal(n, String(N));
   assert.equal(at, '2024-05-06 05:08:09.123456');
+  // Reported, not asserted: speed is the bench's business (bench/), not a wall-clock bound in a test.
   console.log(`# mysql sink upsert: insert ${Math.round(best[0])} rows/s, update ${Math.round(best[1])} rows/s`);
-  assert.ok(Math.min(...best) > 10_000, `too slow: ${best.map(Math.round).join(', ')} rows/s`);
   await s.close();
 });

@@ -126,10 +126,13 @@ describe('MariaDB binlog source', () => {
     const schema = await src.describeTable(rel);
     const byName = Object.fromEntries(schema.columns.map((col) => [col.name, col]));
     assert.equal(schema.dialect, 'mysql');
-    assert.deepEqual(byName.id, { name: 'id', type: 'bigint(20) unsigned', logical: { kind: 'integer', bytes: 8, unsigned: true }, notNull: true, isKey: true });
+    assert.deepEqual(byName.id, {
+      name: 'id', type: 'bigint(20) unsigned', logical: { kind: 'integer', bytes: 8, unsigned: true }, notNull: true, isKey: true,
+      default: { kind: 'literal', value: '0', implicit: true },
+    });
     assert.deepEqual(byName.js.logical, { kind: 'json' });
     assert.deepEqual(byName.tx.logical, { kind: 'text', length: 65535, fixed: false });
-    assert.deepEqual(byName.en, { name: 'en', type: "enum('a','b c')", logical: { kind: 'enum', values: ['a', 'b c'] }, notNull: false, isKey: false });
+    assert.deepEqual(byName.en, { name: 'en', type: "enum('a','b c')", logical: { kind: 'enum', values: ['a', 'b c'] }, notNull: false, isKey: false, default: null });
     assert.deepEqual(byName.ts.logical, { kind: 'timestamptz', fsp: 3 });
     assert.deepEqual(schema.columns.map((col) => col.name), rel.columns.map((col) => col.name));
     await src.close(Date.now() + 5000);

@@ -16,6 +16,8 @@ export interface ServiceConfig {
   catalogBusyTimeoutMs: number;
   batchMaxRows?: number;
   batchMaxDelayMs?: number;
+  /** A source silent this long (no data, no keepalive) is stalled and reconnected (docs/cdc-failure-modes.md, mode 16). */
+  sourceStallMs?: number;
   logLevel: LogLevel;
   adminKey?: { accessKeyId: string; secret: string };
   /** OPENDI_MASTER_KEY (seals the catalog's secrets); undefined: the data dir's master.key. */
@@ -71,6 +73,7 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
     catalogBusyTimeoutMs: num('OPENDI_CATALOG_BUSY_TIMEOUT_MS', env.OPENDI_CATALOG_BUSY_TIMEOUT_MS, 5000, 0, 60_000),
     batchMaxRows: optional('OPENDI_BATCH_MAX_ROWS', env.OPENDI_BATCH_MAX_ROWS, 1, 1_000_000),
     batchMaxDelayMs: optional('OPENDI_BATCH_MAX_DELAY_MS', env.OPENDI_BATCH_MAX_DELAY_MS, 1, 60_000),
+    sourceStallMs: optional('OPENDI_SOURCE_STALL_MS', env.OPENDI_SOURCE_STALL_MS, 2_000, 600_000),
     logLevel,
     adminKey: keyId !== undefined && keySecret !== undefined ? { accessKeyId: keyId, secret: keySecret } : undefined,
     masterKey: env.OPENDI_MASTER_KEY,

@@ -16,7 +16,8 @@ export interface TableRef { schema: string; table: string }
 export interface NamedTable { schema: string | null; table: string }
 
 export interface RealtimeTaskDefinition {
-  reader: { datasource: string; kind: EngineKind; tables: NamedTable[] };
+  /** publication: a PostgreSQL publication the DBA created (parameter.publication); absent: the task creates its own. */
+  reader: { datasource: string; kind: EngineKind; tables: NamedTable[]; publication?: string };
   /** schema: where the target tables go (default: see runtime/pipeline-factory.ts). */
   writer: { datasource: string; kind: EngineKind; schema: string | null };
   /** setting.initialLoad: copy the existing rows before streaming (full, then incremental). */
@@ -103,7 +104,17 @@ function parseReader(step: Record<string, unknown>): RealtimeTaskDefinition['rea
   });
   if (tables.length === 0) throw new TaskContentError('the reader selects no table: set connection[].table or connection[].selectedTables');
   rejectDuplicates(tables);
-  return { datasource: datasource!, kind, tables };
+  return { datasource: datasource!, kind, tables, ...parsePublication(p.publication, kind) };
+}
+
+/** reader.parameter.publication (PostgreSQL): a publication name, as the server allows it (NAMEDATALEN - 1 bytes). */
+function parsePublication(v: unknown, kind: EngineKind): { publication?: string } {
+  if (v === undefined) return {};
+  if (kind !== 'postgresql') throw new TaskContentError('reader.parameter.publication applies to PostgreSQL sources only');
+  if (typeof v !== 'string' || v === '' || Buffer.byteLength(v) > 63 || /[\u0000-\u001f]/.test(v)) {
+    throw new TaskContentError('reader.parameter.publication must be the name of a publication (1 to 63 bytes, no control characters)');
+  }
+  return { publication: v };
 }
 
 function parseSelectedTables(v: unknown, kind: EngineKind, i: number): NamedTable[] {

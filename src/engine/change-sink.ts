@@ -5,7 +5,8 @@
  * - `claim(fence)` makes this owner the task's current one and returns the committed source
  *   position (null: none yet). The fence is the owner's integer epoch; it only grows. From then on
  *   every commit of an owner with a lower fence fails with FencedError, and so does a claim with a
- *   fence not above the stored one.
+ *   fence not above the stored one. The checkpoint row belongs to (installation, task): another
+ *   installation's task of the same id is another row (docs/target-checkpoint.md).
  * - `apply` / `truncate` write into one open target transaction (opened on demand); changes come
  *   in source order, a transaction possibly split over several calls.
  * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
@@ -18,7 +19,11 @@
  *   call are applied. Other errors (connection, missing table, ...) reject as before.
  * - `applySchemaChange` applies a schema change of a task table to its target table, idempotently
  *   (a replay after a crash must not fail), in the open transaction where the target's DDL is
- *   transactional; `describe` gives the source table's current columns.
+ *   transactional; `describe` gives the source table's current columns. It reports the target
+ *   statements it ran and what it could not reproduce exactly (`prepareTable` too, when it
+ *   created the table): never a silent divergence.
+ * - Errors: a permanent target problem (privilege, missing database, bad identifier) rejects with
+ *   an UnrecoverableError saying what fixes it; other errors are plain (the task retries).
  * - Target names: a sink writes source table schema.table into `<targetSchema>.table` when it was
  *   given a target schema (MySQL: the target database), else into the same schema.table.
  */
@@ -27,6 +32,12 @@ import type { TableSchema } from './table-schema.ts';
 
 /** One rejected row: which table, which key, what the target said (values stay in the target's dirty table). */
 export interface DirtyRecord { table: string; op: 'upsert' | 'update' | 'delete'; key: string; error: string }
+
+/** DDL a sink ran at the target (`tables`: schema.table of the target tables it touched), and what it could not reproduce exactly. */
+export interface TargetDdl { statements: string[]; warnings: string[]; tables: string[] }
+
+/** Dirty records of the task: committed in the target (`kept`), rejected in the open transaction (`pending`). */
+export interface DirtyRecordsKept { kept: number; pending: number; where: string }
 
 export interface Claim {
   position: string | null;
@@ -38,13 +49,16 @@ export interface ChangeSink {
   /** DDL commits with the open transaction (PostgreSQL); false: it commits implicitly (MySQL). */
   readonly transactionalDdl: boolean;
   claim(fence: number): Promise<Claim>;
-  /** Makes sure the target table exists and fits (created from `describe()` when missing). */
-  prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<void>;
+  /** Makes sure the target table exists and fits (created from `describe()` when missing: then the DDL run). */
+  prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null>;
   apply(changes: RowChange[]): Promise<DirtyRecord[]>;
-  applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<void>;
-  truncate(relations: RelationInfo[]): Promise<void>;
+  applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl>;
+  /** Resolves to the statements run. */
+  truncate(relations: RelationInfo[]): Promise<string[]>;
   commit(position: string): Promise<void>;
   rollback(): Promise<void>;
+  /** How many dirty records are committed and pending, and where they are kept (messages). */
+  dirtyRecords(): DirtyRecordsKept;
   /** Deletes the task's checkpoint and dirty records (TerminateDISyncInstance). */
   discardCheckpoint(): Promise<void>;
   close(): Promise<void>;

@@ -39,6 +39,12 @@ export interface TableRef { schema: string; table: string }
  * looks caught up (a frozen walsender or dump thread, a large committed transaction the server is
  * still decoding): the pipeline counts as caught up only when the last read found nothing, the
  * server was heard from recently, and it has reported nothing beyond what was delivered.
+ *
+ * A source that implements it hears from a healthy server at least once a second while streaming,
+ * idle or not (PostgreSQL: keepalive answers to our status pings; MySQL: binlog heartbeats), so
+ * "recently" can be a few seconds (caught-up.ts, HEARD_RECENTLY_MS). A source that stays silent
+ * much longer than that fails with a recoverable error that names the stall (the runner
+ * reconnects) and reports a `warning` event with code SOURCE_STALLED.
  */
 export interface SourceClock {
   /** When the server was last heard from (data, keepalive or heartbeat); null before its first message. */

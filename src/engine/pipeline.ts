@@ -8,7 +8,7 @@
  * (schema-rules.ts). The loop only knows the two ports; `openPorts` (ports.ts) picks the adapters.
  */
 import type { Logger } from '../logger.ts';
-import type { ChangeSink, DirtyRecord } from './change-sink.ts';
+import type { ChangeSink, DirtyRecord, DirtyRecordsKept } from './change-sink.ts';
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
@@ -18,6 +18,7 @@ import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
 import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
+import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
 import { TransformingSink, type TransformPlan } from './transform/transforming-sink.ts';
 
@@ -83,8 +84,10 @@ export interface PipelineMetrics {
   committedPosition: string | null;
   lastSourceCommitTime: Date | null;
   lastAppliedAt: Date | null;
-  /** Everything the source has sent is applied (the last read found nothing more). */
+  /** Everything the source's server has is applied (caught-up.ts: the last read found nothing and the source's clock agrees). */
   caughtUp: boolean;
+  /** When the pipeline was last caught up (the delay grows from here while the source is silent or behind). */
+  lastCaughtUpAt: Date | null;
   /** Per source table (schema.table): structure, full load and streaming status, full-load counts. */
   tables: Record<string, TableProgress>;
 }
@@ -107,7 +110,7 @@ export class Pipeline {
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
     phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
-    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, tables: {},
+    committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, lastCaughtUpAt: null, tables: {},
   };
   /** The task's tables; tables picked up while streaming join it. */
   private readonly tables: TableRef[];
@@ -137,7 +140,7 @@ export class Pipeline {
     this.sink = spec.transform
       ? new TransformingSink(ports.sink, { ...spec.transform, onPrepared: (t, error) => this.progress.structure(nameOf(t), error) }, () => this.m.phase === 'full load')
       : ports.sink;
-    this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert));
+    this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert), (event) => this.events.onEvent?.(event));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   }
@@ -360,19 +363,12 @@ export class Pipeline {
         }
         case 'truncate': {
           await this.flushChunk();
-          const truncated = ev.relations.map((r) => `${r.schema}.${r.table}`).join(', ');
-          this.reportDdl({ type: 'TRUNCATETABLE', schema: ev.relations[0]?.schema ?? '', table: ev.relations.map((r) => r.table).join(', ') }, truncated);
-          const marked = await this.schema.mark('TRUNCATETABLE', truncated, 'TRUNCATE');
-          if (marked === 'NORMAL') {
-            for (const r of ev.relations) await this.schema.prepare(r, commitCompleted);
-            await this.sink.truncate(ev.relations);
-            this.txnInSink = true;
-          }
+          // SchemaRules reports it as a ddl event (mark, target statements).
+          if (await this.schema.truncate(ev.relations, commitCompleted)) this.txnInSink = true;
           break;
         }
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
-          this.reportDdl(ev.change);
           await this.schema.apply(ev.change);
           if (ev.change.type === 'CREATETABLE') this.joined({ schema: ev.change.schema, table: ev.change.table });
           // Outside a transaction the statement has its own position: commit up to it now.
@@ -393,7 +389,8 @@ export class Pipeline {
           if (this.inTxn) break;
           await commitBatch();
           if (this.discoveryDue()) await this.pickUpNewTables();
-          this.m.caughtUp = true;
+          this.m.caughtUp = isSourceCaughtUp(this.source.clock?.());
+          if (this.m.caughtUp) this.m.lastCaughtUpAt = new Date();
           if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);
@@ -413,15 +410,6 @@ export class Pipeline {
           return this.closeAll();
       }
     }
-  }
-
-  /** The task's event log records every schema change met and its ddlMarkMap outcome (engine-event.ts). */
-  private reportDdl(change: SchemaChange, sourceTable = `${change.schema}.${change.table}`): void {
-    const targetSchema = this.spec.target.schema ?? change.schema;
-    this.events.onEvent?.({
-      type: 'ddl', ddlType: change.type, sourceTable, targetTable: `${targetSchema}.${change.table}`,
-      sourceSql: change.sql ?? null, action: this.spec.ddlMarks[change.type], targetSql: [], detail: null,
-    });
   }
 
   /** Prepares a relation's target table the first time it is seen, recording the outcome per table. */
@@ -502,9 +490,10 @@ export class Pipeline {
     const dirty = await this.sink.apply(changes);
     if (dirty.length === 0) return;
     this.m.dirtyRecords += dirty.length;
-    for (const d of dirty) this.logger.warn('dirty record skipped', { table: d.table, op: d.op, key: d.key, error: d.error });
+    // Table, op and error only: the row's key and values stay in the target's dirty-record table.
+    for (const d of dirty) this.logger.warn('dirty record skipped', { table: d.table, op: d.op, error: d.error });
     this.events.onProgress?.(this.metrics());
-    if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, this.m.dirtyRecords, dirty[dirty.length - 1]);
+    if (this.m.dirtyRecords > this.spec.errorLimit) throw dirtyLimitExceeded(this.spec.errorLimit, dirty[dirty.length - 1], this.sink.dirtyRecords());
   }
 
   private async closeAll(): Promise<void> {
@@ -519,19 +508,28 @@ function nameOf(t: { schema: string; table: string }): string {
   return `${t.schema}.${t.table}`;
 }
 
-function dirtyLimitExceeded(limit: number, count: number, last: DirtyRecord): UnrecoverableError {
-  return new UnrecoverableError(`dirty records exceeded StartParam.errorLimit.record (${limit}): ${count} rows were rejected by the target; `
-    + `the last: ${last.op} on ${last.table} key ${last.key}: ${last.error}. Rejected rows are kept in the target's dirty-record table.`);
+/**
+ * The rejected row that crossed the limit is not kept: the task fails, so the open target
+ * transaction (with that row's dirty record and the rest of its batch) is rolled back and replayed
+ * on the next start. Only dirty records committed before it are in the target.
+ */
+function dirtyLimitExceeded(limit: number, last: DirtyRecord, dirty: DirtyRecordsKept): UnrecoverableError {
+  const others = dirty.pending - 1;
+  const kept = dirty.kept === 0 ? 'No rejected row is kept in the target.'
+    : `${dirty.kept} row(s) rejected earlier are kept in ${dirty.where}.`;
+  return new UnrecoverableError(`dirty records exceeded StartParam.errorLimit.record (${limit}): the target rejected a row of ${last.table} (${last.op}): ${last.error}. `
+    + `That row was not kept: the target transaction holding it${others > 0 ? ` and ${others} other rejected row(s)` : ''} was rolled back, `
+    + `and it is applied again on the next start. ${kept} Raise errorLimit.record or fix the row at the source, then start the task again.`);
 }
 
 /**
  * TerminateDISyncInstance / DeleteDISyncTask: release the source-side resources (PostgreSQL slot
- * and publication) and delete the task's checkpoint and dirty records on the target. Idempotent;
- * for a task whose pipeline is not running.
+ * and publication; skipped with `source: false`) and delete the task's checkpoint and dirty
+ * records on the target. Idempotent; for a task whose pipeline is not running.
  */
-export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger): Promise<void> {
+export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger, what = { source: true }): Promise<void> {
   const log = logger ?? noopLogger;
-  await releaseSource(spec.taskId, spec.source);
+  if (what.source) await releaseSource(spec.taskId, spec.source);
   const { sink } = openPorts(spec.taskId, spec.source, spec.target, log);
   try {
     await sink.discardCheckpoint();

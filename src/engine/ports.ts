@@ -7,22 +7,33 @@ import type { EngineEvent } from './engine-event.ts';
 import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
-import { PostgresSink } from './sinks/postgres/postgres-sink.ts';
-import { MySqlSink } from './sinks/mysql/mysql-sink.ts';
+import { CheckpointedSink } from './sinks/checkpointed-sink.ts';
+import { postgresDialect } from './sinks/postgres/postgres-dialect.ts';
+import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
 import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
 export type { SourceCheckBounds } from './source-table-check.ts';
+export type { SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
+import type { SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
 
 /** selects: 2024 jobs pick up new tables it selects while streaming (MySQL: by their CREATE TABLE; PostgreSQL: discoverTables). */
 export type SourceSpec =
-  | { kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean }
+  | {
+    kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean;
+    /** The publication was created by a DBA (reader parameter "publication"): the task never creates, alters or drops it. */
+    externalPublication?: boolean;
+  }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
   | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
 
-/** schema: where every table goes (MySQL: the database); null keeps each table's source schema. */
-export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null }
+/**
+ * schema: where every table goes (MySQL: the database); null keeps each table's source schema.
+ * installationId: the catalog's installation, half of the checkpoint's key in the target
+ * (docs/target-checkpoint.md): two installations writing one target never fence each other.
+ */
+export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string }
 
-/** What a running pipeline gives its source besides the spec (MySQL source only so far). */
+/** What a running pipeline gives its source besides the spec. */
 export interface SourceOptions {
   /** Warnings for the task's event log. */
   onEvent?(event: EngineEvent): void;
@@ -36,12 +47,17 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   const app = `opendi:task-${taskId}`;
   return {
     source: source.kind === 'postgresql'
-      ? new PostgresSource(source, `${app}:source`, logger)
+      ? new PostgresSource({ ...source, ...options }, `${app}:source`, logger)
       : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
-    sink: target.kind === 'postgresql'
-      ? new PostgresSink(target.endpoint, taskId, target.schema, `${app}:target`, logger)
-      : new MySqlSink(target.endpoint, taskId, target.schema, `${app}:target`, logger),
+    sink: openSink(taskId, target, `${app}:target`, logger),
   };
+}
+
+export function openSink(taskId: number, target: TargetSpec, applicationName: string, logger: Logger): ChangeSink {
+  const owner = { installationId: target.installationId, taskId };
+  return target.kind === 'postgresql'
+    ? new CheckpointedSink(postgresDialect(target.endpoint, applicationName, logger), owner, target.schema, logger)
+    : new CheckpointedSink(mysqlDialect(target.endpoint, applicationName), owner, target.schema, logger);
 }
 
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */
@@ -53,6 +69,8 @@ export async function releaseSource(taskId: number, source: SourceSpec): Promise
  * The config check's entry into the engine: one sentence per unusable source table, empty when
  * all can be synced; rejects when the source cannot be reached in the bounds given.
  */
-export function checkSourceTables(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
-  return findSourceTableProblemsAt(kind, endpoint, tables, bounds);
+export function checkSourceTables(
+  kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds, options: SourceCheckOptions = {},
+): Promise<string[]> {
+  return findSourceTableProblemsAt(kind, endpoint, tables, bounds, options);
 }

@@ -1,15 +1,21 @@
 /**
  * StartParam.ddlMarkMap applied to the schema changes a pipeline meets (docs/design.md section 2):
- * DDL events from the source, and source columns a target table lacks (an ADDCOLUMN, possibly
- * made while the task was stopped). NORMAL applies the change to the target, IGNORE skips it,
- * WARNING skips it and records an alert, CRITICAL fails the task. A skipped ADDCOLUMN leaves the
- * column out of the target: its values are projected away from the changes.
+ * DDL events from the source, truncations, and source columns a target table lacks (an ADDCOLUMN,
+ * possibly made while the task was stopped). NORMAL applies the change to the target, IGNORE
+ * skips it, WARNING skips it and records an alert, CRITICAL fails the task. A skipped ADDCOLUMN
+ * leaves the column out of the target: its values are projected away from the changes.
+ *
+ * Every schema change met is reported as an EngineEvent `ddl` (engine-event.ts) with the mark and
+ * the target statements applied; what the target could not reproduce exactly (a default evaluated
+ * at the source, a generated column) raises an alert and a `warning` event: never a silent
+ * divergence.
  */
 import type { Logger } from '../logger.ts';
-import type { ChangeSink } from './change-sink.ts';
+import type { ChangeSink, TargetDdl } from './change-sink.ts';
 import type { ChangeSource } from './change-source.ts';
 import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
+import type { EngineEvent } from './engine-event.ts';
 import { MissingTargetColumnsError, UnrecoverableError } from './errors.ts';
 
 export type DdlMark = 'NORMAL' | 'IGNORE' | 'WARNING' | 'CRITICAL';
@@ -19,6 +25,9 @@ export interface Alert { at: string; type: DdlType; table: string; message: stri
 /** Columns the target keeps out: `keep` indexes the relation's columns that go to the target. */
 export interface Projection { relation: RelationInfo; keep: number[] }
 
+/** A schema change as met: its type, source table, the source's SQL (null: none given) and a description. */
+interface Met { type: DdlType; table: string; sourceSql: string | null; what: string }
+
 export class SchemaRules {
   /** Prepared relations; the value is the projection to apply, or null. */
   private readonly prepared = new WeakMap<RelationInfo, Projection | null>();
@@ -26,6 +35,7 @@ export class SchemaRules {
   constructor(
     private readonly marks: Record<DdlType, DdlMark>, private readonly source: ChangeSource, private readonly sink: ChangeSink,
     private readonly logger: Logger, private readonly onAlert: (alert: Alert) => void,
+    private readonly onEvent: (event: EngineEvent) => void = () => undefined,
   ) {}
 
   /**
@@ -46,39 +56,64 @@ export class SchemaRules {
 
   private async prepareNew(relation: RelationInfo, commitCompleted?: () => Promise<void>): Promise<Projection | null> {
     const describe = () => this.source.describeTable(relation);
+    const label = `${relation.schema}.${relation.table}`;
     try {
-      await this.sink.prepareTable(relation, describe);
+      await this.prepareTable(relation, label, describe);
       this.prepared.set(relation, null);
       return null;
     } catch (err) {
       if (!(err instanceof MissingTargetColumnsError)) throw err;
-      const label = `${relation.schema}.${relation.table}`;
-      const mark = await this.mark('ADDCOLUMN', label, `columns ${err.columns.join(', ')} exist at the source but not in the target`);
-      if (mark === 'NORMAL') {
+      const met: Met = { type: 'ADDCOLUMN', table: label, sourceSql: null, what: `columns ${err.columns.join(', ')} exist at the source but not in the target` };
+      const mark = await this.handle(met, async () => {
         if (!this.sink.transactionalDdl) await commitCompleted?.();
-        for (const column of err.columns) await this.sink.applySchemaChange({ type: 'ADDCOLUMN', schema: relation.schema, table: relation.table, column }, describe);
-        await this.sink.prepareTable(relation, describe);
+        const applied: TargetDdl = { statements: [], warnings: [], tables: [] };
+        for (const column of err.columns) {
+          const one = await this.sink.applySchemaChange({ type: 'ADDCOLUMN', schema: relation.schema, table: relation.table, column }, describe);
+          applied.statements.push(...one.statements);
+          applied.warnings.push(...one.warnings);
+          applied.tables = one.tables;
+        }
+        return applied;
+      });
+      if (mark === 'NORMAL') {
+        await this.prepareTable(relation, label, describe);
         this.prepared.set(relation, null);
         return null;
       }
       const keep = relation.columns.flatMap((col, i) => (err.columns.includes(col.name) ? [] : [i]));
       const projection: Projection = { relation: { ...relation, columns: keep.map((i) => relation.columns[i]) }, keep };
-      await this.sink.prepareTable(projection.relation, describe);
+      await this.prepareTable(projection.relation, label, describe);
       this.prepared.set(relation, projection);
       return projection;
     }
   }
 
-  /** A DDL event from the source, handled by its mark. */
-  async apply(change: SchemaChange): Promise<void> {
-    const label = `${change.schema}.${change.table}`;
-    const mark = await this.mark(change.type, label, change.sql ?? describeChange(change));
-    if (mark !== 'NORMAL') return;
-    const name = change.type === 'RENAMETABLE' && change.newTable ? change.newTable : change;
-    await this.sink.applySchemaChange(change, () => this.source.describeTable({ id: 0, schema: name.schema, table: name.table, columns: [] }));
+  /** Prepares the target table; a table the sink had to create is reported like a CREATETABLE. */
+  private async prepareTable(relation: RelationInfo, label: string, describe: () => ReturnType<ChangeSource['describeTable']>): Promise<void> {
+    const created = await this.sink.prepareTable(relation, describe);
+    if (!created) return;
+    this.report({ type: 'CREATETABLE', table: label, sourceSql: null, what: 'the target table did not exist; created from the source table' }, 'NORMAL', created);
   }
 
-  /** The mark of a DDL type; WARNING records an alert, CRITICAL fails the task. */
+  /** A DDL event from the source, handled by its mark. */
+  async apply(change: SchemaChange): Promise<void> {
+    const name = change.type === 'RENAMETABLE' && change.newTable ? change.newTable : change;
+    await this.handle(
+      { type: change.type, table: `${change.schema}.${change.table}`, sourceSql: change.sql ?? null, what: change.sql ?? describeChange(change) },
+      () => this.sink.applySchemaChange(change, () => this.source.describeTable({ id: 0, schema: name.schema, table: name.table, columns: [] })));
+  }
+
+  /** A TRUNCATE from the source; `prepare` makes sure the target tables are known first. */
+  async truncate(relations: RelationInfo[], commitCompleted: () => Promise<void>): Promise<boolean> {
+    const tables = relations.map((r) => `${r.schema}.${r.table}`).join(', ');
+    const mark = await this.handle({ type: 'TRUNCATETABLE', table: tables, sourceSql: null, what: 'TRUNCATE' }, async () => {
+      for (const r of relations) await this.prepare(r, commitCompleted);
+      return { statements: await this.sink.truncate(relations), warnings: [], tables: [] };
+    });
+    return mark === 'NORMAL';
+  }
+
+  /** The mark of a DDL type; WARNING records an alert, CRITICAL fails the task. No event: see `handle`. */
   async mark(type: DdlType, table: string, what: string): Promise<DdlMark> {
     const mark = this.marks[type];
     if (mark === 'CRITICAL') {
@@ -89,6 +124,31 @@ export class SchemaRules {
       this.onAlert({ at: new Date().toISOString(), type, table, message: `${type} on ${table} skipped (ddlMarkMap WARNING): ${what}` });
     }
     return mark;
+  }
+
+  /** Marks a schema change, applies it when NORMAL, and reports it (CRITICAL: reported, then the task fails). */
+  private async handle(met: Met, applyChange: () => Promise<TargetDdl>): Promise<DdlMark> {
+    let mark: DdlMark;
+    try {
+      mark = await this.mark(met.type, met.table, met.what);
+    } catch (err) {
+      this.report(met, 'CRITICAL', null);
+      throw err;
+    }
+    this.report(met, mark, mark === 'NORMAL' ? await applyChange() : null);
+    return mark;
+  }
+
+  private report(met: Met, action: DdlMark, applied: TargetDdl | null): void {
+    const warnings = applied?.warnings ?? [];
+    this.onEvent({
+      type: 'ddl', ddlType: met.type, sourceTable: met.table, targetTable: applied?.tables[0] ?? null, sourceSql: met.sourceSql,
+      action, targetSql: applied?.statements ?? [], detail: warnings.length > 0 ? warnings.join(' ') : met.sourceSql === null ? met.what : null,
+    });
+    for (const detail of warnings) {
+      this.onAlert({ at: new Date().toISOString(), type: met.type, table: met.table, message: `${met.type} on ${met.table} not reproduced exactly: ${detail}` });
+      this.onEvent({ type: 'warning', code: 'DDL_NOT_REPRODUCED', detail, table: met.table });
+    }
   }
 }
 

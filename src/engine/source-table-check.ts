@@ -16,7 +16,7 @@ import type { DbEndpoint } from './endpoint.ts';
 import type { TableRef } from './change-source.ts';
 import { clientConfig } from './postgres/connection.ts';
 import { mysqlConnectionOptions } from './mysql/connection.ts';
-import { findSourceTableProblems } from './sources/postgres/check-source-tables.ts';
+import { findSourceTableProblems, type SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
 import { findMySqlSourceTableProblems } from './sources/mysql/table-info.ts';
 
 export interface SourceCheckBounds {
@@ -30,11 +30,13 @@ export interface SourceCheckBounds {
 const APP = 'opendi:config-check';
 
 /** One sentence per unusable table; rejects when the database cannot be reached or the check was cut short. */
-export function findSourceTableProblemsAt(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
-  return kind === 'postgresql' ? checkPostgres(endpoint, tables, bounds) : checkMySql(endpoint, tables, bounds);
+export function findSourceTableProblemsAt(
+  kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds, options: SourceCheckOptions = {},
+): Promise<string[]> {
+  return kind === 'postgresql' ? checkPostgres(endpoint, tables, bounds, options) : checkMySql(endpoint, tables, bounds);
 }
 
-async function checkPostgres(endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds): Promise<string[]> {
+async function checkPostgres(endpoint: DbEndpoint, tables: TableRef[], bounds: SourceCheckBounds, options: SourceCheckOptions): Promise<string[]> {
   const client = new pg.Client({
     ...clientConfig(endpoint, APP),
     connectionTimeoutMillis: bounds.connectTimeoutMs, query_timeout: bounds.statementTimeoutMs, keepAlive: false,
@@ -45,7 +47,7 @@ async function checkPostgres(endpoint: DbEndpoint, tables: TableRef[], bounds: S
   return withAbort(bounds.signal, destroy, async () => {
     try {
       await client.connect();
-      return await findSourceTableProblems(client, tables);
+      return await findSourceTableProblems(client, tables, options);
     } finally {
       await endWithin(client.end(), bounds.statementTimeoutMs, destroy);
     }

@@ -31,6 +31,22 @@ export type LogicalType =
   /** Anything else: carried as text. */
   | { kind: 'other' };
 
+/**
+ * A column's default at the source. Rows that existed when a column was added got this value, so
+ * the target column must be created with it (or the target's rows diverge from the source's).
+ * - `literal`: a constant, as canonical text of the column's logical type (change-event.ts).
+ * - `implicit` (either kind): not declared, but what the source gives existing rows anyway (MySQL
+ *   fills a new NOT NULL column with 0, '', the first ENUM label or a zero date).
+ * - `expression`: evaluated by the source per row or per statement (CURRENT_TIMESTAMP, now(),
+ *   nextval(...), uuid(), or a constant this engine cannot carry exactly): `sql` as the source
+ *   shows it. A target cannot reproduce the values the source's existing rows got.
+ * - `generated`: a generated (computed) column; `sql` is its expression.
+ */
+export type ColumnDefault =
+  | { kind: 'literal'; value: string; implicit?: boolean }
+  | { kind: 'expression'; sql: string; implicit?: boolean }
+  | { kind: 'generated'; sql: string };
+
 export interface SourceColumn {
   name: string;
   /** The source's own type declaration, e.g. "numeric(30,10)", "int(10) unsigned", "enum('a','b')". */
@@ -38,6 +54,8 @@ export interface SourceColumn {
   logical: LogicalType;
   notNull: boolean;
   isKey: boolean;
+  /** The default (see ColumnDefault); null or absent: none (existing rows got NULL). */
+  default?: ColumnDefault | null;
 }
 
 export interface TableSchema { dialect: Dialect; columns: SourceColumn[] }

@@ -96,7 +96,7 @@ export class ConfigProcessor {
     // Tables named without their database resolve against the reader's database, as the engine does at start.
     const endpoint = endpointOf(reader.content);
     const tables = resolveReaderTables(def, endpoint.database);
-    return { problems: await checkSourceTables(reader.name, endpoint, tables, this.settings, signal, this.logger), tables };
+    return { problems: await checkSourceTables(reader.name, endpoint, tables, this.settings, signal, this.logger, { publication: def.reader.publication, initialLoad: def.initialLoad }), tables };
   }
 }
 

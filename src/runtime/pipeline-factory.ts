@@ -17,7 +17,11 @@ import { toDbEndpoint } from './db-endpoint.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
-  release(taskId: number): Promise<void>;
+  /**
+   * Releases what the task holds outside the catalog: its checkpoint and dirty records in the
+   * target, and with `source` its source-side resources (replication slot, publication).
+   */
+  release(taskId: number, what?: { source: boolean }): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -41,9 +45,10 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
     if (!file || content == null) throw new UnrecoverableError(`task ${taskId} has no deployed definition`);
-    const resourcePrefix = `opendi_${await store.installationId()}_${taskId}`.toLowerCase();
+    const installationId = await store.installationId();
+    const resourcePrefix = `opendi_${installationId}_${taskId}`.toLowerCase();
     // A 2024 DI job: its job document defines the pipeline (src/runtime/di-job/).
-    const job = await jobPipelineParts({ store, file, resourcesCreated, resourcePrefix, serverId: MYSQL_SERVER_ID_BASE + taskId, release });
+    const job = await jobPipelineParts({ store, file, resourcesCreated, resourcePrefix, installationId, serverId: MYSQL_SERVER_ID_BASE + taskId, release });
     if (job) return job;
     const def = parseRealtimeTask(content);
     const endpoint = async (name: string, kind: string): Promise<DbEndpoint> => {
@@ -68,10 +73,13 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       taskId,
       initialLoad: def.initialLoad,
       source: def.reader.kind === 'postgresql'
-        ? { kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, publicationName: prefix, tables, resourcesCreated }
+        ? {
+          kind: 'postgresql', endpoint: sourceEndpoint, slotName: prefix, tables, resourcesCreated,
+          publicationName: def.reader.publication ?? prefix, externalPublication: def.reader.publication !== undefined,
+        }
         : { kind: 'mysql', endpoint: sourceEndpoint, serverId: MYSQL_SERVER_ID_BASE + taskId, tables, resourcesCreated },
       target: {
-        kind: def.writer.kind, endpoint: targetEndpoint,
+        kind: def.writer.kind, endpoint: targetEndpoint, installationId,
         // MySQL has one namespace per database: tables go into the target data source's database.
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
@@ -97,8 +105,19 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },
-    async release(taskId) {
-      await releaseTaskResources(await endpointsFor(taskId, true, true), logger.child({ taskId }));
+    async release(taskId, what = { source: true }) {
+      const log = logger.child({ taskId });
+      let endpoints: Endpoints;
+      try {
+        endpoints = await endpointsFor(taskId, true, true);
+      } catch (err) {
+        // Only a checkpoint to discard, and its data source or definition is gone: nothing can be
+        // reached. The row left behind is harmless (ids are never reused; rows are per installation).
+        if (what.source || !(err instanceof UnrecoverableError)) throw err;
+        log.warn('the target checkpoint could not be discarded: the task definition or data source is gone', { error: err.message });
+        return;
+      }
+      await releaseTaskResources(endpoints, log, what);
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { Endpoint } from '../domain/data-source-content.ts';
 import type { TableRef } from '../domain/task-content.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
-import { checkSourceTables as engineCheck } from '../engine/ports.ts';
+import { checkSourceTables as engineCheck, type SourceCheckOptions } from '../engine/ports.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
 
 export interface SourceCheckSettings {
@@ -23,6 +23,7 @@ export interface SourceCheckSettings {
 /** Returns problems found, one sentence each; empty when every table is usable. Rejects only when `signal` aborts. */
 export async function checkSourceTables(
   name: string, endpoint: Endpoint, tables: TableRef[], settings: SourceCheckSettings, signal: AbortSignal, logger: Logger,
+  options: SourceCheckOptions = {},
 ): Promise<string[]> {
   let host = endpoint.host;
   if (settings.allowedHosts) {
@@ -34,7 +35,7 @@ export async function checkSourceTables(
   try {
     return await engineCheck(endpoint.kind, toDbEndpoint(endpoint, settings.allowCleartextPassword, host), tables, {
       connectTimeoutMs: settings.connectTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs, signal,
-    });
+    }, options);
   } catch (err) {
     if (signal.aborted) throw err;
     const reason = (err as Error).message;

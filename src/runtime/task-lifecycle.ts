@@ -136,9 +136,11 @@ export class TaskLifecycle {
   private async haltAndRelease(taskId: number): Promise<Outcome> {
     await this.stopRunner(taskId);
     const rt = await this.store.getTaskRuntime(taskId);
-    if (!rt.resourcesCreated) return { ok: true, message: null };
+    // A task that ever ran (fence > 0) claimed a checkpoint row in the target, even when it failed
+    // before creating source resources: discard it too (docs/target-checkpoint.md).
+    if (!rt.resourcesCreated && rt.fence === 0) return { ok: true, message: null };
     try {
-      await this.factory.release(taskId);
+      await this.factory.release(taskId, { source: rt.resourcesCreated });
     } catch (err) {
       await this.store.mutateTaskRuntime(taskId, (r) => ({ status: r.status === 'NORUN' ? 'NORUN' : 'PAUSE', desired: 'STOP' }));
       this.logger.error('could not release task resources', { taskId, error: messageOf(err) });

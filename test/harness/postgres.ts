@@ -2,13 +2,15 @@
  * Private PostgreSQL instances for tests: initdb once per process into a template, copied per
  * instance into a fresh temp dir; a free port on 127.0.0.1; logical replication on. The server
  * runs as the `postgres` OS user (initdb/postgres refuse root) and can be stopped, SIGKILLed and
- * started again on the same data dir.
+ * started again on the same data dir. `startStandby()` clones a running instance with
+ * pg_basebackup into a streaming standby that a test can promote (a failover).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
+import { chownTo, copyTemplate, freePort, templateDir, trackServer, untrackServer } from './private-server.ts';
 
 export { freePort } from './private-server.ts';
 
@@ -83,6 +85,42 @@ export class PgInstance {
       if (Date.now() > deadline) throw new Error(`postgres did not start within 30 s:\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * A streaming standby of this instance (pg_basebackup -R: standby.signal and primary_conninfo),
+   * started and caught up. Logical slots are not copied to it (PostgreSQL before 17).
+   */
+  async startStandby(): Promise<PgInstance> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-pg-standby-'));
+    fs.chmodSync(dir, 0o755);
+    chownTo('postgres', dir);
+    runAsPostgres(path.join(BIN, 'pg_basebackup'), ['-D', path.join(dir, 'data'), '-h', this.host, '-p', String(this.port), '-U', this.user, '-X', 'stream', '-R', '--no-sync', '--checkpoint=fast']);
+    const standby = new PgInstance(dir, await freePort(), this.settings);
+    trackServer(standby);
+    await standby.start();
+    await this.waitReplayedBy(standby);
+    return standby;
+  }
+
+  /** Until `standby` has replayed everything this instance has written so far. */
+  async waitReplayedBy(standby: PgInstance, timeoutMs = 30_000): Promise<void> {
+    const target = (await this.query(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows[0].lsn;
+    const deadline = Date.now() + timeoutMs;
+    while ((await standby.query(`SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done`, [target])).rows[0].done !== true) {
+      if (Date.now() > deadline) throw new Error(`the standby did not replay up to ${target} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Promotes a standby to a primary (pg_promote waits until it accepts writes). */
+  async promote(): Promise<void> {
+    await this.query(`SELECT pg_promote(true, 30)`);
+  }
+
+  /** The pid of the walsender streaming a slot (null when none), e.g. to freeze it with SIGSTOP. */
+  async walsenderPid(slot: string): Promise<number | null> {
+    return (await this.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, [slot])).rows[0]?.active_pid ?? null;
   }
 
   /** Fast shutdown (SIGINT to the postmaster): clients are disconnected, nothing is lost. */

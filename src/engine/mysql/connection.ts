@@ -1,5 +1,8 @@
 /**
- * Connection settings and SQL quoting shared by the MySQL/MariaDB source and sink.
+ * How the engine connects to MySQL/MariaDB, sources and sinks alike: `mysqlConnectionOptions`
+ * for mysql2 (TLS per DbEndpoint.tls; password-revealing authentication refused over plain
+ * connections: mysql-auth.ts), `connectMySql` to open a promise connection with an error listener,
+ * a connect timeout and the session's first statements.
  *
  * Values must come back as exact text, never as JS numbers or Dates: BIGINT/DECIMAL as strings
  * (supportBigNumbers + bigNumberStrings), dates as the server's strings (dateStrings). The session
@@ -9,15 +12,51 @@
  * change-event.ts, whatever the server's default zone is.
  */
 import type mysql from 'mysql2';
-import type { DbEndpoint } from '../endpoint.ts';
+import mysqlPromise from 'mysql2/promise';
+import type { DbEndpoint, EndpointTls } from '../endpoint.ts';
+import { guardedAuthPlugins, socketNamedFor } from './mysql-auth.ts';
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Options for mysql2's createConnection (callback or promise API). */
 export function mysqlConnectionOptions(e: DbEndpoint): mysql.ConnectionOptions {
   return {
     host: e.host, port: e.port, user: e.user, password: e.password ?? '', database: e.database,
     charset: 'utf8mb4_general_ci', supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, jsonStrings: true,
-    timezone: 'Z', connectTimeout: 10_000, enableKeepAlive: true, multipleStatements: false,
+    timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, enableKeepAlive: true, multipleStatements: false,
+    ssl: sslOptions(e.tls), authPlugins: guardedAuthPlugins(e), stream: socketNamedFor(e),
   };
+}
+
+/**
+ * `require` encrypts without checking the certificate; `verify-ca` checks the chain against `ca`
+ * (else the system's roots); `verify-full` also checks that it names the host (MySQL
+ * Connector/J's sslMode semantics: REQUIRED, VERIFY_CA, VERIFY_IDENTITY). A server without TLS is
+ * refused by mysql2.
+ */
+export function sslOptions(t: EndpointTls | undefined): mysql.SslOptions | undefined {
+  if (!t) return undefined;
+  if (t.mode === 'require') return { rejectUnauthorized: false };
+  return { ...(t.ca === undefined ? {} : { ca: t.ca }), rejectUnauthorized: true, verifyIdentity: t.mode === 'verify-full' };
+}
+
+/**
+ * A connected promise connection: `onError` hears every error the connection reports afterwards
+ * (without a listener one would take the process down); `setup` runs first (a failure closes the
+ * connection). `extra` adds to mysqlConnectionOptions.
+ */
+export async function connectMySql(
+  e: DbEndpoint, onError: (err: Error) => void, setup: string[] = SESSION_SETUP, extra: Partial<mysql.ConnectionOptions> = {},
+): Promise<mysqlPromise.Connection> {
+  const c = await mysqlPromise.createConnection({ ...mysqlConnectionOptions(e), ...extra });
+  c.on('error', onError);
+  try {
+    for (const sql of setup) await c.query(sql);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
+  return c;
 }
 
 /** Statements every session runs first (UTC timestamps, no surprises from sql_mode on reads). */

@@ -1,24 +1,63 @@
 /**
- * Connection settings shared by the PostgreSQL source and sink. Session options pin the text
+ * How the engine connects to PostgreSQL, sources and sinks alike: `clientConfig` for a pg.Client
+ * (TLS per DbEndpoint.tls, cleartext passwords refused over plain connections: pg-internals.ts),
+ * `connectPg` to open one with an error listener and a connect timeout. Session options pin the text
  * forms values travel in (pgoutput writes every value with the type's output function under the
  * walsender's settings, the sink parses them back with the input functions), so neither side
  * depends on a server's defaults (PostgreSQL docs, "Client Connection Defaults"). timestamptz travels
  * in UTC, the canonical form of change-event.ts.
  */
-import type pg from 'pg';
-import type { PgEndpoint } from '../endpoint.ts';
+import pg from 'pg';
+import type { EndpointTls, PgEndpoint } from '../endpoint.ts';
+import { guardedPassword } from './pg-internals.ts';
+
+export { destroyPgSocket } from './pg-internals.ts';
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const SESSION_OPTIONS = [
   'datestyle=ISO,MDY', 'intervalstyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
   'statement_timeout=0', 'idle_in_transaction_session_timeout=0', 'timezone=UTC',
 ].map((o) => `-c ${o}`).join(' ');
 
-/** `applicationName` shows in pg_stat_activity / pg_stat_replication, so operators see whose connection it is. */
+/**
+ * `applicationName` shows in pg_stat_activity / pg_stat_replication, so operators see whose
+ * connection it is. Replication connections add `replication: 'database'` to this.
+ */
 export function clientConfig(e: PgEndpoint, applicationName: string): pg.ClientConfig {
   return {
-    host: e.host, port: e.port, database: e.database, user: e.user, password: e.password,
-    connectionTimeoutMillis: 10_000, keepAlive: true, application_name: applicationName, options: SESSION_OPTIONS,
+    host: e.host, port: e.port, database: e.database, user: e.user, password: guardedPassword(e), ssl: sslOptions(e.tls),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: applicationName, options: SESSION_OPTIONS,
   };
+}
+
+/**
+ * libpq's sslmode semantics (PostgreSQL docs, "SSL Support"): `require` encrypts without checking
+ * the certificate; `verify-ca` checks the chain against `ca` (else the system's roots);
+ * `verify-full` also checks that the certificate names the host. A server without TLS is refused.
+ */
+export function sslOptions(t: EndpointTls | undefined): pg.ClientConfig['ssl'] {
+  if (!t) return false;
+  if (t.mode === 'require') return { rejectUnauthorized: false };
+  const ca = t.ca === undefined ? {} : { ca: t.ca };
+  return t.mode === 'verify-ca' ? { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : { ...ca, rejectUnauthorized: true };
+}
+
+/**
+ * A connected client: `onError` hears every error the connection reports after the connect (a
+ * pg.Client without an error listener takes the process down); a failed connect leaves nothing
+ * open. `extra` adds to clientConfig (e.g. replication).
+ */
+export async function connectPg(e: PgEndpoint, applicationName: string, onError: (err: Error) => void, extra: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
+  const c = new pg.Client({ ...clientConfig(e, applicationName), ...extra });
+  c.on('error', onError);
+  try {
+    await c.connect();
+  } catch (err) {
+    await c.end().catch(() => undefined);
+    throw err;
+  }
+  return c;
 }
 
 export function quoteIdent(s: string): string {

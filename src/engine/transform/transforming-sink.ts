@@ -8,7 +8,7 @@
  * The real sink is built with no target schema of its own: this stage names every table fully.
  * HandleDml applies to the stream only; full-load rows (`loading()`) pass the row filter alone.
  */
-import type { ChangeSink, Claim, DirtyRecord } from '../change-sink.ts';
+import type { ChangeSink, Claim, DirtyRecord, DirtyRecordsKept, TargetDdl } from '../change-sink.ts';
 import type { RelationInfo, RowChange, SchemaChange } from '../change-event.ts';
 import type { TableSchema } from '../table-schema.ts';
 import { UnrecoverableError } from '../errors.ts';
@@ -38,8 +38,8 @@ export class TransformingSink implements ChangeSink {
 
   claim(fence: number): Promise<Claim> { return this.inner.claim(fence); }
 
-  async prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<void> {
-    if (this.transforms.has(relation)) return;
+  async prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null> {
+    if (this.transforms.has(relation)) return null;
     const source = { schema: relation.schema, table: relation.table };
     try {
       const schema = await describe();
@@ -49,9 +49,10 @@ export class TransformingSink implements ChangeSink {
         await this.plan.checkTable?.({ source, target: t.target, needsFullOldImage: t.needsFullOldImage });
         this.checked.add(key);
       }
-      await this.inner.prepareTable(t.relation, async () => t.describe(schema));
+      const created = await this.inner.prepareTable(t.relation, async () => t.describe(schema));
       this.transforms.set(relation, t);
       this.plan.onPrepared?.(source, null);
+      return created;
     } catch (err) {
       this.plan.onPrepared?.(source, err instanceof Error ? err.message : String(err));
       throw err;
@@ -74,7 +75,7 @@ export class TransformingSink implements ChangeSink {
     return this.inner.apply(out);
   }
 
-  async applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<void> {
+  async applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> {
     const source = { schema: change.schema, table: change.table };
     const rules = this.plan.rulesFor(source);
     const target = targetNameOf(source, rules, this.plan.naming);
@@ -85,15 +86,16 @@ export class TransformingSink implements ChangeSink {
       const relation: RelationInfo = { id: 0, ...named, columns: schema.columns.map((c) => ({ name: c.name, isKey: c.isKey })) };
       return compileTableTransform(relation, schema, this.plan.rulesFor(named), this.plan).describe(schema);
     };
-    await this.inner.applySchemaChange({ ...change, ...target, newTable }, shaped);
+    return this.inner.applySchemaChange({ ...change, ...target, newTable }, shaped);
   }
 
-  truncate(relations: RelationInfo[]): Promise<void> {
+  truncate(relations: RelationInfo[]): Promise<string[]> {
     return this.inner.truncate(relations.map((r) => this.transformOf(r).relation));
   }
 
   commit(position: string): Promise<void> { return this.inner.commit(position); }
   rollback(): Promise<void> { return this.inner.rollback(); }
+  dirtyRecords(): DirtyRecordsKept { return this.inner.dirtyRecords(); }
   discardCheckpoint(): Promise<void> { return this.inner.discardCheckpoint(); }
   close(): Promise<void> { return this.inner.close(); }
   destroy(): Promise<void> { return this.inner.destroy(); }

@@ -29,6 +29,8 @@ export interface JobPipelineContext {
   resourcesCreated: boolean;
   /** Replication slot and publication name (PostgreSQL source). */
   resourcePrefix: string;
+  /** The catalog's installation: half of the target checkpoint's key (docs/target-checkpoint.md). */
+  installationId: string;
   /** Binlog replica id (MySQL source). */
   serverId: number;
   /** For releasing the task's resources only: no catalog, no snapshot. */
@@ -76,7 +78,7 @@ export async function jobPipelineParts(ctx: JobPipelineContext): Promise<JobPipe
       ? { kind: 'postgresql', endpoint: source.endpoint, slotName: ctx.resourcePrefix, publicationName: ctx.resourcePrefix, tables, resourcesCreated: ctx.resourcesCreated, selects }
       : { kind: 'mysql', endpoint: source.endpoint, serverId: ctx.serverId, tables, resourcesCreated: ctx.resourcesCreated, selects },
     // The transformation stage names every target table itself.
-    target: { kind: target.protocol, endpoint: target.endpoint, schema: null },
+    target: { kind: target.protocol, endpoint: target.endpoint, schema: null, installationId: ctx.installationId },
     transform: {
       naming: {
         sourceDataSource: plan.sourceDataSource, sourceDatabase: source.endpoint.database, sourceProtocol: source.protocol,

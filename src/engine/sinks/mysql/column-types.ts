@@ -2,7 +2,9 @@
  * Source column -> MySQL/MariaDB column type (docs/type-mapping.md). A MySQL-dialect source's
  * native COLUMN_TYPE is copied verbatim; any other source is mapped from its LogicalType.
  */
+import mysql from 'mysql2/promise';
 import type { Dialect, SourceColumn } from '../../table-schema.ts';
+import { toUtcWallTime } from './convert-value.ts';
 import { quoteId, quoteLiteral } from './sql.ts';
 
 /** InnoDB index keys hold at most 3072 bytes: 768 utf8mb4 characters. */
@@ -54,8 +56,38 @@ export function mysqlColumnTypeFor(column: SourceColumn, isKey: boolean): string
   }
 }
 
-/** `name type [NOT] NULL` for CREATE TABLE / ADD COLUMN / MODIFY. */
-export function columnDefinition(column: SourceColumn, dialect: Dialect): string {
-  const type = dialect === 'mysql' ? column.type : mysqlColumnTypeFor(column, column.isKey);
-  return `${quoteId(column.name)} ${type}${column.notNull || column.isKey ? ' NOT NULL' : ' NULL'}`;
+/** `name type [NOT] NULL [DEFAULT ..]` for CREATE TABLE / ADD COLUMN / MODIFY; `defaultValue`: canonical text. */
+export function columnDefinition(column: SourceColumn, dialect: Dialect, defaultValue: string | null = null): string {
+  const type = columnType(column, dialect);
+  const literal = defaultValue === null ? null : defaultLiteral(column, type, defaultValue);
+  return `${quoteId(column.name)} ${type}${column.notNull || column.isKey ? ' NOT NULL' : ' NULL'}${literal === null ? '' : ` DEFAULT ${literal}`}`;
+}
+
+export function columnType(column: SourceColumn, dialect: Dialect): string {
+  return dialect === 'mysql' ? column.type : mysqlColumnTypeFor(column, column.isKey);
+}
+
+const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * A canonical value (change-event.ts) as a DEFAULT clause of `type`; null when MySQL cannot hold
+ * it. TEXT, BLOB and JSON columns take defaults only as expressions (MySQL 8.0.13+; MariaDB takes
+ * both): `(literal)`.
+ */
+export function defaultLiteral(column: SourceColumn, type: string, value: string): string | null {
+  const l = column.logical;
+  let literal: string;
+  switch (l.kind) {
+    case 'boolean': literal = value === 't' || value === 'true' ? '1' : '0'; break;
+    case 'integer': case 'decimal': case 'float': case 'year':
+      if (!NUMBER.test(value)) return null;
+      literal = value;
+      break;
+    case 'bit': literal = /^[01]+$/.test(value) ? `b'${value}'` : 'NULL'; break;
+    case 'binary': literal = /^\\x([0-9a-fA-F]{2})*$/.test(value) ? `X'${value.slice(2)}'` : 'NULL'; break;
+    case 'timestamptz': literal = mysql.escape(toUtcWallTime(value)); break;
+    default: literal = mysql.escape(value);
+  }
+  if (literal === 'NULL') return null;
+  return /text|blob|json|geometry/i.test(type) ? `(${literal})` : literal;
 }

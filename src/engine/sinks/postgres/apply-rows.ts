@@ -9,17 +9,12 @@ import type pg from 'pg';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import { quoteIdent } from '../../postgres/connection.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
+import type { DirtyOp, RowGuard } from '../sink-dialect.ts';
 import type { TargetTable } from './target-table.ts';
 
 type Text = string | null;
 
-/**
- * Runs one set statement over `rows` (delete: key tuples; otherwise full tuples); the sink wraps
- * it to set rows the target rejects aside as dirty records.
- */
-export type StatementGuard = (op: 'upsert' | 'update' | 'delete', rows: ColumnValue[][], run: (rows: ColumnValue[][]) => Promise<unknown>) => Promise<void>;
-
-export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>, guard: StatementGuard): Promise<void> {
+export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard): Promise<void> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
   const inserts: ColumnValue[][] = [];
@@ -33,10 +28,12 @@ export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterabl
       if (list) list.push(row.values); else patches.set(sent, [row.values]);
     }
   }
-  if (deletes.length > 0) await guard('delete', deletes, (r) => deleteRows(c, t, r));
-  if (upserts.length > 0) await guard('upsert', upserts, (r) => upsertRows(c, t, r));
-  if (inserts.length > 0) await guard('upsert', inserts, (r) => insertRows(c, t, r));
-  for (const [sent, list] of patches) await guard('update', list, (r) => patchRows(c, t, sent, r));
+  const set = (op: DirtyOp, list: ColumnValue[][], run: (rows: ColumnValue[][]) => Promise<unknown>) =>
+    guard.statement(op, list, () => run(list), (row) => run([row]));
+  if (deletes.length > 0) await set('delete', deletes, (r) => deleteRows(c, t, r));
+  if (upserts.length > 0) await set('upsert', upserts, (r) => upsertRows(c, t, r));
+  if (inserts.length > 0) await set('upsert', inserts, (r) => insertRows(c, t, r));
+  for (const [sent, list] of patches) await set('update', list, (r) => patchRows(c, t, sent, r));
 }
 
 /** A key move whose unsent values must travel with the row: one UPDATE of the stored row. */

@@ -4,10 +4,11 @@
  * the binlog leaves out when binlog_row_metadata is not FULL).
  */
 import type { TableRef } from '../../change-source.ts';
-import type { LogicalType, TableSchema } from '../../table-schema.ts';
+import type { ColumnDefault, LogicalType, TableSchema } from '../../table-schema.ts';
 import { isMariaDbJsonCheck, mysqlLogicalType } from '../../mysql/column-type.ts';
-import { qualifiedName } from '../../mysql/connection.ts';
+import { isMariaDbVersion, qualifiedName } from '../../mysql/connection.ts';
 import { currentGrantee } from './privileges.ts';
+import { mysqlColumnDefault } from './column-default.ts';
 
 /** The query part of a mysql2/promise connection (or pool). */
 export interface Queryable { query(sql: string, params?: unknown[]): Promise<[any, any]> }
@@ -23,6 +24,8 @@ export interface InfoColumn {
   /** CHARACTER_SET_NAME; 'binary' for binary strings; null for non-string types. */
   charset: string | null;
   logical: LogicalType;
+  /** What rows get when the column is added (column-default.ts). */
+  default: ColumnDefault | null;
 }
 
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
@@ -57,7 +60,8 @@ export async function findMySqlSourceTableProblems(c: Queryable, tables: TableRe
 export async function loadTableColumns(c: Queryable, t: TableRef): Promise<InfoColumn[]> {
   const [rows] = await c.query(
     `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS columnType, DATA_TYPE AS dataType, IS_NULLABLE AS nullable,
-            COLUMN_KEY AS columnKey, CHARACTER_SET_NAME AS charset
+            COLUMN_KEY AS columnKey, CHARACTER_SET_NAME AS charset,
+            COLUMN_DEFAULT AS columnDefault, EXTRA AS extra, GENERATION_EXPRESSION AS generation, @@version AS version
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, [t.schema, t.table]);
   if (rows.length === 0) return [];
   const jsonColumns = new Set<string>();
@@ -80,10 +84,16 @@ export async function loadTableColumns(c: Queryable, t: TableRef): Promise<InfoC
   return rows.map((r: any) => {
     const dataType = String(r.dataType).toLowerCase();
     const json = jsonColumns.has(r.name) && /text$/.test(dataType);
+    const logical = mysqlLogicalType(String(r.columnType), { json });
+    const notNull = r.nullable === 'NO';
     return {
-      name: String(r.name), columnType: String(r.columnType), dataType, notNull: r.nullable === 'NO', isKey: r.columnKey === 'PRI',
+      name: String(r.name), columnType: String(r.columnType), dataType, notNull, isKey: r.columnKey === 'PRI',
       charset: BINARY_TYPES.has(dataType) ? 'binary' : r.charset === null ? null : String(r.charset),
-      logical: mysqlLogicalType(String(r.columnType), { json }),
+      logical,
+      default: mysqlColumnDefault({
+        raw: r.columnDefault === null ? null : String(r.columnDefault), extra: String(r.extra ?? ''),
+        generation: r.generation === null || r.generation === undefined ? null : String(r.generation), notNull, logical,
+      }, isMariaDbVersion(String(r.version))),
     };
   });
 }
@@ -91,7 +101,7 @@ export async function loadTableColumns(c: Queryable, t: TableRef): Promise<InfoC
 export function toTableSchema(columns: InfoColumn[]): TableSchema {
   return {
     dialect: 'mysql',
-    columns: columns.map((c) => ({ name: c.name, type: c.columnType, logical: c.logical, notNull: c.notNull, isKey: c.isKey })),
+    columns: columns.map((c) => ({ name: c.name, type: c.columnType, logical: c.logical, notNull: c.notNull, isKey: c.isKey, default: c.default })),
   };
 }
 

@@ -1,14 +1,18 @@
 /**
- * PostgreSQL change source: a publication and a durable logical replication slot per task,
- * streamed with pgoutput proto 1. Transactions whose commit lies at or before the resume
- * position are skipped whole. Decoded events wait in a bounded queue (source-event-queue.ts) that
- * pauses the socket, so memory stays bounded whatever a transaction's size.
+ * PostgreSQL change source: a durable logical replication slot per task and a publication (the
+ * task's own, or one the DBA created), streamed with pgoutput proto 1. Transactions whose commit
+ * lies at or before the resume position are skipped whole. Decoded events wait in a bounded queue
+ * (source-event-queue.ts) that pauses the socket, so memory stays bounded whatever a
+ * transaction's size. Tables are known by OID (relation-tracker.ts), so a renamed table keeps
+ * feeding its target table; a silent walsender is watched (stall-watch.ts) and the server's WAL
+ * position sampled, so a stalled or still-decoding source never looks caught up (SourceClock).
  */
 import pg from 'pg';
 import type { Logger } from '../../../logger.ts';
 import type { PgEndpoint } from '../../endpoint.ts';
-import type { ChangeSource, TableRef, TableSchema } from '../../change-source.ts';
+import type { ChangeSource, SourceClock, TableRef, TableSchema } from '../../change-source.ts';
 import type { ColumnValue, RelationInfo, RowChange, SourceEvent } from '../../change-event.ts';
+import type { EngineEvent } from '../../engine-event.ts';
 import { pgLogicalType } from '../../postgres/types.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { clientConfig, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
@@ -17,24 +21,50 @@ import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
 import { formatLsn, parseLsn, pgTimestampToDate } from './lsn.ts';
 import { checkSourceTables, findSourceTableProblems } from './check-source-tables.ts';
-import { relationChanges } from './relation-changes.ts';
+import { RelationTracker, type Name, type TrackedTable } from './relation-tracker.ts';
+import { catalogColumns, loadTrackedTables, resolveTables, storeTrackedTables } from './table-identity.ts';
+import { StallWatch, classifyWaitEvent } from './stall-watch.ts';
+import { toSourceError } from './source-errors.ts';
+import { readColumnDefaults } from './column-defaults.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
   slotName: string;
   publicationName: string;
   tables: { schema: string; table: string }[];
+  /** The publication was created by the DBA (reader parameter "publication"): never created, altered or dropped by the task. */
+  externalPublication?: boolean;
   /** 2024 jobs: which other tables the task takes on when they appear (discoverTables). */
   selects?: (t: TableRef) => boolean;
+  /** Warnings for the task's event log (engine-event.ts): SOURCE_STALLED, STALE_WALSENDER_TERMINATED. */
+  onEvent?(event: EngineEvent): void;
+  /** Silence (no data, no keepalive) that counts as a stall (default DEFAULT_STALL_MS). */
+  stallAfterMs?: number;
+  /** 'new-name' (RENAMETABLE is NORMAL): a renamed table's changes go out under its new name, its target table renamed too. */
+  renamedTableTarget?: 'new-name' | 'original-name';
 }
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
 const STALE_WALSENDER_GRACE_MS = 3_000;
+/** A terminated walsender that still holds the slot after this is not going away (a frozen process). */
+const STALE_WALSENDER_LIMIT_MS = 10_000;
+/** Default stall bound: far under the server's wal_sender_timeout (60 s), far over a healthy walsender's ping answers (1 s). */
+export const DEFAULT_STALL_MS = 15_000;
+/** How often the server's WAL flush position is compared with what the walsender reported. */
+const SAMPLE_MS = 1_000;
+/** Bound of the catalog queries and status probes on the control connection. */
+const CONTROL_QUERY_MS = 30_000;
+const PROBE_MS = 5_000;
+const SLOT_CREATE_MS = 300_000;
 
 export class PostgresSource implements ChangeSource {
   private control: pg.Client | undefined;
   private stream: ReplicationStream | undefined;
-  private readonly relations = new Map<number, RelationInfo>();
+  private watch: StallWatch | undefined;
+  private tracker = new RelationTracker([], false);
+  private tables: TrackedTable[] = [];
+  /** Each selected table's name at the source now (readChunk reads from there). */
+  private readonly currentNames = new Map<string, Name>();
   private readonly chunkRelations = new Map<string, { relation: RelationInfo; keyNames: string[]; keyTypes: string[] }>();
   private readonly queue = new SourceEventQueue({ pause: () => this.stream?.pause(), resume: () => this.stream?.resume() });
   private skipBefore = 0n;
@@ -43,53 +73,106 @@ export class PostgresSource implements ChangeSource {
   /** Everything before this has been received and is a transaction boundary. */
   private receivedUpTo = 0n;
   private acknowledged = 0n;
-  /** schema.table of the tables in the publication (discoverTables), and of selected tables found unusable. */
-  private published: Set<string> | undefined;
+  private walSenderTimeoutMs = 60_000;
+  /** The server's WAL flush position at the last sample (SourceClock.serverAhead). */
+  private serverWal: bigint | null = null;
+  private sampledAt = 0;
+  private sampling = false;
+  private sampleFailed = false;
+  private storedDoc: string | null = null;
+  private storing: Promise<void> = Promise.resolve();
+  /** schema.table of selected tables found unusable (discoverTables). */
   private readonly refused = new Set<string>();
 
   constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {}
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
+    try {
+      return await this.prepareSource(resume);
+    } catch (err) {
+      throw this.sourceError(err);
+    }
+  }
+
+  private async prepareSource(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
     const c = await this.controlClient();
     const wal = (await c.query(`SHOW wal_level`)).rows[0].wal_level;
     if (wal !== 'logical') throw new UnrecoverableError(`the source database needs wal_level=logical (it has ${wal}); set it in postgresql.conf and restart PostgreSQL`);
-    await checkSourceTables(c, this.spec.tables);
     const slot = (await c.query(
       `SELECT plugin, database, active_pid, confirmed_flush_lsn::text AS confirmed, wal_status
          FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
+    const external = this.spec.externalPublication === true;
+    const stored = external ? null : await loadTrackedTables(c, this.spec.publicationName);
+    this.storedDoc = stored && JSON.stringify(stored);
+    // The columns are known right now only when streaming starts now (a new slot).
+    const { tables, current, missing } = await resolveTables(c, this.spec.tables, stored, !slot && !resume.mustExist);
+    // Creating or changing the task's own publication needs CREATE and ownership; one that already
+    // covers the tables is checked like a DBA's (it exists, covers them, publishes every change).
+    const own = external ? null : await this.publishedTables(c);
+    const wanted = tables.map((t) => String(t.oid)).sort();
+    const ready = external || (own !== null && missing.length === 0 && JSON.stringify(own) === JSON.stringify(wanted));
+    await checkSourceTables(c, [...current, ...missing], { publication: ready ? this.spec.publicationName : undefined });
+    this.tables = tables;
+    tables.forEach((t, i) => this.currentNames.set(t.selected, current[i]));
     const since = resume.position ? `position ${resume.position}` : 'the task was first started';
     if ((!slot && resume.mustExist) || slot?.wal_status === 'lost') {
-      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} on the source is gone${slot ? ' (invalidated: its WAL was removed)' : ''}, `
+      // PostgreSQL before 17 does not copy logical slots to standbys: a failover loses them.
+      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} on the source is gone${slot ? ' (invalidated: its WAL was removed)' : ' (dropped, or the source failed over to a standby that never had it)'}, `
         + `so the changes made since ${since} cannot be recovered. Call TerminateDISyncInstance, then Start the task again to resynchronize.`);
     }
     if (slot && (slot.plugin !== 'pgoutput' || slot.database !== this.spec.endpoint.database)) {
       throw new UnrecoverableError(`the replication slot ${this.spec.slotName} exists but belongs to database ${slot.database} with plugin ${slot.plugin}`);
     }
     if (slot && resume.position && slot.confirmed && parseLsn(slot.confirmed) > parseLsn(resume.position)) {
-      // Only committed positions are acknowledged, so this means the target lost commits (restore, crash without durable commit).
-      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} has already released the changes up to ${slot.confirmed}, past the target's checkpoint ${resume.position}; `
-        + 'the changes in between cannot be recovered. Call TerminateDISyncInstance, then Start the task again to resynchronize.');
+      // Only committed positions are acknowledged, so the slot is ahead only when the target lost
+      // commits (restored, or a commit that was not durable) or someone else recreated or advanced
+      // the slot: the changes in between are gone (docs/cdc-failure-modes.md, mode 4).
+      throw new UnrecoverableError(`the replication slot ${this.spec.slotName} has already released the changes up to ${slot.confirmed}, past the target's checkpoint ${resume.position} `
+        + '(the target lost commits, or the slot was recreated or advanced by someone else); the changes in between cannot be recovered. '
+        + 'Call TerminateDISyncInstance, then Start the task again to resynchronize.');
     }
+    this.walSenderTimeoutMs = Number((await c.query(`SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'`)).rows[0]?.setting ?? 60_000);
     // The publication must exist before the slot: pgoutput looks publications up as of the decoded WAL position.
-    await this.ensurePublication(c);
+    if (!ready) await this.ensurePublication(c, current, own !== null);
     if (!slot) {
-      await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.spec.slotName]);
-      this.logger.info('created replication slot and publication', { slot: this.spec.slotName, publication: this.spec.publicationName });
-      return { created: true };
+      // PostgreSQL waits for the transactions running at this moment to end before the slot exists.
+      await c.query({ text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [this.spec.slotName], query_timeout: SLOT_CREATE_MS } as pg.QueryConfig)
+        .catch((err: Error) => {
+          if (err.message !== 'Query read timeout') throw err;
+          throw new Error(`could not create the replication slot within ${SLOT_CREATE_MS / 1000} s: PostgreSQL waits until the transactions `
+            + 'running on the source when it was asked have ended (see pg_stat_activity for long-running ones)');
+        });
+      this.logger.info('created replication slot', { slot: this.spec.slotName, publication: this.spec.publicationName });
+    } else if (slot.active_pid) {
+      await this.releaseStaleWalsender(c);
     }
-    if (slot.active_pid) await this.releaseStaleWalsender(c);
-    return { created: false };
+    if (!external) await this.storeTables(tables);
+    return { created: !slot };
   }
 
   async open(position: string | null): Promise<void> {
     this.skipBefore = position ? parseLsn(position) : 0n;
     this.acknowledged = this.skipBefore;
-    this.stream = new ReplicationStream(this.spec.endpoint, this.applicationName, this.logger);
-    await this.stream.start(this.spec.slotName, this.spec.publicationName, this.skipBefore, {
-      onData: (payload) => this.onData(payload),
-      onKeepalive: (walEnd) => { if (!this.inTransaction && walEnd > this.receivedUpTo) this.receivedUpTo = walEnd; },
-      onError: (err) => this.fail(err),
-    });
+    try {
+      const c = await this.controlClient();
+      // What became of each stored column since the stop, by attnum (the first Relation is compared with it).
+      const catalog = await catalogColumns(c, this.tables.filter((t) => t.columns).map((t) => t.oid));
+      this.tracker = new RelationTracker(this.tables, this.spec.renamedTableTarget === 'new-name', catalog);
+      const stream = new ReplicationStream(this.spec.endpoint, this.applicationName, this.logger);
+      this.stream = stream;
+      await stream.start(this.spec.slotName, this.spec.publicationName, this.skipBefore, {
+        onData: (payload) => this.onData(payload),
+        onKeepalive: (walEnd) => { if (!this.inTransaction && walEnd > this.receivedUpTo) this.receivedUpTo = walEnd; },
+        onError: (err) => this.fail(err),
+      });
+      this.watch = new StallWatch({
+        stallMs: this.spec.stallAfterMs ?? DEFAULT_STALL_MS, walSenderTimeoutMs: this.walSenderTimeoutMs, logger: this.logger,
+        silentMs: () => stream.silentMs(), probe: () => this.probeWalsender(stream.backendPid), onStall: (detail) => this.onStall(detail),
+      });
+      this.watch.start();
+    } catch (err) {
+      throw this.sourceError(err);
+    }
   }
 
   next(idleMs: number): Promise<SourceEvent> {
@@ -104,6 +187,7 @@ export class PostgresSource implements ChangeSource {
     const lsn = parseLsn(position);
     if (lsn > this.acknowledged) this.acknowledged = lsn;
     this.stream?.acknowledge(lsn);
+    if (this.tracker.acknowledged(lsn) && !this.spec.externalPublication) void this.storeTables(this.tracker.document());
   }
 
   caughtUpPosition(): string | null {
@@ -111,47 +195,72 @@ export class PostgresSource implements ChangeSource {
     return formatLsn(this.receivedUpTo);
   }
 
+  /**
+   * lastHeardAt: the walsender's last message (it answers our pings about once a second).
+   * serverAhead: a transaction is open in the stream, or the server's WAL had reached a position
+   * the walsender has not reported yet (e.g. a large committed transaction it is still decoding).
+   */
+  clock(): SourceClock {
+    this.sampleServerWal();
+    // Until the first sample is in, the server may be ahead (a walsender reading a backlog still answers pings).
+    const behind = this.serverWal === null ? !this.sampleFailed : this.serverWal > this.receivedUpTo;
+    return { lastHeardAt: this.stream?.lastHeardAt ?? null, serverAhead: this.inTransaction || behind };
+  }
+
   async describeTable(relation: RelationInfo): Promise<TableSchema> {
     const c = await this.controlClient();
+    // By identity: a table renamed at the source keeps its OID (and its changes may still carry the old name).
+    const oid = relation.id > 0 ? relation.id : this.tracker.oidOfTarget(relation);
     // Generated columns are left out: pgoutput does not send them (PostgreSQL 15).
     const res = await c.query(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
-              COALESCE(a.attnum = ANY(i.indkey), false) AS is_key
+              COALESCE(a.attnum = ANY(i.indkey), false) AS is_key, pg_get_expr(d.adbin, d.adrelid) AS default_sql, a.attidentity AS identity
          FROM pg_attribute a
          LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
-        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-        ORDER BY a.attnum`, [qualifiedName(relation)]);
-    return { dialect: 'postgresql', columns: res.rows.map((r) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key })) };
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = ${oid ? '$1::oid' : '$1::regclass'} AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        ORDER BY a.attnum`, [oid ?? qualifiedName(relation)]).catch((err) => { throw this.sourceError(err); });
+    const defaults = await readColumnDefaults(c, res.rows);
+    return {
+      dialect: 'postgresql',
+      columns: res.rows.map((r, i) => ({ name: r.name, type: r.type, logical: pgLogicalType(r.type), notNull: r.not_null, isKey: r.is_key, default: defaults[i] })),
+    };
   }
 
   /**
    * New tables the task selects: PostgreSQL logs no CREATE TABLE for logical decoding, so the
    * catalog is watched instead. Each usable one (a primary key, a replica identity that carries
-   * it: check-source-tables.ts) is added to the publication; its changes committed after that
-   * arrive in the stream. An unusable one is left alone, with a warning once.
+   * it, and the publication rights: check-source-tables.ts) is tracked by OID and then added to
+   * the task's publication (a DBA's publication must already cover it); its changes committed
+   * after that arrive in the stream. An unusable one is left alone, with a warning once.
    */
   async discoverTables(): Promise<TableRef[]> {
     const selects = this.spec.selects;
     if (!selects) return [];
     const c = await this.controlClient();
-    this.published ??= new Set(this.spec.tables.map((t) => `${t.schema}.${t.table}`));
+    const external = this.spec.externalPublication === true;
     const rows = (await c.query(
-      `SELECT n.nspname AS schema, cl.relname AS table FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+      `SELECT cl.oid, n.nspname AS schema, cl.relname AS table FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
         WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition
-          AND n.nspname NOT IN ('information_schema', 'opendi') AND n.nspname NOT LIKE 'pg\\_%'`)).rows as TableRef[];
+          AND n.nspname NOT IN ('information_schema', 'opendi') AND n.nspname NOT LIKE 'pg\\_%'`)).rows as (TableRef & { oid: number })[];
     const added: TableRef[] = [];
-    for (const t of rows) {
-      const key = `${t.schema}.${t.table}`;
-      if (this.published.has(key) || this.refused.has(key) || !selects(t)) continue;
-      const problems = await findSourceTableProblems(c, [t]);
+    for (const { oid, schema, table } of rows) {
+      const t = { schema, table };
+      const key = `${schema}.${table}`;
+      if (this.tables.some((x) => x.oid === oid) || this.refused.has(key) || !selects(t)) continue;
+      const problems = await findSourceTableProblems(c, [t], { publication: external ? this.spec.publicationName : undefined });
       if (problems.length > 0) {
         this.refused.add(key);
         this.logger.warn('a new source table matches the task but cannot be synced; it is left alone', { table: key, problem: problems.join('; ') });
         continue;
       }
-      await c.query(`ALTER PUBLICATION ${quoteIdent(this.spec.publicationName)} ADD TABLE ${qualifiedName(t)}`);
-      this.published.add(key);
-      added.push({ schema: t.schema, table: t.table });
+      // Tracked first: its changes may arrive as soon as the publication includes it.
+      const tracked: TrackedTable = { oid, selected: key, source: t, target: t, columns: null };
+      this.tables.push(tracked);
+      this.tracker.track(tracked);
+      this.currentNames.set(key, t);
+      if (!external) await c.query(`ALTER PUBLICATION ${quoteIdent(this.spec.publicationName)} ADD TABLE ${qualifiedName(t)}`);
+      added.push(t);
     }
     return added;
   }
@@ -166,9 +275,10 @@ export class PostgresSource implements ChangeSource {
   async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
     const c = await this.controlClient();
     const key = `${table.schema}.${table.table}`;
+    const from = this.currentNames.get(key) ?? table;
     let snapshot = this.chunkRelations.get(key);
     if (!snapshot) {
-      const schema = await this.describeTable({ id: 0, schema: table.schema, table: table.table, columns: [] });
+      const schema = await this.describeTable({ id: 0, schema: from.schema, table: from.table, columns: [] });
       const relation: RelationInfo = { id: 0, schema: table.schema, table: table.table, columns: schema.columns.map((col) => ({ name: col.name, isKey: col.isKey })) };
       snapshot = { relation, keyTypes: schema.columns.filter((col) => col.isKey).map((col) => col.type), keyNames: schema.columns.filter((col) => col.isKey).map((col) => col.name) };
       this.chunkRelations.set(key, snapshot);
@@ -179,13 +289,14 @@ export class PostgresSource implements ChangeSource {
     const where = afterKey ? `WHERE (${keyList}) > (${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')})` : '';
     // Raw text from the output functions: the same canonical text pgoutput sends.
     const res = await c.query({
-      text: `SELECT ${cols} FROM ${qualifiedName(table)} ${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`,
+      text: `SELECT ${cols} FROM ${qualifiedName(from)} ${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`,
       values: afterKey ?? [], rowMode: 'array', types: { getTypeParser: () => (v: string) => v },
-    } as pg.QueryConfig);
+    } as pg.QueryConfig).catch((err) => { throw this.sourceError(err); });
     return { relation, rows: res.rows as ColumnValue[][] };
   }
 
   async close(deadline: number): Promise<{ forced: boolean }> {
+    this.watch?.stop();
     if (!this.stream) { await this.endControl(); return { forced: false }; }
     const pid = this.stream.backendPid;
     await this.stream.end(Math.max(100, deadline - Date.now()));
@@ -206,11 +317,13 @@ export class PostgresSource implements ChangeSource {
       }
       await delay(20);
     }
+    await Promise.race([this.storing, delay(Math.max(0, Math.min(2_000, deadline - Date.now())))]);
     await this.endControl();
     return { forced };
   }
 
   async destroy(): Promise<void> {
+    this.watch?.stop();
     const pid = this.stream?.backendPid ?? null;
     this.stream?.destroy();
     const c = this.control;
@@ -227,15 +340,15 @@ export class PostgresSource implements ChangeSource {
     try { msg = decodePgOutput(payload); } catch (err) { this.fail(err as Error); return; }
     switch (msg.tag) {
       case 'relation': {
-        const relation: RelationInfo = { id: msg.id, schema: msg.schema, table: msg.table, columns: msg.columns };
-        const before = this.relations.get(msg.id);
-        this.relations.set(msg.id, relation);
-        if (before && !this.skipping) {
-          // Inside the transaction that first touches the table after the change; the position
-          // is the last boundary (the pipeline does not commit a position in mid-transaction).
-          const position = formatLsn(this.receivedUpTo);
-          for (const change of relationChanges(before, relation)) this.push({ kind: 'ddl', change, position, commitTime: new Date() });
-        }
+        // A publication of the DBA's may cover more tables than the task's: those are left out.
+        if (!this.tracker.has(msg.id)) return;
+        const { changes } = this.tracker.onRelation(msg);
+        // In a skipped transaction the target already has what the message shows.
+        if (this.skipping) return;
+        // Inside the transaction that first touches the table after the change; the position
+        // is the last boundary (the pipeline does not commit a position in mid-transaction).
+        const position = formatLsn(this.receivedUpTo);
+        for (const change of changes) this.push({ kind: 'ddl', change, position, commitTime: new Date() });
         return;
       }
       case 'begin':
@@ -248,13 +361,14 @@ export class PostgresSource implements ChangeSource {
         return;
       case 'commit':
         this.inTransaction = false;
+        this.tracker.onCommit(msg.endLsn);
         if (msg.endLsn > this.receivedUpTo) this.receivedUpTo = msg.endLsn;
         if (this.skipping) { this.skipping = false; return; }
         this.push({ kind: 'commit', position: formatLsn(msg.endLsn), commitTime: pgTimestampToDate(msg.commitTime) });
         return;
       case 'insert': case 'update': case 'delete': {
-        if (this.skipping) return;
-        const relation = this.relations.get(msg.relationId);
+        if (this.skipping || !this.tracker.has(msg.relationId)) return;
+        const relation = this.tracker.relation(msg.relationId);
         if (!relation) { this.fail(new Error(`pgoutput: change for unknown relation ${msg.relationId}`)); return; }
         let change: RowChange;
         if (msg.tag === 'insert') change = { op: 'insert', relation, values: msg.values };
@@ -265,8 +379,8 @@ export class PostgresSource implements ChangeSource {
       }
       case 'truncate': {
         if (this.skipping) return;
-        const relations = msg.relationIds.map((id) => this.relations.get(id)).filter((r): r is RelationInfo => r !== undefined);
-        this.push({ kind: 'truncate', relations });
+        const relations = msg.relationIds.map((id) => this.tracker.relation(id)).filter((r): r is RelationInfo => r !== undefined);
+        if (relations.length > 0) this.push({ kind: 'truncate', relations });
         return;
       }
       default:
@@ -279,12 +393,48 @@ export class PostgresSource implements ChangeSource {
   }
 
   private fail(err: Error): void {
-    this.queue.fail(err);
+    this.watch?.stop();
+    this.queue.fail(this.sourceError(err));
+  }
+
+  private sourceError(err: unknown): Error {
+    return toSourceError(err, { user: this.spec.endpoint.user, database: this.spec.endpoint.database });
+  }
+
+  private onStall(detail: string): void {
+    const pid = this.stream?.backendPid;
+    this.logger.warn('the replication stream stalled; reconnecting', { detail, pid });
+    this.spec.onEvent?.({ type: 'warning', code: 'SOURCE_STALLED', detail: `PostgreSQL walsender ${pid ?? '?'}: ${detail}; reconnecting` });
+    this.stream?.destroy();
+    this.fail(new Error(`the replication stream stalled: ${detail}`));
+  }
+
+  private async probeWalsender(pid: number | null): Promise<{ state: 'gone' } | { state: 'waiting' | 'busy'; waitEvent: string | null }> {
+    const c = this.control;
+    if (!c) throw new Error('the control connection is closed');
+    const r = (await c.query({
+      text: `SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1`, values: [pid], query_timeout: PROBE_MS,
+    } as pg.QueryConfig)).rows[0];
+    if (!r) return { state: 'gone' };
+    return { state: classifyWaitEvent(r.wait_event_type), waitEvent: r.wait_event_type ? `${r.wait_event_type}/${r.wait_event}` : null };
+  }
+
+  /** Starts a sample of the server's WAL flush position, then pings, so the walsender's answer tells whether it has reached it. */
+  private sampleServerWal(): void {
+    const stream = this.stream;
+    const c = this.control;
+    if (!stream || !c || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
+    this.sampling = true;
+    this.sampledAt = Date.now();
+    c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig)
+      .then((r) => { this.serverWal = parseLsn(r.rows[0].lsn); stream.ping(); })
+      .catch((err) => { this.sampleFailed = true; this.logger.warn('could not read the source server\'s WAL position', { error: err }); })
+      .finally(() => { this.sampling = false; });
   }
 
   private async controlClient(): Promise<pg.Client> {
     if (!this.control) {
-      const c = new pg.Client(clientConfig(this.spec.endpoint, this.applicationName));
+      const c = new pg.Client({ ...clientConfig(this.spec.endpoint, this.applicationName), query_timeout: CONTROL_QUERY_MS });
       c.on('error', (err) => this.fail(err));
       await c.connect();
       this.control = c;
@@ -298,42 +448,73 @@ export class PostgresSource implements ChangeSource {
     await c?.end().catch(() => undefined);
   }
 
-  private async ensurePublication(c: pg.Client): Promise<void> {
+  /** The task's own publication, for the tables as they are named now. */
+  private async ensurePublication(c: pg.Client, tables: Name[], exists: boolean): Promise<void> {
     const name = quoteIdent(this.spec.publicationName);
-    const tables = this.spec.tables.map(qualifiedName).join(', ');
-    const exists = (await c.query(`SELECT 1 FROM pg_publication WHERE pubname = $1`, [this.spec.publicationName])).rowCount;
+    const list = tables.map(qualifiedName).join(', ');
     // publish_via_partition_root: changes of a partitioned table arrive under its own name, not its partitions'.
-    if (!exists) await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${tables} WITH (publish_via_partition_root = true)`);
-    else await c.query(`ALTER PUBLICATION ${name} SET TABLE ${tables}`);
+    if (!exists) await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${list} WITH (publish_via_partition_root = true)`);
+    else await c.query(`ALTER PUBLICATION ${name} SET TABLE ${list}`);
+  }
+
+  /** The OIDs (as text, sorted) of the tables in the task's own publication; null when it does not exist. */
+  private async publishedTables(c: pg.Client): Promise<string[] | null> {
+    const r = (await c.query(
+      `SELECT ARRAY(SELECT prrelid::text FROM pg_publication_rel WHERE prpubid = p.oid) AS rels FROM pg_publication p WHERE pubname = $1`,
+      [this.spec.publicationName])).rows[0];
+    return r ? (r.rels as string[]).sort() : null;
+  }
+
+  /** Stores the tables' identities as the publication's comment (table-identity.ts), one write at a time. */
+  private storeTables(tables: TrackedTable[]): Promise<void> {
+    this.storing = this.storing.then(async () => {
+      const doc = JSON.stringify(tables);
+      if (doc === this.storedDoc || !this.control) return;
+      await storeTrackedTables(this.control, this.spec.publicationName, tables);
+      this.storedDoc = doc;
+    }).catch((err) => this.logger.warn('could not store the source tables\' description', { error: err }));
+    return this.storing;
   }
 
   /**
    * A walsender still holding our slot belongs to an earlier owner of this task (crash, forced
-   * stop, or an owner just fenced by our claim, which stops at its next commit).
+   * stop, a stalled stream, or an owner just fenced by our claim, which stops at its next commit).
+   * It gets a grace period, then is terminated; one that still does not exit (a frozen process
+   * defers the signal) fails this attempt, and the runner tries again later.
    */
   private async releaseStaleWalsender(c: pg.Client): Promise<void> {
-    const deadline = Date.now() + STALE_WALSENDER_GRACE_MS;
+    const start = Date.now();
+    let terminated: number | null = null;
     this.logger.info('the slot is still held by an earlier owner; waiting for it to let go', { slot: this.spec.slotName });
     for (;;) {
-      const r = (await c.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
+      const r = (await c.query(
+        `SELECT s.active_pid, a.application_name FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = $1`,
+        [this.spec.slotName])).rows[0];
       if (!r?.active_pid) return;
-      if (Date.now() > deadline) {
-        this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid });
-        await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
-        await delay(100);
-        continue;
+      const waited = Date.now() - start;
+      if (waited > STALE_WALSENDER_GRACE_MS + STALE_WALSENDER_LIMIT_MS) {
+        throw new Error(`the replication slot ${this.spec.slotName} is still held by walsender ${r.active_pid} (${r.application_name ?? 'unknown'}), `
+          + `which did not exit ${Math.round(STALE_WALSENDER_LIMIT_MS / 1000)} s after it was terminated`);
       }
-      await delay(50);
+      if (waited > STALE_WALSENDER_GRACE_MS && terminated !== r.active_pid) {
+        terminated = r.active_pid;
+        this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid, applicationName: r.application_name });
+        this.spec.onEvent?.({ type: 'warning', code: 'STALE_WALSENDER_TERMINATED',
+          detail: `the replication slot ${this.spec.slotName} was still held by walsender ${r.active_pid} (${r.application_name ?? 'unknown'}) after ${Math.round(waited / 1000)} s; terminated it` });
+        await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
+      }
+      await delay(100);
     }
   }
 }
 
 async function terminateBackend(endpoint: PgEndpoint, applicationName: string, pid: number): Promise<void> {
-  const c = new pg.Client(clientConfig(endpoint, applicationName));
+  const c = new pg.Client({ ...clientConfig(endpoint, applicationName), query_timeout: CONTROL_QUERY_MS });
+  c.on('error', () => undefined); // a failure here only means the server is out of reach; the caller logs the rejection
   await c.connect();
   try {
     await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
   } finally {
-    await c.end();
+    await c.end().catch(() => undefined);
   }
 }

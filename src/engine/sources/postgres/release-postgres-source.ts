@@ -1,13 +1,18 @@
 /**
  * TerminateDISyncInstance / DeleteDISyncTask on the source: drop the slot (terminating a
- * walsender still attached to it) and the publication. Idempotent.
+ * walsender still attached to it) and the task's own publication; a publication the DBA created
+ * is left alone. Idempotent; every step bounded.
  */
 import pg from 'pg';
 import { clientConfig, delay, quoteIdent } from '../../postgres/connection.ts';
 import type { PostgresSourceSpec } from './postgres-source.ts';
 
+const QUERY_TIMEOUT_MS = 30_000;
+
 export async function releasePostgresSource(spec: PostgresSourceSpec, applicationName: string): Promise<void> {
-  const c = new pg.Client(clientConfig(spec.endpoint, applicationName));
+  const c = new pg.Client({ ...clientConfig(spec.endpoint, applicationName), query_timeout: QUERY_TIMEOUT_MS });
+  let lost: Error | undefined;
+  c.on('error', (err) => { lost = err; }); // the next query rejects too; this only keeps the process alive
   try {
     await c.connect();
   } catch (err) {
@@ -30,8 +35,10 @@ export async function releasePostgresSource(spec: PostgresSourceSpec, applicatio
       }
       await delay(50);
     }
-    await c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publicationName)}`);
+    if (!spec.externalPublication) await c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publicationName)}`);
+  } catch (err) {
+    throw lost ?? err;
   } finally {
-    await c.end();
+    await c.end().catch(() => undefined);
   }
 }

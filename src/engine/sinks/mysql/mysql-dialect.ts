@@ -1,0 +1,47 @@
+/**
+ * The MySQL/MariaDB target (sink-dialect.ts): multi-row statements of escaped literals bounded by
+ * max_allowed_packet (apply-rows.ts), the checkpoint beside the data in the target data source's
+ * database (checkpoint-sql.ts), sessions as session.ts sets them up.
+ *
+ * MySQL DDL commits implicitly: a table created while a transaction is open is created on a
+ * separate session, and schema changes are applied between transactions; TRUNCATE would commit
+ * too, so truncation inside the transaction is a DELETE.
+ */
+import type { DbEndpoint } from '../../endpoint.ts';
+import type { SinkDialect } from '../sink-dialect.ts';
+import { applyFinalRows, applyMove } from './apply-rows.ts';
+import { mysqlCheckpoint } from './checkpoint-sql.ts';
+import { applyMySqlSchemaChange } from './schema-change.ts';
+import { openSession, type MySqlSession } from './session.ts';
+import { isDataError, qualified } from './sql.ts';
+import { prepareTargetTable, type TargetTable } from './target-table.ts';
+import { mysqlPermanentError } from './target-errors.ts';
+
+export function mysqlDialect(endpoint: DbEndpoint, applicationName: string): SinkDialect<MySqlSession, TargetTable> {
+  /** DDL on a session of its own, so the open transaction of `s` is not committed by it. */
+  const separately = async (sql: string) => {
+    const side = await openSession(endpoint, applicationName, () => undefined);
+    try { await side.conn.query(sql); } finally { await side.conn.end().catch(() => side.conn.destroy()); }
+  };
+  return {
+    transactionalDdl: false,
+    beginStatement: 'START TRANSACTION',
+    checkpoint: mysqlCheckpoint(endpoint.database),
+    connect: (onError) => openSession(endpoint, applicationName, onError),
+    exec: async (s, sql) => { await s.conn.query(sql); },
+    end: (s) => s.conn.end(),
+    destroy: (s) => s.conn.destroy(),
+    isDataError,
+    permanentError: (err) => mysqlPermanentError(err, endpoint),
+    prepareTable: (s, relation, target, describe, inTransaction) =>
+      prepareTargetTable(s.conn, inTransaction ? separately : async (sql) => { await s.conn.query(sql); }, relation, target, describe),
+    applySchemaChange: applyMySqlSchemaChange,
+    truncate: async (s, targets) => {
+      const statements = targets.map((t) => `DELETE FROM ${qualified(t.schema, t.table)}`);
+      for (const sql of statements) await s.conn.query(sql);
+      return statements;
+    },
+    applyRows: applyFinalRows,
+    applyMove,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The checkpoint protocol in PostgreSQL (docs/target-checkpoint.md): opendi.sync_checkpoint
+ * (installation_id, task_id, position, fence) and opendi.dirty_record. `claim` raises the fence
+ * in one upsert that only succeeds while the stored fence is lower; `write` updates the row only
+ * where the fence is still ours (under READ COMMITTED the UPDATE waits for a concurrent claim and
+ * then re-checks the fence), so a stale owner's commit finds no row.
+ */
+import type pg from 'pg';
+import type { CheckpointStore, Owner, StoredDirtyRecord } from '../sink-dialect.ts';
+import { quoteIdent } from '../../postgres/connection.ts';
+
+const CREATE_TABLES = `
+  CREATE TABLE IF NOT EXISTS opendi.sync_checkpoint (
+    installation_id text NOT NULL, task_id bigint NOT NULL, position text, fence bigint NOT NULL,
+    updated_at timestamptz DEFAULT now(), PRIMARY KEY (installation_id, task_id));
+  CREATE TABLE IF NOT EXISTS opendi.dirty_record (
+    id bigserial PRIMARY KEY, installation_id text NOT NULL, task_id bigint NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
+    table_name text NOT NULL, op text NOT NULL, row_key text NOT NULL, row_values text, error text NOT NULL);
+  CREATE INDEX IF NOT EXISTS dirty_record_owner ON opendi.dirty_record (installation_id, task_id)`;
+
+/** Which tables exist and which of them still have the layout without installation_id. */
+const LAYOUT = `
+  SELECT to_regnamespace('opendi') IS NOT NULL AS schema,
+         c.relname AS table, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'installation_id' AND NOT a.attisdropped) AS keyed
+    FROM pg_class c WHERE c.relnamespace = to_regnamespace('opendi') AND c.relname IN ('sync_checkpoint', 'dirty_record')
+  UNION ALL SELECT to_regnamespace('opendi') IS NOT NULL, NULL, NULL`;
+
+interface Layout { schema: boolean; tables: Map<string, boolean> }
+
+async function layout(c: pg.Client): Promise<Layout> {
+  const rows = (await c.query(LAYOUT)).rows as { schema: boolean; table: string | null; keyed: boolean | null }[];
+  return { schema: rows[0].schema, tables: new Map(rows.filter((r) => r.table !== null).map((r) => [r.table!, r.keyed!])) };
+}
+
+/** SQLSTATEs of two sessions creating the same object at once: both are fine. */
+const RACED = new Set(['23505', '42P06', '42P07']);
+
+export function postgresCheckpoint(database: string): CheckpointStore<pg.Client> {
+  return {
+    dirtyTable: `opendi.dirty_record in database ${quoteIdent(database)}`,
+
+    async ensureTables(c, owner) {
+      let found = await layout(c);
+      if (found.tables.size === 2 && [...found.tables.values()].every(Boolean)) return;
+      if ([...found.tables.values()].some((keyed) => !keyed)) await migrate(c, owner);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS.
+          if (!found.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS opendi`);
+          await c.query(CREATE_TABLES);
+          return;
+        } catch (err) {
+          if (attempt >= 3 || !RACED.has((err as { code?: string }).code ?? '')) throw err;
+          found = await layout(c);
+        }
+      }
+    },
+
+    async claim(c, owner, fence) {
+      const r = await c.query(
+        `INSERT INTO opendi.sync_checkpoint AS cp (installation_id, task_id, position, fence, updated_at) VALUES ($1, $2, NULL, $3, now())
+         ON CONFLICT (installation_id, task_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now() WHERE cp.fence < EXCLUDED.fence
+         RETURNING position`, [owner.installationId, owner.taskId, fence]);
+      if (r.rowCount !== 1) return 'fenced';
+      const dirty = await c.query(`SELECT count(*)::int AS n FROM opendi.dirty_record WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
+      return { position: r.rows[0].position, dirtyRecords: dirty.rows[0].n };
+    },
+
+    async write(c, owner, fence, position) {
+      const r = await c.query(
+        `UPDATE opendi.sync_checkpoint SET position = $3, updated_at = now() WHERE installation_id = $1 AND task_id = $2 AND fence = $4`,
+        [owner.installationId, owner.taskId, position, fence]);
+      return r.rowCount === 1;
+    },
+
+    async insertDirty(c, owner, { record, values }: StoredDirtyRecord) {
+      await c.query(
+        `INSERT INTO opendi.dirty_record (installation_id, task_id, table_name, op, row_key, row_values, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
+    },
+
+    async discard(c, owner) {
+      const found = await layout(c);
+      if (found.tables.size === 0) return;
+      if ([...found.tables.values()].some((keyed) => !keyed)) await migrate(c, owner);
+      await inTransaction(c, async () => {
+        for (const table of found.tables.keys()) {
+          await c.query(`DELETE FROM opendi.${table} WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
+        }
+      });
+    },
+  };
+}
+
+/**
+ * Tables of the layout keyed by task only (before installations were told apart) get the
+ * installation_id column in place; their rows go to the installation that upgrades first
+ * (docs/target-checkpoint.md). One transaction under an exclusive lock: concurrent claims wait,
+ * and a second upgrader finds the work done.
+ */
+async function migrate(c: pg.Client, owner: Owner): Promise<void> {
+  await inTransaction(c, async () => {
+    const found = await layout(c);
+    const old = [...found.tables].filter(([, keyed]) => !keyed).map(([table]) => table);
+    if (old.length === 0) return;
+    await c.query(`LOCK TABLE ${old.map((t) => `opendi.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    const again = await layout(c);
+    for (const table of old.filter((t) => again.tables.get(t) === false)) {
+      await c.query(`ALTER TABLE opendi.${table} ADD COLUMN installation_id text`);
+      await c.query(`UPDATE opendi.${table} SET installation_id = $1`, [owner.installationId]);
+      await c.query(`ALTER TABLE opendi.${table} ALTER COLUMN installation_id SET NOT NULL`);
+      if (table === 'sync_checkpoint') {
+        await c.query(`ALTER TABLE opendi.sync_checkpoint DROP CONSTRAINT IF EXISTS sync_checkpoint_pkey, ADD PRIMARY KEY (installation_id, task_id)`);
+      } else {
+        await c.query(`DROP INDEX IF EXISTS opendi.dirty_record_task`);
+        await c.query(`CREATE INDEX IF NOT EXISTS dirty_record_owner ON opendi.dirty_record (installation_id, task_id)`);
+      }
+    }
+  });
+}
+
+async function inTransaction(c: pg.Client, work: () => Promise<void>): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    await work();
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The PostgreSQL target (sink-dialect.ts): set-based statements over unnest (apply-rows.ts),
+ * transactional DDL, the checkpoint in the target database's `opendi` schema (checkpoint-sql.ts).
+ *
+ * Session: synchronous_commit=on (the source is acknowledged right after our commit, so the
+ * commit must be durable whatever the server's default) and, like native logical replication,
+ * session_replication_role=replica so ordinary triggers and FK checks do not fire (superuser
+ * only; best effort). Values travel as text in the canonical forms (postgres/connection.ts).
+ */
+import type pg from 'pg';
+import type { Logger } from '../../../logger.ts';
+import type { PgEndpoint } from '../../endpoint.ts';
+import { connectPg, destroyPgSocket, qualifiedName } from '../../postgres/connection.ts';
+import type { SinkDialect } from '../sink-dialect.ts';
+import { applyFinalRows, applyMove } from './apply-rows.ts';
+import { postgresCheckpoint } from './checkpoint-sql.ts';
+import { applyPgSchemaChange } from './schema-change.ts';
+import { prepareTargetTable, type TargetTable } from './target-table.ts';
+import { pgPermanentError } from './target-errors.ts';
+
+/** SQLSTATE classes of errors caused by a row's data: 22 data exception, 23 integrity constraint violation. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+export function postgresDialect(endpoint: PgEndpoint, applicationName: string, logger: Logger): SinkDialect<pg.Client, TargetTable> {
+  let prepared = 0;
+  return {
+    transactionalDdl: true,
+    beginStatement: 'BEGIN',
+    checkpoint: postgresCheckpoint(endpoint.database),
+    async connect(onError) {
+      const c = await connectPg(endpoint, applicationName, onError);
+      try {
+        await c.query(`SET synchronous_commit = on`);
+        await c.query(`SET session_replication_role = replica`).catch(() => logger.info('target session runs without session_replication_role=replica (needs superuser); target triggers fire'));
+      } catch (err) {
+        destroyPgSocket(c);
+        throw err;
+      }
+      return c;
+    },
+    exec: async (c, sql) => { await c.query(sql); },
+    end: (c) => c.end(),
+    destroy: destroyPgSocket,
+    isDataError,
+    permanentError: (err) => pgPermanentError(err, endpoint),
+    prepareTable: (c, relation, target, describe, inTransaction) => prepareTargetTable(c, relation, target, describe, `opendi_t${++prepared}`, inTransaction),
+    applySchemaChange: applyPgSchemaChange,
+    truncate: async (c, targets) => {
+      const sql = `TRUNCATE ${targets.map(qualifiedName).join(', ')}`;
+      await c.query(sql);
+      return [sql];
+    },
+    applyRows: applyFinalRows,
+    applyMove,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * What a target database provides to the checkpointed sink (checkpointed-sink.ts). The sink holds
+ * the exactly-once protocol once for every target (docs/target-checkpoint.md): claim and fence,
+ * one open transaction committed with the checkpoint row, rollback, dirty records set aside in
+ * that same transaction, discard. A dialect only knows its SQL: how to connect, its checkpoint
+ * statements, how to create, alter and write its tables, and which of its errors are a row's data.
+ *
+ * Contract of a dialect:
+ * - `connect` opens one session set up for the sink (error listener, timeouts, TLS, session
+ *   settings); `exec` runs one statement without a result on it (BEGIN, COMMIT, SAVEPOINT, ...).
+ * - `transactionalDdl`: DDL joins the open transaction (PostgreSQL). False: DDL commits implicitly
+ *   (MySQL); the sink then calls `applySchemaChange` only outside a transaction, and
+ *   `prepareTable` must not commit an open one (it runs its DDL on a separate session).
+ * - Every DDL method is idempotent (a replay after a crash finds the change done and does nothing)
+ *   and reports the statements it ran and what it could not reproduce exactly.
+ * - `applyRows` / `applyMove` write through the RowGuard, so rows the target rejects for their data
+ *   become dirty records while the rest applies.
+ */
+import type { ColumnValue, RelationInfo, SchemaChange } from '../change-event.ts';
+import type { DirtyRecord } from '../change-sink.ts';
+import type { TableSchema } from '../table-schema.ts';
+import type { FinalRow, Move } from './coalesce-changes.ts';
+
+/** A target table: `schema` is the PostgreSQL schema or the MySQL database. */
+export interface TargetName { schema: string; table: string }
+
+/** Whose checkpoint: two installations writing one target never share a row. */
+export interface Owner { installationId: string; taskId: number }
+
+/** What a dialect resolved for one relation; dialects add what their statements need. */
+export interface PreparedTable {
+  /** schema.table, for messages and dirty records. */
+  label: string;
+  /** The relation's column names in tuple order (the values of a dirty record). */
+  columnNames: string[];
+  /** Indexes (into the tuples) of the primary key columns. */
+  keys: number[];
+}
+
+/** DDL run at the target. */
+export interface DdlOutcome {
+  /** The statements run, in order (empty: nothing to do, e.g. a replay). */
+  statements: string[];
+  /** What the target could not reproduce exactly (an expression default, a generated column, ...). */
+  warnings: string[];
+  /** Target tables whose prepared info is stale now. */
+  touched: TargetName[];
+}
+
+export type DirtyOp = DirtyRecord['op'];
+
+/**
+ * Runs set statements so that rows the target rejects for their data are set aside: the whole
+ * statement under a savepoint; when it fails for a row's data, each row alone under its own
+ * savepoint; a row that fails again becomes a dirty record (same transaction), the others apply.
+ * `rows` are full tuples, or key tuples for 'delete'.
+ */
+export interface RowGuard {
+  statement(op: DirtyOp, rows: ColumnValue[][], all: () => Promise<unknown>, one: (row: ColumnValue[]) => Promise<unknown>): Promise<void>;
+  /** A row refused before it reached the target (a value the dialect cannot write unchanged). */
+  reject(op: DirtyOp, row: ColumnValue[], err: unknown): Promise<void>;
+}
+
+/** A dirty record as stored: the record plus the row's values as JSON (null for deletes). */
+export interface StoredDirtyRecord { record: DirtyRecord; values: string | null }
+
+/**
+ * The checkpoint and dirty-record tables of one target (docs/target-checkpoint.md). Rows are keyed
+ * by (installation, task). Statements other than `ensureTables`, `claim` and `discard` run inside
+ * the sink's open transaction.
+ */
+export interface CheckpointStore<C> {
+  /** Creates the tables when missing (concurrent callers allowed) and migrates older layouts in place. */
+  ensureTables(c: C, owner: Owner): Promise<void>;
+  /**
+   * In its own transaction: raises the stored fence to `fence` and returns the committed position
+   * and the number of dirty records kept; 'fenced' when the stored fence is >= `fence`.
+   */
+  claim(c: C, owner: Owner, fence: number): Promise<{ position: string | null; dirtyRecords: number } | 'fenced'>;
+  /** In the open transaction: waits for a concurrent claim, checks the fence, writes the position. False: fenced. */
+  write(c: C, owner: Owner, fence: number, position: string): Promise<boolean>;
+  insertDirty(c: C, owner: Owner, dirty: StoredDirtyRecord): Promise<void>;
+  /** Deletes the owner's checkpoint and dirty records in one transaction; missing tables are fine. */
+  discard(c: C, owner: Owner): Promise<void>;
+  /** Where the dirty records are, for messages (e.g. `opendi.dirty_record in database "dst"`). */
+  readonly dirtyTable: string;
+}
+
+export interface SinkDialect<C, T extends PreparedTable> {
+  readonly transactionalDdl: boolean;
+  readonly checkpoint: CheckpointStore<C>;
+  readonly beginStatement: string;
+  /** `onError` hears errors the connection reports between statements. */
+  connect(onError: (err: Error) => void): Promise<C>;
+  exec(c: C, sql: string): Promise<void>;
+  /** Graceful close. */
+  end(c: C): Promise<void>;
+  /** Drops the socket: the server aborts the open transaction. */
+  destroy(c: C): void;
+  /** The error was caused by a row's data (constraint, range, encoding, invalid value). */
+  isDataError(err: unknown): boolean;
+  /**
+   * A permanent error (privilege, missing database, bad identifier): retrying cannot fix it. The
+   * message says what to do (the GRANT that fixes it); null for transient or unknown errors.
+   */
+  permanentError(err: unknown): string | null;
+  /**
+   * Resolves `relation` to `target`, creating the table from `describe()` when it is missing.
+   * `inTransaction`: a transaction is open (a dialect without transactional DDL must not commit it).
+   * MissingTargetColumnsError when the target lacks columns of the relation.
+   */
+  prepareTable(c: C, relation: RelationInfo, target: TargetName, describe: () => Promise<TableSchema>, inTransaction: boolean): Promise<{ table: T; ddl: DdlOutcome | null }>;
+  /** `renamed`: RENAMETABLE's new target name. */
+  applySchemaChange(c: C, change: SchemaChange, target: TargetName, renamed: TargetName | undefined, describe: () => Promise<TableSchema>): Promise<DdlOutcome>;
+  /** Empties the tables inside the open transaction; resolves to the statements run. */
+  truncate(c: C, targets: TargetName[]): Promise<string[]>;
+  applyRows(c: C, table: T, rows: Iterable<FinalRow>, guard: RowGuard): Promise<void>;
+  /** One UPDATE moving a row's key with its stored values; resolves to the rows matched. */
+  applyMove(c: C, table: T, move: Move): Promise<number>;
+}

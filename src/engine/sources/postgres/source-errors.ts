@@ -1,0 +1,53 @@
+/**
+ * What a PostgreSQL error at the source means for the task (PostgreSQL docs, Appendix A "Error
+ * Codes"): a missing privilege, object or setting does not go away by retrying, so it becomes an
+ * UnrecoverableError (the task fails at once) that says what fixes it; connection trouble, a slot
+ * still held by a walsender on its way out, or too many connections stay plain errors, which the
+ * runner retries within StartParam.failoverLimit. docs/privileges.md lists the grants.
+ */
+import { UnrecoverableError } from '../../errors.ts';
+import { sqlName } from './sql-name.ts';
+
+export interface SourceErrorContext { user: string; database: string }
+
+/** SQLSTATEs (and classes) that retrying cannot fix. */
+const PERMANENT = new Set(['28000', '28P01', '3D000', '42501', '42P01', '42704', '42883', '55000', '0A000']);
+
+export function toSourceError(err: unknown, ctx: SourceErrorContext): Error {
+  if (err instanceof UnrecoverableError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !PERMANENT.has(code)) return e;
+  return new UnrecoverableError(`the source database refused: ${e.message} (SQLSTATE ${code}). ${remedy(code, e.message, ctx)}`);
+}
+
+function remedy(code: string, message: string, ctx: SourceErrorContext): string {
+  const user = sqlName(ctx.user);
+  if (code === '28P01') return `Correct the data source's user name and password.`;
+  if (code === '28000') {
+    return /replication/i.test(message)
+      ? `Allow replication connections for user ${ctx.user} in the source's pg_hba.conf (a "host replication ${ctx.user} <address> scram-sha-256" line), then reload it.`
+      : `Allow user ${ctx.user} to connect to database ${ctx.database} in the source's pg_hba.conf.`;
+  }
+  if (code === '3D000') return `Correct the data source's database name.`;
+  if (code === '42501') {
+    const owner = /must be owner of (?:table|relation) (\S+)/i.exec(message);
+    if (owner) {
+      return `Only a table's owner can add it to a publication: run ALTER TABLE ${owner[1]} OWNER TO ${user}, or have the owner create a publication `
+        + `for the task's tables (CREATE PUBLICATION ... FOR TABLE ...) and name it in the reader's parameter "publication".`;
+    }
+    if (/replication|walsender/i.test(message)) return `Run ALTER ROLE ${user} REPLICATION as a superuser (on a managed service, grant its replication role).`;
+    const table = /permission denied for (?:table|relation) (\S+)/i.exec(message);
+    if (table) return `Run GRANT SELECT ON ${table[1]} TO ${user}.`;
+    if (/database/i.test(message)) {
+      return `Run GRANT CREATE ON DATABASE ${sqlName(ctx.database)} TO ${user}, or have a DBA create the publication and name it in the reader's parameter "publication".`;
+    }
+    return `Grant user ${ctx.user} the privilege named above (docs/privileges.md lists what a PostgreSQL source needs).`;
+  }
+  if (code === '55000' && /wal_level/i.test(message)) return `Set wal_level = logical in the source's postgresql.conf and restart it.`;
+  if (code === '55000' && /invalidated/i.test(message)) {
+    return `The replication slot lost the WAL it needed. Call TerminateDISyncInstance, then Start the task again to resynchronize.`;
+  }
+  if (code === '0A000' && /recovery/i.test(message)) return `The source is a standby; point the data source at the primary.`;
+  return `Create or correct the object named above, or call TerminateDISyncInstance and Start the task again if the task's own slot or publication is gone.`;
+}
