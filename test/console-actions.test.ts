@@ -8,10 +8,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, freePort, type PgInstance } from './harness/postgres.ts';
+import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
 import {
-  addMySqlDataSource, addPostgresDataSource, call, createDeployedTask, createWorkspace, expectApiError, instanceInfo,
+  addMySqlDataSource, addPostgresDataSource, addUnreachableDataSource, createDeployedTask, createWorkspace, expectApiError, instanceInfo,
   realtimeScript, taskCall, waitForStatus, waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 import { call24, runDetails } from './harness/di-job-calls.ts';
@@ -50,10 +50,7 @@ before(async () => {
   await addPostgresDataSource(client, projectId, 'pg_dst', pgi, 'inv_dst');
   await addMySqlDataSource(client, projectId, 'my_src', mdb, 'shop');
   await addMySqlDataSource(client, projectId, 'my_copy', mdb, 'shop_copy');
-  await call(client, 'CreateDataSource', {
-    ProjectId: projectId, Name: 'pg_down', DataSourceType: 'postgresql', EnvType: 1,
-    Content: JSON.stringify({ jdbcUrl: `jdbc:postgresql://127.0.0.1:${await freePort()}/nothing`, username: 'u', password: 'never-shown-pw' }),
-  });
+  await addUnreachableDataSource(client, projectId, 'pg_down', 'never-shown-pw');
 });
 after(async () => { await svc?.destroy(); await Promise.all([pgi?.destroy(), mdb?.destroy()]); });
 

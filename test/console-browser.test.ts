@@ -18,9 +18,8 @@ import { OpenDIService } from './harness/opendi-service.ts';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { ConsoleBrowser } from './harness/browser.ts';
 import { ContinuousWriter } from './harness/continuous-writer.ts';
-import { freePort } from './harness/postgres.ts';
 import {
-  addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForEqualTables,
+  addPostgresDataSource, addUnreachableDataSource, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForEqualTables,
   waitForStatus, waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 
@@ -60,10 +59,7 @@ before(async () => {
   await addPostgresDataSource(client, projectId, 'shop_src', pgi, 'shop_src');
   await addPostgresDataSource(client, projectId, 'shop_dst', pgi, 'shop_dst');
   await addPostgresDataSource(client, projectId, 'shop_copy', pgi, 'shop_copy');
-  await call(client, 'CreateDataSource', {
-    ProjectId: projectId, Name: 'old_replica', DataSourceType: 'postgresql', EnvType: 1,
-    Content: JSON.stringify({ jdbcUrl: `jdbc:postgresql://127.0.0.1:${await freePort()}/gone`, username: 'u', password: 'old-pw' }),
-  });
+  await addUnreachableDataSource(client, projectId, 'old_replica', 'old-pw');
   taskId = await createDeployedTask(client, projectId, 'orders_sync', realtimeScript('shop_src', 'shop_dst', ['public.orders', 'public.events'], { setting: { initialLoad: true } }));
   await taskCall(client, 'StartDISyncInstance', projectId, taskId);
   await waitForStatus(client, projectId, taskId, ['RUN']);
