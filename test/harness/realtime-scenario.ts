@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DataWorksClient } from '../../src/client/dataworks-client.ts';
-import { freePort, type PgInstance } from './postgres.ts';
+import type { PgInstance } from './postgres.ts';
+import { freePort } from './private-server.ts';
 import type { MariaDbInstance } from './mariadb.ts';
 
 export async function call(client: DataWorksClient, action: string, params: Record<string, unknown>): Promise<any> {
