@@ -192,6 +192,7 @@ test('a DDL event with its SQL; a DdlReport rule posts once, then Silence inside
   assert.equal(typeof ddlEvent.Id, 'string');
   assert.match(ddlEvent.CreateTime, /^\d{10}$/);
   assert.match(ddlEvent.SrcSql, /ADD COLUMN note/i);
+  assert.match(ddlEvent.DstSql, /ALTER TABLE .*orders.* ADD COLUMN .*note/i, 'the statement applied at the target');
   assert.equal(ddlEvent.Action, 'Normal');
   assert.equal(ddlEvent.SrcTable, 'mon_src.orders');
   assert.equal(ddlEvent.DstTable, 'public.orders');
