@@ -25,6 +25,7 @@ import type { ActionHandler } from './action-handler.ts';
 import { idempotent } from './client-token.ts';
 import { JOB_ACTIONS_2020, JOB_ACTIONS_2024 } from './jobs/index.ts';
 import { MONITORING_ACTIONS_2020, MONITORING_ACTIONS_2024 } from './monitoring/index.ts';
+import { CONSOLE_ACTIONS_2024 } from './console/index.ts';
 
 /** Create actions that take a ClientToken are wrapped in `idempotent` (client-token.ts). */
 const V2020: Record<string, ActionHandler> = {
@@ -56,6 +57,7 @@ const V2020: Record<string, ActionHandler> = {
 const V2024: Record<string, ActionHandler> = {
   ...JOB_ACTIONS_2024,
   ...MONITORING_ACTIONS_2024,
+  ...CONSOLE_ACTIONS_2024,
 };
 
 const BY_VERSION = [['2020-05-18', V2020], ['2024-05-18', V2024]] as const;
