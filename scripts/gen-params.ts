@@ -33,7 +33,8 @@ export function renderParams(specs: OperationSpecs): string {
     map.push(`  '${version}': {`);
     for (const [action, op] of ops) {
       const name = typeName(action, version);
-      blocks.push(`/** ${action} (${version}) */`);
+      const about = op.note ? `: ${op.note}` : op.extension ? `: ${op.extension} extension` : '';
+      blocks.push(docComment(`${action} (${version})${about}`, ''));
       blocks.push(`export type ${name} = ${renderFields(op.request, 0)};`, '');
       map.push(`    ${action}: ${name};`);
     }
@@ -60,7 +61,7 @@ function renderFields(fields: Record<string, ParamSpec>, depth: number): string 
   const pad = '  '.repeat(depth + 1);
   const lines = names.map((name) => {
     const field = fields[name];
-    const note = field.note ? `${pad}/** ${field.note.replaceAll('*/', '*\\/')} */\n` : '';
+    const note = field.note ? `${docComment(field.note, pad)}\n` : '';
     return `${note}${pad}${propertyName(name)}${field.required ? '' : '?'}: ${renderType(field, depth + 1)};`;
   });
   return `{\n${lines.join('\n')}\n${'  '.repeat(depth)}}`;
@@ -79,6 +80,18 @@ function renderType(spec: ParamSpec, depth: number): string {
     case 'array':
       return spec.fields ? `${renderFields(spec.fields, depth)}[]` : 'unknown[]';
   }
+}
+
+/** A doc comment, wrapped at about 100 columns. */
+function docComment(text: string, pad: string): string {
+  const words = text.replaceAll('*/', '*\\/').split(/\s+/);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && pad.length + 3 + line.length + 1 + word.length > 100) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.length === 1 ? `${pad}/** ${lines[0]} */` : [`${pad}/**`, ...lines.map((l) => `${pad} * ${l}`), `${pad} */`].join('\n');
 }
 
 const propertyName = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));

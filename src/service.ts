@@ -23,6 +23,7 @@ import { TaskMonitor } from './runtime/monitoring/task-monitor.ts';
 import { observeTaskStatus } from './runtime/monitoring/observe-task-status.ts';
 import { createServiceMetrics } from './runtime/monitoring/prometheus.ts';
 import { monitoringRoutes } from './runtime/monitoring/monitoring-routes.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 
 export { CATALOG_FILE } from './config/open-catalog.ts';
 
@@ -85,10 +86,14 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
       },
     },
     nonces: { claim: (ak, nonce, expiresAtMs) => store.claimNonce(ak, nonce, expiresAtMs, Date.now()) },
-    routes: monitoringRoutes(serviceMetrics, monitoring.metricsToken, {
-      catalogReachable: async () => (await catalog.installationId()).length > 0,
-      tasksResumed: () => monitor.tasksResumed,
-    }),
+    routes: {
+      ...monitoringRoutes(serviceMetrics, monitoring.metricsToken, {
+        catalogReachable: async () => (await catalog.installationId()).length > 0,
+        tasksResumed: () => monitor.tasksResumed,
+      }),
+      // The web console's files (README "Web console"); its data calls are signed RPC calls like any client's.
+      ...consoleRoutes(logger),
+    },
     onRequestDone: (info) => serviceMetrics.observeRequest(info),
   });
   await monitor.start();

@@ -26,6 +26,7 @@ import type { ApiVersion, OperationName } from '../generated/params.ts';
 import { idempotent } from './client-token.ts';
 import { JOB_ACTIONS_2020, JOB_ACTIONS_2024 } from './jobs/index.ts';
 import { MONITORING_ACTIONS_2020, MONITORING_ACTIONS_2024 } from './monitoring/index.ts';
+import { CONSOLE_ACTIONS_2024 } from './console/index.ts';
 
 /**
  * Every operation of spec/dataworks-openapi.json has its handler: a missing, misspelt or
@@ -61,6 +62,7 @@ const V2020 = {
 const V2024 = {
   ...JOB_ACTIONS_2024,
   ...MONITORING_ACTIONS_2024,
+  ...CONSOLE_ACTIONS_2024,
 } satisfies ActionMap<'2024-05-18'>;
 
 const BY_VERSION = [['2020-05-18', V2020], ['2024-05-18', V2024]] as const;

@@ -393,7 +393,10 @@ export type CreateDIJobParams20240518 = {
       RuleName?: string;
       RuleTargetType?: string;
     }[];
-    /** OpenDI: the documented alias of TransformationRules (the doc prose name); items may also be bare rule names */
+    /**
+     * OpenDI: the documented alias of TransformationRules (the doc prose name); items may also be
+     * bare rule names
+     */
     TransformationRuleNames?: unknown[];
   }[];
   TransformationRules?: {
@@ -456,7 +459,10 @@ export type UpdateDIJobParams20240518 = {
       RuleName?: string;
       RuleTargetType?: string;
     }[];
-    /** OpenDI: the documented alias of TransformationRules (the doc prose name); items may also be bare rule names */
+    /**
+     * OpenDI: the documented alias of TransformationRules (the doc prose name); items may also be
+     * bare rule names
+     */
     TransformationRuleNames?: unknown[];
   }[];
   TransformationRules?: {
@@ -678,6 +684,55 @@ export type DeleteDIAlarmRuleParams20240518 = {
   Id?: number;
 };
 
+/**
+ * ListDataSourceTables (2024-05-18): OpenDI extension (README "Web console", docs/console.md): the
+ * tables of a workspace's data source that a job can read, with primary-key flags and the
+ * database's row estimates, and which of them TableMappings (CreateDIJob's shape) select now.
+ * Signed and access-checked like every action; one bounded session; at most 1000 tables a page.
+ */
+export type ListDataSourceTablesParams20240518 = {
+  DataSourceName: string;
+  PageNumber?: number;
+  /** 1-1000, default 100 */
+  PageSize?: number;
+  ProjectId: number;
+  /** only the tables TableMappings select (needs TableMappings) */
+  SelectedOnly?: boolean;
+  TableMappings?: {
+    SourceObjectSelectionRules?: {
+      Action?: string;
+      Expression?: string;
+      ExpressionType?: string;
+      ObjectType?: string;
+    }[];
+    TransformationRules?: {
+      RuleActionType?: string;
+      RuleName?: string;
+      RuleTargetType?: string;
+    }[];
+    /**
+     * OpenDI: the documented alias of TransformationRules (the doc prose name); items may also be
+     * bare rule names
+     */
+    TransformationRuleNames?: unknown[];
+  }[];
+};
+
+/**
+ * ListDIJobDirtyRecords (2024-05-18): OpenDI extension (README "Web console", docs/console.md): the
+ * rows a job's target rejected (dirty records) with the database's error, newest first, read from
+ * the target's dirty-record table. Access as for every 2024 job operation; PageSize at most 100;
+ * values longer than 4000 characters are cut (Truncated).
+ */
+export type ListDIJobDirtyRecordsParams20240518 = {
+  /** the job (= the task's FileId); Id is accepted as well */
+  DIJobId?: number;
+  Id?: number;
+  PageNumber?: number;
+  /** 1-100, default 20 */
+  PageSize?: number;
+};
+
 /** version -> action -> decoded parameters. */
 export interface OperationParams {
   '2020-05-18': {
@@ -737,6 +792,8 @@ export interface OperationParams {
     ListDIAlarmRules: ListDIAlarmRulesParams20240518;
     UpdateDIAlarmRule: UpdateDIAlarmRuleParams20240518;
     DeleteDIAlarmRule: DeleteDIAlarmRuleParams20240518;
+    ListDataSourceTables: ListDataSourceTablesParams20240518;
+    ListDIJobDirtyRecords: ListDIJobDirtyRecordsParams20240518;
   };
 }
 

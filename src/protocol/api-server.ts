@@ -40,8 +40,8 @@ export interface ApiServerOptions {
   clock?: () => number;
   limits?: Partial<EdgeLimits>;
   /**
-   * Non-RPC paths (e.g. `/metrics`, `/healthz`): exact path -> handler, served outside the signed
-   * RPC flow; each handler answers for itself (method checks, its own authentication).
+   * Non-RPC paths (e.g. `/metrics`, `/healthz`, the console's files): exact path -> handler, served
+   * outside the signed RPC flow; each handler answers for itself (method checks, its own authentication).
    */
   routes?: Record<string, RouteHandler>;
   /** Told of every RPC request once it is answered (request metrics). */

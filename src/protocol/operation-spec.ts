@@ -25,6 +25,9 @@ export interface OperationSpec {
   bodyParams: string[];
   jsonStringParams: string[];
   request: Record<string, ParamSpec>;
+  /** "OpenDI" for an operation the cloud API does not have (an extension OpenDI serves). */
+  extension?: string;
+  note?: string;
 }
 
 /** version -> action -> spec */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DataWorksClient } from '../../src/client/dataworks-client.ts';
 import type { PgInstance } from './postgres.ts';
+import { freePort } from './private-server.ts';
 import type { MariaDbInstance } from './mariadb.ts';
 
 export async function call(client: DataWorksClient, action: string, params: Record<string, unknown>): Promise<any> {
@@ -29,6 +30,15 @@ export async function addMySqlDataSource(client: DataWorksClient, projectId: num
   const body = await call(client, 'CreateDataSource', {
     ProjectId: projectId, Name: name, DataSourceType: 'mysql', EnvType: 1,
     Content: JSON.stringify({ jdbcUrl: mdb.jdbcUrl(database), username: mdb.user, password: '', tag: 'public' }),
+  });
+  return body.Data as number;
+}
+
+/** A PostgreSQL data source at a local port nothing listens on: connectivity checks must fail, saying so. */
+export async function addUnreachableDataSource(client: DataWorksClient, projectId: number, name: string, password: string): Promise<number> {
+  const body = await call(client, 'CreateDataSource', {
+    ProjectId: projectId, Name: name, DataSourceType: 'postgresql', EnvType: 1,
+    Content: JSON.stringify({ jdbcUrl: `jdbc:postgresql://127.0.0.1:${await freePort()}/gone`, username: 'u', password }),
   });
   return body.Data as number;
 }
