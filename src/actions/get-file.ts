@@ -1,5 +1,5 @@
 /** GetFile (2020-05-18): one Data Integration file with its content. */
-import { ApiError, paramInvalid } from '../protocol/errors.ts';
+import { fileNotFound, paramInvalid } from '../protocol/errors.ts';
 import type { Action } from './action-handler.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { fileView } from './file-view.ts';
@@ -10,7 +10,7 @@ export const getFile: Action<'2020-05-18', 'GetFile'> = async (deps, ctx) => {
   const fileId = ctx.params.FileId ?? ctx.params.NodeId;
   if (fileId === undefined) throw paramInvalid('FileId', 'FileId or NodeId is required');
   const file = await deps.store.getTaskFile(fileId);
-  if (!file || file.projectId !== project.id) throw new ApiError('Invalid.File.NotExists', 404, `the file ${fileId} does not exist in workspace ${project.id}`);
+  if (!file || file.projectId !== project.id) throw fileNotFound(fileId, project.id);
   return {
     Success: true, HttpStatusCode: 200,
     Data: {

@@ -5,7 +5,7 @@
  * is accepted.
  */
 import type { Action } from '../action-handler.ts';
-import { ApiError, paramInvalid } from '../../protocol/errors.ts';
+import { dataSourceNotFound, paramInvalid } from '../../protocol/errors.ts';
 import type { DataSourceRecord } from '../../store/catalog-store.ts';
 import { endpointOf } from '../../domain/data-source-content.ts';
 import { protocolOfDataSourceType } from '../../domain/di-job/job-types.ts';
@@ -18,7 +18,7 @@ export const testDataSourceConnectivity: Action<'2024-05-18', 'TestDataSourceCon
   const p = ctx.params;
   if (p.ResourceGroupId.trim() === '') throw paramInvalid('ResourceGroupId', 'must not be empty');
   const ds = await requireDataSource(deps, ctx, p.DataSourceId);
-  if (ds.projectId !== p.ProjectId) throw new ApiError('Invalid.DataSource.NotExists', 404, `the data source ${ds.id} does not exist in workspace ${p.ProjectId}`);
+  if (ds.projectId !== p.ProjectId) throw dataSourceNotFound(ds.id, p.ProjectId);
   const r = await probe(ds);
   return { Connectivity: { ConnectState: r.state, ConnectMessage: r.message, DetailLogs: r.steps } };
 };

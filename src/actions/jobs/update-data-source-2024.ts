@@ -3,7 +3,7 @@
  * be its workspace). A password sent back masked ("***") or left out keeps the stored one.
  */
 import type { Action } from '../action-handler.ts';
-import { ApiError, paramInvalid } from '../../protocol/errors.ts';
+import { dataSourceNotFound, paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
 import { requireDataSource } from '../require-data-source.ts';
 import { canonicalOf, connectionMode } from './data-source-2024-params.ts';
@@ -11,7 +11,7 @@ import { canonicalOf, connectionMode } from './data-source-2024-params.ts';
 export const updateDataSource2024: Action<'2024-05-18', 'UpdateDataSource'> = async (deps, ctx) => {
   const p = ctx.params;
   const ds = await requireDataSource(deps, ctx, p.Id);
-  if (ds.projectId !== p.ProjectId) throw new ApiError('Invalid.DataSource.NotExists', 404, `the data source ${ds.id} does not exist in workspace ${p.ProjectId}`);
+  if (ds.projectId !== p.ProjectId) throw dataSourceNotFound(ds.id, p.ProjectId);
   connectionMode(p.ConnectionPropertiesMode);
   if (p.Description !== undefined && p.Description.length > 3000) throw paramInvalid('Description', 'is longer than 3000 characters');
   const { envType, content } = canonicalOf(ds.dataSourceType, p.ConnectionProperties, ds.content);
