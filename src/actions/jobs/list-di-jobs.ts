@@ -25,7 +25,7 @@ export const listDIJobs: Action<'2024-05-18', 'ListDIJobs'> = async (deps, ctx) 
   const specType = (p.SpecType ?? 'ALL').toUpperCase();
   if (!SPEC_TYPES.includes(specType)) throw paramInvalid('SpecType', `must be one of ${SPEC_TYPES.join(', ')}`);
   const rows = new Map((await deps.store.listDIJobs(project.id)).map((r) => [r.fileId, r]));
-  const same = (a: string, b: string | undefined) => b === undefined || b === '' || a.toLowerCase() === String(b).toLowerCase();
+  const same = (a: string, b: string | undefined) => b === undefined || b === '' || a.toLowerCase() === b.toLowerCase();
   const matches: { id: number; render: () => Promise<unknown> }[] = [];
   for (let from = 0; ; from += FILE_PAGE) {
     const page = await deps.store.listTaskFiles(project.id, { fileTypes: [REALTIME_FILE_TYPE] }, from, FILE_PAGE);
