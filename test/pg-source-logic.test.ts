@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { isSourceCaughtUp, HEARD_RECENTLY_MS } from '../src/engine/caught-up.ts';
-import { delaySeconds } from '../src/actions/instance-progress.ts';
+import { delaySeconds } from '../src/runtime/delay-seconds.ts';
 import type { PipelineMetrics } from '../src/engine/pipeline.ts';
 import { StallWatch, type WalsenderState } from '../src/engine/sources/postgres/stall-watch.ts';
 import { relationChanges } from '../src/engine/sources/postgres/relation-changes.ts';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { PgPipelineEnv, auditedTargetDdl, eventually, logger, type Ctx } from './harness/pg-pipeline.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DdlMark, type EngineEvent, type PipelineSpec } from '../src/engine/pipeline.ts';
-import { delaySeconds } from '../src/actions/instance-progress.ts';
+import { delaySeconds } from '../src/runtime/delay-seconds.ts';
 
 let pgi: PgInstance;
 let env: PgPipelineEnv;

@@ -110,7 +110,10 @@ test('registry: only spec actions register; unknown version lists the served one
   const registry = createActionRegistry(specs);
   const handler = async () => ({});
   registry.register('2020-05-18', 'GetProject', handler);
+  // Both are type errors too (src/generated/params.ts); the run-time check guards untyped callers.
+  // @ts-expect-error NoSuchAction is not an operation of the spec
   assert.throws(() => registry.register('2020-05-18', 'NoSuchAction', handler), /not in spec/);
+  // @ts-expect-error 2019-01-01 is not a version of the spec
   assert.throws(() => registry.register('2019-01-01', 'GetProject', handler), /not in spec/);
   assert.throws(() => registry.register('2020-05-18', 'GetProject', handler), /twice/);
   assert.equal(registry.resolve('2020-05-18', 'GetProject').handler, handler);

@@ -22,7 +22,7 @@ export async function requireProject(deps: ActionDeps, ctx: ActionContext, proje
 }
 
 /** Only real-time tasks are served; any other TaskType is an invalid parameter value. */
-export function requireRealtimeTaskType(params: Record<string, unknown>): void {
+export function requireRealtimeTaskType(params: { TaskType: string }): void {
   if (params.TaskType !== REALTIME_TASK_TYPE) {
     throw paramInvalid('TaskType', `must be ${REALTIME_TASK_TYPE}; got ${JSON.stringify(params.TaskType)}`);
   }
@@ -42,9 +42,9 @@ export function statusData(ok: boolean, message: string | null, extra: Record<st
 }
 
 /** Validates PageNumber/PageSize and returns the row offset. */
-export function paging(params: Record<string, unknown>, defaultSize: number, maxSize: number) {
-  const pageNumber = (params.PageNumber as number | undefined) ?? 1;
-  const pageSize = (params.PageSize as number | undefined) ?? defaultSize;
+export function paging(params: { PageNumber?: number; PageSize?: number }, defaultSize: number, maxSize: number) {
+  const pageNumber = params.PageNumber ?? 1;
+  const pageSize = params.PageSize ?? defaultSize;
   if (pageNumber < 1) throw paramInvalid('PageNumber', 'must be 1 or greater');
   if (pageSize < 1 || pageSize > maxSize) throw paramInvalid('PageSize', `must be between 1 and ${maxSize}`);
   return { pageNumber, pageSize, offset: (pageNumber - 1) * pageSize };

@@ -22,11 +22,11 @@ const ABANDONED_AFTER_MS = 60_000;
 const POLL_MS = 25;
 const TOKEN = /^[\x21-\x7e]{1,64}$/;
 
-export function idempotent(handler: ActionHandler): ActionHandler {
+export function idempotent<P extends { ClientToken?: string }>(handler: ActionHandler<P>): ActionHandler<P> {
   return async (deps, ctx) => {
     const token = ctx.params.ClientToken;
     if (token === undefined || token === '') return handler(deps, ctx);
-    if (typeof token !== 'string' || !TOKEN.test(token)) throw paramInvalid('ClientToken', 'must be 1-64 printable ASCII characters without spaces');
+    if (!TOKEN.test(token)) throw paramInvalid('ClientToken', 'must be 1-64 printable ASCII characters without spaces');
     const key: ClientTokenKey = { principalId: ctx.principalId, action: `${ctx.version}/${ctx.action}`, token };
     const { ClientToken: _, ...rest } = ctx.params;
     const requestHash = createHash('sha256').update(canonicalJson(rest)).digest('hex');

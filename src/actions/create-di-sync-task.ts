@@ -1,5 +1,5 @@
 /** CreateDISyncTask (2020-05-18): a real-time task file (FileType 900) in the workspace, status NORUN. */
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import { isObject } from '../domain/task-content.ts';
 import { REALTIME_FILE_TYPE, REALTIME_TASK_TYPE } from '../domain/task-status.ts';
 import { paramInvalid } from '../protocol/errors.ts';
@@ -9,13 +9,13 @@ import { parseTaskContent, storedTaskContent, validateTaskName } from './task-co
 
 const DEFAULT_FOLDER = 'Data Integration';
 
-export async function createDISyncTask(deps: ActionDeps, ctx: ActionContext) {
+export const createDISyncTask: Action<'2020-05-18', 'CreateDISyncTask'> = async (deps, ctx) => {
   requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const def = parseTaskContent(ctx.params.TaskContent as string);
+  const project = await requireProject(deps, ctx, ctx.params.ProjectId);
+  const def = parseTaskContent(ctx.params.TaskContent);
   const name = validateTaskName(ctx.params.TaskName, def);
   const content = storedTaskContent(def, name);
-  const folderPath = folderOf(ctx.params.TaskParam as string | undefined);
+  const folderPath = folderOf(ctx.params.TaskParam);
   if (await deps.store.findTaskFileByName(project.id, name)) {
     return { Success: true, Data: { Status: 'fail', FileId: null, Message: `a file named ${name} already exists in this workspace.` } };
   }
@@ -23,7 +23,7 @@ export async function createDISyncTask(deps: ActionDeps, ctx: ActionContext) {
     projectId: project.id, name, fileType: REALTIME_FILE_TYPE, taskType: REALTIME_TASK_TYPE, folderPath, content, ownerPrincipalId: ctx.principalId,
   });
   return { Success: true, Data: { Status: 'success', FileId: file.id, Message: null } };
-}
+};
 
 function folderOf(taskParam: string | undefined): string {
   if (taskParam === undefined) return DEFAULT_FOLDER;

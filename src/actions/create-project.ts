@@ -1,6 +1,6 @@
 /** CreateProject (2020-05-18): creates a workspace owned by the caller; Data is the new ProjectId. */
 import { paramInvalid } from '../protocol/errors.ts';
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import { UniqueViolationError } from '../store/catalog-store.ts';
 import type { ActionDeps } from './action-deps.ts';
 
@@ -19,26 +19,26 @@ function validateTags(tags: { Key: string; Value?: string }[] | undefined): { Ke
   return tags.map((t) => ({ Key: t.Key, Value: t.Value ?? '' }));
 }
 
-export async function createProject(deps: ActionDeps, ctx: ActionContext) {
+export const createProject: Action<'2020-05-18', 'CreateProject'> = async (deps, ctx) => {
   const p = ctx.params;
-  const identifier = p.ProjectIdentifier as string;
+  const identifier = p.ProjectIdentifier;
   if (!IDENTIFIER.test(identifier)) {
     throw paramInvalid('ProjectIdentifier', 'must start with a letter and hold 3-28 letters, digits or underscores');
   }
-  const name = (p.ProjectName as string).trim();
+  const name = p.ProjectName.trim();
   if (name === '' || name.length > 64) throw paramInvalid('ProjectName', 'must be 1-64 characters');
   const duplicate = () => paramInvalid('ProjectIdentifier', `a workspace named ${identifier} already exists`);
   if (await deps.store.findProjectByIdentifier(identifier)) throw duplicate();
-  const tags = validateTags(p.Tags as { Key: string; Value?: string }[] | undefined);
+  const tags = validateTags(p.Tags);
   const project = await deps.store.createProject({
     identifier, name,
-    description: (p.ProjectDescription as string | undefined) ?? '',
+    description: p.ProjectDescription ?? '',
     ownerPrincipalId: ctx.principalId,
     tags,
-    disableDevelopment: (p.DisableDevelopment as boolean | undefined) ?? false,
-    isAllowDownload: (p.IsAllowDownload as number | undefined) ?? 1,
-    projectMode: (p.ProjectMode as number | undefined) ?? 2, // SDK: "2 (default): basic mode"
-    resourceGroupId: (p.ResourceManagerResourceGroupId as string | undefined) ?? '',
+    disableDevelopment: p.DisableDevelopment ?? false,
+    isAllowDownload: p.IsAllowDownload ?? 1,
+    projectMode: p.ProjectMode ?? 2, // SDK: "2 (default): basic mode"
+    resourceGroupId: p.ResourceManagerResourceGroupId ?? '',
   }).catch((err) => { throw err instanceof UniqueViolationError ? duplicate() : err; });
   return { Success: true, HttpStatusCode: 200, Data: project.id };
-}
+};

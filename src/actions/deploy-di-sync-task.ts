@@ -3,9 +3,10 @@
  * its running definition until it is stopped and started again.
  */
 import { statusData } from './access.ts';
+import type { Action } from './action-handler.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 
-export const deployDISyncTask = realtimeTaskAction(async (deps, file) => {
+export const deployDISyncTask: Action<'2020-05-18', 'DeployDISyncTask'> = realtimeTaskAction(async (deps, file) => {
   await deps.store.setDeployed(file.id, file.content, file.version);
   return statusData(true, null);
 });

@@ -3,7 +3,7 @@
  * config process; the answer carries its ProcessId for QueryDISyncTaskConfigProcessResult.
  */
 import { paramInvalid } from '../protocol/errors.ts';
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import { isObject } from '../domain/task-content.ts';
 import { mergeScript } from '../runtime/config-processor.ts';
 import type { ActionDeps } from './action-deps.ts';
@@ -16,22 +16,22 @@ function parseTaskParam(text: string): Record<string, unknown> {
   return v;
 }
 
-export async function generateConfigForCreating(deps: ActionDeps, ctx: ActionContext) {
+export const generateConfigForCreating: Action<'2020-05-18', 'GenerateDISyncTaskConfigForCreating'> = async (deps, ctx) => {
   requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const script = parseTaskParam(ctx.params.TaskParam as string);
+  const project = await requireProject(deps, ctx, ctx.params.ProjectId);
+  const script = parseTaskParam(ctx.params.TaskParam);
   const processId = await deps.configProcessor.submit(project.id, 'create', null, JSON.stringify(script));
   return { Success: true, Data: { Status: 'success', ProcessId: processId, Message: null } };
-}
+};
 
-export async function generateConfigForUpdating(deps: ActionDeps, ctx: ActionContext) {
+export const generateConfigForUpdating: Action<'2020-05-18', 'GenerateDISyncTaskConfigForUpdating'> = async (deps, ctx) => {
   requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const patch = parseTaskParam(ctx.params.TaskParam as string);
-  const taskId = ctx.params.TaskId as number;
+  const project = await requireProject(deps, ctx, ctx.params.ProjectId);
+  const patch = parseTaskParam(ctx.params.TaskParam);
+  const taskId = ctx.params.TaskId;
   const file = await findRealtimeTask(deps, project.id, taskId);
   if (!file) return { Success: true, Data: { Status: 'fail', ProcessId: null, Message: `taskId:[${taskId}] is invalid.` } };
   const merged = mergeScript(JSON.parse(file.content), patch);
   const processId = await deps.configProcessor.submit(project.id, 'update', taskId, JSON.stringify(merged));
   return { Success: true, Data: { Status: 'success', ProcessId: processId, Message: null } };
-}
+};

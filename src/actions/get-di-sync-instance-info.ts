@@ -7,9 +7,10 @@
  * read by `opendi watch` and other plain-JSON clients.
  */
 import { instanceProgress, progressSummary } from './instance-progress.ts';
+import type { Action } from './action-handler.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 
-export const getDISyncInstanceInfo = realtimeTaskAction(async (deps, file) => {
+export const getDISyncInstanceInfo: Action<'2020-05-18', 'GetDISyncInstanceInfo'> = realtimeTaskAction(async (deps, file) => {
   const rt = await deps.lifecycle.runtime(file.id);
   const progress = instanceProgress(deps, rt);
   return {

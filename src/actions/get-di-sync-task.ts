@@ -4,10 +4,11 @@
  * any other): the instance's state is GetDISyncInstanceInfo's.
  */
 import { statusData } from './access.ts';
+import type { Action } from './action-handler.ts';
 import { realtimeTaskAction } from './realtime-task-action.ts';
 import { alarmList } from './monitoring/alarm-list.ts';
 
-export const getDISyncTask = realtimeTaskAction(async (deps, file) => statusData(true, null, {
+export const getDISyncTask: Action<'2020-05-18', 'GetDISyncTask'> = realtimeTaskAction(async (deps, file) => statusData(true, null, {
   Code: file.content,
   SolutionDetail: null,
   AlarmList: await alarmList(deps, file.id),

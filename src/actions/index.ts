@@ -21,14 +21,19 @@ import { startDISyncInstance } from './start-di-sync-instance.ts';
 import { stopDISyncInstance } from './stop-di-sync-instance.ts';
 import { terminateDISyncInstance } from './terminate-di-sync-instance.ts';
 import { getDISyncInstanceInfo } from './get-di-sync-instance-info.ts';
-import type { ActionHandler } from './action-handler.ts';
+import type { Action, ActionMap } from './action-handler.ts';
+import type { ApiVersion, OperationName } from '../generated/params.ts';
 import { idempotent } from './client-token.ts';
 import { JOB_ACTIONS_2020, JOB_ACTIONS_2024 } from './jobs/index.ts';
 import { MONITORING_ACTIONS_2020, MONITORING_ACTIONS_2024 } from './monitoring/index.ts';
 import { CONSOLE_ACTIONS_2024 } from './console/index.ts';
 
-/** Create actions that take a ClientToken are wrapped in `idempotent` (client-token.ts). */
-const V2020: Record<string, ActionHandler> = {
+/**
+ * Every operation of spec/dataworks-openapi.json has its handler: a missing, misspelt or
+ * wrong-version entry is a type error. Create actions that take a ClientToken are wrapped in
+ * `idempotent` (client-token.ts).
+ */
+const V2020 = {
   CreateProject: idempotent(createProject),
   GetProject: getProject,
   ListProjects: listProjects,
@@ -52,13 +57,13 @@ const V2020: Record<string, ActionHandler> = {
   GetDISyncInstanceInfo: getDISyncInstanceInfo,
   ...JOB_ACTIONS_2020,
   ...MONITORING_ACTIONS_2020,
-};
+} satisfies ActionMap<'2020-05-18'>;
 
-const V2024: Record<string, ActionHandler> = {
+const V2024 = {
   ...JOB_ACTIONS_2024,
   ...MONITORING_ACTIONS_2024,
   ...CONSOLE_ACTIONS_2024,
-};
+} satisfies ActionMap<'2024-05-18'>;
 
 const BY_VERSION = [['2020-05-18', V2020], ['2024-05-18', V2024]] as const;
 
@@ -68,7 +73,14 @@ export function servedActions(): Record<string, string[]> {
 }
 
 export function registerActions(registry: ActionRegistry, deps: ActionDeps): void {
-  for (const [version, actions] of BY_VERSION) {
-    for (const [action, handler] of Object.entries(actions)) registry.register(version, action, (ctx) => handler(deps, ctx));
-  }
+  registerVersion(registry, deps, '2020-05-18', V2020);
+  registerVersion(registry, deps, '2024-05-18', V2024);
+}
+
+function registerVersion<V extends ApiVersion>(registry: ActionRegistry, deps: ActionDeps, version: V, actions: ActionMap<V>): void {
+  for (const action of Object.keys(actions) as OperationName<V>[]) registerOne(registry, deps, version, action, actions[action]);
+}
+
+function registerOne<V extends ApiVersion, A extends OperationName<V>>(registry: ActionRegistry, deps: ActionDeps, version: V, action: A, handler: Action<V, A>): void {
+  registry.register(version, action, (ctx) => handler(deps, ctx));
 }

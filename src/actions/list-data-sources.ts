@@ -1,18 +1,18 @@
 /** ListDataSources (2020-05-18): paged, filtered; Content is shown without its password. */
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import { redactContent } from '../domain/data-source-content.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { gmtString, paging, requireProject } from './access.ts';
 
-export async function listDataSources(deps: ActionDeps, ctx: ActionContext) {
+export const listDataSources: Action<'2020-05-18', 'ListDataSources'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const project = await requireProject(deps, ctx, p.ProjectId);
   // SDK: PageSize "Default value: 10. Maximum value: 100".
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
   const page = await deps.store.listDataSources(project.id, {
-    name: p.Name as string | undefined, dataSourceType: p.DataSourceType as string | undefined,
+    name: p.Name, dataSourceType: p.DataSourceType,
     // SubType "takes effect only when DataSourceType is rds" (SDK), and no rds type is served.
-    subType: p.DataSourceType === 'rds' ? p.SubType as string | undefined : undefined, envType: p.EnvType as number | undefined, status: p.Status as string | undefined,
+    subType: p.DataSourceType === 'rds' ? p.SubType : undefined, envType: p.EnvType, status: p.Status,
   }, offset, pageSize);
   return {
     Success: true, HttpStatusCode: 200,
@@ -26,4 +26,4 @@ export async function listDataSources(deps: ActionDeps, ctx: ActionContext) {
       })),
     },
   };
-}
+};

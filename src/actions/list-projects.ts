@@ -1,14 +1,14 @@
 /** ListProjects (2020-05-18): the workspaces the caller can access, optionally filtered by tags, paged. */
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { paging } from './access.ts';
 import { projectView } from './project-view.ts';
 
-export async function listProjects(deps: ActionDeps, ctx: ActionContext) {
+export const listProjects: Action<'2020-05-18', 'ListProjects'> = async (deps, ctx) => {
   const { pageNumber, pageSize, offset } = paging(ctx.params, 10, 100);
   const principal = await deps.store.getPrincipal(ctx.principalId);
   const visibleTo = principal?.isAdmin ? null : ctx.principalId;
-  const tags = ctx.params.Tags as { Key: string; Value?: string }[] | undefined;
+  const tags = ctx.params.Tags;
   let total: number;
   let projects;
   if (tags?.length) {
@@ -23,4 +23,4 @@ export async function listProjects(deps: ActionDeps, ctx: ActionContext) {
     projects = page.items;
   }
   return { PageResult: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, ProjectList: projects.map(projectView) } };
-}
+};

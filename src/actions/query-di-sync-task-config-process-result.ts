@@ -5,7 +5,7 @@
  * message saying it is "still being generated" and to retry (docs/design.md section 2; README,
  * "What is served").
  */
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject, requireRealtimeTaskType } from './access.ts';
 
@@ -16,10 +16,10 @@ import { requireProject, requireRealtimeTaskType } from './access.ts';
 export const QUERY_WAIT_MS = 2_000;
 export const STILL_GENERATING = 'still being generated';
 
-export async function queryConfigProcessResult(deps: ActionDeps, ctx: ActionContext) {
+export const queryConfigProcessResult: Action<'2020-05-18', 'QueryDISyncTaskConfigProcessResult'> = async (deps, ctx) => {
   requireRealtimeTaskType(ctx.params);
-  const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-  const id = ctx.params.AsyncProcessId as number;
+  const project = await requireProject(deps, ctx, ctx.params.ProjectId);
+  const id = ctx.params.AsyncProcessId;
   let proc = await deps.store.getConfigProcess(id);
   if (!proc || proc.projectId !== project.id) {
     return { Success: true, Data: { Status: 'fail', Message: `asyncProcessId:[${id}] is invalid.`, TaskContent: null } };
@@ -32,4 +32,4 @@ export async function queryConfigProcessResult(deps: ActionDeps, ctx: ActionCont
     return { Success: true, Data: { Status: 'fail', Message: `the config of asyncProcessId:[${id}] is ${STILL_GENERATING}; retry this query.`, TaskContent: null } };
   }
   return { Success: true, Data: { Status: proc.status, Message: proc.message, TaskContent: proc.taskContent } };
-}
+};

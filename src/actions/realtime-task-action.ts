@@ -10,13 +10,15 @@ import type { Outcome } from '../runtime/task-lifecycle.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { findRealtimeTask, invalidFileMessage, requireProject, requireRealtimeTaskType, statusData } from './access.ts';
 
-type TaskHandler = (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext) => Promise<Record<string, unknown>>;
+/** The parameters every one of these operations has (spec/dataworks-openapi.json). */
+type RealtimeTaskParams = { ProjectId: number; FileId: number; TaskType: string };
+type TaskHandler<P> = (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext<P>) => Promise<Record<string, unknown>>;
 
-export function realtimeTaskAction(run: TaskHandler, invalidExtra: Record<string, unknown> = {}) {
-  return async (deps: ActionDeps, ctx: ActionContext) => {
+export function realtimeTaskAction<P extends RealtimeTaskParams>(run: TaskHandler<P>, invalidExtra: Record<string, unknown> = {}) {
+  return async (deps: ActionDeps, ctx: ActionContext<P>) => {
     requireRealtimeTaskType(ctx.params);
-    const project = await requireProject(deps, ctx, ctx.params.ProjectId as number);
-    const fileId = ctx.params.FileId as number;
+    const project = await requireProject(deps, ctx, ctx.params.ProjectId);
+    const fileId = ctx.params.FileId;
     const file = await findRealtimeTask(deps, project.id, fileId);
     if (!file) return statusData(false, invalidFileMessage(fileId), invalidExtra);
     return run(deps, file, ctx);
@@ -28,8 +30,8 @@ export function realtimeTaskAction(run: TaskHandler, invalidExtra: Record<string
  * task event logged at info (start, stop, terminate, delete: who asked and what came of it),
  * while the request lines themselves are debug.
  */
-export function instanceAction(run: (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext) => Promise<Outcome>) {
-  return realtimeTaskAction(async (deps, file, ctx) => {
+export function instanceAction<P extends RealtimeTaskParams>(run: (deps: ActionDeps, file: TaskFileRecord, ctx: ActionContext<P>) => Promise<Outcome>) {
+  return realtimeTaskAction<P>(async (deps, file, ctx) => {
     const outcome = await run(deps, file, ctx);
     deps.logger.info('task operation', { taskId: file.id, action: ctx.action, principalId: ctx.principalId, ok: outcome.ok, message: outcome.message ?? undefined });
     return statusData(outcome.ok, outcome.message);

@@ -12,15 +12,15 @@ import { REALTIME_FILE_TYPE } from '../domain/task-status.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { canAccessProject } from './access.ts';
 
-/** `Id` and its deprecated alias `DIJobId` (or another pair); both given and different is a 400. */
-export function jobIdParam(params: Record<string, unknown>, names: [string, string] = ['Id', 'DIJobId']): number {
-  const [name, alias] = names;
-  const a = params[name] as number | undefined;
-  const b = params[alias] as number | undefined;
-  if (a !== undefined && b !== undefined && Number(a) !== Number(b)) throw paramInvalid(alias, `must equal ${name} when both are given`);
+/**
+ * `Id` and its deprecated alias `DIJobId` (or another pair), each as [name, decoded value]; both
+ * given and different is a 400.
+ */
+export function jobIdParam([name, a]: readonly [string, number | undefined], [alias, b]: readonly [string, number | undefined]): number {
+  if (a !== undefined && b !== undefined && a !== b) throw paramInvalid(alias, `must equal ${name} when both are given`);
   const id = a ?? b;
   if (id === undefined) throw paramMissing(name);
-  return Number(id);
+  return id;
 }
 
 export async function requireJob(deps: ActionDeps, ctx: ActionContext, id: number, projectId?: number): Promise<TaskFileRecord> {

@@ -5,10 +5,10 @@ import type { ProjectRecord } from '../store/catalog-store.ts';
 import type { ActionDeps } from './action-deps.ts';
 import { requireProject } from './access.ts';
 
-export async function resolveProjectParam(deps: ActionDeps, ctx: ActionContext): Promise<ProjectRecord> {
-  const id = ctx.params.ProjectId as number | undefined;
+export async function resolveProjectParam(deps: ActionDeps, ctx: ActionContext<{ ProjectId?: number; ProjectIdentifier?: string }>): Promise<ProjectRecord> {
+  const id = ctx.params.ProjectId;
   if (id !== undefined) return requireProject(deps, ctx, id);
-  const identifier = ctx.params.ProjectIdentifier as string | undefined;
+  const identifier = ctx.params.ProjectIdentifier;
   if (identifier === undefined) throw paramInvalid('ProjectId', 'ProjectId or ProjectIdentifier is required');
   return requireProject(deps, ctx, (await deps.store.findProjectByIdentifier(identifier))?.id ?? -1);
 }

@@ -1,10 +1,11 @@
 /** StartDISyncInstance (2020-05-18): resumes from the checkpoint, or begins streaming afresh. */
 import { paramInvalid } from '../protocol/errors.ts';
 import { StartParamError, parseStartParam } from '../domain/start-param.ts';
+import type { Action } from './action-handler.ts';
 import { instanceAction } from './realtime-task-action.ts';
 
-export const startDISyncInstance = instanceAction(async (deps, file, ctx) => {
-  const text = ctx.params.StartParam as string | undefined;
+export const startDISyncInstance: Action<'2020-05-18', 'StartDISyncInstance'> = instanceAction(async (deps, file, ctx) => {
+  const text = ctx.params.StartParam;
   let startParam;
   try {
     startParam = parseStartParam(text);

@@ -5,7 +5,7 @@
  * moved elsewhere needs its password again (content rules in domain/data-source-content.ts).
  */
 import { paramInvalid } from '../protocol/errors.ts';
-import type { ActionContext } from '../protocol/action-registry.ts';
+import type { Action } from './action-handler.ts';
 import { mergeUpdatedContent } from '../domain/data-source-content.ts';
 import { protocolOfDataSourceType } from '../domain/di-job/job-types.ts';
 import type { ActionDeps } from './action-deps.ts';
@@ -14,23 +14,23 @@ import {
   DATA_SOURCE_STATUSES, duplicateName, nameConflict, parseContentParam, requireAllowedHost, requireValidContent, validateEnvType,
 } from './data-source-params.ts';
 
-export async function updateDataSource(deps: ActionDeps, ctx: ActionContext) {
+export const updateDataSource: Action<'2020-05-18', 'UpdateDataSource'> = async (deps, ctx) => {
   const p = ctx.params;
-  const ds = await requireDataSource(deps, ctx, p.DataSourceId as number);
+  const ds = await requireDataSource(deps, ctx, p.DataSourceId);
   const patch: Parameters<typeof deps.store.updateDataSource>[1] = {};
   if (p.Content !== undefined) {
     // 2024 types (polardb, hologres, analyticdb_for_mysql) speak the MySQL or PostgreSQL protocol.
     const kind = protocolOfDataSourceType(ds.dataSourceType);
     if (!kind) throw paramInvalid('DataSourceId', `names a ${ds.dataSourceType} data source, which this service cannot connect to`);
-    const content = requireValidContent(mergeUpdatedContent(kind, parseContentParam(p.Content as string), ds.content));
+    const content = requireValidContent(mergeUpdatedContent(kind, parseContentParam(p.Content), ds.content));
     await requireAllowedHost(deps, content);
     patch.content = content;
   }
-  if (p.Description !== undefined) patch.description = p.Description as string;
-  if (p.EnvType !== undefined) patch.envType = validateEnvType(p.EnvType as number);
+  if (p.Description !== undefined) patch.description = p.Description;
+  if (p.EnvType !== undefined) patch.envType = validateEnvType(p.EnvType);
   if (p.Status !== undefined) {
     if (!(DATA_SOURCE_STATUSES as readonly unknown[]).includes(p.Status)) throw paramInvalid('Status', `must be one of ${DATA_SOURCE_STATUSES.join(', ')}`);
-    patch.status = p.Status as string;
+    patch.status = p.Status;
   }
   const envType = patch.envType ?? ds.envType;
   if (envType !== ds.envType) {
@@ -43,4 +43,4 @@ export async function updateDataSource(deps: ActionDeps, ctx: ActionContext) {
     throw nameConflict(err, ds.name, envType);
   }
   return { Success: true, HttpStatusCode: '200', Data: true };
-}
+};

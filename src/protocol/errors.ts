@@ -17,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Code -> HTTP status and advice. Action-specific codes (Invalid.DataSource.InUse, ...) are built with `new ApiError`. */
+/** Code -> HTTP status and advice. Every code an action answers is here, with a factory below; none is built inline. */
 const CATALOG = {
   'Param.Invalid': { status: 400, recommend: 'Check the parameter named in the message against the API reference.' },
   'Forbidden.Access': { status: 403, recommend: "Ask an administrator to grant your AccessKey's principal access to the workspace." },
@@ -40,6 +40,11 @@ const CATALOG = {
   'Invalid.DIJob.Status': { status: 400, recommend: 'Check the job status with GetDIJob; stop a running job (StopDIJob) before deleting or rerunning it.' },
   'OperationFailed.DIJob': { status: 503, recommend: 'Make sure the job\'s databases are reachable, then retry.' },
   'Invalid.DIAlarmRule.NotExists': { status: 404, recommend: "Check the alarm rule id (Id / DIAlarmRuleId) and that your AccessKey may see its job's workspace." },
+  'Invalid.DataSource.NotExists': { status: 404, recommend: 'Check the data source (ListDataSources) and that your AccessKey may see its workspace.' },
+  'Invalid.DataSource.InUse': { status: 400, recommend: 'Change or delete the tasks and jobs that use the data source (ListRefDISyncTasks lists them), then retry.' },
+  'OperationFailed.DataSource': { status: 503, recommend: 'Check that the database is reachable (TestDataSourceConnectivity) and that the user may read its catalog.' },
+  'Invalid.File.NotExists': { status: 404, recommend: 'Check the file id (FileId / NodeId) and the workspace (ListFiles).' },
+  'Invalid.File.DeleteFailed': { status: 400, recommend: 'Stop the task (StopDISyncInstance) and retry.' },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -100,6 +105,21 @@ export const jobStatusInvalid = (message: string) => fromCatalog('Invalid.DIJob.
 export const jobOperationFailed = (message: string) => fromCatalog('OperationFailed.DIJob', message);
 /** An unknown alarm rule and a rule of a job the caller may not see answer alike. */
 export const alarmRuleNotFound = (id: number | string) => fromCatalog('Invalid.DIAlarmRule.NotExists', `The DI alarm rule ${id} does not exist.`);
+/**
+ * A data source by id or name; an unknown one and one of a workspace the caller may not see answer
+ * alike (src/actions/require-data-source.ts). With a workspace: not in that workspace.
+ */
+export const dataSourceNotFound = (ref: number | string, projectId?: number) =>
+  fromCatalog('Invalid.DataSource.NotExists', `the data source ${ref} does not exist${projectId === undefined ? '' : ` in workspace ${projectId}`}`);
+/** A data source tasks (2020) or jobs (2024) still use cannot be deleted; `users` names what uses it, e.g. "2 task(s)". */
+export const dataSourceInUse = (name: string, users: string) =>
+  fromCatalog('Invalid.DataSource.InUse', `the data source ${name} is used by ${users}; change or delete them first`);
+/** The operation needed to read a data source's database and could not; nothing changed, the call can be retried. */
+export const dataSourceOperationFailed = (message: string) => fromCatalog('OperationFailed.DataSource', message);
+export const fileNotFound = (fileId: number, projectId: number) =>
+  fromCatalog('Invalid.File.NotExists', `the file ${fileId} does not exist in workspace ${projectId}`);
+/** The file could not be deleted (a running real-time task); `message` says why. */
+export const fileDeleteFailed = (message: string) => fromCatalog('Invalid.File.DeleteFailed', message);
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**

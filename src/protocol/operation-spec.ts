@@ -9,7 +9,13 @@ import fs from 'node:fs';
 export const PARAM_TYPES = ['number', 'string', 'boolean', 'object', 'array', 'string[]'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
-export interface ParamSpec { type: ParamType; required?: boolean; fields?: Record<string, ParamSpec> }
+export interface ParamSpec {
+  type: ParamType;
+  required?: boolean;
+  fields?: Record<string, ParamSpec>;
+  /** OpenDI's remark on a parameter (e.g. an alias it accepts); scripts/gen-params.ts copies it into the generated types. */
+  note?: string;
+}
 
 export interface OperationSpec {
   version: string;
@@ -19,6 +25,9 @@ export interface OperationSpec {
   bodyParams: string[];
   jsonStringParams: string[];
   request: Record<string, ParamSpec>;
+  /** "OpenDI" for an operation the cloud API does not have (an extension OpenDI serves). */
+  extension?: string;
+  note?: string;
 }
 
 /** version -> action -> spec */

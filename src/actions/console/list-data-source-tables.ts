@@ -7,8 +7,8 @@
  * table picker, rule preview and load progress read it. One bounded session (connect and query
  * timeouts); a page of at most 1,000 tables.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
-import { ApiError, paramInvalid } from '../../protocol/errors.ts';
+import type { Action } from '../action-handler.ts';
+import { dataSourceNotFound, dataSourceOperationFailed, paramInvalid } from '../../protocol/errors.ts';
 import { endpointOf } from '../../domain/data-source-content.ts';
 import { protocolOfDataSourceType } from '../../domain/di-job/job-types.ts';
 import { parseTableMappings } from '../../domain/di-job/table-mappings.ts';
@@ -18,13 +18,13 @@ import type { ActionDeps } from '../action-deps.ts';
 import { paging, requireProject } from '../access.ts';
 import { asParamError } from '../jobs/load-job.ts';
 
-export async function listDataSourceTables(deps: ActionDeps, ctx: ActionContext) {
+export const listDataSourceTables: Action<'2024-05-18', 'ListDataSourceTables'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const project = await requireProject(deps, ctx, p.ProjectId);
   const { pageNumber, pageSize, offset } = paging(p, 100, 1000);
-  const name = p.DataSourceName as string;
+  const name = p.DataSourceName;
   const ds = await deps.store.findDataSourceByName(project.id, name);
-  if (!ds) throw new ApiError('Invalid.DataSource.NotExists', 404, `The data source ${name} does not exist in workspace ${project.id}.`, 'Check the data source name with ListDataSources.');
+  if (!ds) throw dataSourceNotFound(name, project.id);
   const protocol = protocolOfDataSourceType(ds.dataSourceType);
   if (!protocol) throw paramInvalid('DataSourceName', `names a ${ds.dataSourceType} data source, whose tables this engine cannot read`);
   let mappings;
@@ -38,8 +38,7 @@ export async function listDataSourceTables(deps: ActionDeps, ctx: ActionContext)
   try {
     tables = await readSourceTables(protocol, endpoint);
   } catch (err) {
-    throw new ApiError('OperationFailed.DataSource', 503, `The tables of data source ${name} could not be read: ${(err as Error).message}`,
-      'Check that the database is reachable (TestDataSourceConnectivity) and that the user may read its catalog.');
+    throw dataSourceOperationFailed(`The tables of data source ${name} could not be read: ${(err as Error).message}`);
   }
   const selector = mappings && compileSelection(mappings, { dataSourceName: name, database: endpoint.database, protocol });
   const rows = tables.map((t) => {
@@ -61,4 +60,4 @@ export async function listDataSourceTables(deps: ActionDeps, ctx: ActionContext)
       Tables: shown.slice(offset, offset + pageSize),
     },
   };
-}
+};

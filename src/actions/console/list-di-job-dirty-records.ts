@@ -6,7 +6,7 @@
  * MAX_OFFSET rows skipped) over a short-lived session with connect and query timeouts. A target
  * that cannot be read is a 503 naming the data source, never its password.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { jobOperationFailed, paramInvalid } from '../../protocol/errors.ts';
 import { parseRealtimeTask } from '../../domain/task-content.ts';
 import { endpointOf } from '../../domain/data-source-content.ts';
@@ -17,8 +17,8 @@ import { jobIdParam, requireJob } from '../require-job.ts';
 
 const MAX_OFFSET = 100_000;
 
-export async function listDIJobDirtyRecords(deps: ActionDeps, ctx: ActionContext) {
-  const file = await requireJob(deps, ctx, jobIdParam(ctx.params, ['DIJobId', 'Id']));
+export const listDIJobDirtyRecords: Action<'2024-05-18', 'ListDIJobDirtyRecords'> = async (deps, ctx) => {
+  const file = await requireJob(deps, ctx, jobIdParam(['DIJobId', ctx.params.DIJobId], ['Id', ctx.params.Id]));
   const { pageNumber, pageSize, offset } = paging(ctx.params, 20, 100);
   if (offset > MAX_OFFSET) throw paramInvalid('PageNumber', `must not skip more than ${MAX_OFFSET} records (PageNumber x PageSize); the newest come first`);
   const writer = parseRealtimeTask(file.deployedContent ?? file.content).writer;
@@ -40,4 +40,4 @@ export async function listDIJobDirtyRecords(deps: ActionDeps, ctx: ActionContext
       })),
     },
   };
-}
+};

@@ -4,7 +4,7 @@
  * (README, "The 2024-05-18 DI Job API"). Bad input is a 400 naming the parameter and the path
  * inside it; nothing is stored unless everything checks out.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paramInvalid, paramMissing } from '../../protocol/errors.ts';
 import { parseCreateJob } from '../../domain/di-job/parse-job.ts';
 import { REALTIME_FILE_TYPE, REALTIME_TASK_TYPE } from '../../domain/task-status.ts';
@@ -15,10 +15,10 @@ import { resolveJob } from './resolve-job.ts';
 
 const JOB_FOLDER = 'Data Integration';
 
-export async function createDIJob(deps: ActionDeps, ctx: ActionContext) {
+export const createDIJob: Action<'2024-05-18', 'CreateDIJob'> = async (deps, ctx) => {
   const p = ctx.params;
   if (p.ProjectId === undefined) throw paramMissing('ProjectId');
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const project = await requireProject(deps, ctx, p.ProjectId);
   let doc;
   try { doc = parseCreateJob(p, ctx.principalId); } catch (err) { throw asParamError(err); }
   if (await deps.store.findTaskFileByName(project.id, doc.Name)) {
@@ -37,8 +37,8 @@ export async function createDIJob(deps: ActionDeps, ctx: ActionContext) {
     throw err;
   }
   return { Id: file.id, DIJobId: file.id };
-}
+};
 
-export function fileSpecOf(p: Record<string, unknown>): string | null {
-  return typeof p.FileSpec === 'string' && p.FileSpec.trim() !== '' ? p.FileSpec : null;
+export function fileSpecOf(p: { FileSpec?: string }): string | null {
+  return p.FileSpec !== undefined && p.FileSpec.trim() !== '' ? p.FileSpec : null;
 }

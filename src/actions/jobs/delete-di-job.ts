@@ -5,13 +5,13 @@
  * state, progress and run history go (src/runtime/task-lifecycle.ts `delete`; the catalog rows
  * that hang off the task file, alarm rules and event history included, go with it by cascade).
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { jobOperationFailed, jobStatusInvalid } from '../../protocol/errors.ts';
 import { ACTIVE_STATUSES } from '../../domain/task-status.ts';
 import type { ActionDeps } from '../action-deps.ts';
 import { loadJob } from './load-job.ts';
 
-export async function deleteDIJob(deps: ActionDeps, ctx: ActionContext) {
+export const deleteDIJob: Action<'2024-05-18', 'DeleteDIJob'> = async (deps, ctx) => {
   const { file } = await loadJob(deps, ctx);
   const rt = await deps.lifecycle.runtime(file.id);
   if ((ACTIVE_STATUSES as string[]).includes(rt.status)) {
@@ -24,4 +24,4 @@ export async function deleteDIJob(deps: ActionDeps, ctx: ActionContext) {
     throw jobOperationFailed(outcome.message ?? `the DI job ${file.id} could not be deleted`);
   }
   return { Success: true };
-}
+};

@@ -1,5 +1,5 @@
 /** The 2024-05-18 DI Job API (jobs, 2024 data sources) and the 2020 actions that share its checks, by version. */
-import type { ActionHandler } from '../action-handler.ts';
+import type { ActionMap } from '../action-handler.ts';
 import { createDIJob } from './create-di-job.ts';
 import { updateDIJob } from './update-di-job.ts';
 import { getDIJob } from './get-di-job.ts';
@@ -16,7 +16,7 @@ import { listDataSources2024 } from './list-data-sources-2024.ts';
 import { testDataSourceConnectivity } from './test-data-source-connectivity.ts';
 import { testNetworkConnection } from './test-network-connection.ts';
 
-export const JOB_ACTIONS_2024: Record<string, ActionHandler> = {
+export const JOB_ACTIONS_2024 = {
   CreateDIJob: createDIJob,
   UpdateDIJob: updateDIJob,
   GetDIJob: getDIJob,
@@ -31,7 +31,7 @@ export const JOB_ACTIONS_2024: Record<string, ActionHandler> = {
   GetDataSource: getDataSource2024,
   ListDataSources: listDataSources2024,
   TestDataSourceConnectivity: testDataSourceConnectivity,
-};
-export const JOB_ACTIONS_2020: Record<string, ActionHandler> = {
+} satisfies Partial<ActionMap<'2024-05-18'>>;
+export const JOB_ACTIONS_2020 = {
   TestNetworkConnection: testNetworkConnection,
-};
+} satisfies Partial<ActionMap<'2020-05-18'>>;

@@ -5,7 +5,7 @@
  * carry no tags here, so a Tags filter matches nothing). Sorted by CreateTime (default), Id or
  * Name of each group's first entry; paged by group.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { DataSourceRecord } from '../../store/catalog-store.ts';
 import { ENV_TYPES, envTypeOf, type EnvName } from '../../domain/di-job/connection-properties.ts';
@@ -16,20 +16,20 @@ import { dataSourceEntry } from './data-source-view.ts';
 const SORT_BY = ['CreateTime', 'Id', 'Name'] as const;
 const ALL = 1_000_000;
 
-export async function listDataSources2024(deps: ActionDeps, ctx: ActionContext) {
+export const listDataSources2024: Action<'2024-05-18', 'ListDataSources'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const project = await requireProject(deps, ctx, p.ProjectId);
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
-  const sortBy = (p.SortBy as string | undefined) ?? 'CreateTime';
+  const sortBy = p.SortBy ?? 'CreateTime';
   if (!(SORT_BY as readonly string[]).includes(sortBy)) throw paramInvalid('SortBy', `must be one of ${SORT_BY.join(', ')}`);
-  const order = (p.Order as string | undefined) ?? 'Desc';
+  const order = p.Order ?? 'Desc';
   if (order !== 'Desc' && order !== 'Asc') throw paramInvalid('Order', 'must be Desc or Asc');
-  if (p.EnvType !== undefined && !(ENV_TYPES as readonly unknown[]).includes(p.EnvType)) throw paramInvalid('EnvType', 'must be Dev or Prod');
+  if (p.EnvType !== undefined && !isEnvName(p.EnvType)) throw paramInvalid('EnvType', 'must be Dev or Prod');
   const tags = tagsOf(p.Tags);
-  const types = (p.Types as string[] | undefined)?.map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const types = p.Types?.map((t) => t.trim().toLowerCase()).filter(Boolean);
 
   const page = await deps.store.listDataSources(project.id, {
-    name: p.Name as string | undefined, envType: p.EnvType === undefined ? undefined : envTypeOf(p.EnvType as EnvName),
+    name: p.Name, envType: p.EnvType === undefined ? undefined : envTypeOf(p.EnvType),
   }, 0, ALL);
   const groups = new Map<string, DataSourceRecord[]>();
   for (const ds of page.items) {
@@ -53,9 +53,11 @@ export async function listDataSources2024(deps: ActionDeps, ctx: ActionContext) 
       })),
     },
   };
-}
+};
 
-function tagsOf(v: unknown): string[] {
+const isEnvName = (v: string): v is EnvName => (ENV_TYPES as readonly string[]).includes(v);
+
+function tagsOf(v: string | undefined): string[] {
   if (v === undefined || v === '') return [];
   let tags: unknown;
   try { tags = JSON.parse(String(v)); } catch { throw paramInvalid('Tags', 'must be a JSON array of strings'); }

@@ -10,7 +10,7 @@
  * step also Stopped. A job without a full migration (RealtimeIncremental) reports it Finished with
  * 0 records once streaming. A failed job shows its failure on the real-time step of every table.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { TableProgress } from '../../engine/table-progress.ts';
 import { parseRealtimeTask, resolveReaderTables } from '../../domain/task-content.ts';
@@ -27,9 +27,9 @@ import { loadJob } from './load-job.ts';
 const FILTERS = [['SourceDataSourceName', 'SourceDatasourceName'], ['SourceDatabaseName', 'SourceDatabaseName'],
   ['SourceSchemaName', 'SourceSchemaName'], ['SourceTableName', 'SourceTableName']] as const;
 
-export async function listDIJobRunDetails(deps: ActionDeps, ctx: ActionContext) {
+export const listDIJobRunDetails: Action<'2024-05-18', 'ListDIJobRunDetails'> = async (deps, ctx) => {
   const p = ctx.params;
-  const { file, doc } = await loadJob(deps, ctx, ['DIJobId', 'Id']);
+  const { file, doc } = await loadJob(deps, ctx, p.DIJobId);
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
   const rt = await deps.lifecycle.runtime(file.id);
   if (p.InstanceId !== undefined && p.InstanceId !== rt.instanceId) {
@@ -86,7 +86,7 @@ export async function listDIJobRunDetails(deps: ActionDeps, ctx: ActionContext) 
       JobRunInfos: rows.slice(offset, offset + pageSize),
     },
   };
-}
+};
 
 function realtimeStatus(job: ReturnType<typeof jobStatusOf>, t: TableProgress | undefined): string {
   if (job === 'Failed') return 'Failed';

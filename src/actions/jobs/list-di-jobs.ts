@@ -5,7 +5,7 @@
  * case-insensitively; SpecType FILESPEC lists jobs defined by FileSpec, CLASSIC the others, ALL
  * (the default) both.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
 import { jobOfTask } from '../../domain/di-job/job-of-task.ts';
 import { jobStatusOf } from '../../domain/di-job/job-status.ts';
@@ -18,14 +18,14 @@ import { jobSummary } from './job-view.ts';
 const SPEC_TYPES = ['FILESPEC', 'CLASSIC', 'ALL'];
 const FILE_PAGE = 500;
 
-export async function listDIJobs(deps: ActionDeps, ctx: ActionContext) {
+export const listDIJobs: Action<'2024-05-18', 'ListDIJobs'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
+  const project = await requireProject(deps, ctx, p.ProjectId);
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
-  const specType = ((p.SpecType as string | undefined) ?? 'ALL').toUpperCase();
+  const specType = (p.SpecType ?? 'ALL').toUpperCase();
   if (!SPEC_TYPES.includes(specType)) throw paramInvalid('SpecType', `must be one of ${SPEC_TYPES.join(', ')}`);
   const rows = new Map((await deps.store.listDIJobs(project.id)).map((r) => [r.fileId, r]));
-  const same = (a: string, b: unknown) => b === undefined || b === '' || a.toLowerCase() === String(b).toLowerCase();
+  const same = (a: string, b: string | undefined) => b === undefined || b === '' || a.toLowerCase() === b.toLowerCase();
   const matches: { id: number; render: () => Promise<unknown> }[] = [];
   for (let from = 0; ; from += FILE_PAGE) {
     const page = await deps.store.listTaskFiles(project.id, { fileTypes: [REALTIME_FILE_TYPE] }, from, FILE_PAGE);
@@ -35,7 +35,7 @@ export async function listDIJobs(deps: ActionDeps, ctx: ActionContext) {
       const doc: JobDocument = current ? JSON.parse(row.document) : jobOfTask(file);
       const spec = current && row.fileSpec !== null ? 'FILESPEC' : 'CLASSIC';
       if (specType !== 'ALL' && spec !== specType) continue;
-      if (p.Name !== undefined && !doc.Name.includes(p.Name as string)) continue;
+      if (p.Name !== undefined && !doc.Name.includes(p.Name)) continue;
       if (!same(doc.SourceDataSourceType, p.SourceDataSourceType) || !same(doc.DestinationDataSourceType, p.DestinationDataSourceType)
         || !same(doc.MigrationType, p.MigrationType)) continue;
       matches.push({ id: file.id, render: async () => jobSummary(file, doc, jobStatusOf((await deps.lifecycle.runtime(file.id)).status)) });
@@ -44,4 +44,4 @@ export async function listDIJobs(deps: ActionDeps, ctx: ActionContext) {
   }
   const shown = await Promise.all(matches.slice(offset, offset + pageSize).map((m) => m.render()));
   return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: matches.length, DIJobs: shown } };
-}
+};

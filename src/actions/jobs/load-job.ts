@@ -20,9 +20,12 @@ export interface LoadedJob {
   row: DIJobRecord | undefined;
 }
 
-export async function loadJob(deps: ActionDeps, ctx: ActionContext, names?: [string, string]): Promise<LoadedJob> {
-  const id = jobIdParam(ctx.params, names);
-  const projectId = ctx.params.ProjectId as number | undefined;
+/** The parameters that name a job; `id` is given where an operation names it otherwise (ListDIJobRunDetails: DIJobId). */
+type JobParams = { Id?: number; DIJobId?: number; ProjectId?: number };
+
+export async function loadJob(deps: ActionDeps, ctx: ActionContext<JobParams>,
+  id = jobIdParam(['Id', ctx.params.Id], ['DIJobId', ctx.params.DIJobId])): Promise<LoadedJob> {
+  const projectId = ctx.params.ProjectId;
   // A workspace the caller names but may not use is a 403, as in 2020; a job outside it answers like an unknown job.
   if (projectId !== undefined) await requireProject(deps, ctx, projectId);
   const file = await requireJob(deps, ctx, id, projectId);

@@ -12,7 +12,7 @@
  * Start of a running job succeeds and changes nothing (as StartDISyncInstance); asking a running
  * job for StartTime or ForceToRerun is a 400, since it would be silently ignored otherwise.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { jobOperationFailed, jobStatusInvalid, paramInvalid } from '../../protocol/errors.ts';
 import { DEFAULT_START_PARAM, parseStartParam } from '../../domain/start-param.ts';
 import { ACTIVE_STATUSES } from '../../domain/task-status.ts';
@@ -21,9 +21,9 @@ import { SOURCE_TYPES, findEndpointType } from '../../domain/di-job/job-types.ts
 import type { ActionDeps } from '../action-deps.ts';
 import { loadJob } from './load-job.ts';
 
-export async function startDIJob(deps: ActionDeps, ctx: ActionContext) {
+export const startDIJob: Action<'2024-05-18', 'StartDIJob'> = async (deps, ctx) => {
   const { file, doc, row } = await loadJob(deps, ctx);
-  const settings = (ctx.params.RealtimeStartSettings ?? {}) as { StartTime?: number; FailoverSettings?: { Interval?: number; UpperLimit?: number } };
+  const settings = ctx.params.RealtimeStartSettings ?? {};
   const rerun = ctx.params.ForceToRerun === true;
   const startTime = settings.StartTime;
   if (startTime !== undefined) {
@@ -58,4 +58,4 @@ export async function startDIJob(deps: ActionDeps, ctx: ActionContext) {
   const outcome = await deps.lifecycle.start(file.id, startParam, text);
   if (!outcome.ok) throw jobStatusInvalid(outcome.message ?? `the DI job ${file.id} could not be started`);
   return { Success: true };
-}
+};

@@ -4,8 +4,8 @@
  * run in the cloud; self-hosted, the engine itself is the resource group, so any non-empty value
  * is accepted.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
-import { ApiError, paramInvalid } from '../../protocol/errors.ts';
+import type { Action } from '../action-handler.ts';
+import { dataSourceNotFound, paramInvalid } from '../../protocol/errors.ts';
 import type { DataSourceRecord } from '../../store/catalog-store.ts';
 import { endpointOf } from '../../domain/data-source-content.ts';
 import { protocolOfDataSourceType } from '../../domain/di-job/job-types.ts';
@@ -14,14 +14,14 @@ import { probeDataSource, type ProbeResult } from '../../runtime/connectivity/pr
 import type { ActionDeps } from '../action-deps.ts';
 import { requireDataSource } from '../require-data-source.ts';
 
-export async function testDataSourceConnectivity(deps: ActionDeps, ctx: ActionContext) {
+export const testDataSourceConnectivity: Action<'2024-05-18', 'TestDataSourceConnectivity'> = async (deps, ctx) => {
   const p = ctx.params;
-  if (String(p.ResourceGroupId ?? '').trim() === '') throw paramInvalid('ResourceGroupId', 'must not be empty');
-  const ds = await requireDataSource(deps, ctx, p.DataSourceId as number);
-  if (ds.projectId !== p.ProjectId) throw new ApiError('Invalid.DataSource.NotExists', 404, `the data source ${ds.id} does not exist in workspace ${p.ProjectId}`);
+  if (p.ResourceGroupId.trim() === '') throw paramInvalid('ResourceGroupId', 'must not be empty');
+  const ds = await requireDataSource(deps, ctx, p.DataSourceId);
+  if (ds.projectId !== p.ProjectId) throw dataSourceNotFound(ds.id, p.ProjectId);
   const r = await probe(ds);
   return { Connectivity: { ConnectState: r.state, ConnectMessage: r.message, DetailLogs: r.steps } };
-}
+};
 
 export function probe(ds: DataSourceRecord): Promise<ProbeResult> {
   const kind = protocolOfDataSourceType(ds.dataSourceType);

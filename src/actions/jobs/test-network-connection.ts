@@ -4,21 +4,21 @@
  * (production); an unknown data source is not an error of the call (an UNSURE point): it answers
  * ConnectStatus false saying so.
  */
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
 import { requireProject } from '../access.ts';
 import { probe } from './test-data-source-connectivity.ts';
 
-export async function testNetworkConnection(deps: ActionDeps, ctx: ActionContext) {
+export const testNetworkConnection: Action<'2020-05-18', 'TestNetworkConnection'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
-  const env = String(p.EnvType);
+  const project = await requireProject(deps, ctx, p.ProjectId);
+  const env = p.EnvType;
   if (env !== '0' && env !== '1') throw paramInvalid('EnvType', 'must be 0 (development) or 1 (production)');
-  if (String(p.ResourceGroup ?? '').trim() === '') throw paramInvalid('ResourceGroup', 'must not be empty');
-  const name = p.DatasourceName as string;
+  if (p.ResourceGroup.trim() === '') throw paramInvalid('ResourceGroup', 'must not be empty');
+  const name = p.DatasourceName;
   const found = (await deps.store.listDataSources(project.id, { name, envType: Number(env) }, 0, 100)).items.find((d) => d.name === name);
   if (!found) return { Success: true, TaskList: { ConnectStatus: false, ConnectMessage: `datasource ${name} does not exist in env ${env}` } };
   const r = await probe(found);
   return { Success: true, TaskList: { ConnectStatus: r.state === 'Connectable', ConnectMessage: r.message } };
-}
+};

@@ -4,14 +4,14 @@
  * 2020 has no Name, so the rule is called `<MetricType>_<id>`. Enabled defaults to false.
  */
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { requireJob } from '../require-job.ts';
 import { ruleDefinition, ruleDescription, ruleName } from './alarm-rule-input.ts';
 
-export async function createDIAlarmRule2024(deps: ActionDeps, ctx: ActionContext) {
+export const createDIAlarmRule2024: Action<'2024-05-18', 'CreateDIAlarmRule'> = async (deps, ctx) => {
   const p = ctx.params;
-  const job = await requireJob(deps, ctx, p.DIJobId as number);
-  const token = p.ClientToken as string | undefined;
+  const job = await requireJob(deps, ctx, p.DIJobId);
+  const token = p.ClientToken;
   if (token) {
     const existing = await deps.store.monitoring.findAlarmRuleByClientToken(job.id, token);
     if (existing) return { Id: existing.id, DIAlarmRuleId: String(existing.id) };
@@ -19,20 +19,20 @@ export async function createDIAlarmRule2024(deps: ActionDeps, ctx: ActionContext
   const name = ruleName(p.Name);
   const def = ruleDefinition(deps, p.MetricType, p.NotificationSettings, p.TriggerConditions);
   const rule = await deps.store.monitoring.createAlarmRule({
-    taskId: job.id, name, description: ruleDescription(p.Description), enabled: (p.Enabled as boolean | undefined) ?? false,
+    taskId: job.id, name, description: ruleDescription(p.Description), enabled: p.Enabled ?? false,
     ...def, clientToken: token || null, createdUid: ctx.principalId,
   });
   return { Id: rule.id, DIAlarmRuleId: String(rule.id) };
-}
+};
 
-export async function createDIAlarmRule2020(deps: ActionDeps, ctx: ActionContext) {
+export const createDIAlarmRule2020: Action<'2020-05-18', 'CreateDIAlarmRule'> = async (deps, ctx) => {
   const p = ctx.params;
-  const job = await requireJob(deps, ctx, p.DIJobId as number);
+  const job = await requireJob(deps, ctx, p.DIJobId);
   const def = ruleDefinition(deps, p.MetricType, p.NotificationSettings, p.TriggerConditions);
   const rule = await deps.store.monitoring.createAlarmRule({
-    taskId: job.id, name: def.metricType, description: ruleDescription(p.Description), enabled: (p.Enabled as boolean | undefined) ?? false,
+    taskId: job.id, name: def.metricType, description: ruleDescription(p.Description), enabled: p.Enabled ?? false,
     ...def, clientToken: null, createdUid: ctx.principalId,
   });
   await deps.store.monitoring.updateAlarmRule(rule.id, { name: `${def.metricType}_${rule.id}` }, ctx.principalId);
   return { DIAlarmRuleId: rule.id };
-}
+};

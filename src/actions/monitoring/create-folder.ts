@@ -7,15 +7,15 @@
  */
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { resolveProjectParam } from '../resolve-project-param.ts';
 
 const MAX_DEPTH = 32;
 const MAX_SEGMENT = 128;
 
-export async function createFolder(deps: ActionDeps, ctx: ActionContext) {
+export const createFolder: Action<'2020-05-18', 'CreateFolder'> = async (deps, ctx) => {
   const project = await resolveProjectParam(deps, ctx);
-  const segments = folderSegments(ctx.params.FolderPath as string);
+  const segments = folderSegments(ctx.params.FolderPath);
   const path = segments.join('/');
   if (await deps.store.monitoring.findFolder(project.id, path)) throw paramInvalid('FolderPath', `${JSON.stringify(path)} already exists in workspace ${project.id}`);
   let id = '';
@@ -24,7 +24,7 @@ export async function createFolder(deps: ActionDeps, ctx: ActionContext) {
     id = (await deps.store.monitoring.findFolder(project.id, prefix))?.id ?? (await deps.store.monitoring.createFolder(project.id, prefix)).id;
   }
   return { Success: true, HttpStatusCode: 200, Data: id };
-}
+};
 
 export function folderSegments(text: string): string[] {
   const segments = text.trim().replace(/^\/+|\/+$/g, '').split('/');

@@ -3,22 +3,22 @@
  * once (`DeploymentId` null: nothing to poll). A real-time task file follows DeleteDISyncTask's
  * rules: refused while it runs; its replication slot, checkpoint and history go with it.
  */
-import { ApiError } from '../../protocol/errors.ts';
+import { fileDeleteFailed, fileNotFound } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { resolveProjectParam } from '../resolve-project-param.ts';
 import { REALTIME_FILE_TYPE } from '../../domain/task-status.ts';
 
-export async function deleteFile(deps: ActionDeps, ctx: ActionContext) {
+export const deleteFile: Action<'2020-05-18', 'DeleteFile'> = async (deps, ctx) => {
   const project = await resolveProjectParam(deps, ctx);
-  const fileId = ctx.params.FileId as number;
+  const fileId = ctx.params.FileId;
   const file = await deps.store.getTaskFile(fileId);
-  if (!file || file.projectId !== project.id) throw new ApiError('Invalid.File.NotExists', 404, `the file ${fileId} does not exist in workspace ${project.id}`);
+  if (!file || file.projectId !== project.id) throw fileNotFound(fileId, project.id);
   if (file.fileType === REALTIME_FILE_TYPE) {
     const outcome = await deps.lifecycle.delete(file.id);
-    if (!outcome.ok) throw new ApiError('Invalid.File.DeleteFailed', 400, outcome.message ?? `the file ${fileId} could not be deleted`, 'Stop the task (StopDISyncInstance) and retry.');
+    if (!outcome.ok) throw fileDeleteFailed(outcome.message ?? `the file ${fileId} could not be deleted`);
   } else {
     await deps.store.deleteTaskFile(file.id);
   }
   return { Success: true, HttpStatusCode: 200, DeploymentId: null };
-}
+};

@@ -8,23 +8,23 @@
  */
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { jobIdParam, requireJob } from '../require-job.ts';
 
 const PAGE_LINES = 1_000;
 const FAILOVER_CONTEXT = 100;
 
-export async function getDIJobLog(deps: ActionDeps, ctx: ActionContext) {
+export const getDIJobLog: Action<'2024-05-18', 'GetDIJobLog'> = async (deps, ctx) => {
   const p = ctx.params;
-  const job = await requireJob(deps, ctx, jobIdParam(p));
-  const nodeType = p.NodeType as string | undefined;
+  const job = await requireJob(deps, ctx, jobIdParam(['Id', p.Id], ['DIJobId', p.DIJobId]));
+  const nodeType = p.NodeType;
   if (nodeType !== undefined && !/^(MASTER|WORKER)$/i.test(nodeType)) throw paramInvalid('NodeType', 'must be MASTER or WORKER');
-  const pageNumber = (p.PageNumber as number | undefined) ?? 1;
+  const pageNumber = p.PageNumber ?? 1;
   if (!Number.isSafeInteger(pageNumber) || pageNumber < 1) throw paramInvalid('PageNumber', 'must be 1 or greater');
-  let instanceId = p.InstanceId as number | undefined;
+  let instanceId = p.InstanceId;
   let fromSeq = 0;
   if (p.FailoverId !== undefined) {
-    const failover = await deps.store.monitoring.getEvent(p.FailoverId as number);
+    const failover = await deps.store.monitoring.getEvent(p.FailoverId);
     if (!failover || failover.taskId !== job.id || failover.kind !== 'Failover') throw paramInvalid('FailoverId', `is not a failover of job ${job.id}`);
     if (instanceId !== undefined && instanceId !== failover.instanceId) throw paramInvalid('InstanceId', `must be ${failover.instanceId}, the instance of that failover, or be left out`);
     instanceId = failover.instanceId;
@@ -36,4 +36,4 @@ export async function getDIJobLog(deps: ActionDeps, ctx: ActionContext) {
   // An instance id of another job shows nothing (the lines say which task they belong to).
   const own = lines.filter((l) => l.taskId === job.id);
   return { Log: own.map((l) => `${new Date(l.ts).toISOString().replace('T', ' ').replace('Z', '')} ${l.level.padEnd(5)} ${l.text}`).join('\n') };
-}
+};

@@ -1,5 +1,5 @@
 /** Monitoring and alerting actions (metrics, events, logs, alarm rules) and the remaining 2020 operations, by version. */
-import type { ActionHandler } from '../action-handler.ts';
+import type { ActionMap } from '../action-handler.ts';
 import { listDIJobMetrics } from './list-di-job-metrics.ts';
 import { listDIJobEvents } from './list-di-job-events.ts';
 import { getDIJobLog } from './get-di-job-log.ts';
@@ -13,7 +13,7 @@ import { deleteFile } from './delete-file.ts';
 import { createFolder } from './create-folder.ts';
 import { listDIProjectConfig, updateDIProjectConfig } from './di-project-config.ts';
 
-export const MONITORING_ACTIONS_2024: Record<string, ActionHandler> = {
+export const MONITORING_ACTIONS_2024 = {
   ListDIJobMetrics: listDIJobMetrics,
   ListDIJobEvents: listDIJobEvents,
   GetDIJobLog: getDIJobLog,
@@ -21,9 +21,9 @@ export const MONITORING_ACTIONS_2024: Record<string, ActionHandler> = {
   ListDIAlarmRules: listDIAlarmRules2024,
   UpdateDIAlarmRule: updateDIAlarmRule2024,
   DeleteDIAlarmRule: deleteDIAlarmRule2024,
-};
+} satisfies Partial<ActionMap<'2024-05-18'>>;
 
-export const MONITORING_ACTIONS_2020: Record<string, ActionHandler> = {
+export const MONITORING_ACTIONS_2020 = {
   CreateDIAlarmRule: createDIAlarmRule2020,
   UpdateDIAlarmRule: updateDIAlarmRule2020,
   DeleteDIAlarmRule: deleteDIAlarmRule2020,
@@ -35,4 +35,4 @@ export const MONITORING_ACTIONS_2020: Record<string, ActionHandler> = {
   CreateFolder: createFolder,
   ListDIProjectConfig: listDIProjectConfig,
   UpdateDIProjectConfig: updateDIProjectConfig,
-};
+} satisfies Partial<ActionMap<'2020-05-18'>>;

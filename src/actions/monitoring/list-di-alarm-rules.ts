@@ -4,17 +4,17 @@
  */
 import { paramMissing } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paging } from '../access.ts';
 import { requireJob } from '../require-job.ts';
 import { requireAlarmRule } from './require-alarm-rule.ts';
 import { ruleDetail2020, ruleView2020, ruleView2024 } from './alarm-rule-view.ts';
 
-export async function listDIAlarmRules2024(deps: ActionDeps, ctx: ActionContext) {
+export const listDIAlarmRules2024: Action<'2024-05-18', 'ListDIAlarmRules'> = async (deps, ctx) => {
   const p = ctx.params;
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
-  const jobId = p.JobId as number | undefined;
-  const ruleId = p.DIAlarmRuleId as number | undefined;
+  const jobId = p.JobId;
+  const ruleId = p.DIAlarmRuleId;
   let rules;
   let total;
   if (ruleId !== undefined) {
@@ -28,16 +28,16 @@ export async function listDIAlarmRules2024(deps: ActionDeps, ctx: ActionContext)
     throw paramMissing('JobId');
   }
   return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, DIJobAlarmRules: rules.map(ruleView2024) } };
-}
+};
 
-export async function listDIAlarmRules2020(deps: ActionDeps, ctx: ActionContext) {
+export const listDIAlarmRules2020: Action<'2020-05-18', 'ListDIAlarmRules'> = async (deps, ctx) => {
   const { pageNumber, pageSize, offset } = paging(ctx.params, 10, 100);
-  const job = await requireJob(deps, ctx, ctx.params.DIJobId as number);
+  const job = await requireJob(deps, ctx, ctx.params.DIJobId);
   const { items, total } = await deps.store.monitoring.listAlarmRules(job.id, offset, pageSize);
   return { DIAlarmRulePaging: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: total, DIJobAlarmRules: items.map(ruleView2020) } };
-}
+};
 
-export async function getDIAlarmRule2020(deps: ActionDeps, ctx: ActionContext) {
-  const { rule } = await requireAlarmRule(deps, ctx, ctx.params.DIAlarmRuleId as number);
+export const getDIAlarmRule2020: Action<'2020-05-18', 'GetDIAlarmRule'> = async (deps, ctx) => {
+  const { rule } = await requireAlarmRule(deps, ctx, ctx.params.DIAlarmRuleId);
   return { DIAlarmRule: ruleDetail2020(rule) };
-}
+};

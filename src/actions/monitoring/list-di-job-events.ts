@@ -7,23 +7,23 @@
  */
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paging } from '../access.ts';
 import { requireJob } from '../require-job.ts';
 import { EVENT_KINDS, type EventKind, type TaskEventRecord } from '../../store/monitoring-store.ts';
 import { timeRange } from './time-range.ts';
 
-export async function listDIJobEvents(deps: ActionDeps, ctx: ActionContext) {
+export const listDIJobEvents: Action<'2024-05-18', 'ListDIJobEvents'> = async (deps, ctx) => {
   const p = ctx.params;
   if (p.DIJobId === undefined) throw paramInvalid('DIJobId', 'is mandatory for this action');
-  const job = await requireJob(deps, ctx, p.DIJobId as number);
-  const kind = EVENT_KINDS.find((k) => k.toLowerCase() === String(p.EventType).toLowerCase());
+  const job = await requireJob(deps, ctx, p.DIJobId);
+  const kind = EVENT_KINDS.find((k) => k.toLowerCase() === p.EventType.toLowerCase());
   if (!kind) throw paramInvalid('EventType', `must be one of ${EVENT_KINDS.join(', ')}; got ${JSON.stringify(p.EventType).slice(0, 80)}`);
   const { fromSec, toSec } = timeRange(p);
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
   const page = await deps.store.monitoring.listEvents(job.id, { kinds: [kind as EventKind], fromMs: fromSec * 1000, toMs: toSec * 1000 + 999 }, offset, pageSize);
   return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, DIJobEvent: page.items.map(eventView) } };
-}
+};
 
 export function eventView(e: TaskEventRecord): Record<string, string> {
   const out: Record<string, string> = { Id: String(e.id), CreateTime: String(Math.floor(e.createdAt / 1000)) };

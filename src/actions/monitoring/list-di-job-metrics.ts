@@ -6,7 +6,7 @@
  */
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { requireJob } from '../require-job.ts';
 import { METRIC_NAMES, limitPoints, seriesOf, type MetricName } from '../../runtime/monitoring/metric-series.ts';
 import { timeRange } from './time-range.ts';
@@ -14,12 +14,12 @@ import { timeRange } from './time-range.ts';
 const MAX_POINTS = 2_000;
 const MINUTE = 60;
 
-export async function listDIJobMetrics(deps: ActionDeps, ctx: ActionContext) {
+export const listDIJobMetrics: Action<'2024-05-18', 'ListDIJobMetrics'> = async (deps, ctx) => {
   const p = ctx.params;
   if (p.DIJobId === undefined) throw paramInvalid('DIJobId', 'is mandatory for this action');
-  const job = await requireJob(deps, ctx, p.DIJobId as number);
+  const job = await requireJob(deps, ctx, p.DIJobId);
   const { fromSec, toSec } = timeRange(p);
-  const names = p.MetricName as string[];
+  const names = p.MetricName;
   if (names.length === 0) throw paramInvalid('MetricName', `must name at least one metric (${METRIC_NAMES.join(', ')})`);
   names.forEach((n, i) => {
     if (!(METRIC_NAMES as readonly string[]).includes(n)) throw paramInvalid(`MetricName.${i + 1}`, `must be one of ${METRIC_NAMES.join(', ')}; got ${JSON.stringify(n).slice(0, 80)}`);
@@ -31,4 +31,4 @@ export async function listDIJobMetrics(deps: ActionDeps, ctx: ActionContext) {
   ]);
   const samples = limitPoints([...older, ...recent].sort((a, b) => a.ts - b.ts), fromSec, toSec, MAX_POINTS);
   return { PagingInfo: { JobMetrics: names.map((name) => ({ Name: name, SeriesList: seriesOf(name as MetricName, samples) })) } };
-}
+};

@@ -7,24 +7,24 @@
  */
 import { paramInvalid } from '../../protocol/errors.ts';
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { paging, requireProject } from '../access.ts';
 import { REALTIME_FILE_TYPE, REALTIME_TASK_TYPE } from '../../domain/task-status.ts';
 import { parseRealtimeTask, type RealtimeTaskDefinition } from '../../domain/task-content.ts';
 
 const MAX_TASKS_SCANNED = 100_000;
 
-export async function listRefDISyncTasks(deps: ActionDeps, ctx: ActionContext) {
+export const listRefDISyncTasks: Action<'2020-05-18', 'ListRefDISyncTasks'> = async (deps, ctx) => {
   const p = ctx.params;
-  const project = await requireProject(deps, ctx, p.ProjectId as number);
-  const refType = p.RefType as string;
+  const project = await requireProject(deps, ctx, p.ProjectId);
+  const refType = p.RefType;
   if (refType !== 'from' && refType !== 'to') throw paramInvalid('RefType', 'must be from (the data source is read) or to (it is written)');
-  const taskType = p.TaskType as string;
+  const taskType = p.TaskType;
   if (taskType !== 'DI_OFFLINE' && taskType !== REALTIME_TASK_TYPE) throw paramInvalid('TaskType', 'must be DI_OFFLINE or DI_REALTIME');
   const { pageNumber, offset, pageSize } = paging(p, 10, 100);
   if (pageNumber > 100) throw paramInvalid('PageNumber', 'must be between 1 and 100');
   if (taskType === 'DI_OFFLINE') return { Success: true, Data: { DISyncTasks: [] } };
-  const name = p.DatasourceName as string;
+  const name = p.DatasourceName;
   const { items } = await deps.store.listTaskFiles(project.id, { fileTypes: [REALTIME_FILE_TYPE] }, 0, MAX_TASKS_SCANNED);
   const refs = items.flatMap((file) => {
     const defs = [file.content, file.deployedContent].flatMap((text) => definition(text));
@@ -35,7 +35,7 @@ export async function listRefDISyncTasks(deps: ActionDeps, ctx: ActionContext) {
     }] : [];
   });
   return { Success: true, Data: { DISyncTasks: refs.slice(offset, offset + pageSize) } };
-}
+};
 
 function definition(text: string | null): RealtimeTaskDefinition[] {
   if (!text) return [];

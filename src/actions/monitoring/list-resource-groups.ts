@@ -6,17 +6,17 @@
  * the default type); the filters apply to it as to any group.
  */
 import type { ActionDeps } from '../action-deps.ts';
-import type { ActionContext } from '../../protocol/action-registry.ts';
+import type { Action } from '../action-handler.ts';
 import { gmtString } from '../access.ts';
 
 const SERVED_TYPES = [1, 4];
 
-export async function listResourceGroups(deps: ActionDeps, ctx: ActionContext) {
+export const listResourceGroups: Action<'2020-05-18', 'ListResourceGroups'> = async (deps, ctx) => {
   const p = ctx.params;
-  const type = (p.ResourceGroupType as number | undefined) ?? 1;
+  const type = p.ResourceGroupType ?? 1;
   const identifier = deps.monitor.config.resourceGroup;
-  const keyword = (p.Keyword as string | undefined)?.toLowerCase();
-  const tags = (p.Tags as unknown[] | undefined) ?? [];
+  const keyword = p.Keyword?.toLowerCase();
+  const tags = p.Tags ?? [];
   const matches = SERVED_TYPES.includes(type)
     && (p.BizExtKey === undefined || p.BizExtKey === 'single')
     && (keyword === undefined || identifier.toLowerCase().includes(keyword))
@@ -32,4 +32,4 @@ export async function listResourceGroups(deps: ActionDeps, ctx: ActionContext) {
       CreateTime: created, UpdateTime: created, TenantId: 1, ResourceManagerResourceGroupId: '', Tags: [],
     }],
   };
-}
+};

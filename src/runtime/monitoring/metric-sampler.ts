@@ -10,7 +10,7 @@ import os from 'node:os';
 import type { CatalogStore } from '../../store/catalog-store.ts';
 import type { MetricSample } from '../../store/monitoring-store.ts';
 import type { PipelineMetrics } from '../../engine/pipeline.ts';
-import { delaySeconds } from '../../actions/instance-progress.ts';
+import { delaySeconds } from '../delay-seconds.ts';
 
 interface TaskTally {
   instanceId: number;

@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.ts';
 import type { CatalogStore, TaskRuntimeRecord } from '../../store/catalog-store.ts';
 import type { EngineEvent, PipelineMetrics } from '../../engine/pipeline.ts';
 import { REALTIME_FILE_TYPE } from '../../domain/task-status.ts';
-import { delaySeconds } from '../../actions/instance-progress.ts';
+import { delaySeconds } from '../delay-seconds.ts';
 import { Notifier } from '../../notify/notifier.ts';
 import type { FailoverInfo, RunnerMonitor } from './runner-monitor.ts';
 import type { MonitoringConfig } from './monitoring-config.ts';
