@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteCatalogStore, CatalogOpenError } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { openSqliteCatalog, CatalogOpenError } from '../src/store/sqlite/sqlite-catalog-store.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
 import { SecretBox } from '../src/store/secret-box.ts';
 import { UniqueViolationError, type CatalogStore } from '../src/store/catalog-store.ts';
@@ -34,7 +34,7 @@ const source = (projectId: number, name: string, owner: string, password = 'pw')
 });
 
 test('ids come from per-kind counters: first ids as before, and a deleted id is never handed out again', async () => {
-  const store = new SqliteCatalogStore(tempFile());
+  const store = await openSqliteCatalog(tempFile());
   const { owner, project } = await fixtures(store);
   assert.equal(project.id, 10000);
   const f1 = await store.createTaskFile(file(project.id, 'a', owner.id));
@@ -69,7 +69,7 @@ test('an older catalog is upgraded in place: counters continue after its ids, cl
   legacy.close();
 
   const box = SecretBox.ephemeral();
-  const store = new SqliteCatalogStore(f, { secretBox: box });
+  const store = await openSqliteCatalog(f, { secretBox: box });
   assert.equal(store.createdNow, false);
   assert.equal((await store.findAccessKey('ODAKLEGACY'))?.secret, 'LegacySecretValue123');
   assert.equal((await store.getDataSource(1003))?.content.password, 'LegacyPassword456');
@@ -80,14 +80,14 @@ test('an older catalog is upgraded in place: counters continue after its ids, cl
   assert.ok(!bytes.includes('LegacyPassword456') && !bytes.includes('LegacySecretValue123'), 'no clear secret left in the catalog files');
   assert.equal(fs.statSync(f).mode & 0o777, 0o600);
 
-  assert.throws(() => new SqliteCatalogStore(f, { secretBox: SecretBox.ephemeral() }), (e: unknown) => e instanceof CatalogOpenError && /another master key/.test((e as Error).message));
-  const again = new SqliteCatalogStore(f, { secretBox: box });
+  await assert.rejects(openSqliteCatalog(f, { secretBox: SecretBox.ephemeral() }), (e: unknown) => e instanceof CatalogOpenError && /another master key/.test((e as Error).message));
+  const again = await openSqliteCatalog(f, { secretBox: box });
   assert.equal((await again.getDataSource(1003))?.content.password, 'LegacyPassword456');
   await again.close();
 });
 
 test('a unique conflict is UniqueViolationError naming the constraint; list filters take any number of ids as one bound value', async () => {
-  const store = new SqliteCatalogStore(tempFile());
+  const store = await openSqliteCatalog(tempFile());
   const { owner, project } = await fixtures(store);
   const dev = await store.createDataSource({ ...source(project.id, 'envx', owner.id), envType: 0 });
   await store.createDataSource(source(project.id, 'envx', owner.id));
@@ -103,7 +103,7 @@ test('a unique conflict is UniqueViolationError naming the constraint; list filt
 });
 
 test('revoked keys and disabled principals are not found; key listings never hold secrets', async () => {
-  const store = new SqliteCatalogStore(tempFile());
+  const store = await openSqliteCatalog(tempFile());
   const p = await store.createPrincipal('carol', false);
   await store.putAccessKey({ accessKeyId: 'ODAKK1', secret: 'secret-one-0123456789', principalId: p.id, origin: 'issued' });
   await store.putAccessKey({ accessKeyId: 'ODAKK2', secret: 'secret-two-0123456789', principalId: p.id, origin: 'issued' });
