@@ -1,7 +1,9 @@
 /**
  * The SQL driver (../sql/sql-driver.ts) over better-sqlite3. Statements run synchronously, so
  * each is atomic; a transaction (BEGIN IMMEDIATE) spans awaits, so statements from outside it
- * wait until it ends instead of joining it on the one shared connection.
+ * wait until it ends instead of joining it on the one shared connection. The gate is per file and
+ * process: two connections of one process to one file would otherwise deadlock, one holding the
+ * write lock across an await while the other's busy wait blocks the thread.
  */
 import type Database from 'better-sqlite3';
 import { UniqueViolationError } from '../catalog-store.ts';
@@ -16,18 +18,31 @@ export const SQLITE_DIALECT: SqlDialect = {
   inJsonIntegers: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
 };
 
+/** Orders the transactions of one file within this process. */
+interface Gate {
+  /** Settles when the transaction queued last has ended. */
+  tail: Promise<void>;
+  inTransaction: boolean;
+}
+const GATES = new Map<string, Gate>();
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = SQLITE_DIALECT;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Settles when the transaction queued last has ended. */
-  private tail: Promise<void> = Promise.resolve();
-  private inTransaction = false;
+  private readonly gate: Gate;
   private readonly direct: SqlExec = {
     query: async (sql, params) => this.all(sql, params),
     run: async (sql, params) => this.change(sql, params),
   };
 
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: Database.Database) {
+    const fresh = (): Gate => ({ tail: Promise.resolve(), inTransaction: false });
+    if (db.memory) this.gate = fresh();
+    else {
+      this.gate = GATES.get(db.name) ?? fresh();
+      GATES.set(db.name, this.gate);
+    }
+  }
 
   async query(sql: string, params?: readonly unknown[]): Promise<Row[]> {
     await this.outsideTransactions();
@@ -40,11 +55,12 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
-    const previous = this.tail;
+    const gate = this.gate;
+    const previous = gate.tail;
     let release!: () => void;
-    this.tail = new Promise((resolve) => { release = resolve; });
+    gate.tail = new Promise((resolve) => { release = resolve; });
     await previous;
-    this.inTransaction = true;
+    gate.inTransaction = true;
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -56,7 +72,7 @@ export class SqliteDriver implements SqlDriver {
         throw err;
       }
     } finally {
-      this.inTransaction = false;
+      gate.inTransaction = false;
       release();
     }
   }
@@ -82,7 +98,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   private async outsideTransactions(): Promise<void> {
-    while (this.inTransaction) await this.tail;
+    while (this.gate.inTransaction) await this.gate.tail;
   }
 
   private all(sql: string, params: readonly unknown[] = []): Row[] {
