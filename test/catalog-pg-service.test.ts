@@ -108,7 +108,8 @@ test('catalog outage: calls answer 503 ServiceUnavailable.Catalog within seconds
     proxy.thaw();
   }
   const back = Date.now();
-  await waitUntil(async () => (await call(svc.client(), 'ListProjects', {}).catch(() => undefined))?.Data, 20_000, 'the catalog to answer again');
+  await waitUntil(async () => (await call(svc.client(), 'ListProjects', {}).catch(() => undefined))?.PageResult, 20_000, 'the catalog to answer again')
+    .catch((err) => { throw new Error(`${err.message}; the service said:\n${svc.log.slice(-3000)}`); });
   outageAnswerMs.push(Date.now() - back);
   await waitForStatus(client, projectId, fileId, ['RUN']);
   const rows = await waitForEqualTables(pgi, 'outage_src', pgi, 'outage_dst', 'public.t');
