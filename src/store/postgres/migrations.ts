@@ -7,6 +7,7 @@
  */
 import { PG_MONITORING_MIGRATION } from './monitoring-migration.ts';
 import { LISTING_INDEXES } from '../sql/listing-indexes.ts';
+import { JOB_LISTING_MIGRATION } from '../sql/job-listing-migration.ts';
 
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -88,4 +89,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   PG_MONITORING_MIGRATION,
   LISTING_INDEXES,
+  JOB_LISTING_MIGRATION,
 ];

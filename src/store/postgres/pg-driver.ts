@@ -19,6 +19,7 @@ export const PG_DIALECT: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   forKeyShare: ' FOR KEY SHARE',
   ilike: 'ILIKE',
+  contains: (expr) => `strpos(${expr}, ?) > 0`,
   inJsonIntegers: (expr) => `${expr} IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json)))`,
 };
 
