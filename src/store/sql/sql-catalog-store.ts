@@ -33,6 +33,14 @@ export class SqlCatalogStore implements CatalogStore {
     this.monitoring = new SqlMonitoringStore(db);
   }
 
+  /**
+   * The catalog's own database, for code that keeps more state next to the catalog (e.g. node leases
+   * on a shared PostgreSQL catalog): the same driver, pool and bounds.
+   */
+  get driver(): SqlDriver {
+    return this.db;
+  }
+
   /** Migrates, checks the master key against the catalog's, seals rows written in clear. Closes the driver when it fails. */
   static async open(db: SqlDriver, migrations: readonly string[], box: SecretBox): Promise<SqlCatalogStore> {
     try {
