@@ -119,3 +119,18 @@ test('catalog outage: calls answer 503 ServiceUnavailable.Catalog within seconds
 });
 
 const outageAnswerMs: number[] = [];
+
+test('a catalog that cannot be reached stops the start with one clear line, without the URL\'s password; a non-postgres URL is refused', async () => {
+  const closed = await TcpProxy.start(pgi.host, pgi.port);
+  closed.refuse(true);
+  try {
+    await assert.rejects(OpenDIService.start({ catalogUrl: `postgres://opendi:Catalog-Pw-42@${closed.host}:${closed.port}/catalog` }), (e: Error) => {
+      assert.match(e.message, /cannot open the catalog postgres:\/\/opendi:\*\*\*@.*the catalog database is unavailable.*is the database up and reachable/);
+      assert.ok(!e.message.includes('Catalog-Pw-42'));
+      return true;
+    });
+  } finally {
+    await closed.close();
+  }
+  await assert.rejects(OpenDIService.start({ catalogUrl: 'mysql://h/db' }), /--catalog-url must start with postgres:\/\//);
+});
