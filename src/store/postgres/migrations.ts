@@ -1,6 +1,6 @@
 /**
- * The migrations of the PostgreSQL catalog: SQLite's numbered migrations (../sqlite/migrations.ts)
- * translated by `toPostgres`, so a version number means the same schema in both and a new
+ * The migrations of the PostgreSQL catalog: the numbered catalog migrations (../sqlite/migrations.ts)
+ * translated by `toPostgres` (or their own PostgreSQL text where an entry gives one), so a version number means the same schema in both and a new
  * migration is written once. The translation is fixed rules over the shipped (never edited) text:
  * integers become BIGINT (epoch milliseconds; pg-driver.ts reads them as JS numbers), booleans stay
  * 0/1 integers as in SQLite so the one SQL implementation reads both alike, REAL becomes DOUBLE
@@ -8,7 +8,7 @@
  * PostgreSQL equivalents (listed in SQLITE_ONLY). A migration the rules leave with SQLite syntax
  * fails its first start on PostgreSQL, which the catalog contract tests run.
  */
-import { SQLITE_MIGRATIONS } from '../sqlite/migrations.ts';
+import { CATALOG_MIGRATIONS } from '../sqlite/migrations.ts';
 
 /** SQLite-only statements, exactly as shipped, and what they are in PostgreSQL. */
 const SQLITE_ONLY: [string, string][] = [
@@ -28,4 +28,4 @@ export function toPostgres(sqlite: string): string {
     .replace(/\bREAL\b/g, 'DOUBLE PRECISION');
 }
 
-export const PG_MIGRATIONS: readonly string[] = SQLITE_MIGRATIONS.map(toPostgres);
+export const PG_MIGRATIONS: readonly string[] = CATALOG_MIGRATIONS.map((m) => typeof m === 'string' ? toPostgres(m) : m.postgres);

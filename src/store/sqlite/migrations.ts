@@ -3,10 +3,14 @@ import { LISTING_INDEXES } from '../sql/listing-indexes.ts';
 import { JOB_LISTING_MIGRATION } from '../sql/job-listing-migration.ts';
 
 /**
- * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
- * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
+ * Numbered schema migrations of the catalog. Entry N upgrades the schema from version N to N+1
+ * (SQLite: `PRAGMA user_version`; PostgreSQL: opendi_catalog.schema_migrations); never edit an
+ * entry that has shipped, append a new one. An entry is SQLite text that ../postgres/migrations.ts
+ * translates for PostgreSQL, or one text per dialect where they differ (e.g. a sequence).
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
+export type Migration = string | { sqlite: string; postgres: string };
+
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE principals (
@@ -103,3 +107,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   LISTING_INDEXES,
   JOB_LISTING_MIGRATION,
 ];
+
+/** The SQLite text of every migration. */
+export const SQLITE_MIGRATIONS: readonly string[] = CATALOG_MIGRATIONS.map((m) => typeof m === 'string' ? m : m.sqlite);
