@@ -274,7 +274,9 @@ export class SqlCatalogStore implements CatalogStore {
     if (f.keyword !== undefined) { conds.push(`name ${this.db.dialect.ilike} ? ESCAPE '\\'`); args.push(`%${escapeLike(f.keyword)}%`); }
     if (f.exactName !== undefined) { conds.push('name = ?'); args.push(f.exactName); }
     if (f.owner !== undefined) { conds.push('owner_principal_id = ?'); args.push(f.owner); }
-    if (f.fileTypes) { conds.push(this.db.dialect.inJsonIntegers('file_type')); args.push(JSON.stringify(f.fileTypes)); }
+    // One type (the usual real-time listing) as `=`, so the (project, type, id) index hands rows out in id order, unsorted.
+    if (f.fileTypes?.length === 1) { conds.push('file_type = ?'); args.push(f.fileTypes[0]); }
+    else if (f.fileTypes) { conds.push(this.db.dialect.inJsonIntegers('file_type')); args.push(JSON.stringify(f.fileTypes)); }
     if (f.fileIds) { conds.push(this.db.dialect.inJsonIntegers('id')); args.push(JSON.stringify(f.fileIds)); }
     if (f.folderPath !== undefined) {
       // Exact and case-sensitive (LIKE would fold ASCII case).
