@@ -196,8 +196,10 @@ test('POST rules against a real receiver: 5xx retried then Fail, 4xx and redirec
     assert.equal(hits['/500'], 3);
     assert.match((await postJson(`${base}/404`, '{}', o)).reason!, /HTTP 404$/);
     assert.equal(hits['/404'], 1, 'a 4xx is final');
+    // Counted around the redirect only: on a loaded machine the first /ok may have been retried.
+    const okBefore = hits['/ok'];
     assert.match((await postJson(`${base}/302`, '{}', o)).reason!, /redirects are not followed/);
-    assert.equal(hits['/ok'], 1, 'the redirect was not followed');
+    assert.equal(hits['/ok'], okBefore, 'the redirect was not followed');
     const t0 = performance.now();
     const hang = await postJson(`${base}/hang`, '{}', { ...o, attempts: 2 });
     assert.match(hang.reason!, /did not answer within 300 ms \(2 attempts\)/);
