@@ -275,9 +275,10 @@ export class Pipeline {
             const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
             after = keys.map((i) => rows[rows.length - 1][i]);
           }
+          const chunks = (progress.chunks ?? 0) + 1;
           progress = finished
-            ? { ...progress, done: [...progress.done, name], table: null, after: null }
-            : { ...progress, table: name, after };
+            ? { ...progress, done: [...progress.done, name], table: null, after: null, chunks }
+            : { ...progress, table: name, after, chunks };
           await this.sink.commit(encodeLoad(progress));
           this.m.rowsLoaded += rows.length;
           let bytes = 0;
