@@ -14,6 +14,8 @@ import { LanedSink } from './sinks/laned-sink.ts';
 import { checkpointOrder } from './sinks/lane-positions.ts';
 import type { PreparedTable, SinkDialect } from './sinks/sink-dialect.ts';
 import { sourcePositionOrder } from './source-position-order.ts';
+import type { TargetPools } from './sinks/target-pools.ts';
+import { PoolReleasingSink } from './sinks/pool-releasing-sink.ts';
 import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
 export type { SourceCheckBounds } from './source-table-check.ts';
@@ -39,6 +41,8 @@ export interface TargetSpec {
   kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string;
   /** Parallel apply lanes (runtime.realtime.concurrent; docs/target-checkpoint.md "Lanes"); 1 when absent. */
   lanes?: number;
+  /** The service's shared target pools (sinks/target-pools.ts); absent: the sink opens connections of its own. */
+  pools?: TargetPools;
 }
 
 /** What a running pipeline gives its source besides the spec. */
@@ -64,17 +68,24 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
 /** `sourceKind` orders the positions of a sink with lanes (target.lanes > 1). */
 export function openSink(taskId: number, target: TargetSpec, applicationName: string, logger: Logger, sourceKind: SourceSpec['kind'] = 'postgresql'): ChangeSink {
   const owner = { installationId: target.installationId, taskId };
-  const dialect = (target.kind === 'postgresql'
+  const lanes = Math.max(1, Math.floor(target.lanes ?? 1));
+  const shared = target.pools?.use(target.kind, target.endpoint, lanes);
+  const dialect = shared?.dialect ?? (target.kind === 'postgresql'
     ? postgresDialect(target.endpoint, applicationName, logger)
     : mysqlDialect(target.endpoint, applicationName)) as SinkDialect<unknown, PreparedTable>;
-  const lanes = Math.max(1, Math.floor(target.lanes ?? 1));
-  if (lanes === 1) return new CheckpointedSink(dialect, owner, target.schema, logger);
-  const sinks: CheckpointedSink<unknown, PreparedTable>[] = [];
-  const onTouched = (from: number) => (tables: { schema: string; table: string }[]) => sinks.forEach((s, i) => { if (i !== from) s.forget(tables); });
-  for (let lane = 0; lane < lanes; lane++) {
-    sinks.push(new CheckpointedSink(dialect, owner, target.schema, logger.child({ lane }), { lane, ddlOutsideTransaction: true, onTouched: onTouched(lane) }));
+  const pool = shared?.pool;
+  let sink: ChangeSink;
+  if (lanes === 1) {
+    sink = new CheckpointedSink(dialect, owner, target.schema, logger, { pool });
+  } else {
+    const sinks: CheckpointedSink<unknown, PreparedTable>[] = [];
+    const onTouched = (from: number) => (tables: { schema: string; table: string }[]) => sinks.forEach((s, i) => { if (i !== from) s.forget(tables); });
+    for (let lane = 0; lane < lanes; lane++) {
+      sinks.push(new CheckpointedSink(dialect, owner, target.schema, logger.child({ lane }), { pool, lane: { lane, ddlOutsideTransaction: true, onTouched: onTouched(lane) } }));
+    }
+    sink = new LanedSink(sinks, checkpointOrder(sourcePositionOrder(sourceKind)), logger);
   }
-  return new LanedSink(sinks, checkpointOrder(sourcePositionOrder(sourceKind)), logger);
+  return shared ? new PoolReleasingSink(sink, shared.release) : sink;
 }
 
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */

@@ -15,6 +15,8 @@ import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-s
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
 import { MAX_LANES } from '../domain/di-job/job-settings.ts';
+import { TargetPools } from '../engine/sinks/target-pools.ts';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions } from '../engine/sinks/connection-pool.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -34,6 +36,8 @@ export interface EngineSettings {
   /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
   allowedHosts?: HostAllowList;
   allowCleartextPassword?: boolean;
+  /** The shared target pools' bounds (connections per target data source, waits, idle close). */
+  targetPool?: Partial<PoolOptions>;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
@@ -42,6 +46,8 @@ const MYSQL_SERVER_ID_BASE = 1_000_000_000;
 type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'> & Partial<JobPipelineParts>;
 
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
+  // Target writes and checkpoint statements of every task share one bounded pool per target data source.
+  const pools = new TargetPools(logger.child({ component: 'target-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.targetPool });
   async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
@@ -98,6 +104,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       const defaults = projectId ? await workspaceDdlMarks(store, projectId, endpoints.source.kind, endpoints.target.kind) : DEFAULT_DDL_MARKS;
       const spec: PipelineSpec = {
         ...endpoints,
+        target: { ...endpoints.target, pools },
         fence,
         errorLimit: rules.errorLimit,
         ddlMarks: { ...defaults, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
@@ -119,7 +126,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         log.warn('the target checkpoint could not be discarded: the task definition or data source is gone', { error: err.message });
         return;
       }
-      await releaseTaskResources(endpoints, log, what);
+      await releaseTaskResources({ ...endpoints, target: { ...endpoints.target, pools } }, log, what);
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

@@ -14,6 +14,7 @@ import { FencedError, UnrecoverableError } from '../errors.ts';
 import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
 import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from './sink-dialect.ts';
+import type { PooledConnections } from './connection-pool.ts';
 
 interface Prepared<T> { table: T; generation: string }
 
@@ -25,6 +26,12 @@ export interface LaneOptions {
   ddlOutsideTransaction: boolean;
   /** Target tables a schema change of this lane made stale: the other lanes re-read them. */
   onTouched?(tables: TargetName[]): void;
+}
+
+/** Where the sink's connection comes from: its own (absent), or a shared pool it returns it to between transactions. */
+export interface SinkOptions {
+  lane?: LaneOptions;
+  pool?: PooledConnections<unknown>;
 }
 
 export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink {
@@ -47,10 +54,16 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   /** `targetSchema`: where every table goes (MySQL: the database); null keeps each table's source schema. */
   constructor(
     private readonly d: SinkDialect<C, T>, private readonly owner: Owner, private readonly targetSchema: string | null,
-    private readonly logger: Logger, private readonly laneOptions?: LaneOptions,
+    private readonly logger: Logger, options: SinkOptions = {},
   ) {
-    this.transactionalDdl = d.transactionalDdl && !laneOptions?.ddlOutsideTransaction;
+    this.laneOptions = options.lane;
+    this.pool = options.pool as PooledConnections<C> | undefined;
+    this.transactionalDdl = d.transactionalDdl && !this.laneOptions?.ddlOutsideTransaction;
   }
+
+  private readonly laneOptions: LaneOptions | undefined;
+  /** A shared pool: the connection is held for a transaction (or one operation) only. */
+  private readonly pool: PooledConnections<C> | undefined;
 
   /** A lane other than 0 of an owner whose lane 0 has claimed the task with `fence`. */
   adopt(fence: number): void {
@@ -187,7 +200,13 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   async rollback(): Promise<void> {
     if (!this.inTransaction) return;
     this.afterTransaction();
-    await this.d.exec(this.client!, 'ROLLBACK');
+    try {
+      await this.d.exec(this.client!, 'ROLLBACK');
+    } catch (err) {
+      this.giveBack(true);
+      throw err;
+    }
+    this.giveBack(false);
   }
 
   dirtyRecords(): DirtyRecordsKept {
@@ -205,6 +224,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   async close(): Promise<void> {
     await this.rollback().catch(() => undefined);
     this.closing = true;
+    if (this.pool) return this.giveBack(false);
     const c = this.client;
     this.client = undefined;
     if (c !== undefined) await this.d.end(c).catch(() => this.d.destroy(c));
@@ -212,11 +232,20 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
 
   async destroy(): Promise<void> {
     // Closing the socket makes the server abort the open transaction: nothing half-applied commits.
-    const c = this.client;
     this.closing = true;
-    this.client = undefined;
     if (this.inTransaction) this.afterTransaction();
+    if (this.pool) return this.giveBack(true);
+    const c = this.client;
+    this.client = undefined;
     if (c !== undefined) this.d.destroy(c);
+  }
+
+  /** Pooled: the connection goes back between transactions; `broken` ones are destroyed by the pool. */
+  private giveBack(broken: boolean): void {
+    const c = this.client;
+    if (!this.pool || c === undefined || (this.inTransaction && !broken)) return;
+    this.client = undefined;
+    this.pool.release(c, broken);
   }
 
   private afterTransaction(): void {
@@ -228,8 +257,12 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   /** Permanent target errors fail the task at once with what fixes them; the rest stay retryable. */
   private async guarded<R>(work: () => Promise<R>): Promise<R> {
     try {
-      return await work();
+      const result = await work();
+      if (!this.inTransaction) this.giveBack(false);
+      return result;
     } catch (err) {
+      // Outside a transaction nobody rolls back: the connection's state is unknown, so it is not reused.
+      if (!this.inTransaction) this.giveBack(true);
       if (err instanceof UnrecoverableError) throw err;
       const permanent = this.d.permanentError(err);
       if (permanent === null) throw err;
@@ -261,17 +294,25 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
 
   /** A table created while this lane's transaction is open: on a session of its own, committed at once. */
   private async onSideConnection<R>(work: (side: C) => Promise<R>): Promise<R> {
-    const side = await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
+    const pool = this.pool;
+    const side = pool ? await pool.acquire() : await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
+    let ok = false;
     try {
-      return await work(side);
+      const r = await work(side);
+      ok = true;
+      return r;
     } finally {
-      await this.d.end(side).catch(() => this.d.destroy(side));
+      if (pool) pool.release(side, !ok);
+      else await this.d.end(side).catch(() => this.d.destroy(side));
     }
   }
 
   private async connection(): Promise<C> {
     if (this.closing) throw new Error('the sink is closed');
-    this.client ??= await this.d.connect((err) => { if (!this.closing) this.logger.warn('target connection error', { error: err }); });
+    if (this.client === undefined) {
+      this.client = this.pool ? await this.pool.acquire()
+        : await this.d.connect((err) => { if (!this.closing) this.logger.warn('target connection error', { error: err }); });
+    }
     return this.client;
   }
 }
