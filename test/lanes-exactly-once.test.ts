@@ -143,7 +143,10 @@ let relId = 0;
 const relation = (): RelationInfo => ({ id: ++relId, schema: 'public', table: 't', columns: [{ name: 'id', isKey: true }, { name: 'v', isKey: false }] });
 const upsert = (r: RelationInfo, id: number, v: string): RowChange => ({ op: 'insert', relation: r, values: [String(id), v] });
 
-interface SinkTarget { name: string; endpoint: () => DbEndpoint; schema: string; rows: () => Promise<string[]>; setLane: (lane: number, position: string) => Promise<void> }
+interface SinkTarget {
+  name: string; endpoint: () => DbEndpoint; schema: string; rows: () => Promise<string[]>;
+  setLane: (lane: number, position: string) => Promise<void>; lanes: () => Promise<string[]>;
+}
 
 const targets = (): SinkTarget[] => [
   {
@@ -151,12 +154,14 @@ const targets = (): SinkTarget[] => [
     endpoint: () => ({ host: dst.host, port: dst.port, database: 'lsink', user: dst.user }),
     rows: async () => (await dst.query(`SELECT id || '=' || v AS r FROM public.t ORDER BY id`, [], 'lsink')).rows.map((r) => r.r),
     setLane: async (lane, p) => { await dst.query(`UPDATE opendi.sync_lane SET position = $1 WHERE lane = $2`, [p, lane], 'lsink'); },
+    lanes: async () => (await dst.query(`SELECT lane || '@' || position AS r FROM opendi.sync_lane ORDER BY lane`, [], 'lsink')).rows.map((r) => r.r),
   },
   {
     name: 'MariaDB', schema: 'lsink',
     endpoint: () => ({ host: mdb.host, port: mdb.port, database: 'lsink', user: mdb.user, password: '' }),
     rows: async () => (await mdb.query<{ r: string }[]>(`SELECT CONCAT(id, '=', v) AS r FROM t ORDER BY id`, [], 'lsink')).map((r) => r.r),
     setLane: async (lane, p) => { await mdb.query(`UPDATE opendi_sync_lane SET position = ? WHERE lane = ?`, [p, lane], 'lsink'); },
+    lanes: async () => (await mdb.query<{ r: string }[]>(`SELECT CONCAT(lane, '@', position) AS r FROM opendi_sync_lane ORDER BY lane`, [], 'lsink')).map((r) => r.r),
   },
 ];
 
@@ -165,8 +170,8 @@ test('lanes at the sink: a stale owner commits nothing in any lane; a lane ahead
   await mdb.createDatabase('lsink');
   for (const t of targets()) {
     const open: ChangeSink[] = [];
-    const sink = () => {
-      const s = openSink(9, { kind: t.name === 'PostgreSQL' ? 'postgresql' : 'mysql', endpoint: t.endpoint(), schema: t.schema, installationId: 'lanes', lanes: 4 }, 'opendi-test', logger, 'postgresql');
+    const sink = (lanes = 4) => {
+      const s = openSink(9, { kind: t.name === 'PostgreSQL' ? 'postgresql' : 'mysql', endpoint: t.endpoint(), schema: t.schema, installationId: 'lanes', lanes }, 'opendi-test', logger, 'postgresql');
       open.push(s);
       return s;
     };
@@ -216,6 +221,20 @@ test('lanes at the sink: a stale owner commits nothing in any lane; a lane ahead
       assert.ok(rows.includes('1=after'), `${t.name}: caught up, the lane applies again: ${rows}`);
       await c.apply([upsert(rc, 1, 'x')]);
       await c.rollback();
+      await c.close();
+
+      // Fewer lanes after a crash that left them apart: resume from the lowest of all, the extra rows go.
+      await t.setLane(3, '0/350');
+      const two = sink(2);
+      assert.equal((await two.claim(4)).position, '0/350', `${t.name}: the lowest, lane 3's included`);
+      assert.deepEqual(await t.lanes(), ['1@0/350'], `${t.name}: lanes 2 and 3 dropped, lane 1 moved to the lowest`);
+      await two.close();
+      await t.setLane(1, '0/320');
+      const one = sink(1);
+      assert.equal((await one.claim(5)).position, '0/320', `${t.name}: one lane resumes from the lowest lane`);
+      assert.deepEqual(await t.lanes(), [], `${t.name}: no lane rows left`);
+      await one.close();
+      assert.equal((await sink(1).claim(6)).position, '0/320', `${t.name}: the task row holds it now`);
     } finally {
       for (const s of open) await s.destroy().catch(() => undefined);
     }

@@ -76,7 +76,7 @@ export function openSink(taskId: number, target: TargetSpec, applicationName: st
   const pool = shared?.pool;
   let sink: ChangeSink;
   if (lanes === 1) {
-    sink = new CheckpointedSink(dialect, owner, target.schema, logger, { pool });
+    sink = new CheckpointedSink(dialect, owner, target.schema, logger, { pool, order: checkpointOrder(sourcePositionOrder(sourceKind)) });
   } else {
     const sinks: CheckpointedSink<unknown, PreparedTable>[] = [];
     const onTouched = (from: number) => (tables: { schema: string; table: string }[]) => sinks.forEach((s, i) => { if (i !== from) s.forget(tables); });

@@ -15,6 +15,7 @@ import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
 import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from './sink-dialect.ts';
 import type { PooledConnections } from './connection-pool.ts';
+import type { PositionOrder } from './lane-positions.ts';
 
 interface Prepared<T> { table: T; generation: string }
 
@@ -31,6 +32,8 @@ export interface LaneOptions {
 /** Where the sink's connection comes from: its own (absent), or a shared pool it returns it to between transactions. */
 export interface SinkOptions {
   lane?: LaneOptions;
+  /** Orders positions: a task's only sink resumes from the lowest row an earlier run with lanes left. */
+  order?: PositionOrder;
   pool?: PooledConnections<unknown>;
 }
 
@@ -57,17 +60,48 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     private readonly logger: Logger, options: SinkOptions = {},
   ) {
     this.laneOptions = options.lane;
+    this.order = options.order;
     this.pool = options.pool as PooledConnections<C> | undefined;
     this.transactionalDdl = d.transactionalDdl && !this.laneOptions?.ddlOutsideTransaction;
   }
 
   private readonly laneOptions: LaneOptions | undefined;
+  private readonly order: PositionOrder | undefined;
   /** A shared pool: the connection is held for a transaction (or one operation) only. */
   private readonly pool: PooledConnections<C> | undefined;
 
   /** A lane other than 0 of an owner whose lane 0 has claimed the task with `fence`. */
   adopt(fence: number): void {
     this.fence = fence;
+  }
+
+  /**
+   * A task that ran with lanes and now runs with one: it resumes from the lowest lane position
+   * (written to the task's row first, so nothing is skipped if it crashes now), and the lane rows go.
+   * After a Stop every lane is at one position; after a crash, rows of the lanes that were ahead
+   * are applied again (idempotent per key), which is logged.
+   */
+  private async takeOverLanes(c: C, position: string | null, order: PositionOrder): Promise<string | null> {
+    const lanes = await this.d.checkpoint.lanePositions(c, this.owner);
+    if (lanes.size === 0) return position;
+    const all = [position, ...lanes.values()];
+    const low = all.reduce((a, b) => (order(b, a) < 0 ? b : a));
+    if (all.some((p) => p !== low)) {
+      this.logger.warn('the task ran with lanes that stopped at different positions; resuming from the lowest, rows of the lanes ahead are applied again', { from: low });
+    }
+    if (low !== position && low !== null) {
+      await this.d.exec(c, this.d.beginStatement);
+      const ok = await this.d.checkpoint.write(c, this.owner, this.fence, low);
+      await this.d.exec(c, ok ? 'COMMIT' : 'ROLLBACK');
+      if (!ok) throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence})`);
+    }
+    await this.d.checkpoint.dropLanes(c, this.owner, 1);
+    return low;
+  }
+
+  /** Rows of lanes `from` and above go (the task runs with fewer lanes now). */
+  dropLaneRows(from: number): Promise<void> {
+    return this.guarded(async () => this.d.checkpoint.dropLanes(await this.connection(), this.owner, from));
   }
 
   /** The committed positions of lanes 1.. (lane -> position). */
@@ -109,6 +143,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       if (claimed === 'fenced') throw new FencedError(`task ${this.owner.taskId}: an owner with a fence >= ${fence} has claimed the task; this one stops`);
       this.fence = fence;
       this.kept = claimed.dirtyRecords;
+      if (!this.laneOptions && this.order) return { ...claimed, position: await this.takeOverLanes(c, claimed.position, this.order) };
       return claimed;
     });
   }

@@ -46,11 +46,18 @@ export class LanedSink implements ChangeSink, LaneControl {
     const positions = this.lanes.map((_, i) => (i === 0 ? first.position : stored.has(i) ? stored.get(i)! : first.position));
     this.positions = new LanePositions(this.order, positions);
     const low = this.positions.lowest();
-    const beyond = [...stored].filter(([lane, p]) => lane >= this.lanes.length && this.order(p, low) > 0);
+    const beyond = [...stored].filter(([lane]) => lane >= this.lanes.length);
     if (beyond.length > 0) {
-      // Written by a run with more lanes that stopped without committing them all at one position.
-      this.logger.warn('lane rows of an earlier run with more lanes are ahead of the resume position; their rows may be applied again',
-        { lanes: this.lanes.length, rows: beyond.map(([lane]) => lane) });
+      // An earlier run had more lanes: the resume position is the lowest of all of them (nothing skipped);
+      // after a crash, rows of its lanes that were ahead are applied again (idempotent per key).
+      const all = [low, ...beyond.map(([, p]) => p)];
+      const lowest = all.reduce((a, b) => (this.order(b, a) < 0 ? b : a));
+      if (all.some((p) => p !== lowest)) this.logger.warn('an earlier run with more lanes stopped at different positions; resuming from the lowest', { from: lowest });
+      this.positions = new LanePositions(this.order, this.lanes.map(() => lowest));
+      // Every remaining lane moves to the lowest first, so a crash now cannot skip anything.
+      if (lowest !== null) await this.commit(lowest);
+      await this.lanes[0].dropLaneRows(this.lanes.length);
+      return { position: lowest, dirtyRecords: first.dirtyRecords };
     }
     if (this.positions.catchingUp()) {
       this.logger.info('lanes resume at different positions; the lanes ahead skip what they applied', { lowest: low, highest: this.positions.highest() });

@@ -87,6 +87,8 @@ export interface CheckpointStore<C> {
   writeLane(c: C, owner: Owner, fence: number, lane: number, position: string): Promise<boolean>;
   /** The committed positions of lanes 1.. (lane -> position); empty when the task never ran with lanes. */
   lanePositions(c: C, owner: Owner): Promise<Map<number, string | null>>;
+  /** Deletes the rows of lanes `from` and above (the task runs with fewer lanes now). */
+  dropLanes(c: C, owner: Owner, from: number): Promise<void>;
   insertDirty(c: C, owner: Owner, dirty: StoredDirtyRecord): Promise<void>;
   /** Deletes the owner's checkpoint and dirty records in one transaction; missing tables are fine. */
   discard(c: C, owner: Owner): Promise<void>;

@@ -134,6 +134,10 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
       return new Map(found.map((r) => [Number(r.lane), r.position]));
     },
 
+    async dropLanes(s, owner, from) {
+      await s.conn.query(`DELETE FROM ${lanes} WHERE installation_id = ? AND task_id = ? AND lane >= ?`, [owner.installationId, owner.taskId, from]);
+    },
+
     async insertDirty(s, owner, { record, values }: StoredDirtyRecord) {
       await s.conn.query(
         `INSERT INTO ${dirty} (installation_id, task_id, recorded_at, table_name, op, row_key, row_values, error) VALUES (?, ?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?)`,

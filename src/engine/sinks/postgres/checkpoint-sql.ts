@@ -93,6 +93,10 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
       return new Map(r.rows.map((row: { lane: number; position: string | null }) => [row.lane, row.position]));
     },
 
+    async dropLanes(c, owner, from) {
+      await c.query(`DELETE FROM opendi.sync_lane WHERE installation_id = $1 AND task_id = $2 AND lane >= $3`, [owner.installationId, owner.taskId, from]);
+    },
+
     async insertDirty(c, owner, { record, values }: StoredDirtyRecord) {
       await c.query(
         `INSERT INTO opendi.dirty_record (installation_id, task_id, table_name, op, row_key, row_values, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
