@@ -93,3 +93,14 @@ test('a heartbeat position between transactions: the next replayed transaction i
   assert.deepEqual(p.transactionEnd('18'), [false, false]);
   assert.ok(!p.catchingUp());
 });
+
+test('runtime.realtime.concurrent sets the lanes of a 2024 job: 1 by default, at most 16', async () => {
+  const { engineSettings, parseJobSettings, MAX_LANES } = await import('../src/domain/di-job/job-settings.ts');
+  const defaults = { count: 3, interval: 30 };
+  assert.equal(engineSettings({}, defaults).lanes, 1);
+  const four = parseJobSettings({ RuntimeSettings: [{ Name: 'runtime.realtime.concurrent', Value: '4' }] }, 'JobSettings');
+  assert.equal(engineSettings(four, defaults).lanes, 4);
+  assert.equal(MAX_LANES, 16);
+  assert.throws(() => parseJobSettings({ RuntimeSettings: [{ Name: 'runtime.realtime.concurrent', Value: '17' }] }, 'JobSettings'), /at most 16/);
+  assert.throws(() => parseJobSettings({ RuntimeSettings: [{ Name: 'runtime.realtime.concurrent', Value: '0' }] }, 'JobSettings'));
+});
