@@ -138,6 +138,10 @@ test('MySQL -> PostgreSQL: full load with writes during the copy, then increment
   await mdb.query(`UPDATE items SET name = 'while stopped' WHERE id > 100000 AND id <= 100100`, [], s.src.db);
   await taskCall(svc.client(), 'StartDISyncInstance', projectId, fileId);
   await waitEqual(s.src, MYSQL_ITEMS, s.dst, PG_ITEMS, 60_000);
+  // The resumed instance copies nothing, but the task's full-load figures are those of the copy.
+  const resumed = await instanceInfo(svc.client(), projectId, fileId);
+  assert.equal(resumed.Metrics.RowsLoaded, info.Metrics.RowsLoaded, 'rows loaded survive Stop/Start');
+  assert.equal(resumed.Metrics.TablesLoaded, info.Metrics.TablesLoaded, 'tables loaded survive Stop/Start');
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
 

@@ -54,6 +54,11 @@ export interface PipelineSpec {
   recreateTargets?: boolean;
   /** Per-table progress recorded by earlier runs of the task (keyed schema.table). */
   tableProgress?: Record<string, TableProgress>;
+  /**
+   * Full-load totals earlier instances recorded (the catalog's kept progress): a resumed task
+   * reports the whole copy, not only what this instance copied, so Stop/Start does not show 0.
+   */
+  loadedBefore?: { rows: number; tables: number };
 }
 
 
@@ -191,6 +196,11 @@ export class Pipeline {
   private async startAndStream(): Promise<void> {
     const claim = await this.sink.claim(this.spec.fence);
     this.m.dirtyRecords = claim.dirtyRecords;
+    // Only a resumed checkpoint continues earlier counts; a first start (or a rerun) copies anew.
+    if (claim.position !== null && this.spec.loadedBefore) {
+      this.m.rowsLoaded = this.spec.loadedBefore.rows;
+      this.m.tablesLoaded = this.spec.loadedBefore.tables;
+    }
     if (this.stopping) return this.closeAll();
     let checkpoint = decodeCheckpoint(claim.position);
     // A chosen position replaces the checkpoint, also for the source's check that it still exists.

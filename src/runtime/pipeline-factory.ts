@@ -102,9 +102,13 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       // default (UpdateDIProjectConfig, which starts from DEFAULT_DDL_MARKS).
       const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
       const defaults = projectId ? await workspaceDdlMarks(store, projectId, endpoints.source.kind, endpoints.target.kind) : DEFAULT_DDL_MARKS;
+      // What earlier instances recorded, so a resumed task keeps its full-load counts (Stop/Start).
+      const kept = (await store.getTaskRuntime(taskId)).progress;
       const spec: PipelineSpec = {
         ...endpoints,
         target: { ...endpoints.target, pools },
+        tableProgress: endpoints.tableProgress ?? kept?.tables,
+        loadedBefore: kept ? { rows: kept.rowsLoaded, tables: kept.tablesLoaded } : undefined,
         fence,
         errorLimit: rules.errorLimit,
         ddlMarks: { ...defaults, ...endpoints.ddlMarkMap, ...rules.ddlMarkMap },
