@@ -90,7 +90,8 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         // MySQL has one namespace per database: tables go into the target data source's database.
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
-        lanes: lanesOf(def.setting),
+        // Releasing only discards the checkpoint: a bad lane setting must not keep a task from Terminate.
+        lanes: release ? 1 : lanesOf(def.setting),
       },
     };
   }
