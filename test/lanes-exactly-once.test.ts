@@ -129,6 +129,9 @@ test('4 lanes, PostgreSQL and MariaDB targets: kill -9 of the service and restar
   assert.deepEqual(twicePg, [], 'no row version applied twice (PostgreSQL)');
   const twiceMy = await mdb.query(`SELECT id, n FROM apply_log GROUP BY id, n HAVING COUNT(*) > 1`, [], 'ldst');
   assert.deepEqual(twiceMy, [], 'no row version applied twice (MariaDB)');
+  // The tasks did run with 4 lanes: lanes 1..3 have their own checkpoint rows at each target.
+  assert.equal(Number((await dst.query(`SELECT count(*) AS n FROM opendi.sync_lane`, [], 'ldst')).rows[0].n), 3);
+  assert.equal(Number((await mdb.query<{ n: string }[]>(`SELECT COUNT(*) AS n FROM opendi_sync_lane`, [], 'ldst'))[0].n), 3);
   for (const id of [toPg, toMy]) await taskCall(svc.client(), 'StopDISyncInstance', projectId, id);
 });
 
