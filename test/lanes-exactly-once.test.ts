@@ -5,7 +5,8 @@
  * and SIGKILL + restart of both targets mid-stream, then the targets equal the source and no
  * (row, version) was applied twice (audit triggers). At the sink level: a stale owner's lanes
  * commit nothing (fence), and after a crash that left the lanes at different positions, the lane
- * ahead discards the replayed transaction it had committed while the other applies it.
+ * ahead discards the replayed transaction it had committed while the other applies it; a TRUNCATE
+ * transaction runs on one lane; changing the number of lanes resumes from the lowest lane.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -222,6 +223,14 @@ test('lanes at the sink: a stale owner commits nothing in any lane; a lane ahead
       await c.commit('0/400');
       rows = await t.rows();
       assert.ok(rows.includes('1=after'), `${t.name}: caught up, the lane applies again: ${rows}`);
+      // A source transaction with a TRUNCATE runs whole on lane 0 (after the pipeline's barrier).
+      await assert.rejects(c.truncate([rc]), /serialize/, 'never on its own in a lane');
+      lanes.serialize();
+      assert.ok((await c.truncate([rc])).length > 0);
+      await c.apply([upsert(rc, 7, 'after-truncate'), upsert(rc, 8, 'after-truncate')]);
+      await c.commit('0/450');
+      assert.ok(!lanes.serial);
+      assert.deepEqual(await t.rows(), ['7=after-truncate', '8=after-truncate'], `${t.name}: truncate and the rows after it, in order`);
       await c.apply([upsert(rc, 1, 'x')]);
       await c.rollback();
       await c.close();
