@@ -200,8 +200,16 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       return Promise.reject(new Error('applySchemaChange needs no open transaction: DDL commits implicitly at this target'));
     }
     return this.guarded(async () => {
-      const c = this.transactionalDdl ? await this.begin() : await this.connection();
-      const out = await this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
+      const run = (c: C) => this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
+      // A lane on a target with transactional DDL: the change commits on its own at once (no lane waits on its locks).
+      const out = this.d.transactionalDdl && !this.transactionalDdl
+        ? await this.onSideConnection(async (side) => {
+          await this.d.exec(side, this.d.beginStatement);
+          const r = await run(side);
+          await this.d.exec(side, 'COMMIT');
+          return r;
+        })
+        : await run(this.transactionalDdl ? await this.begin() : await this.connection());
       this.forget(out.touched);
       this.laneOptions?.onTouched?.(out.touched);
       this.logger.info('applied a schema change to the target', { type: change.type, table: `${change.schema}.${change.table}`, statements: out.statements.length });
