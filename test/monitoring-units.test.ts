@@ -8,17 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { conditionValue, ddlFiring, evaluateRule, type TaskSnapshot } from '../src/runtime/monitoring/alarm-evaluation.ts';
 import {
   RuleInputError, checkNotificationSettings, checkTriggerConditions, parseMetricType, ruleFromRecord, type AlarmRule,
 } from '../src/runtime/monitoring/alarm-rule.ts';
 import { downsample, limitPoints, seriesOf } from '../src/runtime/monitoring/metric-series.ts';
-import { runRetention } from '../src/runtime/monitoring/retention.ts';
-import { parseMonitoringConfig } from '../src/runtime/monitoring/monitoring-config.ts';
 import { redactFields, redactText } from '../src/runtime/monitoring/redact.ts';
 import { checkWebhookUrl, parseHostAllowList } from '../src/notify/host-allow-list.ts';
 import { webhookPayload } from '../src/notify/webhook-payload.ts';
@@ -29,7 +24,6 @@ import { postJson } from '../src/notify/http-post.ts';
 import { DeliveryQueue } from '../src/notify/delivery-queue.ts';
 import type { AlarmNotice } from '../src/notify/alarm-notice.ts';
 import type { MetricSample } from '../src/store/monitoring-store.ts';
-import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -133,41 +127,7 @@ test('downsampling: totals keep the bucket maximum, rates and delay the average 
   assert.ok(limited.length <= 1000 && limited.length > 300, `${limited.length} points`);
 });
 
-test('retention: raw samples past a day become minute rows, old ones go, events and logs stay under their caps', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-retention-'));
-  const store = new SqliteCatalogStore(path.join(dir, 'catalog.sqlite'));
-  try {
-    const owner = await store.createPrincipal('owner', true);
-    const p = await store.createProject({ identifier: 'ws', name: 'ws', description: '', ownerPrincipalId: owner.id, tags: [], disableDevelopment: false, isAllowDownload: 1, projectMode: 2, resourceGroupId: '' });
-    const f = await store.createTaskFile({ projectId: p.id, name: 't', fileType: 23, taskType: 'DI_REALTIME', folderPath: '', content: '{}', ownerPrincipalId: owner.id });
-    const now = Math.floor(NOW / 1000);
-    const day = 86_400;
-    const raw: MetricSample[] = [];
-    for (let ts = now - 9 * day; ts < now; ts += 5) if (ts % 3600 < 300) raw.push(sample(f.id, ts, { recordsRead: ts - now + 9 * day }));
-    await store.monitoring.appendMetricSamples(raw);
-    const cfg = parseMonitoringConfig({});
-    for (let i = 0; i < 2000; i++) await store.monitoring.appendEvent({ taskId: f.id, instanceId: 1, kind: 'Status', createdAt: NOW - (2000 - i) * 60_000, detail: `e${i}` });
-    await store.monitoring.appendLogLines(Array.from({ length: 300 }, (_, i) => ({ instanceId: 5, seq: i + 1, taskId: f.id, ts: NOW, level: 'INFO', text: `line ${i}` })));
-    const result = await runRetention(store.monitoring, { ...cfg, eventsPerTask: 500, logLinesPerInstance: 100 }, NOW);
-    assert.ok(result.downsampled > 0);
-    const minute = await store.monitoring.listMetricSamples(f.id, 60, 0, now);
-    const rawLeft = await store.monitoring.listMetricSamples(f.id, 5, 0, now);
-    assert.ok(minute.length > 0 && minute.every((s) => s.ts >= now - 7 * day - 60 && s.ts < now - day), 'minute rows span day 1 to day 7');
-    assert.ok(rawLeft.every((s) => s.ts >= now - day), 'raw rows only for the last day');
-    assert.ok(minute.every((s) => s.ts % 60 === 0));
-    const total = await store.monitoring.listEvents(f.id, { kinds: ['Status'], fromMs: 0, toMs: NOW }, 0, 1);
-    assert.equal(total.total, 500, 'events capped per task, newest kept');
-    assert.equal(total.items[0].detail, 'e1999');
-    const lines = await store.monitoring.readLogLines(5, 0, 0, 1000);
-    assert.equal(lines.length, 100);
-    assert.equal(lines[0].text, 'line 200');
-    await store.monitoring.deleteTaskHistory(f.id);
-    assert.equal((await store.monitoring.listMetricSamples(f.id, 60, 0, now)).length, 0);
-  } finally {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+// Retention against both catalog adapters: test/catalog-monitoring.test.ts.
 
 const NOTICE: AlarmNotice = {
   eventId: 41, state: 'firing', at: NOW, projectId: 10000, workspace: 'ws', jobId: 100001, jobName: 'orders_rt', instanceId: 3,

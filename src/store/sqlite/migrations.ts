@@ -1,12 +1,16 @@
 import { MONITORING_MIGRATION } from './monitoring-migration.ts';
+import { LISTING_INDEXES } from '../sql/listing-indexes.ts';
+import { JOB_LISTING_MIGRATION } from '../sql/job-listing-migration.ts';
 
 /**
- * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
- * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
+ * Numbered schema migrations of the catalog. Entry N upgrades the schema from version N to N+1
+ * (SQLite: `PRAGMA user_version`; PostgreSQL: opendi_catalog.schema_migrations); never edit an
+ * entry that has shipped, append a new one. An entry is SQLite text that ../postgres/migrations.ts
+ * translates for PostgreSQL, or one text per dialect where they differ (e.g. a sequence).
  */
-import { ID_SEQUENCES } from '../catalog-store.ts';
+export type Migration = string | { sqlite: string; postgres: string };
 
-export const SQLITE_MIGRATIONS: readonly string[] = [
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE principals (
@@ -100,10 +104,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // logs, alarm rules, and the remaining 2020 catalog objects (folders, workspace DDL defaults).
   // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
   MONITORING_MIGRATION,
+  LISTING_INDEXES,
+  JOB_LISTING_MIGRATION,
 ];
 
-/** First identifiers handed out (catalog-store.ts ID_SEQUENCES), so ids look like DataWorks ids. */
-export const FIRST_PROJECT_ID = ID_SEQUENCES.projects;
-export const FIRST_DATA_SOURCE_ID = ID_SEQUENCES.data_sources;
-export const FIRST_FILE_ID = ID_SEQUENCES.task_files;
-export const FIRST_PROCESS_ID = ID_SEQUENCES.config_processes;
+/** The SQLite text of every migration. */
+export const SQLITE_MIGRATIONS: readonly string[] = CATALOG_MIGRATIONS.map((m) => typeof m === 'string' ? m : m.sqlite);
