@@ -14,6 +14,9 @@ import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
+import { MAX_LANES } from '../domain/di-job/job-settings.ts';
+import { TargetPools } from '../engine/sinks/target-pools.ts';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions } from '../engine/sinks/connection-pool.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -33,6 +36,8 @@ export interface EngineSettings {
   /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
   allowedHosts?: HostAllowList;
   allowCleartextPassword?: boolean;
+  /** The shared target pools' bounds (connections per target data source, waits, idle close). */
+  targetPool?: Partial<PoolOptions>;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
@@ -41,6 +46,8 @@ const MYSQL_SERVER_ID_BASE = 1_000_000_000;
 type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoad'> & Partial<JobPipelineParts>;
 
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
+  // Target writes and checkpoint statements of every task share one bounded pool per target data source.
+  const pools = new TargetPools(logger.child({ component: 'target-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.targetPool });
   async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
@@ -83,6 +90,8 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         // MySQL has one namespace per database: tables go into the target data source's database.
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
+        // Releasing only discards the checkpoint: a bad lane setting must not keep a task from Terminate.
+        lanes: release ? 1 : lanesOf(def.setting),
       },
     };
   }
@@ -98,6 +107,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       const kept = (await store.getTaskRuntime(taskId)).progress;
       const spec: PipelineSpec = {
         ...endpoints,
+        target: { ...endpoints.target, pools },
         tableProgress: endpoints.tableProgress ?? kept?.tables,
         loadedBefore: kept ? { rows: kept.rowsLoaded, tables: kept.tablesLoaded } : undefined,
         fence,
@@ -121,10 +131,24 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         log.warn('the target checkpoint could not be discarded: the task definition or data source is gone', { error: err.message });
         return;
       }
-      await releaseTaskResources(endpoints, log, what);
+      await releaseTaskResources({ ...endpoints, target: { ...endpoints.target, pools } }, log, what);
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
+}
+
+/**
+ * A 2020 real-time task's parallel apply lanes: the script's `setting.speed.concurrent` (the
+ * DataWorks job parallelism; docs/target-checkpoint.md "Lanes"), 1 when absent.
+ */
+function lanesOf(setting: Record<string, unknown>): number {
+  const speed = setting.speed as { concurrent?: unknown } | undefined;
+  const n = speed?.concurrent ?? 1;
+  const value = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LANES) {
+    throw new UnrecoverableError(`setting.speed.concurrent must be a whole number from 1 to ${MAX_LANES} (parallel apply lanes), not ${JSON.stringify(n)}`);
+  }
+  return value;
 }
 
 function resolveTables(def: ReturnType<typeof parseRealtimeTask>, database: string) {

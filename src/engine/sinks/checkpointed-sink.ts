@@ -14,8 +14,28 @@ import { FencedError, UnrecoverableError } from '../errors.ts';
 import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
 import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from './sink-dialect.ts';
+import type { PooledConnections } from './connection-pool.ts';
+import type { PositionOrder } from './lane-positions.ts';
 
 interface Prepared<T> { table: T; generation: string }
+
+/** A lane of a task that applies in parallel (laned-sink.ts); absent: the task's only sink. */
+export interface LaneOptions {
+  /** 0 writes the task's checkpoint row; 1.. their own lane rows (docs/target-checkpoint.md "Lanes"). */
+  lane: number;
+  /** Schema changes the sink applies run outside a transaction (lanes never hold DDL locks the others would wait for). */
+  ddlOutsideTransaction: boolean;
+  /** Target tables a schema change of this lane made stale: the other lanes re-read them. */
+  onTouched?(tables: TargetName[]): void;
+}
+
+/** Where the sink's connection comes from: its own (absent), or a shared pool it returns it to between transactions. */
+export interface SinkOptions {
+  lane?: LaneOptions;
+  /** Orders positions: a task's only sink resumes from the lowest row an earlier run with lanes left. */
+  order?: PositionOrder;
+  pool?: PooledConnections<unknown>;
+}
 
 export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink {
   readonly transactionalDdl: boolean;
@@ -31,13 +51,87 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   private readonly generations = new Map<string, number>();
   /** Bumped by a rollback where DDL is transactional: a table created in it is gone again. */
   private rollbacks = 0;
+  /** Dirty records pending when the catch-up savepoint was set (laned-sink.ts). */
+  private pendingAtSavepoint = 0;
 
   /** `targetSchema`: where every table goes (MySQL: the database); null keeps each table's source schema. */
   constructor(
     private readonly d: SinkDialect<C, T>, private readonly owner: Owner, private readonly targetSchema: string | null,
-    private readonly logger: Logger,
+    private readonly logger: Logger, options: SinkOptions = {},
   ) {
-    this.transactionalDdl = d.transactionalDdl;
+    this.laneOptions = options.lane;
+    this.order = options.order;
+    this.pool = options.pool as PooledConnections<C> | undefined;
+    this.transactionalDdl = d.transactionalDdl && !this.laneOptions?.ddlOutsideTransaction;
+  }
+
+  private readonly laneOptions: LaneOptions | undefined;
+  private readonly order: PositionOrder | undefined;
+  /** A shared pool: the connection is held for a transaction (or one operation) only. */
+  private readonly pool: PooledConnections<C> | undefined;
+
+  /** A lane other than 0 of an owner whose lane 0 has claimed the task with `fence`. */
+  adopt(fence: number): void {
+    this.fence = fence;
+  }
+
+  /**
+   * A task that ran with lanes and now runs with one: it resumes from the lowest lane position
+   * (written to the task's row first, so nothing is skipped if it crashes now), and the lane rows go.
+   * After a Stop every lane is at one position; after a crash, rows of the lanes that were ahead
+   * are applied again (idempotent per key), which is logged.
+   */
+  private async takeOverLanes(c: C, position: string | null, order: PositionOrder): Promise<string | null> {
+    const lanes = await this.d.checkpoint.lanePositions(c, this.owner);
+    if (lanes.size === 0) return position;
+    const all = [position, ...lanes.values()];
+    const low = all.reduce((a, b) => (order(b, a) < 0 ? b : a));
+    if (all.some((p) => p !== low)) {
+      this.logger.warn('the task ran with lanes that stopped at different positions; resuming from the lowest, rows of the lanes ahead are applied again', { from: low });
+    }
+    if (low !== position && low !== null) {
+      await this.d.exec(c, this.d.beginStatement);
+      const ok = await this.d.checkpoint.write(c, this.owner, this.fence, low);
+      await this.d.exec(c, ok ? 'COMMIT' : 'ROLLBACK');
+      if (!ok) throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence})`);
+    }
+    await this.d.checkpoint.dropLanes(c, this.owner, 1);
+    return low;
+  }
+
+  /** Rows of lanes `from` and above go (the task runs with fewer lanes now). */
+  dropLaneRows(from: number): Promise<void> {
+    return this.guarded(async () => this.d.checkpoint.dropLanes(await this.connection(), this.owner, from));
+  }
+
+  /** The committed positions of lanes 1.. (lane -> position). */
+  lanePositions(): Promise<Map<number, string | null>> {
+    return this.guarded(async () => this.d.checkpoint.lanePositions(await this.connection(), this.owner));
+  }
+
+  /** Catch-up after a restart (laned-sink.ts): marks where the replayed source transaction began in the open transaction. */
+  savepoint(): Promise<void> {
+    return this.guarded(async () => {
+      await this.d.exec(await this.begin(), 'SAVEPOINT opendi_lane_replay');
+      this.pendingAtSavepoint = this.pending;
+    });
+  }
+
+  /** Ends the replayed transaction: `discard` undoes what it applied here (this lane had committed it before). */
+  endSavepoint(discard: boolean): Promise<void> {
+    return this.guarded(async () => {
+      const c = await this.connection();
+      if (discard) {
+        await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_lane_replay');
+        this.pending = this.pendingAtSavepoint;
+      }
+      await this.d.exec(c, 'RELEASE SAVEPOINT opendi_lane_replay');
+    });
+  }
+
+  /** Another lane changed these target tables: prepared info of them is re-read. */
+  forget(tables: TargetName[]): void {
+    for (const t of tables) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
   }
 
   claim(fence: number): Promise<Claim> {
@@ -49,6 +143,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       if (claimed === 'fenced') throw new FencedError(`task ${this.owner.taskId}: an owner with a fence >= ${fence} has claimed the task; this one stops`);
       this.fence = fence;
       this.kept = claimed.dirtyRecords;
+      if (!this.laneOptions && this.order) return { ...claimed, position: await this.takeOverLanes(c, claimed.position, this.order) };
       return claimed;
     });
   }
@@ -59,7 +154,9 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return this.guarded(async () => {
       const c = await this.connection();
       const generation = this.generationOf(target);
-      const { table, ddl } = await this.d.prepareTable(c, relation, target, describe, this.inTransaction);
+      const { table, ddl } = this.inTransaction && this.d.transactionalDdl && !this.transactionalDdl
+        ? await this.onSideConnection((side) => this.d.prepareTable(side, relation, target, describe, false))
+        : await this.d.prepareTable(c, relation, target, describe, this.inTransaction);
       this.tables.set(relation, { table, generation });
       if (!ddl || ddl.statements.length === 0) return null;
       this.logger.info('created target table', { table: table.label });
@@ -103,9 +200,18 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       return Promise.reject(new Error('applySchemaChange needs no open transaction: DDL commits implicitly at this target'));
     }
     return this.guarded(async () => {
-      const c = this.transactionalDdl ? await this.begin() : await this.connection();
-      const out = await this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
-      for (const t of out.touched) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
+      const run = (c: C) => this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
+      // A lane on a target with transactional DDL: the change commits on its own at once (no lane waits on its locks).
+      const out = this.d.transactionalDdl && !this.transactionalDdl
+        ? await this.onSideConnection(async (side) => {
+          await this.d.exec(side, this.d.beginStatement);
+          const r = await run(side);
+          await this.d.exec(side, 'COMMIT');
+          return r;
+        })
+        : await run(this.transactionalDdl ? await this.begin() : await this.connection());
+      this.forget(out.touched);
+      this.laneOptions?.onTouched?.(out.touched);
       this.logger.info('applied a schema change to the target', { type: change.type, table: `${change.schema}.${change.table}`, statements: out.statements.length });
       return this.reported(out);
     });
@@ -119,7 +225,11 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   commit(position: string): Promise<void> {
     return this.guarded(async () => {
       const c = await this.begin();
-      if (!(await this.d.checkpoint.write(c, this.owner, this.fence, position))) {
+      const lane = this.laneOptions?.lane ?? 0;
+      const written = lane === 0
+        ? await this.d.checkpoint.write(c, this.owner, this.fence, position)
+        : await this.d.checkpoint.writeLane(c, this.owner, this.fence, lane, position);
+      if (!written) {
         await this.rollback();
         throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence}); commit refused`);
       }
@@ -133,7 +243,13 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   async rollback(): Promise<void> {
     if (!this.inTransaction) return;
     this.afterTransaction();
-    await this.d.exec(this.client!, 'ROLLBACK');
+    try {
+      await this.d.exec(this.client!, 'ROLLBACK');
+    } catch (err) {
+      this.giveBack(true);
+      throw err;
+    }
+    this.giveBack(false);
   }
 
   dirtyRecords(): DirtyRecordsKept {
@@ -151,6 +267,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   async close(): Promise<void> {
     await this.rollback().catch(() => undefined);
     this.closing = true;
+    if (this.pool) return this.giveBack(false);
     const c = this.client;
     this.client = undefined;
     if (c !== undefined) await this.d.end(c).catch(() => this.d.destroy(c));
@@ -158,11 +275,20 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
 
   async destroy(): Promise<void> {
     // Closing the socket makes the server abort the open transaction: nothing half-applied commits.
-    const c = this.client;
     this.closing = true;
-    this.client = undefined;
     if (this.inTransaction) this.afterTransaction();
+    if (this.pool) return this.giveBack(true);
+    const c = this.client;
+    this.client = undefined;
     if (c !== undefined) this.d.destroy(c);
+  }
+
+  /** Pooled: the connection goes back between transactions; `broken` ones are destroyed by the pool. */
+  private giveBack(broken: boolean): void {
+    const c = this.client;
+    if (!this.pool || c === undefined || (this.inTransaction && !broken)) return;
+    this.client = undefined;
+    this.pool.release(c, broken);
   }
 
   private afterTransaction(): void {
@@ -174,8 +300,12 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   /** Permanent target errors fail the task at once with what fixes them; the rest stay retryable. */
   private async guarded<R>(work: () => Promise<R>): Promise<R> {
     try {
-      return await work();
+      const result = await work();
+      if (!this.inTransaction) this.giveBack(false);
+      return result;
     } catch (err) {
+      // Outside a transaction nobody rolls back: the connection's state is unknown, so it is not reused.
+      if (!this.inTransaction) this.giveBack(true);
       if (err instanceof UnrecoverableError) throw err;
       const permanent = this.d.permanentError(err);
       if (permanent === null) throw err;
@@ -205,9 +335,27 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return c;
   }
 
+  /** A table created while this lane's transaction is open: on a session of its own, committed at once. */
+  private async onSideConnection<R>(work: (side: C) => Promise<R>): Promise<R> {
+    const pool = this.pool;
+    const side = pool ? await pool.acquire() : await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
+    let ok = false;
+    try {
+      const r = await work(side);
+      ok = true;
+      return r;
+    } finally {
+      if (pool) pool.release(side, !ok);
+      else await this.d.end(side).catch(() => this.d.destroy(side));
+    }
+  }
+
   private async connection(): Promise<C> {
     if (this.closing) throw new Error('the sink is closed');
-    this.client ??= await this.d.connect((err) => { if (!this.closing) this.logger.warn('target connection error', { error: err }); });
+    if (this.client === undefined) {
+      this.client = this.pool ? await this.pool.acquire()
+        : await this.d.connect((err) => { if (!this.closing) this.logger.warn('target connection error', { error: err }); });
+    }
     return this.client;
   }
 }
