@@ -8,7 +8,7 @@ import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
 import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../domain/task-content.ts';
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
-import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
+import { Pipeline, UnrecoverableError, fenceTarget, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
@@ -21,7 +21,9 @@ export interface PipelineFactory {
    * Releases what the task holds outside the catalog: its checkpoint and dirty records in the
    * target, and with `source` its source-side resources (replication slot, publication).
    */
-  release(taskId: number, what?: { source: boolean }): Promise<void>;
+  release(taskId: number, what?: { source: boolean; tombstone?: number }): Promise<void>;
+  /** Cluster forced stop: raises the target checkpoint's fence so an unresponsive owner cannot commit again. */
+  fenceTarget(taskId: number, fence: number): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -33,6 +35,8 @@ export interface EngineSettings {
   /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
   allowedHosts?: HostAllowList;
   allowCleartextPassword?: boolean;
+  /** In a cluster: this node's name; every connection of a task is then named `opendi:<node>:<task>`. */
+  nodeName?: string;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
@@ -89,7 +93,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
 
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
-      const endpoints = await endpointsFor(taskId, resourcesCreated);
+      const endpoints = named(await endpointsFor(taskId, resourcesCreated), settings.nodeName);
       // The Start's StartParam.ddlMarkMap over the job's DdlHandlingSettings over the workspace
       // default (UpdateDIProjectConfig, which starts from DEFAULT_DDL_MARKS).
       const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
@@ -119,7 +123,22 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       }
       await releaseTaskResources(endpoints, log, what);
     },
+    async fenceTarget(taskId, fence) {
+      const endpoints = await endpointsFor(taskId, true, true);
+      await fenceTarget(endpoints, fence, logger.child({ taskId }));
+    },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
+  };
+}
+
+/** `opendi:<node>:<task>` on both endpoints (PostgreSQL application_name, MySQL program_name). */
+function named(e: Endpoints, nodeName: string | undefined): Endpoints {
+  if (!nodeName) return e;
+  const connectionName = `opendi:${nodeName}:${e.taskId}`;
+  return {
+    ...e,
+    source: { ...e.source, endpoint: { ...e.source.endpoint, connectionName } } as Endpoints['source'],
+    target: { ...e.target, endpoint: { ...e.target.endpoint, connectionName } },
   };
 }
 

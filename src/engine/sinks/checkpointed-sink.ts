@@ -104,6 +104,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     }
     return this.guarded(async () => {
       const c = this.transactionalDdl ? await this.begin() : await this.connection();
+      if (!this.transactionalDdl) await this.checkFenceBeforeDdl(c);
       const out = await this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
       for (const t of out.touched) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
       this.logger.info('applied a schema change to the target', { type: change.type, table: `${change.schema}.${change.table}`, statements: out.statements.length });
@@ -140,11 +141,12 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return { kept: this.kept, pending: this.pending, where: `${this.d.checkpoint.dirtyTable} (installation_id '${this.owner.installationId}', task_id ${this.owner.taskId})` };
   }
 
-  discardCheckpoint(): Promise<void> {
+  discardCheckpoint(tombstone?: number): Promise<void> {
     return this.guarded(async () => {
       const c = await this.connection();
       await this.rollback();
-      await this.d.checkpoint.discard(c, this.owner);
+      if (tombstone !== undefined) await this.d.checkpoint.ensureTables(c, this.owner);
+      await this.d.checkpoint.discard(c, this.owner, tombstone);
     });
   }
 
@@ -181,6 +183,17 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       if (permanent === null) throw err;
       throw new UnrecoverableError(permanent, { cause: err });
     }
+  }
+
+  /**
+   * DDL that commits implicitly runs outside the fenced transaction: re-check the fence right
+   * before it, so an owner fenced out meanwhile stops instead of changing the tables. This
+   * narrows the window to one round trip; it cannot close it (README "Running several nodes").
+   */
+  private async checkFenceBeforeDdl(c: C): Promise<void> {
+    if (this.fence === 0 || !this.d.checkpoint.fenceOf) return;
+    const stored = await this.d.checkpoint.fenceOf(c, this.owner);
+    if (stored !== this.fence) throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence ${stored} > ${this.fence}); schema change refused`);
   }
 
   private reported(ddl: DdlOutcome): TargetDdl {
