@@ -45,6 +45,8 @@ export interface ClusterCoordinator {
   holds(taskId: number, fence: number): boolean;
   nodes(): Promise<NodeView[]>;
   owners(): Promise<OwnerView[]>;
+  /** Deletes the rows of dead nodes, so a frozen node that wakes finds its lease gone. */
+  reapDead(): Promise<void>;
   /** Marks this node draining (SIGTERM): peers stop sending it tasks. */
   setDraining(): Promise<void>;
   /** Wakes every node (after a write of desired state). */

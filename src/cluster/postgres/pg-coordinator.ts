@@ -138,9 +138,8 @@ export class PgCoordinator implements ClusterCoordinator {
   }
 
   /** Deletes the rows of dead nodes, so a frozen node that wakes finds its lease gone. */
-  async reapDead(): Promise<number> {
-    const r = await this.pool.query(`DELETE FROM opendi_cluster.node n WHERE NOT opendi_cluster.node_alive(n.node_key, n.lease_until)`);
-    return r.rowCount ?? 0;
+  async reapDead(): Promise<void> {
+    await this.pool.query(`DELETE FROM opendi_cluster.node n WHERE NOT opendi_cluster.node_alive(n.node_key, n.lease_until)`);
   }
 
   async setDraining(): Promise<void> {
