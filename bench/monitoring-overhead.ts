@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { startPostgres, type PgInstance } from '../test/harness/postgres.ts';
 import { OpenDIService } from '../test/harness/opendi-service.ts';
 import { WebhookReceiver } from '../test/harness/webhook-receiver.ts';
-import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { openSqliteCatalog } from '../src/store/sqlite/sqlite-catalog-store.ts';
 import { downsample } from '../src/runtime/monitoring/metric-series.ts';
 import type { MetricSample } from '../src/store/monitoring-store.ts';
 import { PG_TABLE_DDL, changesOf, digestOf, median, pinnedTask, stopTask, timeOpenDI, writePgWorkload, type Side, type Workload } from './common.ts';
@@ -84,7 +84,7 @@ async function storagePerTaskDay(): Promise<{ rawBytesPerTaskDay: number; downsa
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-bench-storage-'));
   const file = path.join(dir, 'catalog.sqlite');
   try {
-    const store = new SqliteCatalogStore(file);
+    const store = await openSqliteCatalog(file);
     const db = new Database(file);
     db.prepare(`INSERT INTO principals(id, name, is_admin, created_at) VALUES ('p', 'p', 1, 0)`).run();
     db.prepare(`INSERT INTO projects(id, identifier, name, description, owner_principal_id, tags, disable_development, is_allow_download, project_mode, resource_group_id, created_at, modified_at)

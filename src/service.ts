@@ -47,7 +47,11 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const lock = lockDataDir(config.dataDir);
   let store: CatalogStore | undefined;
   try {
-    store = openCatalog(config.dataDir, { busyTimeoutMs: config.catalogBusyTimeoutMs, masterKey: config.masterKey });
+    store = await openCatalog(config.dataDir, {
+      busyTimeoutMs: config.catalogBusyTimeoutMs, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile,
+      catalogUrl: config.catalogUrl, nodeId: config.nodeId, ...config.catalogTimeouts,
+      onIdleError: (err) => logger.warn('a catalog connection broke; the next call reconnects', { error: err.message }),
+    });
     return await assemble(config, monitoring, logger, store, lock);
   } catch (err) {
     await store?.close().catch(() => undefined);
@@ -116,7 +120,7 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   });
   server.on('error', (err) => logger.error('HTTP listener error', { error: err }));
   const port = (server.address() as AddressInfo).port;
-  logger.info('OpenDI is listening', { endpoint: `${config.host}:${port}`, dataDir: config.dataDir });
+  logger.info('OpenDI is listening', { endpoint: `${config.host}:${port}`, dataDir: config.dataDir, nodeId: config.nodeId, catalog: config.catalogUrl ? 'postgresql' : 'sqlite' });
   // /readyz turns ready once the tasks that were running are running again.
   let reconciler: Reconciler | undefined;
   if (coordinator && clustered) {

@@ -14,7 +14,7 @@ import { OpenDIService } from './harness/opendi-service.ts';
 import { call, createWorkspace, expectApiError, realtimeScript, waitUntil } from './harness/realtime-scenario.ts';
 import { assertMatchesModel } from './harness/sdk-model.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
-import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { openSqliteCatalog } from '../src/store/sqlite/sqlite-catalog-store.ts';
 import { CLIENT_TOKEN_TTL_MS } from '../src/actions/client-token.ts';
 
 let svc: OpenDIService;
@@ -237,7 +237,7 @@ test('ClientToken: a retried create answers the first answer and creates nothing
 
 test('ClientToken records expire after 24 hours', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-ct-'));
-  const store = new SqliteCatalogStore(path.join(dir, 'c.sqlite'));
+  const store = await openSqliteCatalog(path.join(dir, 'c.sqlite'));
   try {
     const key = { principalId: 'p', action: '2020-05-18/CreateProject', token: 't' };
     const t0 = 1_000_000;

@@ -1,24 +1,21 @@
-/** Instance ids (each Start is an instance): global, increasing, never reused across restarts of the catalog. */
-import { test } from 'node:test';
+/** Instance ids (each Start is an instance): global, increasing, never reused across reopenings of the catalog (both adapters). */
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { CATALOG_KINDS, stopCatalogServers } from './harness/catalogs.ts';
 
-test('instance ids grow across catalog reopenings and are never handed out twice', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-instances-'));
-  try {
-    const file = path.join(dir, 'catalog.sqlite');
-    let store = new SqliteCatalogStore(file);
+after(stopCatalogServers);
+
+for (const { kind, fresh } of CATALOG_KINDS) {
+  test(`${kind}: instance ids grow across catalog reopenings and are never handed out twice`, async () => {
+    const where = await fresh();
+    let store = await where.open();
     const first = [await store.nextInstanceId(), await store.nextInstanceId()];
     await store.close();
-    store = new SqliteCatalogStore(file);
+    store = await where.open();
     const after = await store.nextInstanceId();
+    assert.equal(store.createdNow, false);
     await store.close();
     assert.deepEqual(first, [1, 2]);
     assert.equal(after, 3);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}

@@ -29,7 +29,7 @@ import { postJson } from '../src/notify/http-post.ts';
 import { DeliveryQueue } from '../src/notify/delivery-queue.ts';
 import type { AlarmNotice } from '../src/notify/alarm-notice.ts';
 import type { MetricSample } from '../src/store/monitoring-store.ts';
-import { SqliteCatalogStore } from '../src/store/sqlite/sqlite-catalog-store.ts';
+import { openSqliteCatalog } from '../src/store/sqlite/sqlite-catalog-store.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -135,7 +135,7 @@ test('downsampling: totals keep the bucket maximum, rates and delay the average 
 
 test('retention: raw samples past a day become minute rows, old ones go, events and logs stay under their caps', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-retention-'));
-  const store = new SqliteCatalogStore(path.join(dir, 'catalog.sqlite'));
+  const store = await openSqliteCatalog(path.join(dir, 'catalog.sqlite'));
   try {
     const owner = await store.createPrincipal('owner', true);
     const p = await store.createProject({ identifier: 'ws', name: 'ws', description: '', ownerPrincipalId: owner.id, tags: [], disableDevelopment: false, isAllowDownload: 1, projectMode: 2, resourceGroupId: '' });

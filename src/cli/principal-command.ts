@@ -15,8 +15,8 @@ import { ADMIN_PRINCIPAL, generateAccessKeyPair } from '../config/admin-key.ts';
 import { ConfigError } from '../config/service-config.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 
-const USAGE = 'usage: opendi principal create <name> | grant <name> --project <id> | keys <name> | revoke <AccessKeyId> | disable <name> | enable <name>  [--data-dir D]\n';
-const FLAGS = ['data-dir', 'project'];
+const USAGE = 'usage: opendi principal create <name> | grant <name> --project <id> | keys <name> | revoke <AccessKeyId> | disable <name> | enable <name>  [--data-dir D] [--catalog-url postgres://...]\n';
+const FLAGS = ['data-dir', 'project', 'catalog-url'];
 const NAME = /^[A-Za-z][A-Za-z0-9_.@-]{0,63}$/;
 
 type Sub = (store: CatalogStore, arg: string, flags: Record<string, string>) => Promise<number>;
@@ -83,10 +83,11 @@ export async function principalCommand(sub: string | undefined, arg: string | un
   const run = sub === undefined ? undefined : SUBCOMMANDS[sub];
   if (!run || !arg) { process.stderr.write(USAGE); return 2; }
   const unknown = Object.keys(flags).filter((f) => !FLAGS.includes(f));
-  if (unknown.length > 0) throw new ConfigError(`unknown flag ${unknown.map((f) => `--${f}`).join(', ')} (opendi principal takes --data-dir, --project)`);
+  if (unknown.length > 0) throw new ConfigError(`unknown flag ${unknown.map((f) => `--${f}`).join(', ')} (opendi principal takes --data-dir, --project, --catalog-url)`);
   const dataDir = path.resolve(flags['data-dir'] ?? process.env.OPENDI_DATA_DIR ?? '.opendi');
   prepareDataDir(dataDir);
-  const store = openCatalog(dataDir, { masterKey: process.env.OPENDI_MASTER_KEY });
+  const catalogUrl = flags['catalog-url'] ?? process.env.OPENDI_CATALOG_URL;
+  const store = await openCatalog(dataDir, { masterKey: process.env.OPENDI_MASTER_KEY, masterKeyFile: process.env.OPENDI_MASTER_KEY_FILE || undefined, catalogUrl: catalogUrl || undefined });
   try {
     return await run(store, arg, flags);
   } finally {

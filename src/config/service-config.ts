@@ -1,9 +1,11 @@
 /**
  * Service configuration: parsed and validated once from flags and environment, then passed down.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../logger.ts';
 import { HostAllowList } from './host-allow-list.ts';
+import { catalogUrlProblem } from './catalog-url.ts';
 
 export interface ServiceConfig {
   host: string;
@@ -20,8 +22,16 @@ export interface ServiceConfig {
   sourceStallMs?: number;
   logLevel: LogLevel;
   adminKey?: { accessKeyId: string; secret: string };
-  /** OPENDI_MASTER_KEY (seals the catalog's secrets); undefined: the data dir's master.key. */
+  /** OPENDI_MASTER_KEY (seals the catalog's secrets); undefined: OPENDI_MASTER_KEY_FILE, else the data dir's master.key. */
   masterKey?: string;
+  /** OPENDI_MASTER_KEY_FILE: a file holding the master key (shared by the nodes of one catalog). */
+  masterKeyFile?: string;
+  /** --catalog-url / OPENDI_CATALOG_URL: the catalog is in this PostgreSQL database; undefined: the data dir's SQLite file. */
+  catalogUrl?: string;
+  /** --node-id / OPENDI_NODE_ID: this process among the nodes of a shared catalog (default `<host name>:<port>`). */
+  nodeId: string;
+  /** Bounds of the PostgreSQL catalog's connections and statements (OPENDI_CATALOG_CONNECT_TIMEOUT_MS, OPENDI_CATALOG_STATEMENT_TIMEOUT_MS). */
+  catalogTimeouts: { connectTimeoutMs: number; statementTimeoutMs: number };
   /** Where data sources may point; undefined: anywhere (README "Security and operations"). */
   allowedHosts?: HostAllowList;
   /** Data source passwords may go unencrypted over a plain connection (cleartext authentication). */
@@ -43,8 +53,11 @@ const DEFAULT_PORT = 8080;
 /** `opendi serve` flags; anything else stops the service with a message naming it. */
 export const SERVE_FLAGS = [
   'port', 'host', 'data-dir', 'public-host', 'stop-timeout-ms', 'log-level', 'allowed-hosts', 'allow-cleartext-password',
-  'max-connections', 'request-timeout-ms', 'check-timeout-ms',
+  'max-connections', 'request-timeout-ms', 'check-timeout-ms', 'catalog-url', 'node-id',
 ] as const;
+
+/** What a node id may hold: it names connections (application_name) and log lines. */
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,47}$/;
 
 export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.ProcessEnv): ServiceConfig {
   const unknown = Object.keys(flags).filter((f) => !(SERVE_FLAGS as readonly string[]).includes(f));
@@ -64,9 +77,15 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
   const logLevel = (flags['log-level'] ?? env.OPENDI_LOG_LEVEL ?? 'info') as LogLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const optional = (name: string, v: string | undefined, min: number, max: number) => v === undefined ? undefined : num(name, v, 0, min, max);
+  const port = num('--port', flags.port ?? env.OPENDI_PORT, DEFAULT_PORT, 0, 65535);
+  const catalogUrl = flags['catalog-url'] ?? env.OPENDI_CATALOG_URL;
+  const urlProblem = catalogUrl === undefined || catalogUrl === '' ? undefined : catalogUrlProblem(catalogUrl);
+  if (urlProblem) throw new ConfigError(urlProblem);
+  const nodeId = flags['node-id'] ?? env.OPENDI_NODE_ID ?? defaultNodeId(port);
+  if (!NODE_ID.test(nodeId)) throw new ConfigError('--node-id must be 1 to 48 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit');
   return {
     host: flags.host ?? env.OPENDI_HOST ?? '127.0.0.1',
-    port: num('--port', flags.port ?? env.OPENDI_PORT, DEFAULT_PORT, 0, 65535),
+    port,
     dataDir: path.resolve(flags['data-dir'] ?? env.OPENDI_DATA_DIR ?? '.opendi'),
     publicHost: flags['public-host'] ?? env.OPENDI_PUBLIC_HOST,
     stopTimeoutMs: num('--stop-timeout-ms', flags['stop-timeout-ms'] ?? env.OPENDI_STOP_TIMEOUT_MS, 10_000, 100, 600_000),
@@ -77,6 +96,13 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
     logLevel,
     adminKey: keyId !== undefined && keySecret !== undefined ? { accessKeyId: keyId, secret: keySecret } : undefined,
     masterKey: env.OPENDI_MASTER_KEY,
+    masterKeyFile: env.OPENDI_MASTER_KEY_FILE || undefined,
+    catalogUrl: catalogUrl || undefined,
+    nodeId,
+    catalogTimeouts: {
+      connectTimeoutMs: num('OPENDI_CATALOG_CONNECT_TIMEOUT_MS', env.OPENDI_CATALOG_CONNECT_TIMEOUT_MS, 5_000, 100, 600_000),
+      statementTimeoutMs: num('OPENDI_CATALOG_STATEMENT_TIMEOUT_MS', env.OPENDI_CATALOG_STATEMENT_TIMEOUT_MS, 5_000, 100, 600_000),
+    },
     allowedHosts: parseAllowList(flags['allowed-hosts'] ?? env.OPENDI_ALLOWED_HOSTS),
     allowCleartextPassword: bool('--allow-cleartext-password', flags['allow-cleartext-password'] ?? env.OPENDI_ALLOW_CLEARTEXT_PASSWORD),
     http: {
@@ -90,6 +116,12 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
       totalTimeoutMs: num('--check-timeout-ms', flags['check-timeout-ms'] ?? env.OPENDI_CHECK_TIMEOUT_MS, 60_000, 100, 3_600_000),
     },
   };
+}
+
+/** `<host name>:<port>`, trimmed to what a node id may hold. */
+function defaultNodeId(port: number): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 40) || 'node';
+  return `${host}:${port}`;
 }
 
 function bool(name: string, v: string | undefined): boolean {

@@ -9,6 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
+import { CatalogUnavailableError } from '../domain/catalog-unavailable.ts';
 
 export class ApiError extends Error {
   constructor(readonly code: string, readonly httpStatus: number, message: string, readonly recommend = '') {
@@ -45,6 +46,7 @@ const CATALOG = {
   'OperationFailed.DataSource': { status: 503, recommend: 'Check that the database is reachable (TestDataSourceConnectivity) and that the user may read its catalog.' },
   'Invalid.File.NotExists': { status: 404, recommend: 'Check the file id (FileId / NodeId) and the workspace (ListFiles).' },
   'Invalid.File.DeleteFailed': { status: 400, recommend: 'Stop the task (StopDISyncInstance) and retry.' },
+  'ServiceUnavailable.Catalog': { status: 503, recommend: 'The catalog database is unreachable or slow; nothing was changed by this call. Retry in a few seconds; operators: check the database of --catalog-url.' },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 
@@ -120,6 +122,9 @@ export const fileNotFound = (fileId: number, projectId: number) =>
   fromCatalog('Invalid.File.NotExists', `the file ${fileId} does not exist in workspace ${projectId}`);
 /** The file could not be deleted (a running real-time task); `message` says why. */
 export const fileDeleteFailed = (message: string) => fromCatalog('Invalid.File.DeleteFailed', message);
+/** Recoverable: the catalog database did not answer (down, failing over, overloaded); the same call works once it is back. */
+export const catalogUnavailable = () =>
+  fromCatalog('ServiceUnavailable.Catalog', 'The service cannot reach its catalog database at the moment; retry shortly.');
 export const internalError = () => fromCatalog('InternalError.System', 'The request processing has failed due to some unknown error.');
 
 /**
@@ -127,6 +132,12 @@ export const internalError = () => fromCatalog('InternalError.System', 'The requ
  * the request id (so an operator can find it) and answered as a generic InternalError.System.
  */
 export function serializeError(res: ServerResponse, err: unknown, requestId: string, hostId: string, logger?: Logger): ApiError {
+  if (err instanceof CatalogUnavailableError) {
+    logger?.warn('catalog unavailable', { requestId, error: err.message });
+    const apiError = catalogUnavailable();
+    writeJson(res, apiError.httpStatus, requestId, errorBody(apiError, requestId, hostId), { 'retry-after': '5' });
+    return apiError;
+  }
   const apiError = err instanceof ApiError ? err : internalError();
   if (!(err instanceof ApiError)) {
     logger?.error('unexpected fault', { requestId, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });

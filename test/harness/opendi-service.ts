@@ -17,6 +17,8 @@ export interface OpenDIOptions {
   env?: Record<string, string>; dataDir?: string;
   /** More `opendi serve` flags. */
   args?: string[];
+  /** A postgres:// catalog URL (test/harness/catalogs.ts freshPgCatalogUrl): the service keeps its catalog there, not in the data dir. */
+  catalogUrl?: string;
 }
 
 export class OpenDIService {
@@ -30,7 +32,8 @@ export class OpenDIService {
 
   static async start(options: OpenDIOptions = {}): Promise<OpenDIService> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-test-'));
-    const svc = new OpenDIService(dataDir, options.env ?? {}, options.args);
+    const args = [...options.args ?? [], ...options.catalogUrl ? ['--catalog-url', options.catalogUrl] : []];
+    const svc = new OpenDIService(dataDir, options.env ?? {}, args);
     await svc.launch();
     return svc;
   }

@@ -1,11 +1,10 @@
 import { MONITORING_MIGRATION } from './monitoring-migration.ts';
+import { LISTING_INDEXES } from '../sql/listing-indexes.ts';
 
 /**
  * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
  * `PRAGMA user_version = N` to N+1; never edit an entry that has shipped, append a new one.
  */
-import { ID_SEQUENCES } from '../catalog-store.ts';
-
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,10 +99,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // logs, alarm rules, and the remaining 2020 catalog objects (folders, workspace DDL defaults).
   // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
   MONITORING_MIGRATION,
+  LISTING_INDEXES,
 ];
-
-/** First identifiers handed out (catalog-store.ts ID_SEQUENCES), so ids look like DataWorks ids. */
-export const FIRST_PROJECT_ID = ID_SEQUENCES.projects;
-export const FIRST_DATA_SOURCE_ID = ID_SEQUENCES.data_sources;
-export const FIRST_FILE_ID = ID_SEQUENCES.task_files;
-export const FIRST_PROCESS_ID = ID_SEQUENCES.config_processes;

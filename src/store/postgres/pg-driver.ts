@@ -1,0 +1,161 @@
+/**
+ * The SQL driver (../sql/sql-driver.ts) over a bounded node-postgres Pool: at most `maxConnections`
+ * connections, a connect timeout, a server-side statement_timeout and a client-side query_timeout
+ * (a few seconds), TCP keep-alive, and an error listener for idle connections that break. The
+ * catalog's tables live in their own schema (`opendi_catalog`, search_path) of the given database.
+ * BIGINT (epoch milliseconds, counts) is read as a JS number on this pool only.
+ */
+import pg from 'pg';
+import type { Row, SqlDialect, SqlDriver, SqlExec } from '../sql/sql-driver.ts';
+import { mapPgError } from './pg-errors.ts';
+
+export const CATALOG_SCHEMA = 'opendi_catalog';
+/** The advisory lock key (any constant) held while migrating, so nodes starting at once apply each migration once. */
+const MIGRATION_LOCK = 0x0d1ca7a1;
+
+export const PG_DIALECT: SqlDialect = {
+  name: 'postgres',
+  forUpdate: ' FOR UPDATE',
+  forKeyShare: ' FOR KEY SHARE',
+  ilike: 'ILIKE',
+  inJsonIntegers: (expr) => `${expr} IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json)))`,
+};
+
+export interface PgDriverOptions {
+  maxConnections?: number;
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** `application_name` of the catalog's connections (DBAs see who holds what). */
+  applicationName?: string;
+  /** Errors of idle connections (the server went away); the next statement reconnects. */
+  onIdleError?: (err: Error) => void;
+}
+
+const int8 = (v: string) => Number(v);
+const TYPES = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser };
+
+export class PgDriver implements SqlDriver {
+  readonly dialect = PG_DIALECT;
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, options: PgDriverOptions = {}) {
+    const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: statementTimeoutMs,
+      // The client-side bound also covers a server that accepts the statement and then goes silent.
+      query_timeout: statementTimeoutMs + 2_000,
+      keepAlive: true,
+      application_name: options.applicationName ?? 'opendi:catalog',
+      options: `-c search_path=${CATALOG_SCHEMA}`,
+      types: TYPES,
+    });
+    this.pool.on('error', (err) => options.onIdleError?.(err));
+  }
+
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return runOn(this.pool, sql, params).then((r) => r.rows);
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return runOn(this.pool, sql, params).then((r) => r.rowCount ?? 0);
+  }
+
+  async transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      await runOn(client, 'BEGIN');
+      const result = await fn({
+        query: (sql, params) => runOn(client, sql, params).then((r) => r.rows),
+        run: (sql, params) => runOn(client, sql, params).then((r) => r.rowCount ?? 0),
+      });
+      await runOn(client, 'COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+      throw err;
+    } finally {
+      // A connection that could not roll back is discarded, never reused mid-transaction.
+      client.release(broken);
+    }
+  }
+
+  /** Under a session advisory lock: the schema, the version table, then each missing migration in its own transaction. */
+  async migrate(migrations: readonly string[]): Promise<number> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      // Waiting for another node's migrations may take longer than a statement normally may.
+      await runOn(client, `SET statement_timeout = '5min'`);
+      await runOn(client, 'SELECT pg_advisory_lock(?)', [MIGRATION_LOCK]);
+      try {
+        // Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS.
+        if ((await runOn(client, 'SELECT 1 FROM pg_namespace WHERE nspname = ?', [CATALOG_SCHEMA])).rowCount === 0) {
+          await runOn(client, `CREATE SCHEMA ${CATALOG_SCHEMA}`);
+        }
+        await runOn(client, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+        const found = Number((await runOn(client, 'SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0].v);
+        for (let v = found; v < migrations.length; v++) {
+          await runOn(client, 'BEGIN');
+          try {
+            await client.query(migrations[v]);
+            await runOn(client, 'INSERT INTO schema_migrations(version) VALUES (?)', [v + 1]);
+            await runOn(client, 'COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw mapPgError(err);
+          }
+        }
+        return found;
+      } finally {
+        await runOn(client, 'SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK]).catch((e: Error) => { broken = e; });
+        await runOn(client, 'RESET statement_timeout').catch((e: Error) => { broken = e; });
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err);
+    }
+  }
+}
+
+async function runOn(db: pg.Pool | pg.PoolClient, sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult> {
+  try {
+    return await db.query(positional(sql), params.map(bindable));
+  } catch (err) {
+    throw mapPgError(err);
+  }
+}
+
+function bindable(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+/** `?` -> `$1, $2, ...` outside quoted literals and identifiers (the store's SQL is portable with `?`). */
+export function positional(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) { if (ch === quote) quote = null; out += ch; continue; }
+    if (ch === "'" || ch === '"') { quote = ch; out += ch; continue; }
+    out += ch === '?' ? `$${++n}` : ch;
+  }
+  return out;
+}
