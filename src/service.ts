@@ -73,7 +73,7 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   const engineLogger = monitoring.enabled ? monitor.teeLogger(logger) : logger;
   const { allowedHosts, allowCleartextPassword } = config;
   // Cluster mode (README "Running several nodes"): leases and ownership in the PostgreSQL catalog.
-  const clustered = clusterSettings(config as ServiceConfig & { catalogUrl?: string; nodeId?: string }, process.env);
+  const clustered = clusterSettings(config, process.env);
   const coordinator = clustered && new PgCoordinator({
     url: clustered.catalogUrl, nodeName: clustered.nodeName, leaseMs: clustered.leaseMs, heartbeatMs: clustered.heartbeatMs, logger,
     seedFence: async () => Math.max(0, ...(await store.listTaskRuntimes({})).map((r) => r.fence)),
