@@ -5,6 +5,8 @@
  * ownership rows are read straight from the catalog (schema opendi_cluster), as a DBA would.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { OpenDIService } from './opendi-service.ts';
 import type { PgInstance } from './postgres.ts';
 
@@ -17,6 +19,8 @@ export interface Owner { taskId: number; node: string | null; fence: number; liv
 
 export class OpenDICluster {
   readonly nodes = new Map<string, OpenDIService>();
+  /** Every node ever started, killed ones too (their logs). */
+  private readonly all = new Map<string, OpenDIService>();
   private readonly masterKey = randomBytes(32).toString('hex');
   private next = 1;
 
@@ -41,6 +45,7 @@ export class OpenDICluster {
       env: { OPENDI_MASTER_KEY: this.masterKey, ...TEST_CLUSTER_ENV, ...this.env, ...env },
     });
     this.nodes.set(name, svc);
+    this.all.set(name, svc);
     return name;
   }
 
@@ -76,6 +81,14 @@ export class OpenDICluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((s) => s.kill().then(() => s.destroy())));
+    await Promise.all([...this.nodes.values()].map((s) => s.kill()));
+    for (const [name, svc] of this.all) this.keepLog(name, svc);
+    await Promise.all([...this.all.values()].map((s) => s.destroy()));
+  }
+
+  /** OPENDI_TEST_LOG_DIR=dir keeps every node's log there (for a failing scenario). */
+  private keepLog(name: string, svc: OpenDIService): void {
+    const dir = process.env.OPENDI_TEST_LOG_DIR;
+    if (dir) fs.writeFileSync(path.join(dir, `${name}.log`), svc.log);
   }
 }
