@@ -23,7 +23,7 @@ before(async () => {
   cluster = await OpenDICluster.start(catalog, 3);
   work = await ClusterWorkload.create(data, cluster, 'cl');
 });
-after(async () => { await cluster?.destroy(); await Promise.all([data?.destroy(), catalog?.destroy()]); });
+after(async () => { await work?.stopWriters(); await cluster?.destroy(); await Promise.all([data?.destroy(), catalog?.destroy()]); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,12 +74,11 @@ test('SIGSTOP of an owner past its lease: a peer takes over; woken, the zombie s
   } finally {
     zombie.thaw();
   }
-  const newOwner = (await cluster.ownerOf(task.fileId))!;
   await waitUntil(async () => /lost the cluster lease/.test(zombie.log) || undefined, 10_000, 'the zombie to notice');
   await sleep(3_000);
-  const later = (await cluster.ownerOf(task.fileId))!;
-  assert.deepEqual([later.node, later.fence], [newOwner.node, newOwner.fence], 'no ping-pong: the zombie did not take the task back');
-  assert.doesNotMatch(zombie.log, /"level":"error","msg":"task failed"/);
+  // The zombie joins again under a new key and may receive tasks by hand-off; under its old key it never owns anything again.
+  assert.ok((await cluster.owners()).every((o) => o.key !== owner.key), 'no ping-pong: the zombie did not take a task back');
+  assert.doesNotMatch(zombie.log, /"msg":"task failed"/);
   await work.checkInvariant();
   work.startWriters();
 });

@@ -1,7 +1,7 @@
 /**
  * Several `opendi serve` processes on one private PostgreSQL catalog (README "Running several
  * nodes"): node `n<i>` gets its own data dir and `--node-id n<i>`; all share the catalog URL and
- * the master key. Cluster timings are shortened for tests (lease 5 s, settle window 2 s). The
+ * the master key. Cluster timings are shortened for tests (lease 6 s, settle window 2 s). The
  * ownership rows are read straight from the catalog (schema opendi_cluster), as a DBA would.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,11 +11,11 @@ import { OpenDIService } from './opendi-service.ts';
 import type { PgInstance } from './postgres.ts';
 
 export const TEST_CLUSTER_ENV: Record<string, string> = {
-  OPENDI_CLUSTER_LEASE_MS: '5000', OPENDI_CLUSTER_HEARTBEAT_MS: '500', OPENDI_CLUSTER_TICK_MS: '500',
+  OPENDI_CLUSTER_LEASE_MS: '6000', OPENDI_CLUSTER_HEARTBEAT_MS: '500', OPENDI_CLUSTER_TICK_MS: '500',
   OPENDI_CLUSTER_CLAIM_GRACE_MS: '1000', OPENDI_CLUSTER_SETTLE_MS: '2000', OPENDI_CLUSTER_DRAIN_MS: '30000',
 };
 
-export interface Owner { taskId: number; node: string | null; fence: number; live: boolean }
+export interface Owner { taskId: number; node: string | null; key: string | null; fence: number; live: boolean }
 
 export class OpenDICluster {
   readonly nodes = new Map<string, OpenDIService>();
@@ -64,9 +64,9 @@ export class OpenDICluster {
 
   async owners(): Promise<Owner[]> {
     const r = await this.catalog.query(
-      `SELECT o.task_id, n.name, o.fence, COALESCE(opendi_cluster.node_alive(n.node_key, n.lease_until), false) AS live
+      `SELECT o.task_id, n.name, o.owner_key, o.fence, COALESCE(opendi_cluster.node_alive(n.node_key, n.lease_until), false) AS live
          FROM opendi_cluster.task_owner o LEFT JOIN opendi_cluster.node n ON n.node_key = o.owner_key ORDER BY o.task_id`, [], this.database);
-    return r.rows.map((o) => ({ taskId: Number(o.task_id), node: o.name, fence: Number(o.fence), live: o.live }));
+    return r.rows.map((o) => ({ taskId: Number(o.task_id), node: o.name, key: o.owner_key, fence: Number(o.fence), live: o.live }));
   }
 
   async ownerOf(taskId: number): Promise<Owner | undefined> {

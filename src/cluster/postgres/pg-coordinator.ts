@@ -17,8 +17,8 @@ import type { ClusterCoordinator, NodeView, OwnerView } from '../cluster-coordin
 import { NODE_LOCK_SQL, ensureClusterSchema } from './cluster-schema.ts';
 
 /** A node that lost its lease stops its pipelines (forced) within this bound. */
-export const LEASE_LOSS_STOP_MS = 2_000;
-const SAFETY_MARGIN_MS = 1_000;
+export const LEASE_LOSS_STOP_MS = 1_500;
+const SAFETY_MARGIN_MS = 500;
 const QUERY_TIMEOUT_MS = 5_000;
 const CHANNEL = 'opendi_cluster';
 
