@@ -53,9 +53,8 @@ export async function benchTakeover(o: { killRounds: number; stopRounds: number 
     const stops: number[] = [];
     for (let i = 0; i < o.stopRounds; i++) {
       const [victim, orphaned] = [...await cluster.tasksByNode()].sort((a, b) => b[1].length - a[1].length)[0];
-      const frozen = cluster.node(victim);
-      stops.push(await time(victim, orphaned, async () => frozen.freeze()));
-      frozen.thaw();
+      stops.push(await time(victim, orphaned, async () => cluster.freeze(victim)));
+      cluster.thaw(victim);
       log(`takeover after SIGSTOP #${i + 1}: ${Math.round(stops.at(-1)!)} ms (${orphaned.length} tasks)`);
     }
     await work.checkInvariant();

@@ -63,7 +63,7 @@ test('SIGSTOP of an owner past its lease: a peer takes over; woken, the zombie s
   const task = work.tasks[0];
   const owner = (await cluster.ownerOf(task.fileId))!;
   const zombie = cluster.node(owner.node!);
-  zombie.freeze();
+  cluster.freeze(owner.node!);
   const frozenAt = Date.now();
   try {
     await waitUntil(async () => {
@@ -72,7 +72,7 @@ test('SIGSTOP of an owner past its lease: a peer takes over; woken, the zombie s
     }, 60_000, 'a peer to take the task over');
     console.log(`# takeover after SIGSTOP of ${owner.node}: ${Date.now() - frozenAt} ms`);
   } finally {
-    zombie.thaw();
+    cluster.thaw(owner.node!);
   }
   await waitUntil(async () => /lost the cluster lease/.test(zombie.log) || undefined, 10_000, 'the zombie to notice');
   await sleep(3_000);
@@ -91,7 +91,7 @@ test('Stop through a node that does not own the task returns after the owner sto
   assert.equal(stop.Data.Status, 'success', JSON.stringify(stop));
   const info = await work.status(task);
   assert.equal(info.Status, 'PAUSE');
-  assert.equal(info.Message ?? null, null, 'a graceful stop');
+  assert.doesNotMatch(info.Message ?? '', /forced/, 'a graceful stop');
   const cp = await work.targetCheckpoint(task);
   await sleep(1_500);
   assert.deepEqual(await work.targetCheckpoint(task), cp, 'nothing committed after Stop answered');
@@ -105,8 +105,7 @@ test('Stop through a node that does not own the task returns after the owner sto
 test('Stop while the owner is frozen takes the forced path; the woken owner cannot commit again', async () => {
   const task = work.tasks[2];
   const owner = (await cluster.ownerOf(task.fileId))!;
-  const zombie = cluster.node(owner.node!);
-  zombie.freeze();
+  cluster.freeze(owner.node!);
   try {
     const asked = Date.now();
     const stop = await taskCall(cluster.other(owner.node).client(), 'StopDISyncInstance', work.projectId, task.fileId);
@@ -114,11 +113,12 @@ test('Stop while the owner is frozen takes the forced path; the woken owner cann
     console.log(`# forced Stop answered in ${Date.now() - asked} ms`);
     const info = await work.status(task);
     assert.equal(info.Status, 'PAUSE');
+    assert.match(info.Message ?? '', /forced/, JSON.stringify(info));
     const seized = await cluster.ownerOf(task.fileId);
     assert.equal(seized?.node ?? null, null);
     assert.equal((await work.targetCheckpoint(task))?.fence, seized?.fence, 'the target fence was raised past the frozen owner');
   } finally {
-    zombie.thaw();
+    cluster.thaw(owner.node!);
   }
   const cp = await work.targetCheckpoint(task);
   await sleep(3_000);

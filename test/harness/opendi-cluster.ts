@@ -21,6 +21,7 @@ export class OpenDICluster {
   readonly nodes = new Map<string, OpenDIService>();
   /** Every node ever started, killed ones too (their logs). */
   private readonly all = new Map<string, OpenDIService>();
+  private readonly frozen = new Set<string>();
   private readonly masterKey = randomBytes(32).toString('hex');
   private next = 1;
 
@@ -55,9 +56,13 @@ export class OpenDICluster {
     return svc;
   }
 
-  /** Any node other than the ones named. */
+  /** SIGSTOP / SIGCONT of a node; a frozen node is never picked by `other`. */
+  freeze(name: string): void { this.frozen.add(name); this.node(name).freeze(); }
+  thaw(name: string): void { this.frozen.delete(name); this.node(name).thaw(); }
+
+  /** Any running node other than the ones named. */
   other(...not: (string | null)[]): OpenDIService {
-    const name = [...this.nodes.keys()].find((n) => !not.includes(n));
+    const name = [...this.nodes.keys()].find((n) => !not.includes(n) && !this.frozen.has(n));
     if (!name) throw new Error('no other node');
     return this.node(name);
   }
