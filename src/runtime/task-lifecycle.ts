@@ -75,10 +75,11 @@ export class TaskLifecycle implements LocalTasks {
       await this.store.mutateTaskRuntime(taskId, (r) => ({
         status: r.status === 'PAUSE' || r.status === 'FAILED' ? r.status : 'KILLING', desired: 'STOP',
       }));
-      const forced = await this.halt(taskId);
+      const how = await this.halt(taskId);
       await this.store.mutateTaskRuntime(taskId, () => ({
         status: 'PAUSE',
-        message: forced ? `stop exceeded ${this.stopTimeoutMs} ms and was forced; the checkpoint keeps the data consistent` : null,
+        message: how === 'timeout' ? `stop exceeded ${this.stopTimeoutMs} ms and was forced; the checkpoint keeps the data consistent`
+          : how === 'dead' ? 'the node running the task stopped answering, so the stop was forced; the checkpoint keeps the data consistent' : null,
       }));
       return { ok: true, message: null };
     });
@@ -248,26 +249,27 @@ export class TaskLifecycle implements LocalTasks {
   }
 
   /**
-   * Stops the task wherever it runs (desired STOP must be written already); true when forced.
+   * Stops the task wherever it runs (desired STOP must be written already): gracefully, or forced
+   * past the bound ('timeout') or because its node is gone ('dead').
    * One process: its own runner. A cluster: this node's runner, or the owner's, which is woken
    * and waited for within the stop bound; an owner that does not answer in time (or is dead) loses
    * the task by fence, at the catalog and at the target (its later commits are refused).
    */
-  private async halt(taskId: number): Promise<boolean> {
+  private async halt(taskId: number): Promise<'graceful' | 'timeout' | 'dead'> {
     const local = this.runners.get(taskId);
     if (!this.cluster.clustered || local) {
       const fence = local?.fence ?? 0;
       const forced = await this.stopRunner(taskId);
       if (this.cluster.clustered && fence > 0) await this.cluster.release(taskId, fence);
-      return forced;
+      return forced ? 'timeout' : 'graceful';
     }
     const answer = await waitForOwner(this.cluster, taskId, this.stopTimeoutMs);
-    if (answer === 'stopped') return false;
+    if (answer === 'stopped') return 'graceful';
     const fence = await this.cluster.seize(taskId);
     await this.store.mutateTaskRuntime(taskId, (r) => r.fence < fence ? { fence } : {});
     await this.factory.fenceTarget(taskId, fence).catch((err) => this.logger.error('could not raise the target fence of a task taken from an unresponsive node', { taskId, error: messageOf(err) }));
     this.logger.warn('stop forced: the owning node did not answer', { taskId, ownerAnswer: answer, fence });
-    return answer === 'timeout';
+    return answer;
   }
 
   private async haltAndRelease(taskId: number): Promise<Outcome> {
