@@ -8,7 +8,7 @@
 import type { ClusterCoordinator } from '../cluster/cluster-coordinator.ts';
 
 /** The owner hears of the Stop through NOTIFY (milliseconds) or its next reconcile tick (1 s). */
-export const REMOTE_STOP_MARGIN_MS = 2_000;
+export const REMOTE_STOP_MARGIN_MS = 1_000;
 const POLL_MS = 250;
 
 export async function waitForOwner(cluster: ClusterCoordinator, taskId: number, stopTimeoutMs: number): Promise<'stopped' | 'dead' | 'timeout'> {

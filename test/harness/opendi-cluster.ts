@@ -42,7 +42,7 @@ export class OpenDICluster {
   async add(env: Record<string, string> = {}): Promise<string> {
     const name = `n${this.next++}`;
     const svc = await OpenDIService.start({
-      args: ['--catalog-url', this.url, '--node-id', name, '--stop-timeout-ms', '3000'],
+      args: ['--catalog-url', this.url, '--node-id', name, '--stop-timeout-ms', '2000'],
       env: { OPENDI_MASTER_KEY: this.masterKey, ...TEST_CLUSTER_ENV, ...this.env, ...env },
     });
     this.nodes.set(name, svc);
