@@ -7,8 +7,8 @@
  *   slow node cannot hold a takeover up. Every node computes the same pick from the same rows.
  * - A local pipeline whose task is no longer meant to run stops gracefully (PAUSE); one whose
  *   ownership is gone steps down without writing.
- * - Balance: a node with at least two tasks more than a settled peer (a member for `settleMs`)
- *   hands one off gracefully; one hand-off at a time per node. Draining nodes hand off all.
+ * - Balance: the most loaded node, when it has at least two tasks more than a settled peer (a member
+ *   for `settleMs`), hands one off gracefully; one hand-off at a time. Draining nodes hand off all.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.ts';
@@ -137,9 +137,13 @@ export class Reconciler {
     if (this.draining) {
       if (eligible.some((n) => n.key !== me)) give = mine[0];
     } else {
+      // Only the most loaded node (ties: the first key) gives, so hand-offs go one at a time across
+      // the cluster and each lands on the least-loaded node instead of crossing between peers.
       const settled = eligible.filter((n) => n.ageMs >= this.o.settleMs && n.key !== me);
       const least = Math.min(...settled.map((n) => counts.get(n.key) ?? 0));
-      if (settled.length > 0 && mine.length - least >= 2) give = mine[mine.length - 1];
+      const most = Math.max(...eligible.map((n) => counts.get(n.key) ?? 0));
+      const giver = eligible.find((n) => (counts.get(n.key) ?? 0) === most)?.key;
+      if (settled.length > 0 && giver === me && mine.length - least >= 2) give = mine[mine.length - 1];
     }
     if (give === undefined) return;
     const id = give;

@@ -25,18 +25,19 @@ export class OpenDICluster {
   private readonly masterKey = randomBytes(32).toString('hex');
   private next = 1;
 
-  constructor(readonly catalog: PgInstance, readonly database: string, private readonly env: Record<string, string> = {}) {}
+  /** `via`: where the nodes reach the catalog (e.g. a TcpProxy in front of it); the catalog itself by default. */
+  constructor(readonly catalog: PgInstance, readonly database: string, private readonly env: Record<string, string> = {}, private readonly via?: { host: string; port: number }) {}
 
-  static async start(catalog: PgInstance, count: number, env: Record<string, string> = {}, database = 'opendi_catalog'): Promise<OpenDICluster> {
+  static async start(catalog: PgInstance, count: number, env: Record<string, string> = {}, database = 'opendi_catalog', via?: { host: string; port: number }): Promise<OpenDICluster> {
     await catalog.createDatabase(database);
-    const cluster = new OpenDICluster(catalog, database, env);
+    const cluster = new OpenDICluster(catalog, database, env, via);
     // The first node creates the catalog schema; the others join it.
     await cluster.add();
     await Promise.all(Array.from({ length: count - 1 }, () => cluster.add()));
     return cluster;
   }
 
-  get url(): string { return `postgres://${this.catalog.user}@${this.catalog.host}:${this.catalog.port}/${this.database}`; }
+  get url(): string { return `postgres://${this.catalog.user}@${this.via?.host ?? this.catalog.host}:${this.via?.port ?? this.catalog.port}/${this.database}`; }
 
   /** Starts node n<next> (extra env: e.g. libfaketime for a skewed clock). */
   async add(env: Record<string, string> = {}): Promise<string> {
