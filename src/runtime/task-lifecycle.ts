@@ -237,7 +237,13 @@ export class TaskLifecycle implements LocalTasks {
       ownership,
     });
     this.runners.set(taskId, runner);
-    void runner.done.then(() => { if (this.runners.get(taskId) === runner) this.runners.delete(taskId); });
+    void runner.done.then(() => {
+      if (this.runners.get(taskId) === runner) this.runners.delete(taskId);
+      // A runner that ended (stopped, FAILED) gives the task up, so a later Start can be claimed by any node.
+      if (this.cluster.clustered && runner.fence > 0) {
+        this.cluster.release(taskId, runner.fence).catch((err) => this.logger.warn('could not release a task', { taskId, error: messageOf(err) }));
+      }
+    });
   }
 
   private async stopRunner(taskId: number): Promise<boolean> {
