@@ -13,7 +13,8 @@ import { OpenDIService } from './harness/opendi-service.ts';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { TcpProxy } from './harness/tcp-proxy.ts';
 import {
-  addPostgresDataSource, call, createDeployedTask, createWorkspace, realtimeScript, taskCall, waitForEqualTables, waitForStatus, withDb,
+  addPostgresDataSource, call, createDeployedTask, createWorkspace, expectApiError, realtimeScript, taskCall, waitForEqualTables, waitForStatus,
+  waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 
 let pgi: PgInstance;
@@ -79,3 +80,42 @@ test('a PostgreSQL -> PostgreSQL task on a PostgreSQL catalog streams, and resum
   await taskCall(svc.client(), 'StopDISyncInstance', projectId, fileId);
   await taskCall(svc.client(), 'TerminateDISyncInstance', projectId, fileId);
 });
+
+test('catalog outage: calls answer 503 ServiceUnavailable.Catalog within seconds, and work again once the catalog is back, without a restart', async () => {
+  const client = svc.client();
+  await pgi.createDatabase('outage_src');
+  await pgi.createDatabase('outage_dst');
+  await withDb(pgi, 'outage_src', (c) => c.query(`CREATE TABLE public.t (id bigint PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g`));
+  await addPostgresDataSource(client, projectId, 'outage_src', pgi, 'outage_src');
+  await addPostgresDataSource(client, projectId, 'outage_dst', pgi, 'outage_dst');
+  const fileId = await createDeployedTask(client, projectId, 'outage_task', realtimeScript('outage_src', 'outage_dst', ['public.t'], { setting: { initialLoad: true } }));
+  await taskCall(client, 'StartDISyncInstance', projectId, fileId);
+  await waitForStatus(client, projectId, fileId, ['RUN']);
+  await waitForEqualTables(pgi, 'outage_src', pgi, 'outage_dst', 'public.t');
+
+  // The catalog goes silent (open connections hear nothing) and refuses new connections; the data databases stay up.
+  proxy.refuse(true);
+  proxy.freeze();
+  try {
+    for (const [action, params] of [['ListProjects', {}], ['GetDISyncInstanceInfo', { ProjectId: projectId, TaskType: 'DI_REALTIME', FileId: fileId }]] as const) {
+      const started = Date.now();
+      await expectApiError(call(svc.client(), action, params), 503, 'ServiceUnavailable.Catalog', 'catalog database');
+      outageAnswerMs.push(Date.now() - started);
+    }
+    await withDb(pgi, 'outage_src', (c) => c.query(`INSERT INTO t SELECT g, 'during outage' FROM generate_series(101, 200) g`));
+  } finally {
+    proxy.refuse(false);
+    proxy.thaw();
+  }
+  const back = Date.now();
+  await waitUntil(async () => (await call(svc.client(), 'ListProjects', {}).catch(() => undefined))?.PageResult, 20_000, 'the catalog to answer again')
+    .catch((err) => { throw new Error(`${err.message}; the service said:\n${svc.log.slice(-3000)}`); });
+  outageAnswerMs.push(Date.now() - back);
+  await waitForStatus(client, projectId, fileId, ['RUN']);
+  const rows = await waitForEqualTables(pgi, 'outage_src', pgi, 'outage_dst', 'public.t');
+  assert.equal(rows.length, 200, 'nothing written during the outage is lost');
+  console.log(`catalog outage: 503 answered after ${outageAnswerMs.slice(0, 2).join(' / ')} ms; calls worked again ${outageAnswerMs[2]} ms after it returned`);
+  await taskCall(client, 'StopDISyncInstance', projectId, fileId);
+});
+
+const outageAnswerMs: number[] = [];

@@ -132,6 +132,7 @@ test(`${kind}: two stores on one catalog (opened at once): ids unique, runtime r
 
 test('postgres: the schema lives in opendi_catalog, has the same migrations as SQLite, and holds no clear secret', async () => {
   assert.equal(PG_MIGRATIONS.length, SQLITE_MIGRATIONS.length, 'a version number means the same schema in both');
+  assert.deepEqual(PG_MIGRATIONS.filter((m) => /sqlite_|WITHOUT ROWID|AUTOINCREMENT|OR IGNORE|OR REPLACE|strftime/i.test(m)), [], 'no SQLite-only syntax left');
   const where = await CATALOG_KINDS[1].fresh();
   const store = await where.open();
   const { owner, project } = await fixtures(store);

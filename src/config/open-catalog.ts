@@ -35,8 +35,8 @@ export interface OpenCatalogOptions {
 }
 
 export async function openCatalog(dataDir: string, options: OpenCatalogOptions = {}): Promise<SqlCatalogStore> {
-  const box = loadSecretBox(dataDir, options.masterKey, options.masterKeyFile);
   if (options.catalogUrl !== undefined) {
+    const box = loadSecretBox(dataDir, options.masterKey, options.masterKeyFile);
     try {
       return await openPgCatalog(options.catalogUrl, box, {
         connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs,
@@ -54,6 +54,8 @@ export async function openCatalog(dataDir: string, options: OpenCatalogOptions =
     `the data dir ${dataDir} holds an installation (${marker}) but its catalog ${file} ${state}; ` +
     `restore the catalog from a backup, or move ${marker} away to start a new installation there`);
   if (marker && size <= 0) throw refuse(size < 0 ? 'is missing' : 'is empty');
+  // After the check above: loading the key creates master.key when it is missing.
+  const box = loadSecretBox(dataDir, options.masterKey, options.masterKeyFile);
   let store: SqlCatalogStore;
   try {
     store = await openSqliteCatalog(file, { busyTimeoutMs: options.busyTimeoutMs, secretBox: box });

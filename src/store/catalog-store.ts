@@ -109,6 +109,20 @@ export interface DIJobRecord {
   rerunInstanceId: number;
 }
 
+/**
+ * What ListDIJobs filters a job by, as the actions derive it from the task file and its job document
+ * (src/actions/jobs/job-listing.ts); `rev` is the file's listing revision it was derived from.
+ */
+export interface JobListingRecord {
+  fileId: number; rev: number; name: string;
+  /** Lower case, so the type filters compare case-insensitively. */
+  sourceType: string; destinationType: string; migrationType: string;
+  specType: 'FILESPEC' | 'CLASSIC';
+}
+/** A task whose listing row is missing or older than its file: what the actions need to derive it. */
+export interface StaleJobListing { file: TaskFileRecord; job: DIJobRecord | undefined; rev: number }
+export interface JobListingFilter { name?: string; sourceType?: string; destinationType?: string; migrationType?: string; specType?: 'FILESPEC' | 'CLASSIC' }
+
 export interface ConfigProcessRecord {
   id: number; projectId: number; kind: 'create' | 'update'; taskId: number | null;
   status: 'running' | 'success' | 'fail'; message: string | null; taskContent: string | null; createdAt: number;
@@ -186,8 +200,18 @@ export interface CatalogStore {
   /** Creates or replaces a job's definition; the run snapshot is kept. */
   putDIJob(job: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void>;
   getDIJob(fileId: number): Promise<DIJobRecord | undefined>;
-  /** The job rows of a workspace's task files. */
-  listDIJobs(projectId: number): Promise<DIJobRecord[]>;
+  /**
+   * ListDIJobs pages in SQL (issue 14): the tasks of a workspace (of `fileType`) whose listing row
+   * is missing or stale (the file or its job changed since), oldest id first, at most `limit`.
+   */
+  staleJobListings(projectId: number, fileType: number, limit: number): Promise<StaleJobListing[]>;
+  /** Stores derived listing rows (a row derived from an older revision than the one stored is ignored). */
+  putJobListings(rows: JobListingRecord[]): Promise<void>;
+  /**
+   * One page of a workspace's jobs (task files of `fileType` with a listing row) in id order: `name`
+   * is a case-sensitive substring, the types compare case-insensitively (exactly, lower case).
+   */
+  listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<number>>;
   /**
    * The document instance `instanceId` runs: at its first call for an instance, the current
    * document becomes the run snapshot (atomically); later calls (failover restarts) get the same.

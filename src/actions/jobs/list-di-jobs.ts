@@ -3,20 +3,17 @@
  * made through the 2020 API (their job document derived from the TaskContent). Name matches as a
  * substring (an UNSURE point: the 2020 JobName filter was fuzzy); the type filters compare
  * case-insensitively; SpecType FILESPEC lists jobs defined by FileSpec, CLASSIC the others, ALL
- * (the default) both.
+ * (the default) both. Filtered and paged in the store (job-listing.ts; issue 14).
  */
 import type { Action } from '../action-handler.ts';
 import { paramInvalid } from '../../protocol/errors.ts';
-import { jobOfTask } from '../../domain/di-job/job-of-task.ts';
 import { jobStatusOf } from '../../domain/di-job/job-status.ts';
-import type { JobDocument } from '../../domain/di-job/job-document.ts';
 import { REALTIME_FILE_TYPE } from '../../domain/task-status.ts';
-import type { ActionDeps } from '../action-deps.ts';
 import { paging, requireProject } from '../access.ts';
 import { jobSummary } from './job-view.ts';
+import { jobOf, refreshJobListings } from './job-listing.ts';
 
 const SPEC_TYPES = ['FILESPEC', 'CLASSIC', 'ALL'];
-const FILE_PAGE = 500;
 
 export const listDIJobs: Action<'2024-05-18', 'ListDIJobs'> = async (deps, ctx) => {
   const p = ctx.params;
@@ -24,24 +21,16 @@ export const listDIJobs: Action<'2024-05-18', 'ListDIJobs'> = async (deps, ctx) 
   const { pageNumber, pageSize, offset } = paging(p, 10, 100);
   const specType = (p.SpecType ?? 'ALL').toUpperCase();
   if (!SPEC_TYPES.includes(specType)) throw paramInvalid('SpecType', `must be one of ${SPEC_TYPES.join(', ')}`);
-  const rows = new Map((await deps.store.listDIJobs(project.id)).map((r) => [r.fileId, r]));
-  const same = (a: string, b: string | undefined) => b === undefined || b === '' || a.toLowerCase() === b.toLowerCase();
-  const matches: { id: number; render: () => Promise<unknown> }[] = [];
-  for (let from = 0; ; from += FILE_PAGE) {
-    const page = await deps.store.listTaskFiles(project.id, { fileTypes: [REALTIME_FILE_TYPE] }, from, FILE_PAGE);
-    for (const file of page.items) {
-      const row = rows.get(file.id);
-      const current = row && row.fileVersion === file.version;
-      const doc: JobDocument = current ? JSON.parse(row.document) : jobOfTask(file);
-      const spec = current && row.fileSpec !== null ? 'FILESPEC' : 'CLASSIC';
-      if (specType !== 'ALL' && spec !== specType) continue;
-      if (p.Name !== undefined && !doc.Name.includes(p.Name)) continue;
-      if (!same(doc.SourceDataSourceType, p.SourceDataSourceType) || !same(doc.DestinationDataSourceType, p.DestinationDataSourceType)
-        || !same(doc.MigrationType, p.MigrationType)) continue;
-      matches.push({ id: file.id, render: async () => jobSummary(file, doc, jobStatusOf((await deps.lifecycle.runtime(file.id)).status)) });
-    }
-    if (page.items.length < FILE_PAGE) break;
-  }
-  const shown = await Promise.all(matches.slice(offset, offset + pageSize).map((m) => m.render()));
-  return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: matches.length, DIJobs: shown } };
+  await refreshJobListings(deps.store, project.id, REALTIME_FILE_TYPE);
+  const page = await deps.store.listJobListings(project.id, REALTIME_FILE_TYPE, {
+    name: p.Name, sourceType: p.SourceDataSourceType, destinationType: p.DestinationDataSourceType, migrationType: p.MigrationType,
+    specType: specType === 'ALL' ? undefined : specType as 'FILESPEC' | 'CLASSIC',
+  }, offset, pageSize);
+  const shown = await Promise.all(page.items.map(async (id) => {
+    const file = await deps.store.getTaskFile(id);
+    if (!file) return undefined; // deleted since the page was read
+    const { doc } = jobOf(file, await deps.store.getDIJob(id));
+    return jobSummary(file, doc, jobStatusOf((await deps.lifecycle.runtime(id)).status));
+  }));
+  return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, DIJobs: shown.filter((j) => j !== undefined) } };
 };

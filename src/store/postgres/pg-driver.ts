@@ -8,6 +8,7 @@
 import pg from 'pg';
 import type { Row, SqlDialect, SqlDriver, SqlExec } from '../sql/sql-driver.ts';
 import { mapPgError } from './pg-errors.ts';
+import { CatalogUnavailableError } from '../../domain/catalog-unavailable.ts';
 
 export const CATALOG_SCHEMA = 'opendi_catalog';
 /** The advisory lock key (any constant) held while migrating, so nodes starting at once apply each migration once. */
@@ -18,6 +19,7 @@ export const PG_DIALECT: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   forKeyShare: ' FOR KEY SHARE',
   ilike: 'ILIKE',
+  contains: (expr) => `strpos(${expr}, ?) > 0`,
   inJsonIntegers: (expr) => `${expr} IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json)))`,
 };
 
@@ -76,7 +78,10 @@ export class PgDriver implements SqlDriver {
       await runOn(client, 'COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+      // A connection that failed or timed out is dropped (the server rolls back), not asked to ROLLBACK
+      // and waited on a second time; any other error is rolled back on it.
+      if (err instanceof CatalogUnavailableError) broken = err;
+      else await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
       throw err;
     } finally {
       // A connection that could not roll back is discarded, never reused mid-transaction.

@@ -10,8 +10,9 @@ import {
   ID_SEQUENCES,
   type AccessKeyInfo, type AccessKeyRecord, type CatalogStore, type ClientTokenClaim, type ClientTokenKey, type ConfigProcessRecord,
   type DataSourceRecord, type DIJobRecord, type NewDataSource, type NewProject, type NewTaskFile, type Page, type PrincipalRecord, type ProjectRecord,
-  type TaskFileFilter, type TaskFileRecord, type TaskRuntimeRecord,
+  type JobListingFilter, type JobListingRecord, type StaleJobListing, type TaskFileFilter, type TaskFileRecord, type TaskRuntimeRecord,
 } from '../catalog-store.ts';
+import { listJobListings, putJobListings, staleJobListings } from './sql-job-listings.ts';
 import { SealError, type SecretBox } from '../secret-box.ts';
 import type { Row, SqlDriver, SqlExec } from './sql-driver.ts';
 import { SqlMonitoringStore } from './sql-monitoring-store.ts';
@@ -250,11 +251,11 @@ export class SqlCatalogStore implements CatalogStore {
     return mapTaskFile(await this.one(`SELECT * FROM task_files WHERE project_id = ? AND name = ?`, [projectId, name]));
   }
   async updateTaskFileContent(id: number, content: string, editorPrincipalId: string) {
-    await this.db.run(`UPDATE task_files SET content = ?, version = version + 1, last_edit_principal_id = ?, modified_at = ? WHERE id = ?`,
+    await this.db.run(`UPDATE task_files SET content = ?, version = version + 1, listing_rev = listing_rev + 1, last_edit_principal_id = ?, modified_at = ? WHERE id = ?`,
       [content, editorPrincipalId, Date.now(), id]);
   }
   async setDeployed(id: number, content: string | null, version: number | null) {
-    await this.db.run(`UPDATE task_files SET deployed_content = ?, deployed_version = ? WHERE id = ?`, [content, version, id]);
+    await this.db.run(`UPDATE task_files SET deployed_content = ?, deployed_version = ?, listing_rev = listing_rev + 1 WHERE id = ?`, [content, version, id]);
   }
   async deleteTaskFile(id: number) {
     await this.db.run(`DELETE FROM task_files WHERE id = ?`, [id]);
@@ -317,16 +318,25 @@ export class SqlCatalogStore implements CatalogStore {
   // ---- 2024 DI jobs
 
   async putDIJob(j: Pick<DIJobRecord, 'fileId' | 'document' | 'fileSpec' | 'fileVersion'>): Promise<void> {
-    await this.db.run(`INSERT INTO di_jobs(file_id, document, file_spec, file_version) VALUES (?, ?, ?, ?)
-      ON CONFLICT(file_id) DO UPDATE SET document = excluded.document, file_spec = excluded.file_spec, file_version = excluded.file_version`,
-    [j.fileId, j.document, j.fileSpec, j.fileVersion]);
+    await this.db.transaction(async (tx) => {
+      await tx.run(`INSERT INTO di_jobs(file_id, document, file_spec, file_version) VALUES (?, ?, ?, ?)
+        ON CONFLICT(file_id) DO UPDATE SET document = excluded.document, file_spec = excluded.file_spec, file_version = excluded.file_version`,
+      [j.fileId, j.document, j.fileSpec, j.fileVersion]);
+      // The job's listed fields may have changed: its ListDIJobs row is stale now.
+      await tx.run(`UPDATE task_files SET listing_rev = listing_rev + 1 WHERE id = ?`, [j.fileId]);
+    });
   }
   async getDIJob(fileId: number): Promise<DIJobRecord | undefined> {
     return mapDIJob(await this.one(`SELECT * FROM di_jobs WHERE file_id = ?`, [fileId]));
   }
-  async listDIJobs(projectId: number): Promise<DIJobRecord[]> {
-    const rows = await this.db.query(`SELECT j.* FROM di_jobs j JOIN task_files f ON f.id = j.file_id WHERE f.project_id = ? ORDER BY j.file_id`, [projectId]);
-    return rows.map((r) => mapDIJob(r)!);
+  async staleJobListings(projectId: number, fileType: number, limit: number): Promise<StaleJobListing[]> {
+    return staleJobListings(this.db, projectId, fileType, limit);
+  }
+  async putJobListings(rows: JobListingRecord[]): Promise<void> {
+    await putJobListings(this.db, rows);
+  }
+  async listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<number>> {
+    return listJobListings(this.db, projectId, fileType, filter, offset, limit);
   }
   async claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined> {
     return this.db.transaction(async (tx) => {

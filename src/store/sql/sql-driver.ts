@@ -29,6 +29,8 @@ export interface SqlDialect {
   readonly forKeyShare: string;
   /** Case-insensitive LIKE (SQLite's LIKE folds ASCII case; PostgreSQL needs ILIKE). */
   readonly ilike: string;
+  /** `expr` contains the bound text, case-sensitively (SQLite instr, PostgreSQL strpos). */
+  contains(expr: string): string;
   /** `expr IN (<a JSON array of integers bound as one parameter>)`: any number of ids, one bound value. */
   inJsonIntegers(expr: string): string;
 }

@@ -1,5 +1,6 @@
 import { MONITORING_MIGRATION } from './monitoring-migration.ts';
 import { LISTING_INDEXES } from '../sql/listing-indexes.ts';
+import { JOB_LISTING_MIGRATION } from '../sql/job-listing-migration.ts';
 
 /**
  * Numbered schema migrations of the SQLite catalog. Entry N upgrades the schema from
@@ -100,4 +101,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // Everything a task owns goes with its file (ON DELETE CASCADE); AUTOINCREMENT ids are never reused.
   MONITORING_MIGRATION,
   LISTING_INDEXES,
+  JOB_LISTING_MIGRATION,
 ];

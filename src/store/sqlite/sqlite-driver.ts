@@ -14,6 +14,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   forUpdate: '',
   forKeyShare: '',
   ilike: 'LIKE',
+  contains: (expr) => `instr(${expr}, ?) > 0`,
   // Lists travel as one bound JSON array (json_each), never spliced into the SQL text.
   inJsonIntegers: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
 };

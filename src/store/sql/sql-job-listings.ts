@@ -1,0 +1,51 @@
+/**
+ * The ListDIJobs listing rows of the SQL catalog (job-listing-migration.ts; CatalogStore
+ * staleJobListings / putJobListings / listJobListings): stale rows found by one join, stored with
+ * the revision they were derived from, and a page read by (project, id) with its filters in SQL.
+ */
+import type { JobListingFilter, JobListingRecord, Page, StaleJobListing } from '../catalog-store.ts';
+import type { Row, SqlDriver } from './sql-driver.ts';
+import { mapDIJob, mapTaskFile } from './catalog-rows.ts';
+
+const JOB_COLUMNS = ['file_id', 'document', 'file_spec', 'file_version', 'run_instance_id', 'run_document', 'rerun_instance_id'];
+
+export async function staleJobListings(db: SqlDriver, projectId: number, fileType: number, limit: number): Promise<StaleJobListing[]> {
+  const rows = await db.query(`SELECT f.*, ${JOB_COLUMNS.map((c) => `j.${c} AS j_${c}`).join(', ')}
+    FROM task_files f LEFT JOIN di_jobs j ON j.file_id = f.id LEFT JOIN job_listings l ON l.file_id = f.id
+    WHERE f.project_id = ? AND f.file_type = ? AND (l.file_id IS NULL OR l.rev <> f.listing_rev)
+    ORDER BY f.id LIMIT ?`, [projectId, fileType, limit]);
+  return rows.map((r) => ({
+    file: mapTaskFile(r)!,
+    job: r.j_file_id === null || r.j_file_id === undefined ? undefined : mapDIJob(Object.fromEntries(JOB_COLUMNS.map((c) => [c, r[`j_${c}`]])) as Row),
+    rev: r.listing_rev,
+  }));
+}
+
+export async function putJobListings(db: SqlDriver, rows: JobListingRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const l of rows) {
+      // Only while the file still exists; a row derived from an older revision never replaces a newer one.
+      await tx.run(`INSERT INTO job_listings(file_id, rev, name, source_type, destination_type, migration_type, spec_type)
+        SELECT id, CAST(? AS BIGINT), ?, ?, ?, ?, ? FROM task_files WHERE id = ?
+        ON CONFLICT(file_id) DO UPDATE SET rev = excluded.rev, name = excluded.name, source_type = excluded.source_type,
+          destination_type = excluded.destination_type, migration_type = excluded.migration_type, spec_type = excluded.spec_type
+        WHERE excluded.rev >= job_listings.rev`,
+      [l.rev, l.name, l.sourceType, l.destinationType, l.migrationType, l.specType, l.fileId]);
+    }
+  });
+}
+
+export async function listJobListings(db: SqlDriver, projectId: number, fileType: number, f: JobListingFilter, offset: number, limit: number): Promise<Page<number>> {
+  const conds = ['f.project_id = ?', 'f.file_type = ?'];
+  const args: unknown[] = [projectId, fileType];
+  if (f.name !== undefined && f.name !== '') { conds.push(db.dialect.contains('l.name')); args.push(f.name); }
+  for (const [col, v] of [['l.source_type', f.sourceType], ['l.destination_type', f.destinationType], ['l.migration_type', f.migrationType]] as const) {
+    if (v !== undefined && v !== '') { conds.push(`${col} = ?`); args.push(v.toLowerCase()); }
+  }
+  if (f.specType !== undefined) { conds.push('l.spec_type = ?'); args.push(f.specType); }
+  const from = `FROM task_files f JOIN job_listings l ON l.file_id = f.id WHERE ${conds.join(' AND ')}`;
+  const total = (await db.query(`SELECT COUNT(*) AS n ${from}`, args))[0].n;
+  const items = (await db.query(`SELECT f.id ${from} ORDER BY f.id LIMIT ? OFFSET ?`, [...args, limit, offset])).map((r) => r.id as number);
+  return { total, items };
+}
