@@ -3,7 +3,7 @@
  * catalog, tasks under continuous writers; each round kill -9s the node owning the most tasks and
  * times until every one of its tasks is RUN on a survivor (the owner row names a live node and the
  * status is RUN), then starts a fresh node in its place. Same for SIGSTOP of an owner (the lease
- * must expire: no process death to see). Production timings (lease 10 s, heartbeat 1 s, tick 1 s).
+ * must expire: no process death to see). Default timings (lease 8 s, heartbeat 1 s, tick 1 s).
  * Published defaults for comparison (../shared/notes/scale-out.md 2.13): Kafka Connect ~10 s
  * session + 300 s scheduled.rebalance.max.delay.ms; Flink heartbeat.timeout 50 s (+ restart);
  * Canal ZooKeeper session ~40 s + 5 s delay.
@@ -21,7 +21,7 @@ export interface TakeoverResult {
 }
 
 const PRODUCTION_TIMINGS = {
-  OPENDI_CLUSTER_LEASE_MS: '10000', OPENDI_CLUSTER_HEARTBEAT_MS: '1000', OPENDI_CLUSTER_TICK_MS: '1000',
+  OPENDI_CLUSTER_LEASE_MS: '8000', OPENDI_CLUSTER_HEARTBEAT_MS: '1000', OPENDI_CLUSTER_TICK_MS: '1000',
   OPENDI_CLUSTER_CLAIM_GRACE_MS: '2000', OPENDI_CLUSTER_SETTLE_MS: '30000',
 };
 

@@ -33,7 +33,7 @@ export function clusterSettings(
   return {
     catalogUrl,
     nodeName: config.nodeId ?? env.OPENDI_NODE_ID ?? `${os.hostname()}-${config.port || process.pid}`,
-    leaseMs: ms('OPENDI_CLUSTER_LEASE_MS', 10_000, 5_000),
+    leaseMs: ms('OPENDI_CLUSTER_LEASE_MS', 8_000, 5_000),
     heartbeatMs: ms('OPENDI_CLUSTER_HEARTBEAT_MS', 1_000, 200),
     tickMs: ms('OPENDI_CLUSTER_TICK_MS', 1_000, 100),
     claimGraceMs: ms('OPENDI_CLUSTER_CLAIM_GRACE_MS', 2_000, 0),
