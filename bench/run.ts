@@ -10,7 +10,9 @@
  * Monitoring: PG -> PG with monitoring off vs on with two alarm rules (BENCH_MONITORING_RUNS,
  * default BENCH_RUNS, alternating), and the catalog bytes of one task's metric history per day.
  *
- * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api,monitoring runs only the
+ * Cluster takeover (bench/cluster-takeover.ts): BENCH_TAKEOVER_RUNS kill -9 rounds (default 5), BENCH_TAKEOVER_STOP_RUNS SIGSTOP rounds (2).
+ *
+ * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api,monitoring,takeover runs only the
  * sections named; such a partial run writes bench/results/partial.json instead of latest.json.
  */
 import fs from 'node:fs';
@@ -22,8 +24,9 @@ import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
 import { median, UPDATE_DELETE_WORKLOAD } from './common.ts';
 import { benchMonitoring } from './monitoring-overhead.ts';
+import { benchTakeover } from './cluster-takeover.ts';
 
-const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring'] as const;
+const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring', 'takeover'] as const;
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : undefined;
 for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const want = (s: (typeof SECTIONS)[number]) => !only || only.includes(s);
@@ -132,6 +135,11 @@ if (want('monitoring')) {
   log('monitoring off vs on with two alarm rules');
   monitoring = await benchMonitoring(Number(process.env.BENCH_MONITORING_RUNS ?? runs), undefined, log);
 }
+let takeover;
+if (want('takeover')) {
+  log('cluster takeover after kill -9 and SIGSTOP');
+  takeover = await benchTakeover({ killRounds: Number(process.env.BENCH_TAKEOVER_RUNS ?? 5), stopRounds: Number(process.env.BENCH_TAKEOVER_STOP_RUNS ?? 2) }, log);
+}
 
 const totalSeconds = (performance.now() - started) / 1000;
 const result = {
@@ -145,6 +153,7 @@ const result = {
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
   ...(api ? { api: { runs: 1, ...api } } : {}),
   ...(monitoring ? { monitoring } : {}),
+  ...(takeover ? { takeover } : {}),
 };
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 fs.writeFileSync(new URL(only ? './results/partial.json' : './results/latest.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
@@ -225,6 +234,12 @@ if (lifecycle) {
   lines.push(
     `| service RSS streaming steadily (10k/s) | ${f(lifecycle.lag[1].steadyRssMiB)} MiB | 1 |`,
     `| service peak RSS, ${f(lifecycle.bigTransaction.rows)}-row transaction | ${f(lifecycle.bigTransaction.peakRssMiB)} MiB (${f(lifecycle.bigTransaction.rowsPerSec)} rows/s) | 1 |`,
+  );
+}
+if (takeover) {
+  lines.push(
+    `| cluster takeover after kill -9 of the busiest of 3 nodes, p50 / max (Kafka Connect default ~310 s, Flink ~50 s + restart, Canal ~45 s) | ${ms(takeover.killP50Ms)} / ${ms(takeover.killMaxMs)} | ${takeover.killRounds} |`,
+    `| cluster takeover after SIGSTOP of an owner (lease ${takeover.leaseMs / 1000} s), p50 / max | ${ms(takeover.stopP50Ms)} / ${ms(takeover.stopMaxMs)} | ${takeover.stopRounds} |`,
   );
 }
 lines.push(`| whole \`npm run bench\`${only ? ` (${only.join(', ')} only)` : ''} | ${f(totalSeconds)} s | 1 |`);

@@ -24,11 +24,16 @@ import { observeTaskStatus } from './runtime/monitoring/observe-task-status.ts';
 import { createServiceMetrics } from './runtime/monitoring/prometheus.ts';
 import { monitoringRoutes } from './runtime/monitoring/monitoring-routes.ts';
 import { consoleRoutes } from './console/console-routes.ts';
+import { clusterSettings } from './cluster/cluster-settings.ts';
+import { PgCoordinator } from './cluster/postgres/pg-coordinator.ts';
+import { Reconciler } from './cluster/reconciler.ts';
 
 export { CATALOG_FILE } from './config/open-catalog.ts';
 
 export interface RunningService {
   port: number;
+  /** How long `close` may take (stop bound, plus a cluster node's drain). */
+  closeBoundMs: number;
   close(): Promise<void>;
 }
 
@@ -67,14 +72,21 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   const store = monitoring.enabled ? observeTaskStatus(catalog, (before, after) => monitor.statusChanged(before, after)) : catalog;
   const engineLogger = monitoring.enabled ? monitor.teeLogger(logger) : logger;
   const { allowedHosts, allowCleartextPassword } = config;
+  // Cluster mode (README "Running several nodes"): leases and ownership in the PostgreSQL catalog.
+  const clustered = clusterSettings(config, process.env);
+  const coordinator = clustered && new PgCoordinator({
+    url: clustered.catalogUrl, nodeName: clustered.nodeName, leaseMs: clustered.leaseMs, heartbeatMs: clustered.heartbeatMs, logger,
+    seedFence: async () => Math.max(0, ...(await store.listTaskRuntimes({})).map((r) => r.fence)),
+  });
   const factory = createPipelineFactory(store, engineLogger, {
     batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs,
-    allowedHosts, allowCleartextPassword,
+    allowedHosts, allowCleartextPassword, nodeName: clustered?.nodeName,
   });
-  const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined);
+  const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined, coordinator || undefined);
   monitor.attachMetrics((taskId) => lifecycle.metrics(taskId));
   const configProcessor = new ConfigProcessor(store, logger, { ...config.configCheck, allowedHosts, allowCleartextPassword });
-  const interrupted = await configProcessor.failInterrupted();
+  // In a cluster another node may be running them: only a single process knows they were its own.
+  const interrupted = coordinator ? 0 : await configProcessor.failInterrupted();
   if (interrupted > 0) logger.warn('config processes interrupted by the last stop were marked failed', { count: interrupted });
   const registry = createActionRegistry();
   registerActions(registry, { store, lifecycle, configProcessor, logger, allowedHosts, monitor });
@@ -110,18 +122,35 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   const port = (server.address() as AddressInfo).port;
   logger.info('OpenDI is listening', { endpoint: `${config.host}:${port}`, dataDir: config.dataDir, nodeId: config.nodeId, catalog: config.catalogUrl ? 'postgresql' : 'sqlite' });
   // /readyz turns ready once the tasks that were running are running again.
-  await lifecycle.resumeAll().then(() => monitor.markResumed(), (err) => logger.error('resuming tasks failed', { error: err }));
+  let reconciler: Reconciler | undefined;
+  if (coordinator && clustered) {
+    // No resume on boot in a cluster: the reconcilers give each task to one node.
+    await coordinator.start();
+    reconciler = new Reconciler(coordinator, store, lifecycle, logger, clustered);
+    lifecycle.onWanted = () => reconciler!.kick();
+    reconciler.start();
+    monitor.markResumed();
+  } else {
+    await lifecycle.resumeAll().then(() => monitor.markResumed(), (err) => logger.error('resuming tasks failed', { error: err }));
+  }
 
   let closing: Promise<void> | undefined;
   return {
     port,
+    closeBoundMs: config.stopTimeoutMs + (clustered?.drainMs ?? 0),
     close: () => closing ??= (async () => {
+      // A cluster node drains first: its tasks move to peers one graceful hand-off at a time.
+      if (reconciler && clustered) {
+        await reconciler.drain(clustered.drainMs).catch((err) => logger.error('drain failed', { error: err }));
+        reconciler.close();
+      }
       // Idle keep-alive sockets would hold close() open; requests in flight get a short grace.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), Math.min(REQUEST_GRACE_MS, config.stopTimeoutMs));
       await Promise.all([closed, lifecycle.shutdown(), configProcessor.drain()]);
       clearTimeout(grace);
+      await coordinator?.close();
       await monitor.close();
       await store.close();
       lock.release();

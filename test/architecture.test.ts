@@ -26,6 +26,7 @@ const RULES: { layer: string; rule: string; forbids: (to: string) => boolean }[]
   { layer: 'runtime', rule: 'the runtime does not call back into the actions', forbids: (to) => ['actions', 'cli', 'service'].includes(to) },
   { layer: 'store', rule: 'the store does not import actions, runtime or protocol', forbids: (to) => ['actions', 'runtime', 'protocol', 'cli', 'service'].includes(to) },
   { layer: 'generated', rule: 'generated code imports nothing', forbids: () => true },
+  { layer: 'cluster', rule: 'the cluster coordinator knows only the logger and the catalog port', forbids: (to) => !['logger', 'store', 'cluster'].includes(to) },
 ];
 
 /** Edges that break a rule today, each with why it is there and what would remove it. */

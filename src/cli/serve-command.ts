@@ -23,7 +23,7 @@ export async function serveCommand(flags: Record<string, string>): Promise<void>
     setTimeout(() => {
       logger.error('shutdown did not finish within the stop timeout; exiting', { stopTimeoutMs: config.stopTimeoutMs });
       process.exit(1);
-    }, config.stopTimeoutMs + SHUTDOWN_MARGIN_MS).unref();
+    }, service.closeBoundMs + SHUTDOWN_MARGIN_MS).unref();
     service.close().then(() => process.exit(0), (err) => { logger.error('shutdown failed', { error: err }); process.exit(1); });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -79,8 +79,12 @@ export interface ChangeSink {
   rollback(): Promise<void>;
   /** How many dirty records are committed and pending, and where they are kept (messages). */
   dirtyRecords(): DirtyRecordsKept;
-  /** Deletes the task's checkpoint and dirty records (TerminateDISyncInstance). */
-  discardCheckpoint(): Promise<void>;
+  /**
+   * Deletes the task's checkpoint and dirty records (TerminateDISyncInstance). With `tombstone`
+   * (a fence, cluster mode) the checkpoint row stays with no position and at least that fence, so
+   * a fenced-out owner's late claim or commit cannot bring the checkpoint back.
+   */
+  discardCheckpoint(tombstone?: number): Promise<void>;
   close(): Promise<void>;
   /** Immediate teardown: the open transaction dies with the connection. */
   destroy(): Promise<void>;

@@ -12,5 +12,7 @@ export interface DbEndpoint {
   tls?: EndpointTls;
   /** The operator allowed sending the password unencrypted over a plain connection (cleartext / RSA-less auth). */
   allowCleartextPassword?: boolean;
+  /** Names every connection of a task (PostgreSQL application_name, MySQL program_name): `opendi:<node>:<task>`. */
+  connectionName?: string;
 }
 export type PgEndpoint = DbEndpoint;

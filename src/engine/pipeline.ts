@@ -12,11 +12,11 @@ import type { ChangeSink, DirtyRecord, DirtyRecordsKept } from './change-sink.ts
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
-import { UnrecoverableError } from './errors.ts';
+import { FencedError, UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
 import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
-import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
+import { openPorts, openSink, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
 import type { EngineEvent } from './engine-event.ts';
 import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
@@ -553,12 +553,28 @@ function dirtyLimitExceeded(limit: number, last: DirtyRecord, dirty: DirtyRecord
  * and publication; skipped with `source: false`) and delete the task's checkpoint and dirty
  * records on the target. Idempotent; for a task whose pipeline is not running.
  */
-export async function releaseTaskResources(spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger, what = { source: true }): Promise<void> {
+export async function releaseTaskResources(
+  spec: Pick<PipelineSpec, 'taskId' | 'source' | 'target'>, logger?: Logger, what: { source: boolean; tombstone?: number } = { source: true },
+): Promise<void> {
   const log = logger ?? noopLogger;
   if (what.source) await releaseSource(spec.taskId, spec.source);
   const { sink } = openPorts(spec.taskId, spec.source, spec.target, log);
   try {
-    await sink.discardCheckpoint();
+    await sink.discardCheckpoint(what.tombstone);
+  } finally {
+    await sink.close();
+  }
+}
+
+/**
+ * The forced path of a Stop in a cluster: raises the target checkpoint's fence to `fence` (the
+ * position stays), so an owner that did not answer cannot commit again. A fence already higher is
+ * fine: someone newer holds the task.
+ */
+export async function fenceTarget(spec: Pick<PipelineSpec, 'taskId' | 'target'>, fence: number, logger?: Logger): Promise<void> {
+  const sink = openSink(spec.taskId, spec.target, `opendi:task-${spec.taskId}:fence`, logger ?? noopLogger);
+  try {
+    await sink.claim(fence).catch((err) => { if (!(err instanceof FencedError)) throw err; });
   } finally {
     await sink.close();
   }

@@ -57,11 +57,13 @@ export interface SourceOptions {
 
 export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {
   const app = `opendi:task-${taskId}`;
+  // In a cluster the endpoints carry `opendi:<node>:<task>`, the one name DBAs see on both sides.
+  const sourceName = source.endpoint.connectionName ?? `${app}:source`;
   return {
     source: source.kind === 'postgresql'
-      ? new PostgresSource({ ...source, ...options }, `${app}:source`, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
-    sink: openSink(taskId, target, `${app}:target`, logger, source.kind),
+      ? new PostgresSource({ ...source, ...options }, sourceName, logger)
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, sourceName, logger),
+    sink: openSink(taskId, target, target.endpoint.connectionName ?? `${app}:target`, logger, source.kind),
   };
 }
 

@@ -8,7 +8,7 @@ import type { CatalogStore } from '../store/catalog-store.ts';
 import { endpointOf } from '../domain/data-source-content.ts';
 import { TaskContentError, parseRealtimeTask, resolveReaderTables } from '../domain/task-content.ts';
 import { DEFAULT_DDL_MARKS } from '../domain/start-param.ts';
-import { Pipeline, UnrecoverableError, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
+import { Pipeline, UnrecoverableError, fenceTarget, releaseTaskResources, type DbEndpoint, type PipelineSpec } from '../engine/pipeline.ts';
 import type { PipelineCallbacks, RunnablePipeline, TaskRules } from './runnable-pipeline.ts';
 import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
@@ -24,7 +24,9 @@ export interface PipelineFactory {
    * Releases what the task holds outside the catalog: its checkpoint and dirty records in the
    * target, and with `source` its source-side resources (replication slot, publication).
    */
-  release(taskId: number, what?: { source: boolean }): Promise<void>;
+  release(taskId: number, what?: { source: boolean; tombstone?: number }): Promise<void>;
+  /** Cluster forced stop: raises the target checkpoint's fence so an unresponsive owner cannot commit again. */
+  fenceTarget(taskId: number, fence: number): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -38,6 +40,8 @@ export interface EngineSettings {
   allowCleartextPassword?: boolean;
   /** The shared target pools' bounds (connections per target data source, waits, idle close). */
   targetPool?: Partial<PoolOptions>;
+  /** In a cluster: this node's name; every connection of a task is then named `opendi:<node>:<task>`. */
+  nodeName?: string;
 }
 
 /** Binlog replica ids of our tasks: far above the small ids servers and real replicas use. */
@@ -47,7 +51,8 @@ type Endpoints = Pick<PipelineSpec, 'taskId' | 'source' | 'target' | 'initialLoa
 
 export function createPipelineFactory(store: CatalogStore, logger: Logger, settings: EngineSettings = {}): PipelineFactory {
   // Target writes and checkpoint statements of every task share one bounded pool per target data source.
-  const pools = new TargetPools(logger.child({ component: 'target-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.targetPool });
+  const pools = new TargetPools(logger.child({ component: 'target-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.targetPool },
+    settings.nodeName ? `opendi:${settings.nodeName}:target-pool` : undefined);
   async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
@@ -98,7 +103,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
 
   return {
     async create(taskId, fence, resourcesCreated, callbacks, rules) {
-      const endpoints = await endpointsFor(taskId, resourcesCreated);
+      const endpoints = named(await endpointsFor(taskId, resourcesCreated), settings.nodeName);
       // The Start's StartParam.ddlMarkMap over the job's DdlHandlingSettings over the workspace
       // default (UpdateDIProjectConfig, which starts from DEFAULT_DDL_MARKS).
       const projectId = (await store.getTaskFile(taskId))?.projectId ?? 0;
@@ -133,6 +138,10 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       }
       await releaseTaskResources({ ...endpoints, target: { ...endpoints.target, pools } }, log, what);
     },
+    async fenceTarget(taskId, fence) {
+      const endpoints = await endpointsFor(taskId, true, true);
+      await fenceTarget(endpoints, fence, logger.child({ taskId }));
+    },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
 }
@@ -149,6 +158,17 @@ function lanesOf(setting: Record<string, unknown>): number {
     throw new UnrecoverableError(`setting.speed.concurrent must be a whole number from 1 to ${MAX_LANES} (parallel apply lanes), not ${JSON.stringify(n)}`);
   }
   return value;
+}
+
+/** `opendi:<node>:<task>` on both endpoints (PostgreSQL application_name, MySQL program_name). */
+function named(e: Endpoints, nodeName: string | undefined): Endpoints {
+  if (!nodeName) return e;
+  const connectionName = `opendi:${nodeName}:${e.taskId}`;
+  return {
+    ...e,
+    source: { ...e.source, endpoint: { ...e.source.endpoint, connectionName } } as Endpoints['source'],
+    target: { ...e.target, endpoint: { ...e.target.endpoint, connectionName } },
+  };
 }
 
 function resolveTables(def: ReturnType<typeof parseRealtimeTask>, database: string) {

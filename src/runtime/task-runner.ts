@@ -3,9 +3,16 @@
  * the StartParam failover limit, and marks the task FAILED when a failure is unrecoverable or the
  * limit is exceeded (docs/design.md section 2). A long-running service in the zero-cache style:
  * `done` settles when the runner has ended for good.
+ *
+ * Ownership (README "Running several nodes"): every fence comes from the coordinator (the first
+ * from the claim, each restart's from `refence`, which fails once another node owns the task), and
+ * every write to the task's runtime row applies only while the row's fence is still this runner's,
+ * so a fenced-out runner (a zombie) never writes status, never marks the shared row FAILED and
+ * never restarts itself: it steps down.
  */
 import type { Logger } from '../logger.ts';
-import type { CatalogStore, TaskProgress } from '../store/catalog-store.ts';
+import type { CatalogStore, TaskProgress, TaskRuntimeRecord } from '../store/catalog-store.ts';
+import { FencedError } from '../engine/pipeline.ts';
 import type { StartParam } from '../domain/start-param.ts';
 import type { Alert, PipelineMetrics } from '../engine/pipeline.ts';
 import { FailoverBudget } from './failover-budget.ts';
@@ -19,6 +26,19 @@ export interface TaskRunnerDeps {
   isUnrecoverable(err: unknown): boolean;
   /** Failovers, engine events and instance starts for the task's event log and metrics (issue 10). */
   monitor?: RunnerMonitor;
+  ownership: RunnerOwnership;
+}
+
+/** Where the runner's fences come from (src/cluster/cluster-coordinator.ts). */
+export interface RunnerOwnership {
+  /** The first fence (a claim already made, or the next one); null: not the owner. */
+  first(): Promise<number | null>;
+  /** A restart's fence while still the owner; null: another node owns the task now. */
+  next(fence: number): Promise<number | null>;
+  /** Still the owner at this fence (local check, no round trip). */
+  holds(fence: number): boolean;
+  /** In a cluster a FencedError means "lost ownership": step down instead of failing the task. */
+  clustered: boolean;
 }
 
 export class TaskRunner {
@@ -26,12 +46,16 @@ export class TaskRunner {
   private stopping = false;
   private wake: (() => void) | undefined;
   private instanceId = 0;
+  /** The fence of the current pipeline (0 before the first). */
+  fence = 0;
+  /** Lost ownership: stop without writing anything to the catalog. */
+  private abandoned = false;
   readonly done: Promise<void>;
 
   constructor(private readonly taskId: number, private readonly startParam: StartParam, private readonly deps: TaskRunnerDeps) {
     this.done = this.loop().catch(async (err) => {
       this.deps.logger.error('task runner crashed', { taskId, error: err });
-      await this.markFailed(`internal error: ${messageOf(err)}`).catch(() => undefined);
+      if (!this.abandoned) await this.markFailed(`internal error: ${messageOf(err)}`).catch(() => undefined);
     });
   }
 
@@ -47,6 +71,15 @@ export class TaskRunner {
     return { forced };
   }
 
+  /**
+   * Lost ownership (lease lost, or another node took the task): stop within `timeoutMs` (forced
+   * past it) and write nothing: the new owner's fence already guards the row and the target.
+   */
+  async abandon(timeoutMs: number): Promise<void> {
+    this.abandoned = true;
+    await this.stop(timeoutMs);
+  }
+
   private async loop(): Promise<void> {
     const { store, logger } = this.deps;
     const budget = new FailoverBudget(this.startParam.failoverLimit.count, this.startParam.failoverLimit.interval);
@@ -54,8 +87,17 @@ export class TaskRunner {
     // then reported streaming); restarts after that resume from the checkpoint. A restart before
     // that (source or target down) must not fall back to the old checkpoint.
     let startFrom = this.startParam.startPosition;
+    const own = this.deps.ownership;
     while (!this.stopping) {
-      const rt = await store.mutateTaskRuntime(this.taskId, (r) => ({ fence: r.fence + 1 }));
+      const fence = this.fence === 0 ? await own.first() : await own.next(this.fence);
+      if (fence === null || this.stopping) {
+        if (fence === null) this.stepDown('another node owns the task now');
+        return;
+      }
+      this.fence = fence;
+      // The row's fence is the ownership token every later write checks (fenced()).
+      const rt = await store.mutateTaskRuntime(this.taskId, (r) => r.fence < fence ? { fence } : {});
+      if (rt.fence !== fence) { this.stepDown(`the task's fence moved on to ${rt.fence}`); return; }
       this.instanceId = rt.instanceId;
       this.deps.monitor?.pipelineStarting(this.taskId, rt.instanceId);
       try {
@@ -69,6 +111,10 @@ export class TaskRunner {
         this.pipeline = undefined;
         if (this.stopping) return;
         const msg = messageOf(err);
+        if (own.clustered && (err instanceof FencedError || !own.holds(this.fence))) {
+          this.stepDown(msg);
+          return;
+        }
         if (this.deps.isUnrecoverable(err)) {
           logger.error('task failed', { taskId: this.taskId, error: msg });
           await this.markFailed(msg);
@@ -82,7 +128,7 @@ export class TaskRunner {
         const delay = budget.backoffMs();
         logger.warn('pipeline failed, restarting', { taskId: this.taskId, error: msg, restart: budget.used, delayMs: delay });
         this.deps.monitor?.failover(this.taskId, this.instanceId, { error: msg, restart: budget.used, limit: this.startParam.failoverLimit.count, delayMs: delay, last });
-        await store.mutateTaskRuntime(this.taskId, (r) => r.desired === 'RUN' && !this.stopping
+        await this.write((r) => r.desired === 'RUN' && !this.stopping
           ? { status: 'WAIT', message: `restart ${budget.used} of at most ${this.startParam.failoverLimit.count} after error: ${msg}` }
           : {});
         await this.sleep(delay);
@@ -93,15 +139,17 @@ export class TaskRunner {
   private callbacks(onTakenStart: () => void): PipelineCallbacks {
     return {
       onResourcesCreated: async () => {
-        await this.deps.store.mutateTaskRuntime(this.taskId, () => ({ resourcesCreated: true }));
+        // Bounded retries: a brief catalog outage must not fail a pipeline that is streaming fine.
+        await this.retried(() => this.write(() => ({ resourcesCreated: true })));
       },
       onAlert: (alert) => {
-        this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withAlert(r.progress, alert) }))
+        this.write((r) => ({ progress: withAlert(r.progress, alert) }))
           .catch((err) => this.deps.logger.error('could not record an alert', { taskId: this.taskId, error: err }));
       },
       onProgress: (m) => {
-        this.deps.store.mutateTaskRuntime(this.taskId, (r) => ({ progress: withMetrics(r.progress, m) }))
-          .catch((err) => this.deps.logger.error('could not record progress', { taskId: this.taskId, error: err }));
+        // Dropped when the catalog is unreachable: the next report carries the newer numbers.
+        this.write((r) => ({ progress: withMetrics(r.progress, m) }))
+          .catch((err) => this.deps.logger.warn('could not record progress', { taskId: this.taskId, error: messageOf(err) }));
       },
       // Engine events go to the task's event log (monitoring) and to the service log.
       onEvent: (event) => {
@@ -112,16 +160,44 @@ export class TaskRunner {
       },
       onStreaming: () => {
         onTakenStart();
-        this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
-          r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {},
+        this.retried(() => this.write((r) =>
+          r.status === 'WAIT' && r.desired === 'RUN' && !this.stopping ? { status: 'RUN', message: null } : {}),
         ).catch((err) => this.deps.logger.error('could not record RUN status', { taskId: this.taskId, error: err }));
       },
     };
   }
 
   private async markFailed(message: string): Promise<void> {
-    await this.deps.store.mutateTaskRuntime(this.taskId, (r) =>
-      this.stopping || r.desired !== 'RUN' ? {} : { status: 'FAILED', message, desired: 'STOP' });
+    await this.write((r) => this.stopping || r.desired !== 'RUN' ? {} : { status: 'FAILED', message, desired: 'STOP' });
+  }
+
+  /**
+   * A write to the task's runtime row, applied only while this runner still owns the task: the
+   * local lease check first, then the row's fence inside the catalog's transaction (a node that
+   * claimed the task wrote its newer fence there before starting).
+   */
+  private async write(patch: (r: TaskRuntimeRecord) => Partial<TaskRuntimeRecord>): Promise<void> {
+    if (this.abandoned || !this.deps.ownership.holds(this.fence)) return;
+    // Before the first fence (one process only: its fence write failed) the row is this runner's.
+    if (this.fence === 0 && this.deps.ownership.clustered) return;
+    await this.deps.store.mutateTaskRuntime(this.taskId, (r) => r.fence === this.fence || this.fence === 0 ? patch(r) : {});
+  }
+
+  /** Retries a catalog write for a while (catalog briefly unreachable), while still the owner. */
+  private async retried(work: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (attempt >= CATALOG_RETRIES || this.abandoned || !this.deps.ownership.holds(this.fence)) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private stepDown(reason: string): void {
+    this.abandoned = true;
+    this.deps.logger.warn('lost ownership of the task: stepping down without writing its status', { taskId: this.taskId, fence: this.fence, reason });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -131,6 +207,9 @@ export class TaskRunner {
     });
   }
 }
+
+/** Catalog writes a pipeline depends on are tried this many more times, 500 ms apart. */
+const CATALOG_RETRIES = 20;
 
 /** Alerts kept per task in the catalog (the latest ones). */
 const MAX_ALERTS = 50;

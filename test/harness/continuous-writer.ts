@@ -16,6 +16,8 @@ export class ContinuousWriter {
 
   private async loop(pgi: PgInstance, database: string, table: string, rowsPerTxn: number, pauseMs: number): Promise<void> {
     const client = new pg.Client({ ...pgi.connectionConfig(), database });
+    // A dropped connection fails the next insert (and so stop()); without a listener it would crash the test process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       while (this.running) {

@@ -94,6 +94,22 @@ export class OpenDIService {
     await this.signal('SIGTERM');
   }
 
+  /** SIGSTOP / SIGCONT: the process is frozen (a long GC pause, a hung VM), then wakes up. */
+  freeze(): void { this.child?.kill('SIGSTOP'); }
+  thaw(): void { this.child?.kill('SIGCONT'); }
+
+  /** The process has exited (with its exit code), or null while it runs. */
+  get exitCode(): number | null { return this.child?.exitCode ?? null; }
+
+  /** SIGTERM without waiting: a cluster node drains first, then exits. */
+  terminate(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   async restart(): Promise<void> {
     await this.launch();
   }

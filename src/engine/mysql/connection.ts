@@ -25,6 +25,7 @@ export function mysqlConnectionOptions(e: DbEndpoint): mysql.ConnectionOptions {
     charset: 'utf8mb4_general_ci', supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, jsonStrings: true,
     timezone: 'Z', connectTimeout: CONNECT_TIMEOUT_MS, enableKeepAlive: true, multipleStatements: false,
     ssl: sslOptions(e.tls), authPlugins: guardedAuthPlugins(e), stream: socketNamedFor(e),
+    ...(e.connectionName ? { connectAttributes: { program_name: e.connectionName } } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ const SESSION_OPTIONS = [
 export function clientConfig(e: PgEndpoint, applicationName: string): pg.ClientConfig {
   return {
     host: e.host, port: e.port, database: e.database, user: e.user, password: guardedPassword(e), ssl: sslOptions(e.tls),
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: applicationName, options: SESSION_OPTIONS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: (e.connectionName ?? applicationName).slice(0, 63), options: SESSION_OPTIONS,
   };
 }
 

@@ -209,7 +209,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
           await this.d.exec(side, 'COMMIT');
           return r;
         })
-        : await run(this.transactionalDdl ? await this.begin() : await this.connection());
+        : await this.inPlaceDdl(run);
       this.forget(out.touched);
       this.laneOptions?.onTouched?.(out.touched);
       this.logger.info('applied a schema change to the target', { type: change.type, table: `${change.schema}.${change.table}`, statements: out.statements.length });
@@ -256,11 +256,12 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return { kept: this.kept, pending: this.pending, where: `${this.d.checkpoint.dirtyTable} (installation_id '${this.owner.installationId}', task_id ${this.owner.taskId})` };
   }
 
-  discardCheckpoint(): Promise<void> {
+  discardCheckpoint(tombstone?: number): Promise<void> {
     return this.guarded(async () => {
       const c = await this.connection();
       await this.rollback();
-      await this.d.checkpoint.discard(c, this.owner);
+      if (tombstone !== undefined) await this.d.checkpoint.ensureTables(c, this.owner);
+      await this.d.checkpoint.discard(c, this.owner, tombstone);
     });
   }
 
@@ -311,6 +312,25 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       if (permanent === null) throw err;
       throw new UnrecoverableError(permanent, { cause: err });
     }
+  }
+
+  /**
+   * DDL that commits implicitly runs outside the fenced transaction: re-check the fence right
+   * before it, so an owner fenced out meanwhile stops instead of changing the tables. This
+   * narrows the window to one round trip; it cannot close it (README "Running several nodes").
+   */
+  private async checkFenceBeforeDdl(c: C): Promise<void> {
+    if (this.fence === 0 || !this.d.checkpoint.fenceOf) return;
+    const stored = await this.d.checkpoint.fenceOf(c, this.owner);
+    if (stored !== this.fence) throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence ${stored} > ${this.fence}); schema change refused`);
+  }
+
+  /** DDL on the sink's own session: inside its transaction where DDL is transactional, else after the fence re-check. */
+  private async inPlaceDdl<R>(run: (c: C) => Promise<R>): Promise<R> {
+    if (this.transactionalDdl) return run(await this.begin());
+    const c = await this.connection();
+    await this.checkFenceBeforeDdl(c);
+    return run(c);
   }
 
   private reported(ddl: DdlOutcome): TargetDdl {

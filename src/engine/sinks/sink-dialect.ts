@@ -90,8 +90,18 @@ export interface CheckpointStore<C> {
   /** Deletes the rows of lanes `from` and above (the task runs with fewer lanes now). */
   dropLanes(c: C, owner: Owner, from: number): Promise<void>;
   insertDirty(c: C, owner: Owner, dirty: StoredDirtyRecord): Promise<void>;
-  /** Deletes the owner's checkpoint and dirty records in one transaction; missing tables are fine. */
-  discard(c: C, owner: Owner): Promise<void>;
+  /**
+   * Deletes the owner's checkpoint and dirty records in one transaction; missing tables are fine.
+   * With `tombstone`: the checkpoint row is kept (created if missing) with no position and a fence
+   * of at least `tombstone`, so no older owner can claim or commit again.
+   */
+  discard(c: C, owner: Owner, tombstone?: number): Promise<void>;
+  /**
+   * The stored fence, read under a row lock in its own short transaction (null: no row). Targets
+   * whose DDL commits implicitly check it right before each DDL statement (MySQL); undefined where
+   * DDL runs inside the fenced transaction.
+   */
+  fenceOf?(c: C, owner: Owner): Promise<number | null>;
   /** Where the dirty records are, for messages (e.g. `opendi.dirty_record in database "dst"`). */
   readonly dirtyTable: string;
 }

@@ -22,12 +22,13 @@ export interface PoolUse {
 
 interface Entry { users: number; dialect: SinkDialect<unknown, PreparedTable>; pool: ConnectionPool<unknown> }
 
+/** What DBAs see for the shared connections (several tasks use each); a cluster node adds its name. */
 const APPLICATION_NAME = 'opendi:target-pool';
 
 export class TargetPools {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly logger: Logger, private readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
+  constructor(private readonly logger: Logger, private readonly options: PoolOptions = DEFAULT_POOL_OPTIONS, private readonly applicationName = APPLICATION_NAME) {}
 
   /** `lanes`: the user's parallel lanes; the pool holds at least that many connections. */
   use(kind: 'postgresql' | 'mysql', endpoint: DbEndpoint, lanes = 1): PoolUse {
@@ -35,8 +36,8 @@ export class TargetPools {
     let entry = this.entries.get(key);
     if (!entry) {
       const dialect = (kind === 'postgresql'
-        ? postgresDialect(endpoint, APPLICATION_NAME, this.logger)
-        : mysqlDialect(endpoint, APPLICATION_NAME)) as SinkDialect<unknown, PreparedTable>;
+        ? postgresDialect(endpoint, this.applicationName, this.logger)
+        : mysqlDialect(endpoint, this.applicationName)) as SinkDialect<unknown, PreparedTable>;
       const label = `${kind}://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
       const pool = new ConnectionPool<unknown>(label, (onError) => dialect.connect(onError), (c) => dialect.end(c),
         kind === 'postgresql' ? (c) => destroyPgSocket(c as never) : (c) => dialect.destroy(c), this.options, this.logger);

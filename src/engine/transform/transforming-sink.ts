@@ -97,7 +97,7 @@ export class TransformingSink implements ChangeSink {
   commit(position: string): Promise<void> { return this.inner.commit(position); }
   rollback(): Promise<void> { return this.inner.rollback(); }
   dirtyRecords(): DirtyRecordsKept { return this.inner.dirtyRecords(); }
-  discardCheckpoint(): Promise<void> { return this.inner.discardCheckpoint(); }
+  discardCheckpoint(tombstone?: number): Promise<void> { return this.inner.discardCheckpoint(tombstone); }
   close(): Promise<void> { return this.inner.close(); }
   destroy(): Promise<void> { return this.inner.destroy(); }
 

@@ -144,13 +144,32 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
         [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
     },
 
-    async discard(s, owner) {
+    async fenceOf(s, owner) {
+      await s.conn.query('START TRANSACTION');
+      try {
+        const [row] = await rows<{ fence: string }>(s, `SELECT fence FROM ${cp} WHERE installation_id = ? AND task_id = ? FOR UPDATE`, [owner.installationId, owner.taskId]);
+        await s.conn.query('COMMIT');
+        return row ? Number(row.fence) : null;
+      } catch (err) {
+        await s.conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    },
+
+    async discard(s, owner, tombstone) {
       const found = await layout(s);
       if (found.size === 0) return;
       await migrate(s, owner, found);
       await s.conn.query('START TRANSACTION');
       try {
         for (const table of found.keys()) {
+          if (table === CHECKPOINT && tombstone !== undefined) {
+            await s.conn.query(
+              `INSERT INTO ${cp} (installation_id, task_id, position, fence, updated_at) VALUES (?, ?, NULL, ?, UTC_TIMESTAMP(6))
+               ON DUPLICATE KEY UPDATE position = NULL, fence = GREATEST(fence, VALUES(fence)), updated_at = UTC_TIMESTAMP(6)`,
+              [owner.installationId, owner.taskId, tombstone]);
+            continue;
+          }
           await s.conn.query(`DELETE FROM ${qualified(database, table)} WHERE installation_id = ? AND task_id = ?`, [owner.installationId, owner.taskId]);
         }
         await s.conn.query('COMMIT');

@@ -32,7 +32,7 @@ function formatOnlyWithValues(sql: string, values: unknown): string {
 
 export async function openSession(endpoint: DbEndpoint, applicationName: string, onError: (err: Error) => void): Promise<MySqlSession> {
   const conn = await connectMySql(endpoint, onError, SESSION_SETUP, {
-    charset: 'utf8mb4_bin', jsonStrings: false, timezone: 'local', connectAttributes: { program_name: applicationName }, queryFormat: formatOnlyWithValues,
+    charset: 'utf8mb4_bin', jsonStrings: false, timezone: 'local', connectAttributes: { program_name: endpoint.connectionName ?? applicationName }, queryFormat: formatOnlyWithValues,
   });
   try {
     const [rows] = await conn.query('SELECT @@max_allowed_packet AS m');

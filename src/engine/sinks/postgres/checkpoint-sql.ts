@@ -103,12 +103,19 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
         [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
     },
 
-    async discard(c, owner) {
+    async discard(c, owner, tombstone) {
       const found = await layout(c);
       if (found.tables.size === 0) return;
       if ([...found.tables.values()].some((keyed) => !keyed)) await migrate(c, owner);
       await inTransaction(c, async () => {
         for (const table of found.tables.keys()) {
+          if (table === 'sync_checkpoint' && tombstone !== undefined) {
+            await c.query(
+              `INSERT INTO opendi.sync_checkpoint AS cp (installation_id, task_id, position, fence, updated_at) VALUES ($1, $2, NULL, $3, now())
+               ON CONFLICT (installation_id, task_id) DO UPDATE SET position = NULL, fence = GREATEST(cp.fence, EXCLUDED.fence), updated_at = now()`,
+              [owner.installationId, owner.taskId, tombstone]);
+            continue;
+          }
           await c.query(`DELETE FROM opendi.${table} WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
         }
       });

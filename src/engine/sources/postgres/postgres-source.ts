@@ -307,11 +307,13 @@ export class PostgresSource implements ChangeSource {
     while (pid !== null) {
       const r = (await c.query(
         `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active_pid = $2)
-             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $2) AS ours`, [this.spec.slotName, pid])).rows[0];
+             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $2 AND backend_type = 'walsender') AS ours`, [this.spec.slotName, pid])).rows[0];
       if (!r.ours) break;
       if (Date.now() > deadline) {
+        // Only a walsender: once ours has exited (terminated by a newer owner), its pid may already
+        // belong to an unrelated session (pids are reused), which must never be terminated.
         this.logger.warn('the walsender did not exit in time; terminating it', { pid });
-        await c.query(`SELECT pg_terminate_backend($1)`, [pid]);
+        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
         forced = true;
         break;
       }
@@ -501,7 +503,7 @@ export class PostgresSource implements ChangeSource {
         this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid, applicationName: r.application_name });
         this.spec.onEvent?.({ type: 'warning', code: 'STALE_WALSENDER_TERMINATED',
           detail: `the replication slot ${this.spec.slotName} was still held by walsender ${r.active_pid} (${r.application_name ?? 'unknown'}) after ${Math.round(waited / 1000)} s; terminated it` });
-        await c.query(`SELECT pg_terminate_backend($1)`, [r.active_pid]);
+        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [r.active_pid]);
       }
       await delay(100);
     }

@@ -1,0 +1,24 @@
+/**
+ * A Stop (or Terminate) through a node that does not own the task: desired STOP is written and
+ * the nodes woken; the owner stops its pipeline gracefully, writes PAUSE and gives the task up.
+ * This waits for that within the same bound as a local stop (plus a margin for the wake-up and
+ * the catalog round trips): 'stopped' (nobody owns the task any more), 'dead' (its owner's lease
+ * is gone) or 'timeout' (the owner did not answer: the caller takes the task by fence).
+ */
+import type { ClusterCoordinator } from '../cluster/cluster-coordinator.ts';
+
+/** The owner hears of the Stop through NOTIFY (milliseconds) or its next reconcile tick (1 s). */
+export const REMOTE_STOP_MARGIN_MS = 1_000;
+const POLL_MS = 250;
+
+export async function waitForOwner(cluster: ClusterCoordinator, taskId: number, stopTimeoutMs: number): Promise<'stopped' | 'dead' | 'timeout'> {
+  await cluster.wake(taskId);
+  const deadline = Date.now() + stopTimeoutMs + REMOTE_STOP_MARGIN_MS;
+  for (;;) {
+    const owner = (await cluster.owners()).find((o) => o.taskId === taskId)?.owner ?? null;
+    if (owner === null) return 'stopped';
+    if (!(await cluster.nodes()).some((n) => n.key === owner && n.live)) return 'dead';
+    if (Date.now() >= deadline) return 'timeout';
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
