@@ -154,3 +154,13 @@ test('reader parameter "publication": a DBA\'s publication for a PostgreSQL sour
     assert.throws(() => parseRealtimeTask(script('postgresql', bad)), /reader.parameter.publication must be the name of a publication/, JSON.stringify(bad));
   }
 });
+
+test('a walsender named for another cluster node is a lost owner\'s (no grace); this node\'s own or a single process\'s gets the grace', async () => {
+  const { foreignOwner } = await import('../src/engine/sources/postgres/postgres-source.ts');
+  assert.equal(foreignOwner('opendi:host-a:8080:17', 'opendi:host-b:8080:17'), true, 'another node (node ids hold a colon)');
+  assert.equal(foreignOwner('opendi:host-a:8080:17', 'opendi:host-a:8080:17'), false, 'this node\'s previous pipeline');
+  assert.equal(foreignOwner('opendi:task-17:source', 'opendi:task-17:source'), false, 'single process');
+  assert.equal(foreignOwner('opendi:task-17:source', 'opendi:host-b:8080:17'), false, 'a single-process name is never foreign');
+  assert.equal(foreignOwner('pg_recvlogical', 'opendi:host-b:8080:17'), false, 'not ours: the grace, then the usual rule');
+  assert.equal(foreignOwner(null, 'opendi:host-b:8080:17'), false);
+});

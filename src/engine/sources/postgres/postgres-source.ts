@@ -46,6 +46,19 @@ export interface PostgresSourceSpec {
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
 const STALE_WALSENDER_GRACE_MS = 3_000;
+/**
+ * A walsender named for another cluster node (`opendi:<node>:<task>`, README "Running several
+ * nodes") belongs to an owner that lost the task: our claim carries a newer fence, so nothing it
+ * could still send would be committed. It is terminated at once, without the grace that lets this
+ * node's own previous pipeline exit by itself (the grace is most of a takeover's time otherwise).
+ */
+export function foreignOwner(holder: string | null, ours: string): boolean {
+  if (!holder) return false;
+  const node = (name: string) => /^opendi:(.+):[^:]+$/.exec(name)?.[1];
+  const theirs = node(holder);
+  return theirs !== undefined && !theirs.startsWith('task-') && theirs !== node(ours);
+}
+
 /** A terminated walsender that still holds the slot after this is not going away (a frozen process). */
 const STALE_WALSENDER_LIMIT_MS = 10_000;
 /** Default stall bound: far under the server's wal_sender_timeout (60 s), far over a healthy walsender's ping answers (1 s). */
@@ -494,11 +507,12 @@ export class PostgresSource implements ChangeSource {
         [this.spec.slotName])).rows[0];
       if (!r?.active_pid) return;
       const waited = Date.now() - start;
-      if (waited > STALE_WALSENDER_GRACE_MS + STALE_WALSENDER_LIMIT_MS) {
+      const grace = foreignOwner(r.application_name, this.applicationName) ? 0 : STALE_WALSENDER_GRACE_MS;
+      if (waited > grace + STALE_WALSENDER_LIMIT_MS) {
         throw new Error(`the replication slot ${this.spec.slotName} is still held by walsender ${r.active_pid} (${r.application_name ?? 'unknown'}), `
           + `which did not exit ${Math.round(STALE_WALSENDER_LIMIT_MS / 1000)} s after it was terminated`);
       }
-      if (waited > STALE_WALSENDER_GRACE_MS && terminated !== r.active_pid) {
+      if (waited >= grace && terminated !== r.active_pid) {
         terminated = r.active_pid;
         this.logger.warn('terminating the walsender of an earlier owner of the slot', { pid: r.active_pid, applicationName: r.application_name });
         this.spec.onEvent?.({ type: 'warning', code: 'STALE_WALSENDER_TERMINATED',
