@@ -37,13 +37,20 @@ export class OpenDICluster {
     return cluster;
   }
 
-  get url(): string { return `postgres://${this.catalog.user}@${this.via?.host ?? this.catalog.host}:${this.via?.port ?? this.catalog.port}/${this.database}`; }
+  get url(): string { return this.urlVia(this.via); }
 
-  /** Starts node n<next> (extra env: e.g. libfaketime for a skewed clock). */
-  async add(env: Record<string, string> = {}): Promise<string> {
+  private urlVia(via?: { host: string; port: number }): string {
+    return `postgres://${this.catalog.user}@${via?.host ?? this.catalog.host}:${via?.port ?? this.catalog.port}/${this.database}`;
+  }
+
+  /**
+   * Starts node n<next> (extra env: e.g. libfaketime for a skewed clock); `via`: this node's own
+   * route to the catalog (a proxy that cuts off this node only).
+   */
+  async add(env: Record<string, string> = {}, via = this.via): Promise<string> {
     const name = `n${this.next++}`;
     const svc = await OpenDIService.start({
-      args: ['--catalog-url', this.url, '--node-id', name, '--stop-timeout-ms', '2000'],
+      args: ['--catalog-url', this.urlVia(via), '--node-id', name, '--stop-timeout-ms', '2000'],
       env: { OPENDI_MASTER_KEY: this.masterKey, ...TEST_CLUSTER_ENV, ...this.env, ...env },
     });
     this.nodes.set(name, svc);
