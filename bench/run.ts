@@ -120,7 +120,7 @@ if (want('updates-deletes')) {
 let lifecycle;
 if (want('lifecycle')) {
   log('lag, stop/start and memory');
-  lifecycle = await benchLifecycle({ lagSeconds: Number(process.env.BENCH_LAG_SECONDS ?? 60), cycles: 20, bigRows: 1_000_000 });
+  lifecycle = await benchLifecycle({ lagSeconds: Number(process.env.BENCH_LAG_SECONDS ?? 60), cycles: Number(process.env.BENCH_STOP_CYCLES ?? 20), bigRows: Number(process.env.BENCH_BIG_ROWS ?? 1_000_000) });
 }
 let api;
 if (want('api')) {
@@ -223,7 +223,7 @@ if (monitoring) {
 if (api) lines.push(`| GetDISyncInstanceInfo, V3, ${api.concurrency} clients, ${api.tasks} tasks | ${f(api.rps)} req/s, p99 ${api.p99Ms.toFixed(1)} ms | 1 |`);
 if (lifecycle) {
   lines.push(
-    `| service RSS streaming steadily (10k/s) | ${f(lifecycle.lag[1].steadyRssMiB)} MiB | 1 |`,
+    `| service RSS streaming steadily (10k/s) | ${f(lifecycle.lag.find((l) => l.targetRate === 10000)!.steadyRssMiB)} MiB | 1 |`,
     `| service peak RSS, ${f(lifecycle.bigTransaction.rows)}-row transaction | ${f(lifecycle.bigTransaction.peakRssMiB)} MiB (${f(lifecycle.bigTransaction.rowsPerSec)} rows/s) | 1 |`,
   );
 }
