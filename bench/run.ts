@@ -15,12 +15,12 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { benchPgToPg, DEFAULT_WORKLOAD, type PgBenchResult } from './pg-to-pg.ts';
+import { benchPgToPg, DEFAULT_WORKLOAD } from './pg-to-pg.ts';
 import { benchDirection, DIRECTIONS, type Direction, type DirectionResult } from './mysql-directions.ts';
 import { benchUpdateDelete, UD_DIRECTIONS, type UdDirection, type UdResult } from './update-delete.ts';
 import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
-import { median, UPDATE_DELETE_WORKLOAD } from './common.ts';
+import { BENCH_LANES, median, UPDATE_DELETE_WORKLOAD, type CpuUse, type LaneRun } from './common.ts';
 import { benchMonitoring } from './monitoring-overhead.ts';
 
 const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring'] as const;
@@ -33,49 +33,67 @@ const mysqlRuns = Number(process.env.BENCH_MYSQL_RUNS ?? runs);
 const udRuns = Number(process.env.BENCH_UD_RUNS ?? runs);
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 const started = performance.now();
+/** The machine's load average (1, 5, 15 min) when the bench started: other work on a shared machine shows here. */
+const loadBefore = os.loadavg();
 
-let pgToPg;
-if (want('pg-pg')) {
-  const samples: PgBenchResult[] = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await benchPgToPg(DEFAULT_WORKLOAD);
-    log(`PG->PG throughput run ${i + 1}/${runs}: ${JSON.stringify(r)}`);
-    samples.push(r);
-  }
-  const m = (k: keyof PgBenchResult) => median(samples.map((s) => s[k]));
-  pgToPg = {
-    runs,
-    workload: { ...DEFAULT_WORKLOAD, changes: samples[0].changes, transactions: samples[0].txns },
-    rawReadPerSec: m('rawReadPerSec'), rawWritePerSec: m('rawWritePerSec'), peerPerSec: m('peerPerSec'), opendiPerSec: m('opendiPerSec'),
-    ratioToMinRaw: m('opendiPerSec') / Math.min(m('rawReadPerSec'), m('rawWritePerSec')),
-    ratioToPeer: m('opendiPerSec') / m('peerPerSec'),
+type ThroughputSample = {
+  changes: number; txns: number; finalRows?: number; binlogBytes?: number;
+  rawReadPerSec: number; binlogDecodePerSec?: number; binlogRawPerSec?: number; binlogVerbosePerSec?: number;
+  rawWritePerSec: number; peerPerSec?: number; peerCpu?: CpuUse; lanes: LaneRun[];
+};
+/** Medians over the runs of one direction, per lane count; CPU per change in microseconds. */
+function summarize(samples: ThroughputSample[]) {
+  const med = (xs: (number | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
+  const m = (k: keyof ThroughputSample) => med(samples.map((s) => s[k] as number | undefined));
+  const cpuOf = (xs: (CpuUse | undefined)[], changes: number) => {
+    const c = xs.filter((x): x is CpuUse => x !== undefined);
+    if (c.length === 0) return undefined;
+    const wallSeconds = med(c.map((x) => x.wallSeconds))!;
+    const serviceCpuSeconds = med(c.map((x) => x.serviceCpuSeconds));
+    const sourceDbCpuSeconds = med(c.map((x) => x.sourceDbCpuSeconds))!;
+    const targetDbCpuSeconds = med(c.map((x) => x.targetDbCpuSeconds))!;
+    const us = (x: number | undefined) => (x === undefined ? undefined : (x / changes) * 1e6);
+    return {
+      wallSeconds, serviceCpuSeconds, sourceDbCpuSeconds, targetDbCpuSeconds,
+      usPerChange: { service: us(serviceCpuSeconds), source: us(sourceDbCpuSeconds), target: us(targetDbCpuSeconds) },
+    };
   };
-}
-
-const KEYS: Record<Direction, string> = { 'mysql-pg': 'mysqlToPg', 'pg-mysql': 'pgToMySql', 'mysql-mysql': 'mysqlToMySql' };
-const directions: Record<string, ReturnType<typeof summarize>> = {};
-function summarize(samples: DirectionResult[]) {
-  const m = (k: keyof DirectionResult) => { const xs = samples.map((s) => s[k]).filter((x): x is number => typeof x === 'number'); return xs.length ? median(xs) : undefined; };
   const s0 = samples[0];
-  const opendi = m('opendiPerSec')!;
   const rawRead = m('rawReadPerSec')!;
   const rawWrite = m('rawWritePerSec')!;
+  const minRaw = Math.min(rawRead, rawWrite);
   const peer = m('peerPerSec');
-  const cpu = (k: 'opendiCpu' | 'peerCpu') => {
-    const xs = samples.map((s) => s[k]).filter((x) => x !== undefined);
-    if (xs.length === 0) return undefined;
-    const mm = (f: keyof NonNullable<DirectionResult['opendiCpu']>) => { const v = xs.map((x) => x[f]).filter((y): y is number => typeof y === 'number'); return v.length ? median(v) : undefined; };
-    return { wallSeconds: mm('wallSeconds')!, serviceCpuSeconds: mm('serviceCpuSeconds'), sourceDbCpuSeconds: mm('sourceDbCpuSeconds')!, targetDbCpuSeconds: mm('targetDbCpuSeconds')! };
-  };
+  const lanes = s0.lanes.map((l0, i) => {
+    const perSec = med(samples.map((s) => s.lanes[i]?.opendiPerSec))!;
+    return {
+      lanes: l0.lanes, opendiPerSec: perSec, steadyPerSec: med(samples.map((s) => s.lanes[i]?.steadyPerSec)),
+      firstRowSeconds: med(samples.map((s) => s.lanes[i]?.firstRowSeconds)),
+      ratioToMinRaw: perSec / minRaw, ratioToPeer: peer === undefined ? undefined : perSec / peer,
+      cpu: cpuOf(samples.map((s) => s.lanes[i]?.cpu), s0.changes),
+    };
+  });
   return {
     runs: samples.length,
     workload: { ...DEFAULT_WORKLOAD, changes: s0.changes, transactions: s0.txns, finalRows: s0.finalRows, binlogBytes: s0.binlogBytes },
     rawReadPerSec: rawRead, binlogDecodePerSec: m('binlogDecodePerSec'), binlogRawPerSec: m('binlogRawPerSec'), binlogVerbosePerSec: m('binlogVerbosePerSec'),
-    rawWritePerSec: rawWrite, opendiPerSec: opendi, peerPerSec: peer,
-    ratioToMinRaw: opendi / Math.min(rawRead, rawWrite),
-    ratioToPeer: peer === undefined ? undefined : opendi / peer,
-    opendiCpu: cpu('opendiCpu'), peerCpu: cpu('peerCpu'),
+    rawWritePerSec: rawWrite, peerPerSec: peer, peerCpu: cpuOf(samples.map((s) => s.peerCpu), s0.changes),
+    // The first lane count's figures under the earlier names; every lane count in `lanes`.
+    opendiPerSec: lanes[0].opendiPerSec, ratioToMinRaw: lanes[0].ratioToMinRaw, ratioToPeer: lanes[0].ratioToPeer, opendiCpu: lanes[0].cpu,
+    lanes,
   };
+}
+
+const KEYS: Record<'pg-pg' | Direction, string> = { 'pg-pg': 'pgToPg', 'mysql-pg': 'mysqlToPg', 'pg-mysql': 'pgToMySql', 'mysql-mysql': 'mysqlToMySql' };
+const LABELS: Record<'pg-pg' | Direction, string> = { 'pg-pg': 'PG->PG', 'mysql-pg': 'MySQL->PG', 'pg-mysql': 'PG->MySQL', 'mysql-mysql': 'MySQL->MySQL' };
+const directions: Record<string, ReturnType<typeof summarize>> = {};
+if (want('pg-pg')) {
+  const samples: ThroughputSample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await benchPgToPg(DEFAULT_WORKLOAD, BENCH_LANES, log);
+    log(`PG->PG throughput run ${i + 1}/${runs}: ${JSON.stringify(r)}`);
+    samples.push(r);
+  }
+  directions.pgToPg = summarize(samples);
 }
 for (const d of DIRECTIONS) {
   if (!want(d)) continue;
@@ -133,13 +151,36 @@ if (want('monitoring')) {
   monitoring = await benchMonitoring(Number(process.env.BENCH_MONITORING_RUNS ?? runs), undefined, log);
 }
 
+/** The targets of issue 14, checked on the figures above (only those whose section ran). */
+const targets: { target: string; value: string; met: boolean }[] = [];
+for (const d of ['pg-pg', ...DIRECTIONS] as const) {
+  const p = directions[KEYS[d]];
+  if (!p) continue;
+  const best = p.lanes.reduce((a, b) => (b.ratioToMinRaw > a.ratioToMinRaw ? b : a));
+  targets.push({ target: `${LABELS[d]} OpenDI >= 0.85 of min(raw read, raw write)`, value: `${best.ratioToMinRaw.toFixed(2)} (${best.lanes} lane${best.lanes > 1 ? 's' : ''}, the best)`, met: best.ratioToMinRaw >= 0.85 });
+}
+for (const [k, L, want] of [['pgToPgUpdatesDeletes', 'PG->PG', 1.0], ['mysqlToMySqlUpdatesDeletes', 'MySQL->MySQL', 0.6]] as const) {
+  const p = updatesDeletes[k];
+  if (p) targets.push({ target: `${L} updates+deletes OpenDI >= ${want.toFixed(1)}x the peer`, value: p.ratioToPeer.toFixed(2), met: p.ratioToPeer >= want });
+}
+if (lifecycle) {
+  for (const l of lifecycle.lag.filter((x) => x.targetRate >= 2000)) {
+    targets.push({ target: `lag at ${l.targetRate.toLocaleString('en-US')}/s p50 < 50 ms and p99 < 200 ms`, value: `${Math.round(l.p50Ms)} / ${Math.round(l.p99Ms)} ms`, met: l.p50Ms < 50 && l.p99Ms < 200 });
+  }
+  targets.push({ target: 'Stop p99 < 2 s', value: `${Math.round(lifecycle.stopStart.stopP99Ms)} ms`, met: lifecycle.stopStart.stopP99Ms < 2000 });
+  const big = lifecycle.bigTransaction;
+  targets.push({ target: `RSS < 300 MB through a 1,000,000-row transaction${big.rows < 1_000_000 ? ` (measured at ${big.rows.toLocaleString('en-US')} rows)` : ''}`, value: `${Math.round(big.peakRssMiB * 1.048576)} MB`, met: big.peakRssMiB * 1.048576 < 300 && big.rows >= 1_000_000 });
+}
+
 const totalSeconds = (performance.now() - started) / 1000;
 const result = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
   totalSeconds,
+  load: { before: loadBefore, after: os.loadavg() },
+  settings: { changes: DEFAULT_WORKLOAD.inserts + DEFAULT_WORKLOAD.updates + DEFAULT_WORKLOAD.deletes, lanes: BENCH_LANES, runs, mysqlRuns, udRuns },
   ...(only ? { sections: only } : {}),
-  ...(pgToPg ? { pgToPg } : {}),
+  targets,
   ...directions,
   ...updatesDeletes,
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
@@ -152,42 +193,35 @@ fs.writeFileSync(new URL(only ? './results/partial.json' : './results/latest.jso
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${Math.round(n)} ms`;
 const lines = [`| figure | value | runs |`, `|---|---|---|`];
-if (pgToPg) {
-  const p = pgToPg;
-  lines.push(
-    `| PG->PG workload | ${f(p.workload.changes)} changes in ${p.workload.transactions} transactions | |`,
-    `| (a) raw read, pg_recvlogical | ${f(p.rawReadPerSec)} changes/s | median of ${runs} |`,
-    `| (b) raw write, COPY + upsert of the final rows | ${f(p.rawWritePerSec)} rows/s | median of ${runs} |`,
-    `| (c) peer, CREATE SUBSCRIPTION | ${f(p.peerPerSec)} changes/s | median of ${runs} |`,
-    `| OpenDI end to end | ${f(p.opendiPerSec)} changes/s | median of ${runs} |`,
-    `| OpenDI / min(a, b) | ${p.ratioToMinRaw.toFixed(2)} | |`,
-    `| OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`,
-  );
-}
-const LABELS: Record<Direction, string> = { 'mysql-pg': 'MySQL->PG', 'pg-mysql': 'PG->MySQL', 'mysql-mysql': 'MySQL->MySQL' };
-for (const d of DIRECTIONS) {
+const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
+const us = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+for (const d of ['pg-pg', ...DIRECTIONS] as const) {
   const p = directions[KEYS[d]];
   if (!p) continue;
   const L = LABELS[d];
   const n = `median of ${p.runs}`;
   const binlog = p.workload.binlogBytes ? `, binlog ${(p.workload.binlogBytes / 2 ** 20).toFixed(1)} MiB` : '';
-  lines.push(`| ${L} workload | ${f(p.workload.changes)} changes in ${p.workload.transactions} transactions${binlog}; ${f(p.workload.finalRows)} final rows | |`);
+  const rows = p.workload.finalRows !== undefined ? `; ${f(p.workload.finalRows)} final rows` : '';
+  lines.push(`| ${L} workload | ${f(p.workload.changes)} changes in ${p.workload.transactions} transactions${binlog}${rows} | |`);
   if (p.binlogDecodePerSec !== undefined) {
     lines.push(`| ${L} (a) raw read, mariadb-binlog from the server: to /dev/null ${f(p.binlogDecodePerSec)}, --raw ${f(p.binlogRawPerSec!)} (the faster) | ${f(p.rawReadPerSec)} changes/s | ${n} |`);
     lines.push(`| ${L} (for context) mariadb-binlog --verbose, rows decoded | ${f(p.binlogVerbosePerSec!)} changes/s | ${n} |`);
   } else {
     lines.push(`| ${L} (a) raw read, pg_recvlogical | ${f(p.rawReadPerSec)} changes/s | ${n} |`);
   }
-  const sink = d === 'mysql-pg' ? 'COPY + upsert' : 'LOAD DATA LOCAL INFILE .. REPLACE';
+  const sink = d === 'mysql-pg' || d === 'pg-pg' ? 'COPY + upsert' : 'LOAD DATA LOCAL INFILE .. REPLACE';
   lines.push(`| ${L} (b) raw write, ${sink} of the final rows | ${f(p.rawWritePerSec)} rows/s | ${n} |`);
-  if (p.peerPerSec !== undefined) lines.push(`| ${L} (c) peer, MariaDB replication (START SLAVE -> caught up) | ${f(p.peerPerSec)} changes/s | ${n} |`);
-  lines.push(`| ${L} OpenDI end to end | ${f(p.opendiPerSec)} changes/s | ${n} |`);
-  const c = p.opendiCpu;
-  const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
-  if (c) lines.push(`| ${L} OpenDI run, CPU seconds: service / source server / target server, in wall seconds | ${s1(c.serviceCpuSeconds)} / ${s1(c.sourceDbCpuSeconds)} / ${s1(c.targetDbCpuSeconds)} in ${s1(c.wallSeconds)} | ${n} |`);
-  if (p.peerCpu) lines.push(`| ${L} peer run, CPU seconds: source server / replica, in wall seconds | ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`);
-  lines.push(`| ${L} OpenDI / min(a, b) | ${p.ratioToMinRaw.toFixed(2)} | |`);
-  if (p.ratioToPeer !== undefined) lines.push(`| ${L} OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`);
+  if (p.peerPerSec !== undefined) {
+    const peer = d === 'pg-pg' ? 'CREATE SUBSCRIPTION (enable -> caught up)' : 'MariaDB replication (START SLAVE -> caught up)';
+    const pc = p.peerCpu;
+    lines.push(`| ${L} (c) peer, ${peer} | ${f(p.peerPerSec)} changes/s${pc ? `; CPU s source / target ${s1(pc.sourceDbCpuSeconds)} / ${s1(pc.targetDbCpuSeconds)} in ${s1(pc.wallSeconds)} s = ${us(pc.usPerChange.source)} / ${us(pc.usPerChange.target)} µs per change` : ''} | ${n} |`);
+  }
+  for (const l of p.lanes) {
+    const c = l.cpu;
+    const peer = l.ratioToPeer !== undefined ? `, ${l.ratioToPeer.toFixed(2)} of the peer` : '';
+    lines.push(`| ${L} OpenDI, ${l.lanes} lane${l.lanes > 1 ? 's' : ''}: Start -> target equal; steady state (engine counter, 10%..90%); Start -> first row | ${f(l.opendiPerSec)} changes/s (${l.ratioToMinRaw.toFixed(2)} of min(a, b)${peer}); ${l.steadyPerSec === undefined ? '-' : f(l.steadyPerSec)} changes/s; ${s1(l.firstRowSeconds)} s | ${n} |`);
+    if (c) lines.push(`| ${L} OpenDI, ${l.lanes} lane${l.lanes > 1 ? 's' : ''}: CPU s service / source server / target server in wall s; µs per change | ${s1(c.serviceCpuSeconds)} / ${s1(c.sourceDbCpuSeconds)} / ${s1(c.targetDbCpuSeconds)} in ${s1(c.wallSeconds)}; ${us(c.usPerChange.service)} / ${us(c.usPerChange.source)} / ${us(c.usPerChange.target)} | ${n} |`);
+  }
 }
 const UD_LABELS: Record<UdDirection, [string, string]> = {
   'pg-pg': ['PG->PG', 'CREATE SUBSCRIPTION (enable -> caught up)'], 'mysql-mysql': ['MySQL->MySQL', 'MariaDB replication (START SLAVE -> caught up)'],
@@ -227,5 +261,10 @@ if (lifecycle) {
     `| service peak RSS, ${f(lifecycle.bigTransaction.rows)}-row transaction | ${f(lifecycle.bigTransaction.peakRssMiB)} MiB (${f(lifecycle.bigTransaction.rowsPerSec)} rows/s) | 1 |`,
   );
 }
+if (targets.length) {
+  lines.push(`| **targets (issue 14)** | | |`);
+  for (const t of targets) lines.push(`| ${t.target} | ${t.value}: **${t.met ? 'met' : 'missed'}** | |`);
+}
+lines.push(`| load average (1 min) at start / end | ${loadBefore[0].toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores | |`);
 lines.push(`| whole \`npm run bench\`${only ? ` (${only.join(', ')} only)` : ''} | ${f(totalSeconds)} s | 1 |`);
 console.log(lines.join('\n'));
