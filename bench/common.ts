@@ -341,10 +341,18 @@ export async function pinnedTasks(svc: OpenDIService, src: Side, targets: Side[]
 /** Per lane count: the OpenDI run's figures and the CPU it used. */
 export interface LaneRun { lanes: number; opendiPerSec: number; steadyPerSec?: number; firstRowSeconds?: number; cpu: CpuUse }
 
-/** Runs each pinned task in turn over the same backlog (each into its own target), measuring CPU. */
+/**
+ * Runs each pinned task in turn over the same backlog (each into its own target), measuring CPU;
+ * returns them in `lanes` order. The order they run in turns with `round` (the run's number): the
+ * first OpenDI run after the baselines measured slower than the next (first reads of the backlog
+ * from disk, a fresh walsender), so each lane count gets its share of first places.
+ */
+let round = 0;
 export async function runLanes(tasks: PinnedTask[], targets: Side[], lanes: number[], src: Side, w: Workload, want: string, what: string, servicePid: number | undefined, log: (m: string) => void): Promise<LaneRun[]> {
   const out: LaneRun[] = [];
-  for (let i = 0; i < tasks.length; i++) {
+  const order = lanes.map((_, i) => (i + round) % lanes.length);
+  round++;
+  for (const i of order) {
     const meter = cpuMeter(src, targets[i], servicePid);
     const r = await timeOpenDIRun(tasks[i], targets[i], w, want, `${what} lanes ${lanes[i]}`);
     const cpu = meter();
@@ -353,7 +361,7 @@ export async function runLanes(tasks: PinnedTask[], targets: Side[], lanes: numb
     out.push({ lanes: lanes[i], opendiPerSec: changes / r.seconds, steadyPerSec: r.steadyPerSec, firstRowSeconds: r.firstRowSeconds, cpu });
     log(`${what} lanes ${lanes[i]}: ${Math.round(changes / r.seconds)} changes/s end to end, steady ${Math.round(r.steadyPerSec ?? 0)}/s, CPU ${JSON.stringify(cpu)}`);
   }
-  return out;
+  return out.sort((a, b) => lanes.indexOf(a.lanes) - lanes.indexOf(b.lanes));
 }
 
 export async function stopTask(task: PinnedTask): Promise<void> {
