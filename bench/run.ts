@@ -22,8 +22,10 @@ import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
 import { BENCH_LANES, median, UPDATE_DELETE_WORKLOAD, type CpuUse, type LaneRun } from './common.ts';
 import { benchMonitoring } from './monitoring-overhead.ts';
+import { benchManyTasks } from './many-tasks.ts';
+import { benchCatalogApi } from './catalog-api.ts';
 
-const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring'] as const;
+const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'many-tasks', 'catalog', 'api', 'monitoring'] as const;
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : undefined;
 for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const want = (s: (typeof SECTIONS)[number]) => !only || only.includes(s);
@@ -140,6 +142,18 @@ if (want('lifecycle')) {
   log('lag, stop/start and memory');
   lifecycle = await benchLifecycle({ lagSeconds: Number(process.env.BENCH_LAG_SECONDS ?? 60), cycles: Number(process.env.BENCH_STOP_CYCLES ?? 20), bigRows: Number(process.env.BENCH_BIG_ROWS ?? 1_000_000) });
 }
+let manyTasks;
+if (want('many-tasks')) {
+  const tasks = Number(process.env.BENCH_MANY_TASKS ?? 100);
+  log(`${tasks} tasks on one service`);
+  manyTasks = await benchManyTasks({ tasks, ratePerTask: Number(process.env.BENCH_MANY_RATE ?? 100), seconds: Number(process.env.BENCH_MANY_SECONDS ?? 30), log });
+}
+let catalog;
+if (want('catalog')) {
+  const tasks = Number(process.env.BENCH_CATALOG_TASKS ?? 10_000);
+  log(`API with ${tasks} tasks in the catalog`);
+  catalog = await benchCatalogApi({ tasks, concurrency: 16, calls: 100, log });
+}
 let api;
 if (want('api')) {
   log('API load');
@@ -184,6 +198,8 @@ const result = {
   ...directions,
   ...updatesDeletes,
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
+  ...(manyTasks ? { manyTasks: { runs: 1, ...manyTasks } } : {}),
+  ...(catalog ? { catalog: { runs: 1, ...catalog } } : {}),
   ...(api ? { api: { runs: 1, ...api } } : {}),
   ...(monitoring ? { monitoring } : {}),
 };
@@ -253,6 +269,21 @@ if (monitoring) {
     `| PG->PG ${f(m.changes)} changes, monitoring off / on with two alarm rules | ${f(m.offPerSec)} / ${f(m.onPerSec)} changes/s, cost ${(m.cost * 100).toFixed(1)}% | median of ${m.runs} each |`,
     `| metric history per task per day: raw (5 s) / downsampled (1 min) | ${(m.rawBytesPerTaskDay / 1024).toFixed(0)} KiB / ${(m.downsampledBytesPerTaskDay / 1024).toFixed(0)} KiB | |`,
   );
+}
+if (manyTasks) {
+  const m = manyTasks;
+  const L = `${m.tasks} tasks at ${f(m.ratePerTask)} changes/s each (achieved ${f(m.achievedRate)}/s in all, ${Math.round(m.seconds)} s)`;
+  lines.push(
+    `| ${L}: service RSS with no task / all idle / peak under load; per task idle / under load | ${f(m.rssMiB.noTasks)} / ${f(m.rssMiB.idle)} / ${f(m.rssMiB.loadPeak)} MiB; ${m.rssMiB.perTaskIdle.toFixed(2)} / ${m.rssMiB.perTaskLoad.toFixed(2)} MiB | 1 |`,
+    `| ${L}: service CPU per task idle / under load (% of one core); µs per change | ${m.serviceCpu.idlePerTaskPercent.toFixed(3)} / ${m.serviceCpu.loadPerTaskPercent.toFixed(3)} %; ${m.serviceCpu.usPerChange.toFixed(1)} µs | 1 |`,
+    `| ${L}: connections per task, source (walsenders + clients) / target | ${m.connections.perTaskSource.toFixed(2)} (${m.connections.source.walsenders} + ${m.connections.source.clients}) / ${m.connections.perTaskTarget.toFixed(2)} (${m.connections.target.walsenders} + ${m.connections.target.clients}) | 1 |`,
+    `| ${L}: CPU s of the source / target server under load | ${s1(m.serverCpuSeconds.source)} / ${s1(m.serverCpuSeconds.target)} | 1 |`,
+    `| ${L}: lag p50 / p99 / max over ${f(m.lag.rows)} rows | ${ms(m.lag.p50Ms)} / ${ms(m.lag.p99Ms)} / ${ms(m.lag.maxMs)} | 1 |`,
+  );
+}
+if (catalog) {
+  lines.push(`| ${f(catalog.tasks)} tasks in the catalog: CreateDISyncTask, 16 at a time | ${f(catalog.createPerSec)} tasks/s | 1 |`);
+  for (const c of catalog.calls) lines.push(`| ${f(catalog.tasks)} tasks in the catalog: ${c.call}, p50 / p99 of ${catalog.callsEach} calls in a row | ${c.p50Ms.toFixed(1)} / ${c.p99Ms.toFixed(1)} ms | 1 |`);
 }
 if (api) lines.push(`| GetDISyncInstanceInfo, V3, ${api.concurrency} clients, ${api.tasks} tasks | ${f(api.rps)} req/s, p99 ${api.p99Ms.toFixed(1)} ms | 1 |`);
 if (lifecycle) {
