@@ -204,7 +204,8 @@ const result = {
   ...(monitoring ? { monitoring } : {}),
 };
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-fs.writeFileSync(new URL(only ? './results/partial.json' : './results/latest.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+const outFile = process.env.BENCH_OUT ?? (only ? 'partial.json' : 'latest.json');
+fs.writeFileSync(new URL(`./results/${outFile}`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
 
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${Math.round(n)} ms`;
