@@ -45,7 +45,27 @@ export interface Claim {
   dirtyRecords: number;
 }
 
+/**
+ * What a sink that applies in parallel lanes needs from the pipeline (sinks/laned-sink.ts):
+ * - while `catchingUp()` (after a restart, some lane is ahead of the replay), the pipeline hands
+ *   over each replayed source transaction whole and then calls `transactionEnd(its position)`;
+ * - a source transaction with a TRUNCATE: the pipeline commits everything before it (a barrier),
+ *   calls `serialize()`, gives the transaction, and commits right at its end (`serial` is true
+ *   until that commit).
+ */
+export interface LaneControl {
+  readonly count: number;
+  readonly serial: boolean;
+  catchingUp(): boolean;
+  transactionEnd(position: string): Promise<void>;
+  serialize(): void;
+  /** StartParam's chosen start: every lane starts over from `position` (committed next). */
+  restartAt(position: string): void;
+}
+
 export interface ChangeSink {
+  /** Present when the sink applies in more than one lane. */
+  readonly lanesControl?: LaneControl;
   /** DDL commits with the open transaction (PostgreSQL); false: it commits implicitly (MySQL). */
   readonly transactionalDdl: boolean;
   claim(fence: number): Promise<Claim>;

@@ -14,6 +14,8 @@ export interface LoadProgress {
   /** The table being copied and the key of its last committed row. */
   table: string | null;
   after: ColumnValue[] | null;
+  /** Chunks committed by this copy: orders the load positions of parallel lanes (sinks/lane-positions.ts). */
+  chunks?: number;
 }
 
 const LOAD_PREFIX = 'load:';

@@ -203,6 +203,8 @@ export class Pipeline {
     if (this.spec.recreateTargets && claim.position === null) await this.dropTargets();
     if (this.spec.startFrom) {
       const position = await this.chosenStart(this.spec.startFrom);
+      // Every lane starts over from the chosen position (none skips what it applied before).
+      this.sink.lanesControl?.restartAt(position);
       await this.sink.commit(position);
       checkpoint = { stream: position };
       this.logger.info('starting from the chosen position instead of the checkpoint', { position });
@@ -275,9 +277,10 @@ export class Pipeline {
             const keys = relation.columns.flatMap((col, i) => (col.isKey ? [i] : []));
             after = keys.map((i) => rows[rows.length - 1][i]);
           }
+          const chunks = (progress.chunks ?? 0) + 1;
           progress = finished
-            ? { ...progress, done: [...progress.done, name], table: null, after: null }
-            : { ...progress, table: name, after };
+            ? { ...progress, done: [...progress.done, name], table: null, after: null, chunks }
+            : { ...progress, table: name, after, chunks };
           await this.sink.commit(encodeLoad(progress));
           this.m.rowsLoaded += rows.length;
           let bytes = 0;
@@ -362,6 +365,12 @@ export class Pipeline {
           break;
         }
         case 'truncate': {
+          // With lanes, a transaction with a TRUNCATE runs whole on one lane after a barrier (change-sink.ts LaneControl).
+          const lanes = this.sink.lanesControl;
+          if (lanes && !lanes.serial) {
+            await commitCompleted();
+            lanes.serialize();
+          }
           await this.flushChunk();
           // SchemaRules reports it as a ddl event (mark, target statements).
           if (await this.schema.truncate(ev.relations, commitCompleted)) this.txnInSink = true;
@@ -377,14 +386,21 @@ export class Pipeline {
             await commitBatch();
           }
           break;
-        case 'commit':
+        case 'commit': {
           this.inTxn = false;
           batchTxns++;
           batchRows += txnRows;
           pending = { position: ev.position, commitTime: ev.commitTime };
-          if (batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch();
+          const lanes = this.sink.lanesControl;
+          // After a restart, lanes ahead of the replay decide per whole source transaction whether they already applied it.
+          if (lanes?.catchingUp()) {
+            await this.flushChunk();
+            await lanes.transactionEnd(ev.position);
+          }
+          if (lanes?.serial || batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch();
           if (this.discoveryDue()) { await commitBatch(); await this.pickUpNewTables(); }
           break;
+        }
         case 'idle':
           if (this.inTxn) break;
           await commitBatch();

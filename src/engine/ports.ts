@@ -10,6 +10,10 @@ import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { CheckpointedSink } from './sinks/checkpointed-sink.ts';
 import { postgresDialect } from './sinks/postgres/postgres-dialect.ts';
 import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
+import { LanedSink } from './sinks/laned-sink.ts';
+import { checkpointOrder } from './sinks/lane-positions.ts';
+import type { PreparedTable, SinkDialect } from './sinks/sink-dialect.ts';
+import { sourcePositionOrder } from './source-position-order.ts';
 import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
 export type { SourceCheckBounds } from './source-table-check.ts';
@@ -31,7 +35,11 @@ export type SourceSpec =
  * installationId: the catalog's installation, half of the checkpoint's key in the target
  * (docs/target-checkpoint.md): two installations writing one target never fence each other.
  */
-export interface TargetSpec { kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string }
+export interface TargetSpec {
+  kind: 'postgresql' | 'mysql'; endpoint: DbEndpoint; schema: string | null; installationId: string;
+  /** Parallel apply lanes (runtime.realtime.concurrent; docs/target-checkpoint.md "Lanes"); 1 when absent. */
+  lanes?: number;
+}
 
 /** What a running pipeline gives its source besides the spec. */
 export interface SourceOptions {
@@ -49,15 +57,24 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
     source: source.kind === 'postgresql'
       ? new PostgresSource({ ...source, ...options }, `${app}:source`, logger)
       : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, `${app}:source`, logger),
-    sink: openSink(taskId, target, `${app}:target`, logger),
+    sink: openSink(taskId, target, `${app}:target`, logger, source.kind),
   };
 }
 
-export function openSink(taskId: number, target: TargetSpec, applicationName: string, logger: Logger): ChangeSink {
+/** `sourceKind` orders the positions of a sink with lanes (target.lanes > 1). */
+export function openSink(taskId: number, target: TargetSpec, applicationName: string, logger: Logger, sourceKind: SourceSpec['kind'] = 'postgresql'): ChangeSink {
   const owner = { installationId: target.installationId, taskId };
-  return target.kind === 'postgresql'
-    ? new CheckpointedSink(postgresDialect(target.endpoint, applicationName, logger), owner, target.schema, logger)
-    : new CheckpointedSink(mysqlDialect(target.endpoint, applicationName), owner, target.schema, logger);
+  const dialect = (target.kind === 'postgresql'
+    ? postgresDialect(target.endpoint, applicationName, logger)
+    : mysqlDialect(target.endpoint, applicationName)) as SinkDialect<unknown, PreparedTable>;
+  const lanes = Math.max(1, Math.floor(target.lanes ?? 1));
+  if (lanes === 1) return new CheckpointedSink(dialect, owner, target.schema, logger);
+  const sinks: CheckpointedSink<unknown, PreparedTable>[] = [];
+  const onTouched = (from: number) => (tables: { schema: string; table: string }[]) => sinks.forEach((s, i) => { if (i !== from) s.forget(tables); });
+  for (let lane = 0; lane < lanes; lane++) {
+    sinks.push(new CheckpointedSink(dialect, owner, target.schema, logger.child({ lane }), { lane, ddlOutsideTransaction: true, onTouched: onTouched(lane) }));
+  }
+  return new LanedSink(sinks, checkpointOrder(sourcePositionOrder(sourceKind)), logger);
 }
 
 /** Drops what the source keeps for the task (PostgreSQL: slot and publication; MySQL: nothing). */

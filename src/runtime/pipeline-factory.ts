@@ -14,6 +14,7 @@ import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
+import { MAX_LANES } from '../domain/di-job/job-settings.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -83,6 +84,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         // MySQL has one namespace per database: tables go into the target data source's database.
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
+        lanes: lanesOf(def.setting),
       },
     };
   }
@@ -121,6 +123,20 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
+}
+
+/**
+ * A 2020 real-time task's parallel apply lanes: the script's `setting.speed.concurrent` (the
+ * DataWorks job parallelism; docs/target-checkpoint.md "Lanes"), 1 when absent.
+ */
+function lanesOf(setting: Record<string, unknown>): number {
+  const speed = setting.speed as { concurrent?: unknown } | undefined;
+  const n = speed?.concurrent ?? 1;
+  const value = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LANES) {
+    throw new UnrecoverableError(`setting.speed.concurrent must be a whole number from 1 to ${MAX_LANES} (parallel apply lanes), not ${JSON.stringify(n)}`);
+  }
+  return value;
 }
 
 function resolveTables(def: ReturnType<typeof parseRealtimeTask>, database: string) {

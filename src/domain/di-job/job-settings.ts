@@ -3,7 +3,8 @@
  * DdlHandlingSettings are the 2020 ddlMarkMap by the 2024 names; the failover RuntimeSettings
  * are the failover limit; `runtime.enable.auto.create.schema` lets the job create missing target
  * schemas (MySQL: databases); ColumnDataTypeSettings override column types of the target tables
- * the job creates. `runtime.realtime.concurrent`, other RuntimeSettings, ChannelSettings and
+ * the job creates; `runtime.realtime.concurrent` is the number of parallel apply lanes
+ * (docs/target-checkpoint.md "Lanes"). Other RuntimeSettings, ChannelSettings and
  * CycleScheduleSettings are validated, stored and returned, with no effect on the engine.
  */
 import type { DdlMark, DdlType } from '../start-param.ts';
@@ -89,12 +90,18 @@ function checkRuntimeValue(name: string, value: string, path: string): void {
   switch (name) {
     case RUNTIME.failoverTimes: wholeNumber(value, path, 0); break;
     case RUNTIME.failoverMinutes: wholeNumber(value, path, 1); break;
-    case RUNTIME.concurrent: wholeNumber(value, path, 1); break;
+    case RUNTIME.concurrent:
+      wholeNumber(value, path, 1);
+      if (Number(value) > MAX_LANES) throw new JobInputError(path, `must be at most ${MAX_LANES} (parallel apply lanes, each one target connection)`);
+      break;
     case RUNTIME.autoCreateSchema:
       if (!/^(true|false)$/i.test(value.trim())) throw new JobInputError(path, 'must be true or false');
       break;
   }
 }
+
+/** The most parallel apply lanes a task may ask for. */
+export const MAX_LANES = 16;
 
 /** What the engine takes from JobSettings. */
 export interface JobEngineSettings {
@@ -103,6 +110,8 @@ export interface JobEngineSettings {
   failoverLimit: { count: number; interval: number } | null;
   autoCreateSchema: boolean;
   typeOverrides: { source: string; destination: string }[];
+  /** runtime.realtime.concurrent: parallel apply lanes (1: transactions stay whole). */
+  lanes: number;
 }
 
 export function engineSettings(s: JobSettings, defaults: { count: number; interval: number }): JobEngineSettings {
@@ -115,5 +124,6 @@ export function engineSettings(s: JobSettings, defaults: { count: number; interv
       : { count: times === undefined ? defaults.count : Number(times), interval: minutes === undefined ? defaults.interval : Number(minutes) },
     autoCreateSchema: (runtime.get(RUNTIME.autoCreateSchema) ?? 'true').toLowerCase() === 'true',
     typeOverrides: (s.ColumnDataTypeSettings ?? []).map((c) => ({ source: c.SourceDataType, destination: c.DestinationDataType })),
+    lanes: Math.min(MAX_LANES, Number(runtime.get(RUNTIME.concurrent) ?? 1)),
   };
 }

@@ -17,6 +17,16 @@ import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from '
 
 interface Prepared<T> { table: T; generation: string }
 
+/** A lane of a task that applies in parallel (laned-sink.ts); absent: the task's only sink. */
+export interface LaneOptions {
+  /** 0 writes the task's checkpoint row; 1.. their own lane rows (docs/target-checkpoint.md "Lanes"). */
+  lane: number;
+  /** Schema changes the sink applies run outside a transaction (lanes never hold DDL locks the others would wait for). */
+  ddlOutsideTransaction: boolean;
+  /** Target tables a schema change of this lane made stale: the other lanes re-read them. */
+  onTouched?(tables: TargetName[]): void;
+}
+
 export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink {
   readonly transactionalDdl: boolean;
   private client: C | undefined;
@@ -31,13 +41,50 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   private readonly generations = new Map<string, number>();
   /** Bumped by a rollback where DDL is transactional: a table created in it is gone again. */
   private rollbacks = 0;
+  /** Dirty records pending when the catch-up savepoint was set (laned-sink.ts). */
+  private pendingAtSavepoint = 0;
 
   /** `targetSchema`: where every table goes (MySQL: the database); null keeps each table's source schema. */
   constructor(
     private readonly d: SinkDialect<C, T>, private readonly owner: Owner, private readonly targetSchema: string | null,
-    private readonly logger: Logger,
+    private readonly logger: Logger, private readonly laneOptions?: LaneOptions,
   ) {
-    this.transactionalDdl = d.transactionalDdl;
+    this.transactionalDdl = d.transactionalDdl && !laneOptions?.ddlOutsideTransaction;
+  }
+
+  /** A lane other than 0 of an owner whose lane 0 has claimed the task with `fence`. */
+  adopt(fence: number): void {
+    this.fence = fence;
+  }
+
+  /** The committed positions of lanes 1.. (lane -> position). */
+  lanePositions(): Promise<Map<number, string | null>> {
+    return this.guarded(async () => this.d.checkpoint.lanePositions(await this.connection(), this.owner));
+  }
+
+  /** Catch-up after a restart (laned-sink.ts): marks where the replayed source transaction began in the open transaction. */
+  savepoint(): Promise<void> {
+    return this.guarded(async () => {
+      await this.d.exec(await this.begin(), 'SAVEPOINT opendi_lane_replay');
+      this.pendingAtSavepoint = this.pending;
+    });
+  }
+
+  /** Ends the replayed transaction: `discard` undoes what it applied here (this lane had committed it before). */
+  endSavepoint(discard: boolean): Promise<void> {
+    return this.guarded(async () => {
+      const c = await this.connection();
+      if (discard) {
+        await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_lane_replay');
+        this.pending = this.pendingAtSavepoint;
+      }
+      await this.d.exec(c, 'RELEASE SAVEPOINT opendi_lane_replay');
+    });
+  }
+
+  /** Another lane changed these target tables: prepared info of them is re-read. */
+  forget(tables: TargetName[]): void {
+    for (const t of tables) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
   }
 
   claim(fence: number): Promise<Claim> {
@@ -59,7 +106,9 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return this.guarded(async () => {
       const c = await this.connection();
       const generation = this.generationOf(target);
-      const { table, ddl } = await this.d.prepareTable(c, relation, target, describe, this.inTransaction);
+      const { table, ddl } = this.inTransaction && this.d.transactionalDdl && !this.transactionalDdl
+        ? await this.onSideConnection((side) => this.d.prepareTable(side, relation, target, describe, false))
+        : await this.d.prepareTable(c, relation, target, describe, this.inTransaction);
       this.tables.set(relation, { table, generation });
       if (!ddl || ddl.statements.length === 0) return null;
       this.logger.info('created target table', { table: table.label });
@@ -105,7 +154,8 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return this.guarded(async () => {
       const c = this.transactionalDdl ? await this.begin() : await this.connection();
       const out = await this.d.applySchemaChange(c, change, this.targetOf(change), change.newTable && this.targetOf(change.newTable), describe);
-      for (const t of out.touched) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
+      this.forget(out.touched);
+      this.laneOptions?.onTouched?.(out.touched);
       this.logger.info('applied a schema change to the target', { type: change.type, table: `${change.schema}.${change.table}`, statements: out.statements.length });
       return this.reported(out);
     });
@@ -119,7 +169,11 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   commit(position: string): Promise<void> {
     return this.guarded(async () => {
       const c = await this.begin();
-      if (!(await this.d.checkpoint.write(c, this.owner, this.fence, position))) {
+      const lane = this.laneOptions?.lane ?? 0;
+      const written = lane === 0
+        ? await this.d.checkpoint.write(c, this.owner, this.fence, position)
+        : await this.d.checkpoint.writeLane(c, this.owner, this.fence, lane, position);
+      if (!written) {
         await this.rollback();
         throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence}); commit refused`);
       }
@@ -203,6 +257,16 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
       this.inTransaction = true;
     }
     return c;
+  }
+
+  /** A table created while this lane's transaction is open: on a session of its own, committed at once. */
+  private async onSideConnection<R>(work: (side: C) => Promise<R>): Promise<R> {
+    const side = await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
+    try {
+      return await work(side);
+    } finally {
+      await this.d.end(side).catch(() => this.d.destroy(side));
+    }
   }
 
   private async connection(): Promise<C> {

@@ -79,6 +79,14 @@ export interface CheckpointStore<C> {
   claim(c: C, owner: Owner, fence: number): Promise<{ position: string | null; dirtyRecords: number } | 'fenced'>;
   /** In the open transaction: waits for a concurrent claim, checks the fence, writes the position. False: fenced. */
   write(c: C, owner: Owner, fence: number, position: string): Promise<boolean>;
+  /**
+   * Parallel apply (docs/target-checkpoint.md "Lanes"), in the open transaction of lane `lane` (1..):
+   * takes a shared lock on the owner's checkpoint row (waits for a concurrent claim), checks the
+   * fence, writes the lane's position in the lane table. False: fenced. Lane 0 uses `write`.
+   */
+  writeLane(c: C, owner: Owner, fence: number, lane: number, position: string): Promise<boolean>;
+  /** The committed positions of lanes 1.. (lane -> position); empty when the task never ran with lanes. */
+  lanePositions(c: C, owner: Owner): Promise<Map<number, string | null>>;
   insertDirty(c: C, owner: Owner, dirty: StoredDirtyRecord): Promise<void>;
   /** Deletes the owner's checkpoint and dirty records in one transaction; missing tables are fine. */
   discard(c: C, owner: Owner): Promise<void>;

@@ -78,7 +78,7 @@ export async function jobPipelineParts(ctx: JobPipelineContext): Promise<JobPipe
       ? { kind: 'postgresql', endpoint: source.endpoint, slotName: ctx.resourcePrefix, publicationName: ctx.resourcePrefix, tables, resourcesCreated: ctx.resourcesCreated, selects }
       : { kind: 'mysql', endpoint: source.endpoint, serverId: ctx.serverId, tables, resourcesCreated: ctx.resourcesCreated, selects },
     // The transformation stage names every target table itself.
-    target: { kind: target.protocol, endpoint: target.endpoint, schema: null, installationId: ctx.installationId },
+    target: { kind: target.protocol, endpoint: target.endpoint, schema: null, installationId: ctx.installationId, lanes: plan.engine.lanes },
     transform: {
       naming: {
         sourceDataSource: plan.sourceDataSource, sourceDatabase: source.endpoint.database, sourceProtocol: source.protocol,

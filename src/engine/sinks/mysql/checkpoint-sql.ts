@@ -11,6 +11,7 @@ import { qualified } from './sql.ts';
 
 const CHECKPOINT = 'opendi_sync_checkpoint';
 const DIRTY = 'opendi_dirty_record';
+const LANE = 'opendi_sync_lane';
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
 /** ER_TABLE_EXISTS_ERROR, ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_CANT_DROP_FIELD_OR_KEY, ER_MULTIPLE_PRI_KEY: another session got there first. */
@@ -32,12 +33,13 @@ async function tolerant(s: MySqlSession, sql: string, params: unknown[] = []): P
 export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession> {
   const cp = qualified(database, CHECKPOINT);
   const dirty = qualified(database, DIRTY);
+  const lanes = qualified(database, LANE);
 
   /** table name -> keyed by installation already. */
   const layout = async (s: MySqlSession) => new Map((await rows<{ t: string; keyed: number | string }>(s,
     `SELECT t.TABLE_NAME AS t, EXISTS (SELECT 1 FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA
             AND c.TABLE_NAME = t.TABLE_NAME AND c.COLUMN_NAME = 'installation_id') AS keyed
-       FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME IN (?, ?)`, [database, CHECKPOINT, DIRTY]))
+       FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME IN (?, ?, ?)`, [database, CHECKPOINT, DIRTY, LANE]))
     .map((r) => [r.t, Number(r.keyed) === 1]));
 
   /**
@@ -69,7 +71,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
 
     async ensureTables(s, owner) {
       const found = await layout(s);
-      if (found.size === 2 && [...found.values()].every(Boolean)) return;
+      if (found.size === 3 && [...found.values()].every(Boolean)) return;
       await migrate(s, owner, found);
       await tolerant(s, `CREATE TABLE IF NOT EXISTS ${cp} (
         installation_id VARCHAR(64) NOT NULL, task_id BIGINT NOT NULL, position TEXT NULL, fence BIGINT NOT NULL, updated_at DATETIME(6) NULL,
@@ -78,6 +80,9 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, installation_id VARCHAR(64) NOT NULL, task_id BIGINT NOT NULL, recorded_at DATETIME(6) NOT NULL,
         table_name VARCHAR(512) NOT NULL, op VARCHAR(8) NOT NULL, row_key TEXT NOT NULL, row_values LONGTEXT NULL, error TEXT NOT NULL,
         KEY opendi_dirty_record_owner (installation_id, task_id)) ${TABLE_OPTIONS}`);
+      await tolerant(s, `CREATE TABLE IF NOT EXISTS ${lanes} (
+        installation_id VARCHAR(64) NOT NULL, task_id BIGINT NOT NULL, lane INT NOT NULL, position TEXT NULL, updated_at DATETIME(6) NULL,
+        PRIMARY KEY (installation_id, task_id, lane)) ${TABLE_OPTIONS}`);
     },
 
     async claim(s, owner, fence) {
@@ -111,6 +116,22 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
       if (!row || Number(row.fence) !== fence) return false;
       await s.conn.query(`UPDATE ${cp} SET position = ?, updated_at = UTC_TIMESTAMP(6) WHERE installation_id = ? AND task_id = ?`, [position, ...key]);
       return true;
+    },
+
+    async writeLane(s, owner, fence, lane, position) {
+      const key = [owner.installationId, owner.taskId];
+      // A shared lock: lanes do not wait for each other; a claim (FOR UPDATE) waits for them and they for it.
+      const [row] = await rows<{ fence: string }>(s, `SELECT fence FROM ${cp} WHERE installation_id = ? AND task_id = ? LOCK IN SHARE MODE`, key);
+      if (!row || Number(row.fence) !== fence) return false;
+      await s.conn.query(`INSERT INTO ${lanes} (installation_id, task_id, lane, position, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+        ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)`, [...key, lane, position]);
+      return true;
+    },
+
+    async lanePositions(s, owner) {
+      const found = await rows<{ lane: number; position: string | null }>(s,
+        `SELECT lane, position FROM ${lanes} WHERE installation_id = ? AND task_id = ?`, [owner.installationId, owner.taskId]);
+      return new Map(found.map((r) => [Number(r.lane), r.position]));
     },
 
     async insertDirty(s, owner, { record, values }: StoredDirtyRecord) {

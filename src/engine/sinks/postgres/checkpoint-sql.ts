@@ -16,13 +16,16 @@ const CREATE_TABLES = `
   CREATE TABLE IF NOT EXISTS opendi.dirty_record (
     id bigserial PRIMARY KEY, installation_id text NOT NULL, task_id bigint NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
     table_name text NOT NULL, op text NOT NULL, row_key text NOT NULL, row_values text, error text NOT NULL);
-  CREATE INDEX IF NOT EXISTS dirty_record_owner ON opendi.dirty_record (installation_id, task_id)`;
+  CREATE INDEX IF NOT EXISTS dirty_record_owner ON opendi.dirty_record (installation_id, task_id);
+  CREATE TABLE IF NOT EXISTS opendi.sync_lane (
+    installation_id text NOT NULL, task_id bigint NOT NULL, lane int NOT NULL, position text,
+    updated_at timestamptz DEFAULT now(), PRIMARY KEY (installation_id, task_id, lane))`;
 
 /** Which tables exist and which of them still have the layout without installation_id. */
 const LAYOUT = `
   SELECT to_regnamespace('opendi') IS NOT NULL AS schema,
          c.relname AS table, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'installation_id' AND NOT a.attisdropped) AS keyed
-    FROM pg_class c WHERE c.relnamespace = to_regnamespace('opendi') AND c.relname IN ('sync_checkpoint', 'dirty_record')
+    FROM pg_class c WHERE c.relnamespace = to_regnamespace('opendi') AND c.relname IN ('sync_checkpoint', 'dirty_record', 'sync_lane')
   UNION ALL SELECT to_regnamespace('opendi') IS NOT NULL, NULL, NULL`;
 
 interface Layout { schema: boolean; tables: Map<string, boolean> }
@@ -41,7 +44,7 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
 
     async ensureTables(c, owner) {
       let found = await layout(c);
-      if (found.tables.size === 2 && [...found.tables.values()].every(Boolean)) return;
+      if (found.tables.size === 3 && [...found.tables.values()].every(Boolean)) return;
       if ([...found.tables.values()].some((keyed) => !keyed)) await migrate(c, owner);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -71,6 +74,23 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
         `UPDATE opendi.sync_checkpoint SET position = $3, updated_at = now() WHERE installation_id = $1 AND task_id = $2 AND fence = $4`,
         [owner.installationId, owner.taskId, position, fence]);
       return r.rowCount === 1;
+    },
+
+    async writeLane(c, owner, fence, lane, position) {
+      // FOR SHARE: lanes do not wait for each other, a claim (UPDATE) waits for them and they for it;
+      // under READ COMMITTED a lane that waited reads the claim's new fence.
+      const r = await c.query(`SELECT fence FROM opendi.sync_checkpoint WHERE installation_id = $1 AND task_id = $2 FOR SHARE`, [owner.installationId, owner.taskId]);
+      if (r.rowCount !== 1 || Number(r.rows[0].fence) !== fence) return false;
+      await c.query(
+        `INSERT INTO opendi.sync_lane AS l (installation_id, task_id, lane, position, updated_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (installation_id, task_id, lane) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+        [owner.installationId, owner.taskId, lane, position]);
+      return true;
+    },
+
+    async lanePositions(c, owner) {
+      const r = await c.query(`SELECT lane, position FROM opendi.sync_lane WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
+      return new Map(r.rows.map((row: { lane: number; position: string | null }) => [row.lane, row.position]));
     },
 
     async insertDirty(c, owner, { record, values }: StoredDirtyRecord) {

@@ -1,0 +1,154 @@
+/**
+ * Parallel apply (docs/target-checkpoint.md "Lanes"; the task's `runtime.realtime.concurrent`):
+ * N checkpointed sinks ("lanes"), each with its own target connection and its own checkpoint row
+ * committed in the same transaction as its rows. Row changes are routed by a hash of the table and
+ * primary key (lane-routing.ts), so the changes of one key keep their order in one lane; the
+ * lanes apply each chunk at the same time and all commit at every commit of the task. One source
+ * transaction can therefore become visible at the target in parts (one part per lane).
+ *
+ * Exactly-once: lane 0 holds the task's checkpoint row and its fence; lanes 1.. check that fence
+ * under a shared row lock when they commit, so a stale owner's lanes commit nothing. A restart
+ * replays from the lowest lane position; a lane whose position is higher discards, under a
+ * savepoint, every replayed source transaction it had committed (lane-positions.ts).
+ *
+ * DDL with lanes: the pipeline commits every lane first (a barrier) and the sink reports
+ * non-transactional DDL, so a schema change runs on lane 0 outside any transaction and the others
+ * re-read the tables it touched; a target table is created on a session of its own. A source
+ * transaction with a TRUNCATE runs whole on lane 0 after a barrier (`serialize`), and the task
+ * commits right after it.
+ */
+import type { Logger } from '../../logger.ts';
+import type { RelationInfo, RowChange, SchemaChange } from '../change-event.ts';
+import type { ChangeSink, Claim, DirtyRecord, DirtyRecordsKept, LaneControl, TargetDdl } from '../change-sink.ts';
+import type { TableSchema } from '../table-schema.ts';
+import type { CheckpointedSink } from './checkpointed-sink.ts';
+import { routeChanges } from './lane-routing.ts';
+import { LanePositions, type PositionOrder } from './lane-positions.ts';
+import type { PreparedTable } from './sink-dialect.ts';
+
+export class LanedSink implements ChangeSink, LaneControl {
+  readonly transactionalDdl = false;
+  private positions: LanePositions | undefined;
+  /** Lanes holding the catch-up savepoint of the replayed source transaction. */
+  private readonly marked = new Set<number>();
+  private serialTxn = false;
+
+  constructor(private readonly lanes: CheckpointedSink<unknown, PreparedTable>[], private readonly order: PositionOrder, private readonly logger: Logger) {}
+
+  get count(): number { return this.lanes.length; }
+  get lanesControl(): LaneControl { return this; }
+  get serial(): boolean { return this.serialTxn; }
+
+  async claim(fence: number): Promise<Claim> {
+    const first = await this.lanes[0].claim(fence);
+    const stored = await this.lanes[0].lanePositions();
+    for (const lane of this.lanes.slice(1)) lane.adopt(fence);
+    const positions = this.lanes.map((_, i) => (i === 0 ? first.position : stored.has(i) ? stored.get(i)! : first.position));
+    this.positions = new LanePositions(this.order, positions);
+    const low = this.positions.lowest();
+    const beyond = [...stored].filter(([lane, p]) => lane >= this.lanes.length && this.order(p, low) > 0);
+    if (beyond.length > 0) {
+      // Written by a run with more lanes that stopped without committing them all at one position.
+      this.logger.warn('lane rows of an earlier run with more lanes are ahead of the resume position; their rows may be applied again',
+        { lanes: this.lanes.length, rows: beyond.map(([lane]) => lane) });
+    }
+    if (this.positions.catchingUp()) {
+      this.logger.info('lanes resume at different positions; the lanes ahead skip what they applied', { lowest: low, highest: this.positions.highest() });
+    }
+    return { position: low, dirtyRecords: first.dirtyRecords };
+  }
+
+  async prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null> {
+    const ddl = await this.lanes[0].prepareTable(relation, describe);
+    await this.all(this.lanes.slice(1).map((lane) => lane.prepareTable(relation, describe)));
+    return ddl;
+  }
+
+  async apply(changes: RowChange[]): Promise<DirtyRecord[]> {
+    const parts = routeChanges(changes, this.lanes.length, this.serialTxn);
+    const dirty = await this.all(parts.map(async (part, i) => {
+      if (part.length === 0) return [];
+      await this.markIfAhead(i);
+      return this.lanes[i].apply(part);
+    }));
+    return dirty.flat();
+  }
+
+  async applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> {
+    return this.lanes[0].applySchemaChange(change, describe);
+  }
+
+  async truncate(relations: RelationInfo[]): Promise<string[]> {
+    if (!this.serialTxn) throw new Error('truncate with lanes needs serialize() first (a barrier, then the transaction on lane 0)');
+    await this.markIfAhead(0);
+    return this.lanes[0].truncate(relations);
+  }
+
+  async commit(position: string): Promise<void> {
+    const positions = this.positions!;
+    this.marked.clear();
+    await this.all(this.lanes.map(async (lane, i) => {
+      const p = positions.commitPosition(i, position);
+      await lane.commit(p);
+      positions.committed(i, p);
+    }));
+    this.serialTxn = false;
+  }
+
+  async rollback(): Promise<void> {
+    this.marked.clear();
+    this.serialTxn = false;
+    await this.all(this.lanes.map((lane) => lane.rollback()));
+  }
+
+  catchingUp(): boolean {
+    return this.positions?.catchingUp() ?? false;
+  }
+
+  async transactionEnd(position: string): Promise<void> {
+    if (!this.positions?.catchingUp()) return;
+    const discard = this.positions.transactionEnd(position);
+    const marked = [...this.marked];
+    this.marked.clear();
+    await this.all(marked.map((i) => this.lanes[i].endSavepoint(discard[i])));
+  }
+
+  restartAt(position: string): void {
+    this.positions = new LanePositions(this.order, this.lanes.map(() => position));
+  }
+
+  serialize(): void {
+    this.serialTxn = true;
+  }
+
+  dirtyRecords(): DirtyRecordsKept {
+    const each = this.lanes.map((lane) => lane.dirtyRecords());
+    return { kept: each.reduce((n, d) => n + d.kept, 0), pending: each.reduce((n, d) => n + d.pending, 0), where: each[0].where };
+  }
+
+  discardCheckpoint(): Promise<void> {
+    return this.lanes[0].discardCheckpoint();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.lanes.map((lane) => lane.close()));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.allSettled(this.lanes.map((lane) => lane.destroy()));
+  }
+
+  private async markIfAhead(lane: number): Promise<void> {
+    if (!this.positions?.ahead(lane) || this.marked.has(lane)) return;
+    this.marked.add(lane);
+    await this.lanes[lane].savepoint();
+  }
+
+  /** Waits for every lane (none is left running on its connection), then rejects with the first failure. */
+  private async all<R>(work: Promise<R>[]): Promise<R[]> {
+    const settled = await Promise.allSettled(work);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
+  }
+}
