@@ -40,8 +40,8 @@ export const BENCH_CHANGES = Number(process.env.BENCH_CHANGES ?? 3_000_000);
 export const DEFAULT_WORKLOAD: Workload = workloadOf(BENCH_CHANGES);
 /** The lane counts (`runtime.realtime.concurrent`) each throughput direction runs OpenDI with, side by side on the same backlog: BENCH_LANES, default 1,2,4. */
 export const BENCH_LANES = (process.env.BENCH_LANES ?? '1,2,4').split(',').map((x) => Number(x.trim()));
-/** The task JSON `setting` that asks for `lanes` apply lanes (the DataWorks setting runtime.realtime.concurrent). */
-export const lanesSetting = (lanes: number): Record<string, unknown> => (lanes === 1 ? {} : { 'runtime.realtime.concurrent': lanes });
+/** The 2020 task script's `setting` that asks for `lanes` apply lanes: setting.speed.concurrent (pipeline-factory.ts; runtime.realtime.concurrent of 2024 jobs). */
+export const lanesSetting = (lanes: number): Record<string, unknown> => (lanes === 1 ? {} : { speed: { concurrent: lanes } });
 /** Updates (of non-key columns) and deletes only, over 300,000 rows already on both sides. */
 export const UPDATE_DELETE_WORKLOAD: Workload = { preload: 300_000, inserts: 0, updates: 200_000, deletes: 100_000, maxTxnRows: 1000 };
 /** The highest id the workload ever holds (the last one deleted). */
