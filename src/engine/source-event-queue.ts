@@ -55,7 +55,7 @@ export class SourceEventQueue {
     if (this.pending < this.bounds.low) this.flow.resume();
   }
 
-  /** The next event; `idle` after `idleMs` without one; `end` as soon as the end was requested. */
+  /** The next event; `idle` at once when drained after deliveries, else after `idleMs` without one (the class comment); `end` as soon as the end was requested. */
   async next(idleMs: number): Promise<SourceEvent> {
     for (let waited = false; ; waited = true) {
       if (this.endRequested) return { kind: 'end' };
