@@ -170,10 +170,14 @@ async function lastChangeVisible(s: Side, w: Workload): Promise<boolean> {
  * Waits until the target's digest equals `want`; returns when (performance.now()) the last change
  * was first seen. Polls the cheap lastChangeVisible, then confirms with the digest (and keeps
  * polling the digest if that differs). `check` may throw to give up early (a failed task).
+ * `inCommitOrder` false (parallel apply lanes: a later source transaction can be visible before an
+ * earlier one): the last change seen proves nothing, so the time is when the matching digest query
+ * started (its snapshot already held every change).
  */
-export async function waitForDigest(target: Side, w: Workload, want: string, what: string, check: () => Promise<void> = async () => undefined, timeoutMs = 900_000): Promise<number> {
+export async function waitForDigest(target: Side, w: Workload, want: string, what: string, check: () => Promise<void> = async () => undefined, timeoutMs = 900_000, inCommitOrder = true): Promise<number> {
   let n = 0;
   let seenAt: number | undefined;
+  let matchedAt = 0;
   await poll(async () => {
     if (++n % 20 === 0) await check();
     if (seenAt === undefined) {
@@ -181,9 +185,10 @@ export async function waitForDigest(target: Side, w: Workload, want: string, wha
       if (!(await lastChangeVisible(target, w))) return false;
       seenAt = t;
     }
+    matchedAt = performance.now();
     return (await digestOf(target)) === want;
   }, timeoutMs, what);
-  return seenAt!;
+  return inCommitOrder ? seenAt! : matchedAt;
 }
 
 /**
@@ -291,7 +296,7 @@ export async function timeOpenDI(task: PinnedTask, target: Side, w: Workload, wa
  * left out. `firstRowSeconds`: Start -> the counter first moved.
  */
 export interface OpenDIRun { seconds: number; steadyPerSec?: number; firstRowSeconds?: number }
-export async function timeOpenDIRun(task: PinnedTask, target: Side, w: Workload, want: string, what: string): Promise<OpenDIRun> {
+export async function timeOpenDIRun(task: PinnedTask, target: Side, w: Workload, want: string, what: string, lanes = 1): Promise<OpenDIRun> {
   const { client, projectId, fileId } = task;
   const changes = changesOf(w);
   const samples: { t: number; rows: number }[] = [];
@@ -315,7 +320,7 @@ export async function timeOpenDIRun(task: PinnedTask, target: Side, w: Workload,
     doneAt = await waitForDigest(target, w, want, `OpenDI ${what} to catch up`, async () => {
       const info = await instanceInfo(client, projectId, fileId);
       if (info.Status === 'FAILED') throw new Error(`OpenDI task FAILED: ${JSON.stringify(info).slice(0, 2000)}`);
-    });
+    }, undefined, lanes === 1);
   } finally {
     sampling = false;
     await sampler;
@@ -354,7 +359,7 @@ export async function runLanes(tasks: PinnedTask[], targets: Side[], lanes: numb
   round++;
   for (const i of order) {
     const meter = cpuMeter(src, targets[i], servicePid);
-    const r = await timeOpenDIRun(tasks[i], targets[i], w, want, `${what} lanes ${lanes[i]}`);
+    const r = await timeOpenDIRun(tasks[i], targets[i], w, want, `${what} lanes ${lanes[i]}`, lanes[i]);
     const cpu = meter();
     await stopTask(tasks[i]);
     const changes = changesOf(w);
