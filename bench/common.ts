@@ -26,7 +26,22 @@ export const run = promisify(execFile);
  * (untimed, not part of the change stream); the inserts then follow from id preload + 1.
  */
 export interface Workload { inserts: number; updates: number; deletes: number; maxTxnRows: number; preload?: number }
-export const DEFAULT_WORKLOAD: Workload = { inserts: 300_000, updates: 120_000, deletes: 80_000, maxTxnRows: 1000 };
+/**
+ * The throughput workload: BENCH_CHANGES changes (default 3,000,000, so that one OpenDI run lasts
+ * well over 15 s and start-up and the final comparison weigh little), 60% inserts, 24% updates,
+ * 16% deletes (the shape of the earlier 500,000-change workload).
+ */
+export function workloadOf(changes: number): Workload {
+  const inserts = Math.round(changes * 0.6);
+  const updates = Math.round(changes * 0.24);
+  return { inserts, updates, deletes: changes - inserts - updates, maxTxnRows: 1000 };
+}
+export const BENCH_CHANGES = Number(process.env.BENCH_CHANGES ?? 3_000_000);
+export const DEFAULT_WORKLOAD: Workload = workloadOf(BENCH_CHANGES);
+/** The lane counts (`runtime.realtime.concurrent`) each throughput direction runs OpenDI with, side by side on the same backlog: BENCH_LANES, default 1,2,4. */
+export const BENCH_LANES = (process.env.BENCH_LANES ?? '1,2,4').split(',').map((x) => Number(x.trim()));
+/** The 2020 task script's `setting` that asks for `lanes` apply lanes: setting.speed.concurrent (pipeline-factory.ts; runtime.realtime.concurrent of 2024 jobs). */
+export const lanesSetting = (lanes: number): Record<string, unknown> => (lanes === 1 ? {} : { speed: { concurrent: lanes } });
 /** Updates (of non-key columns) and deletes only, over 300,000 rows already on both sides. */
 export const UPDATE_DELETE_WORKLOAD: Workload = { preload: 300_000, inserts: 0, updates: 200_000, deletes: 100_000, maxTxnRows: 1000 };
 /** The highest id the workload ever holds (the last one deleted). */
@@ -155,10 +170,14 @@ async function lastChangeVisible(s: Side, w: Workload): Promise<boolean> {
  * Waits until the target's digest equals `want`; returns when (performance.now()) the last change
  * was first seen. Polls the cheap lastChangeVisible, then confirms with the digest (and keeps
  * polling the digest if that differs). `check` may throw to give up early (a failed task).
+ * `inCommitOrder` false (parallel apply lanes: a later source transaction can be visible before an
+ * earlier one): the last change seen proves nothing, so the time is when the matching digest query
+ * started (its snapshot already held every change).
  */
-export async function waitForDigest(target: Side, w: Workload, want: string, what: string, check: () => Promise<void> = async () => undefined, timeoutMs = 900_000): Promise<number> {
+export async function waitForDigest(target: Side, w: Workload, want: string, what: string, check: () => Promise<void> = async () => undefined, timeoutMs = 900_000, inCommitOrder = true): Promise<number> {
   let n = 0;
   let seenAt: number | undefined;
+  let matchedAt = 0;
   await poll(async () => {
     if (++n % 20 === 0) await check();
     if (seenAt === undefined) {
@@ -166,9 +185,10 @@ export async function waitForDigest(target: Side, w: Workload, want: string, wha
       if (!(await lastChangeVisible(target, w))) return false;
       seenAt = t;
     }
+    matchedAt = performance.now();
     return (await digestOf(target)) === want;
   }, timeoutMs, what);
-  return seenAt!;
+  return inCommitOrder ? seenAt! : matchedAt;
 }
 
 /**
@@ -239,15 +259,18 @@ export interface PinnedTask { client: ReturnType<OpenDIService['client']>; proje
  * position) at the source's current end, then stops it (PAUSE): what the source gets from now on
  * is the backlog its timed Start (timeOpenDI) replays.
  */
-export async function pinnedTask(svc: OpenDIService, src: Side, dst: Side): Promise<PinnedTask> {
+export async function pinnedTask(svc: OpenDIService, src: Side, dst: Side, lanes = 1, ws?: { projectId: number; seq: number }): Promise<PinnedTask> {
   const client = svc.client();
-  const projectId = await createWorkspace(client, 'bench_ws');
-  for (const [name, s] of [['bsrc', src], ['bdst', dst]] as const) {
+  // Several tasks of one run (one per lane count) share a workspace and the source data source.
+  const projectId = ws?.projectId ?? await createWorkspace(client, 'bench_ws');
+  const n = ws ? ws.seq++ : 0;
+  for (const [name, s] of [...(n === 0 ? [['bsrc', src]] as const : []), [`bdst${n}`, dst]] as const) {
     if (s.kind === 'mysql') await addMySqlDataSource(client, projectId, name, s.inst, s.db); else await addPostgresDataSource(client, projectId, name, s.inst, s.db);
   }
   const engine = (s: Side) => (s.kind === 'mysql' ? 'mysql' : 'postgresql');
   const table = src.kind === 'mysql' ? `${src.db}.bench` : 'public.bench';
-  const fileId = await createDeployedTask(client, projectId, 'bench_task', realtimeScript('bsrc', 'bdst', [table], { reader: engine(src), writer: engine(dst) }));
+  const fileId = await createDeployedTask(client, projectId, `bench_task${n}`,
+    realtimeScript('bsrc', `bdst${n}`, [table], { reader: engine(src), writer: engine(dst), setting: lanesSetting(lanes) }));
   const started = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
   if (started.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(started.Data)}`);
   await waitForStatus(client, projectId, fileId, ['RUN']);
@@ -262,15 +285,88 @@ export async function pinnedTask(svc: OpenDIService, src: Side, dst: Side): Prom
  * running (the caller stops it, after reading its meters).
  */
 export async function timeOpenDI(task: PinnedTask, target: Side, w: Workload, want: string, what: string): Promise<number> {
+  return (await timeOpenDIRun(task, target, w, want, what)).seconds;
+}
+
+/**
+ * An OpenDI run, timed two ways: `seconds`, Start -> target equals source (timeOpenDI); and
+ * `steadyPerSec`, from the engine's own counter (GetDISyncInstanceInfo Metrics.RowsApplied, sampled
+ * every 250 ms): the rows applied between the samples at 10% and at 90% of the workload over the
+ * time between them, so start-up (connections, slot, first batch) and the final comparison are
+ * left out. `firstRowSeconds`: Start -> the counter first moved.
+ */
+export interface OpenDIRun { seconds: number; steadyPerSec?: number; firstRowSeconds?: number }
+export async function timeOpenDIRun(task: PinnedTask, target: Side, w: Workload, want: string, what: string, lanes = 1): Promise<OpenDIRun> {
   const { client, projectId, fileId } = task;
+  const changes = changesOf(w);
+  const samples: { t: number; rows: number }[] = [];
+  let sampling = true;
   const t0 = performance.now();
   const resumed = await taskCall(client, 'StartDISyncInstance', projectId, fileId);
   if (resumed.Data?.Status !== 'success') throw new Error(`StartDISyncInstance: ${JSON.stringify(resumed.Data)}`);
-  const doneAt = await waitForDigest(target, w, want, `OpenDI ${what} to catch up`, async () => {
-    const info = await instanceInfo(client, projectId, fileId);
-    if (info.Status === 'FAILED') throw new Error(`OpenDI task FAILED: ${JSON.stringify(info).slice(0, 2000)}`);
-  });
-  return (doneAt - t0) / 1000;
+  const sampler = (async () => {
+    while (sampling) {
+      const t = performance.now();
+      try {
+        const info = await instanceInfo(client, projectId, fileId);
+        const rows = info.Metrics?.RowsApplied;
+        if (typeof rows === 'number') samples.push({ t, rows });
+      } catch { /* a sample less */ }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  let doneAt: number;
+  try {
+    doneAt = await waitForDigest(target, w, want, `OpenDI ${what} to catch up`, async () => {
+      const info = await instanceInfo(client, projectId, fileId);
+      if (info.Status === 'FAILED') throw new Error(`OpenDI task FAILED: ${JSON.stringify(info).slice(0, 2000)}`);
+    }, undefined, lanes === 1);
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  const a = samples.find((s) => s.rows >= 0.1 * changes);
+  const b = [...samples].reverse().find((s) => s.rows <= 0.9 * changes);
+  const first = samples.find((s) => s.rows > 0);
+  return {
+    seconds: (doneAt - t0) / 1000,
+    ...(a && b && b.t > a.t ? { steadyPerSec: (b.rows - a.rows) / ((b.t - a.t) / 1000) } : {}),
+    ...(first ? { firstRowSeconds: (first.t - t0) / 1000 } : {}),
+  };
+}
+
+/** One pinned task per lane count, each into its own target (`targets[i]` for `lanes[i]`), in one workspace with one source data source. */
+export async function pinnedTasks(svc: OpenDIService, src: Side, targets: Side[], lanes: number[]): Promise<PinnedTask[]> {
+  const ws = { projectId: await createWorkspace(svc.client(), 'bench_ws'), seq: 0 };
+  const out: PinnedTask[] = [];
+  for (let i = 0; i < lanes.length; i++) out.push(await pinnedTask(svc, src, targets[i], lanes[i], ws));
+  return out;
+}
+
+/** Per lane count: the OpenDI run's figures and the CPU it used. */
+export interface LaneRun { lanes: number; opendiPerSec: number; steadyPerSec?: number; firstRowSeconds?: number; cpu: CpuUse }
+
+/**
+ * Runs each pinned task in turn over the same backlog (each into its own target), measuring CPU;
+ * returns them in `lanes` order. The order they run in turns with `round` (the run's number): the
+ * first OpenDI run after the baselines measured slower than the next (first reads of the backlog
+ * from disk, a fresh walsender), so each lane count gets its share of first places.
+ */
+let round = 0;
+export async function runLanes(tasks: PinnedTask[], targets: Side[], lanes: number[], src: Side, w: Workload, want: string, what: string, servicePid: number | undefined, log: (m: string) => void): Promise<LaneRun[]> {
+  const out: LaneRun[] = [];
+  const order = lanes.map((_, i) => (i + round) % lanes.length);
+  round++;
+  for (const i of order) {
+    const meter = cpuMeter(src, targets[i], servicePid);
+    const r = await timeOpenDIRun(tasks[i], targets[i], w, want, `${what} lanes ${lanes[i]}`, lanes[i]);
+    const cpu = meter();
+    await stopTask(tasks[i]);
+    const changes = changesOf(w);
+    out.push({ lanes: lanes[i], opendiPerSec: changes / r.seconds, steadyPerSec: r.steadyPerSec, firstRowSeconds: r.firstRowSeconds, cpu });
+    log(`${what} lanes ${lanes[i]}: ${Math.round(changes / r.seconds)} changes/s end to end, steady ${Math.round(r.steadyPerSec ?? 0)}/s, CPU ${JSON.stringify(cpu)}`);
+  }
+  return out.sort((a, b) => lanes.indexOf(a.lanes) - lanes.indexOf(b.lanes));
 }
 
 export async function stopTask(task: PinnedTask): Promise<void> {

@@ -24,7 +24,7 @@ import { OpenDIService } from '../test/harness/opendi-service.ts';
 import { instanceInfo } from '../test/harness/realtime-scenario.ts';
 import {
   keepWarm, changesOf, countOf, cpuMeter, currentLsn, DEFAULT_WORKLOAD, digestOf, mariaDbReplicaPeer, masterStatus, MY_XTABLE_DDL, perSec, PG_XTABLE_DDL, pgRecvLogical,
-  pinnedTask, run, stopTask, timeOpenDI, writeMySqlWorkload, writePgWorkload, type CpuUse, type Side, type Workload,
+  pinnedTasks, run, runLanes, BENCH_LANES, writeMySqlWorkload, writePgWorkload, type CpuUse, type LaneRun, type Side, type Workload,
 } from './common.ts';
 
 export type { CpuUse } from './common.ts';
@@ -49,13 +49,16 @@ export interface DirectionResult {
   rawWritePerSec: number;
   /** (c) MySQL -> MySQL only. */
   peerPerSec?: number;
+  /** The first lane count's run (lanes[0], 1 by default). */
   opendiPerSec: number;
   /** CPU seconds used during the OpenDI run (and the peer's), per process tree, against its wall seconds. */
   opendiCpu?: CpuUse;
   peerCpu?: CpuUse;
+  /** Every lane count's run, side by side on the same backlog. */
+  lanes: LaneRun[];
 }
 
-export interface DirectionOptions { serviceEnv?: Record<string, string>; log?: (msg: string) => void }
+export interface DirectionOptions { serviceEnv?: Record<string, string>; log?: (msg: string) => void; lanes?: number[] }
 
 const sh = (cmd: string) => run('bash', ['-c', `set -o pipefail; ${cmd}`], { maxBuffer: 16 * 2 ** 20 });
 const myArgs = (m: MariaDbInstance) => `-h ${m.host} -P ${m.port} -u root`;
@@ -63,6 +66,7 @@ const pgArgs = (p: PgInstance) => `-h ${p.host} -p ${p.port} -U postgres`;
 
 export async function benchDirection(direction: Direction, w: Workload = DEFAULT_WORKLOAD, o: DirectionOptions = {}): Promise<DirectionResult> {
   const log = o.log ?? (() => undefined);
+  const lanes = o.lanes ?? BENCH_LANES;
   const fromMy = direction !== 'pg-mysql';
   const toMy = direction !== 'mysql-pg';
   let mSrc: MariaDbInstance | undefined;
@@ -79,7 +83,8 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
       toMy ? undefined : startPostgres(),
     ]);
     svc = await OpenDIService.start({ env: { OPENDI_LOG_LEVEL: 'warn', ...o.serviceEnv } });
-    const targetDbs = ['d_opendi', 'd_raw', ...(direction === 'mysql-mysql' ? ['s'] : [])];
+    const laneDbs = lanes.map((l) => `d_l${l}`);
+    const targetDbs = [...laneDbs, 'd_raw', ...(direction === 'mysql-mysql' ? ['s'] : [])];
     const src: Side = mSrc ? { kind: 'mysql', inst: mSrc, db: 's' } : { kind: 'pg', inst: pSrc!, db: 's' };
     const target = (db: string): Side => (mDst ? { kind: 'mysql', inst: mDst, db } : { kind: 'pg', inst: pDst!, db });
     if (mSrc) { await mSrc.createDatabase('s'); await mSrc.query(MY_XTABLE_DDL, [], 's'); }
@@ -95,8 +100,8 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
     }
 
     // The task: first start pins its source position (slot / binlog position), then it waits stopped.
-    const task = await pinnedTask(svc, src, target('d_opendi'));
-    const warm = keepWarm(() => instanceInfo(task.client, task.projectId, task.fileId));
+    const tasks = await pinnedTasks(svc, src, laneDbs.map(target), lanes);
+    const warm = keepWarm(() => Promise.all(tasks.map((t) => instanceInfo(t.client, t.projectId, t.fileId))));
     // The workload, all in the source before anything reads it.
     const begin = mSrc ? await masterStatus(mSrc) : undefined;
     let t0 = performance.now();
@@ -106,7 +111,7 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
     const end = mSrc ? await masterStatus(mSrc) : undefined;
     const want = await digestOf(src);
     const finalRows = await countOf(src);
-    const r: DirectionResult = { direction, changes, txns, finalRows, rawReadPerSec: 0, rawWritePerSec: 0, opendiPerSec: 0 };
+    const r: DirectionResult = { direction, changes, txns, finalRows, rawReadPerSec: 0, rawWritePerSec: 0, opendiPerSec: 0, lanes: [] };
 
     // (a) raw read
     if (mSrc && begin && end) {
@@ -147,10 +152,9 @@ export async function benchDirection(direction: Direction, w: Workload = DEFAULT
 
     // OpenDI end to end
     warm();
-    const meter = cpuMeter(src, target('d_opendi'), svc.pid);
-    r.opendiPerSec = changes / await timeOpenDI(task, target('d_opendi'), w, want, direction);
-    r.opendiCpu = meter();
-    await stopTask(task);
+    r.lanes = await runLanes(tasks, laneDbs.map(target), lanes, src, w, want, direction, svc.pid, log);
+    r.opendiPerSec = r.lanes[0].opendiPerSec;
+    r.opendiCpu = r.lanes[0].cpu;
     return r;
   } finally {
     if (svc) {

@@ -13,8 +13,8 @@ import { startPostgres, type PgInstance } from '../test/harness/postgres.ts';
 import { OpenDIService } from '../test/harness/opendi-service.ts';
 import { instanceInfo } from '../test/harness/realtime-scenario.ts';
 import {
-  keepWarm, changesOf, currentLsn, DEFAULT_WORKLOAD, digestOf, PG_TABLE_DDL, perSec, pgRecvLogical, pgSubscriptionPeer, pinnedTask, run, stopTask, timeOpenDI,
-  writePgWorkload, type Side, type Workload,
+  keepWarm, changesOf, cpuMeter, currentLsn, DEFAULT_WORKLOAD, digestOf, PG_TABLE_DDL, perSec, pgRecvLogical, pgSubscriptionPeer, pinnedTasks, run, runLanes,
+  BENCH_LANES, writePgWorkload, type CpuUse, type LaneRun, type Side, type Workload,
 } from './common.ts';
 
 export { DEFAULT_WORKLOAD, type Workload } from './common.ts';
@@ -23,25 +23,33 @@ async function q(pgi: PgInstance, db: string, sql: string, params?: unknown[]) {
   return pgi.query(sql, params, db);
 }
 
-export interface PgBenchResult { changes: number; txns: number; rawReadPerSec: number; rawWritePerSec: number; peerPerSec: number; opendiPerSec: number }
+export interface PgBenchResult {
+  changes: number; txns: number; rawReadPerSec: number; rawWritePerSec: number; peerPerSec: number;
+  /** The first lane count's run (lanes[0], 1 by default). */
+  opendiPerSec: number;
+  opendiCpu: CpuUse; peerCpu?: CpuUse;
+  lanes: LaneRun[];
+}
 
-export async function benchPgToPg(w: Workload = DEFAULT_WORKLOAD): Promise<PgBenchResult> {
+export async function benchPgToPg(w: Workload = DEFAULT_WORKLOAD, lanes = BENCH_LANES, log: (m: string) => void = () => undefined): Promise<PgBenchResult> {
   const src = await startPostgres();
   const dst = await startPostgres();
   const svc = await OpenDIService.start({ env: { OPENDI_LOG_LEVEL: 'warn' } });
   try {
     await src.createDatabase('s');
-    for (const db of ['d_opendi', 'd_peer', 'd_raw']) await dst.createDatabase(db);
+    const laneDbs = lanes.map((l) => `d_l${l}`);
+    for (const db of [...laneDbs, 'd_peer', 'd_raw']) await dst.createDatabase(db);
     await q(src, 's', PG_TABLE_DDL);
-    for (const db of ['d_opendi', 'd_peer', 'd_raw']) await q(dst, db, PG_TABLE_DDL);
+    for (const db of [...laneDbs, 'd_peer', 'd_raw']) await q(dst, db, PG_TABLE_DDL);
     await q(src, 's', `CREATE PUBLICATION bench_pub FOR TABLE bench`);
     // Slots first, so that each consumer sees the whole workload as a backlog.
     await q(src, 's', `SELECT pg_create_logical_replication_slot('raw_read', 'pgoutput')`);
     await q(src, 's', `SELECT pg_create_logical_replication_slot('peer_sub', 'pgoutput')`);
     const target = (db: string): Side => ({ kind: 'pg', inst: dst, db });
-    const task = await pinnedTask(svc, { kind: 'pg', inst: src, db: 's' }, target('d_opendi'));
+    const srcSide: Side = { kind: 'pg', inst: src, db: 's' };
+    const tasks = await pinnedTasks(svc, srcSide, laneDbs.map(target), lanes);
 
-    const warm = keepWarm(() => instanceInfo(task.client, task.projectId, task.fileId));
+    const warm = keepWarm(() => Promise.all(tasks.map((t) => instanceInfo(t.client, t.projectId, t.fileId))));
     const txns = await writePgWorkload(src, 's', w);
     const changes = changesOf(w);
     const endLsn = await currentLsn(src, 's');
@@ -57,13 +65,14 @@ export async function benchPgToPg(w: Workload = DEFAULT_WORKLOAD): Promise<PgBen
     const rawWritePerSec = perSec(rows, t0);
 
     // (c) peer: native logical replication
-    const peerPerSec = changes / await pgSubscriptionPeer(src, 's', 'peer_sub', 'bench_pub', target('d_peer'), w, want);
+    const meter = cpuMeter(srcSide, target('d_peer'));
+    let peerCpu: CpuUse | undefined;
+    const peerPerSec = changes / await pgSubscriptionPeer(src, 's', 'peer_sub', 'bench_pub', target('d_peer'), w, want, () => { peerCpu = meter(); });
 
-    // OpenDI end to end
+    // OpenDI end to end, each lane count in turn
     warm();
-    const opendiPerSec = changes / await timeOpenDI(task, target('d_opendi'), w, want, 'PG->PG');
-    await stopTask(task);
-    return { changes, txns, rawReadPerSec, rawWritePerSec, peerPerSec, opendiPerSec };
+    const runs = await runLanes(tasks, laneDbs.map(target), lanes, srcSide, w, want, 'pg-pg', svc.pid, log);
+    return { changes, txns, rawReadPerSec, rawWritePerSec, peerPerSec, opendiPerSec: runs[0].opendiPerSec, opendiCpu: runs[0].cpu, peerCpu, lanes: runs };
   } finally {
     await svc.destroy();
     await src.destroy();

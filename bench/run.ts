@@ -12,21 +12,24 @@
  *
  * Cluster takeover (bench/cluster-takeover.ts): BENCH_TAKEOVER_RUNS kill -9 rounds (default 5), BENCH_TAKEOVER_STOP_RUNS SIGSTOP rounds (2).
  *
- * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,api,monitoring,takeover runs only the
+ * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,many-tasks,catalog,api,monitoring,takeover runs only the
  * sections named; such a partial run writes bench/results/partial.json instead of latest.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { benchPgToPg, DEFAULT_WORKLOAD, type PgBenchResult } from './pg-to-pg.ts';
+import { benchPgToPg, DEFAULT_WORKLOAD } from './pg-to-pg.ts';
 import { benchDirection, DIRECTIONS, type Direction, type DirectionResult } from './mysql-directions.ts';
 import { benchUpdateDelete, UD_DIRECTIONS, type UdDirection, type UdResult } from './update-delete.ts';
 import { benchLifecycle } from './pg-lifecycle.ts';
 import { benchApi } from './api-load.ts';
-import { median, UPDATE_DELETE_WORKLOAD } from './common.ts';
+import { BENCH_LANES, median, UPDATE_DELETE_WORKLOAD, type CpuUse, type LaneRun } from './common.ts';
 import { benchMonitoring } from './monitoring-overhead.ts';
+import { benchManyTasks } from './many-tasks.ts';
+import { benchCatalogApi } from './catalog-api.ts';
+import { KEYS, UD_KEYS, renderTable, targetsOf } from './report.ts';
 import { benchTakeover } from './cluster-takeover.ts';
 
-const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'api', 'monitoring', 'takeover'] as const;
+const SECTIONS = ['pg-pg', ...DIRECTIONS, 'updates-deletes', 'lifecycle', 'many-tasks', 'catalog', 'api', 'monitoring', 'takeover'] as const;
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : undefined;
 for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const want = (s: (typeof SECTIONS)[number]) => !only || only.includes(s);
@@ -36,49 +39,65 @@ const mysqlRuns = Number(process.env.BENCH_MYSQL_RUNS ?? runs);
 const udRuns = Number(process.env.BENCH_UD_RUNS ?? runs);
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 const started = performance.now();
+/** The machine's load average (1, 5, 15 min) when the bench started: other work on a shared machine shows here. */
+const loadBefore = os.loadavg();
 
-let pgToPg;
-if (want('pg-pg')) {
-  const samples: PgBenchResult[] = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await benchPgToPg(DEFAULT_WORKLOAD);
-    log(`PG->PG throughput run ${i + 1}/${runs}: ${JSON.stringify(r)}`);
-    samples.push(r);
-  }
-  const m = (k: keyof PgBenchResult) => median(samples.map((s) => s[k]));
-  pgToPg = {
-    runs,
-    workload: { ...DEFAULT_WORKLOAD, changes: samples[0].changes, transactions: samples[0].txns },
-    rawReadPerSec: m('rawReadPerSec'), rawWritePerSec: m('rawWritePerSec'), peerPerSec: m('peerPerSec'), opendiPerSec: m('opendiPerSec'),
-    ratioToMinRaw: m('opendiPerSec') / Math.min(m('rawReadPerSec'), m('rawWritePerSec')),
-    ratioToPeer: m('opendiPerSec') / m('peerPerSec'),
+type ThroughputSample = {
+  changes: number; txns: number; finalRows?: number; binlogBytes?: number;
+  rawReadPerSec: number; binlogDecodePerSec?: number; binlogRawPerSec?: number; binlogVerbosePerSec?: number;
+  rawWritePerSec: number; peerPerSec?: number; peerCpu?: CpuUse; lanes: LaneRun[];
+};
+/** Medians over the runs of one direction, per lane count; CPU per change in microseconds. */
+function summarize(samples: ThroughputSample[]) {
+  const med = (xs: (number | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
+  const m = (k: keyof ThroughputSample) => med(samples.map((s) => s[k] as number | undefined));
+  const cpuOf = (xs: (CpuUse | undefined)[], changes: number) => {
+    const c = xs.filter((x): x is CpuUse => x !== undefined);
+    if (c.length === 0) return undefined;
+    const wallSeconds = med(c.map((x) => x.wallSeconds))!;
+    const serviceCpuSeconds = med(c.map((x) => x.serviceCpuSeconds));
+    const sourceDbCpuSeconds = med(c.map((x) => x.sourceDbCpuSeconds))!;
+    const targetDbCpuSeconds = med(c.map((x) => x.targetDbCpuSeconds))!;
+    const us = (x: number | undefined) => (x === undefined ? undefined : (x / changes) * 1e6);
+    return {
+      wallSeconds, serviceCpuSeconds, sourceDbCpuSeconds, targetDbCpuSeconds,
+      usPerChange: { service: us(serviceCpuSeconds), source: us(sourceDbCpuSeconds), target: us(targetDbCpuSeconds) },
+    };
   };
-}
-
-const KEYS: Record<Direction, string> = { 'mysql-pg': 'mysqlToPg', 'pg-mysql': 'pgToMySql', 'mysql-mysql': 'mysqlToMySql' };
-const directions: Record<string, ReturnType<typeof summarize>> = {};
-function summarize(samples: DirectionResult[]) {
-  const m = (k: keyof DirectionResult) => { const xs = samples.map((s) => s[k]).filter((x): x is number => typeof x === 'number'); return xs.length ? median(xs) : undefined; };
   const s0 = samples[0];
-  const opendi = m('opendiPerSec')!;
   const rawRead = m('rawReadPerSec')!;
   const rawWrite = m('rawWritePerSec')!;
+  const minRaw = Math.min(rawRead, rawWrite);
   const peer = m('peerPerSec');
-  const cpu = (k: 'opendiCpu' | 'peerCpu') => {
-    const xs = samples.map((s) => s[k]).filter((x) => x !== undefined);
-    if (xs.length === 0) return undefined;
-    const mm = (f: keyof NonNullable<DirectionResult['opendiCpu']>) => { const v = xs.map((x) => x[f]).filter((y): y is number => typeof y === 'number'); return v.length ? median(v) : undefined; };
-    return { wallSeconds: mm('wallSeconds')!, serviceCpuSeconds: mm('serviceCpuSeconds'), sourceDbCpuSeconds: mm('sourceDbCpuSeconds')!, targetDbCpuSeconds: mm('targetDbCpuSeconds')! };
-  };
+  const lanes = s0.lanes.map((l0, i) => {
+    const perSec = med(samples.map((s) => s.lanes[i]?.opendiPerSec))!;
+    return {
+      lanes: l0.lanes, opendiPerSec: perSec, steadyPerSec: med(samples.map((s) => s.lanes[i]?.steadyPerSec)),
+      firstRowSeconds: med(samples.map((s) => s.lanes[i]?.firstRowSeconds)),
+      ratioToMinRaw: perSec / minRaw, ratioToPeer: peer === undefined ? undefined : perSec / peer,
+      cpu: cpuOf(samples.map((s) => s.lanes[i]?.cpu), s0.changes),
+    };
+  });
   return {
     runs: samples.length,
     workload: { ...DEFAULT_WORKLOAD, changes: s0.changes, transactions: s0.txns, finalRows: s0.finalRows, binlogBytes: s0.binlogBytes },
     rawReadPerSec: rawRead, binlogDecodePerSec: m('binlogDecodePerSec'), binlogRawPerSec: m('binlogRawPerSec'), binlogVerbosePerSec: m('binlogVerbosePerSec'),
-    rawWritePerSec: rawWrite, opendiPerSec: opendi, peerPerSec: peer,
-    ratioToMinRaw: opendi / Math.min(rawRead, rawWrite),
-    ratioToPeer: peer === undefined ? undefined : opendi / peer,
-    opendiCpu: cpu('opendiCpu'), peerCpu: cpu('peerCpu'),
+    rawWritePerSec: rawWrite, peerPerSec: peer, peerCpu: cpuOf(samples.map((s) => s.peerCpu), s0.changes),
+    // The first lane count's figures under the earlier names; every lane count in `lanes`.
+    opendiPerSec: lanes[0].opendiPerSec, ratioToMinRaw: lanes[0].ratioToMinRaw, ratioToPeer: lanes[0].ratioToPeer, opendiCpu: lanes[0].cpu,
+    lanes,
   };
+}
+
+const directions: Record<string, ReturnType<typeof summarize>> = {};
+if (want('pg-pg')) {
+  const samples: ThroughputSample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await benchPgToPg(DEFAULT_WORKLOAD, BENCH_LANES, log);
+    log(`PG->PG throughput run ${i + 1}/${runs}: ${JSON.stringify(r)}`);
+    samples.push(r);
+  }
+  directions.pgToPg = summarize(samples);
 }
 for (const d of DIRECTIONS) {
   if (!want(d)) continue;
@@ -91,7 +110,6 @@ for (const d of DIRECTIONS) {
   directions[KEYS[d]] = summarize(samples);
 }
 
-const UD_KEYS: Record<UdDirection, string> = { 'pg-pg': 'pgToPgUpdatesDeletes', 'mysql-mysql': 'mysqlToMySqlUpdatesDeletes' };
 const updatesDeletes: Record<string, ReturnType<typeof summarizeUd>> = {};
 function summarizeUd(samples: UdResult[]) {
   const m = (f: (s: UdResult) => number | undefined) => { const xs = samples.map(f).filter((x): x is number => typeof x === 'number'); return xs.length ? median(xs) : undefined; };
@@ -123,7 +141,19 @@ if (want('updates-deletes')) {
 let lifecycle;
 if (want('lifecycle')) {
   log('lag, stop/start and memory');
-  lifecycle = await benchLifecycle({ lagSeconds: Number(process.env.BENCH_LAG_SECONDS ?? 60), cycles: 20, bigRows: 1_000_000 });
+  lifecycle = await benchLifecycle({ lagSeconds: Number(process.env.BENCH_LAG_SECONDS ?? 60), cycles: Number(process.env.BENCH_STOP_CYCLES ?? 20), bigRows: Number(process.env.BENCH_BIG_ROWS ?? 1_000_000) });
+}
+let manyTasks;
+if (want('many-tasks')) {
+  const tasks = Number(process.env.BENCH_MANY_TASKS ?? 100);
+  log(`${tasks} tasks on one service`);
+  manyTasks = await benchManyTasks({ tasks, ratePerTask: Number(process.env.BENCH_MANY_RATE ?? 100), seconds: Number(process.env.BENCH_MANY_SECONDS ?? 30), log });
+}
+let catalog;
+if (want('catalog')) {
+  const tasks = Number(process.env.BENCH_CATALOG_TASKS ?? 10_000);
+  log(`API with ${tasks} tasks in the catalog`);
+  catalog = await benchCatalogApi({ tasks, concurrency: 16, calls: 100, log });
 }
 let api;
 if (want('api')) {
@@ -146,101 +176,22 @@ const result = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
   totalSeconds,
+  load: { run: { before: loadBefore, after: os.loadavg() } },
+  settings: { changes: DEFAULT_WORKLOAD.inserts + DEFAULT_WORKLOAD.updates + DEFAULT_WORKLOAD.deletes, lanes: BENCH_LANES, runs, mysqlRuns, udRuns },
   ...(only ? { sections: only } : {}),
-  ...(pgToPg ? { pgToPg } : {}),
+  targets: [] as ReturnType<typeof targetsOf>,
   ...directions,
   ...updatesDeletes,
   ...(lifecycle ? { lifecycle: { runs: 1, ...lifecycle } } : {}),
+  ...(manyTasks ? { manyTasks: { runs: 1, ...manyTasks } } : {}),
+  ...(catalog ? { catalog: { runs: 1, ...catalog } } : {}),
   ...(api ? { api: { runs: 1, ...api } } : {}),
   ...(monitoring ? { monitoring } : {}),
   ...(takeover ? { takeover } : {}),
 };
+result.targets = targetsOf(result);
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-fs.writeFileSync(new URL(only ? './results/partial.json' : './results/latest.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+const outFile = process.env.BENCH_OUT ?? (only ? 'partial.json' : 'latest.json');
+fs.writeFileSync(new URL(`./results/${outFile}`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
 
-const f = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => `${Math.round(n)} ms`;
-const lines = [`| figure | value | runs |`, `|---|---|---|`];
-if (pgToPg) {
-  const p = pgToPg;
-  lines.push(
-    `| PG->PG workload | ${f(p.workload.changes)} changes in ${p.workload.transactions} transactions | |`,
-    `| (a) raw read, pg_recvlogical | ${f(p.rawReadPerSec)} changes/s | median of ${runs} |`,
-    `| (b) raw write, COPY + upsert of the final rows | ${f(p.rawWritePerSec)} rows/s | median of ${runs} |`,
-    `| (c) peer, CREATE SUBSCRIPTION | ${f(p.peerPerSec)} changes/s | median of ${runs} |`,
-    `| OpenDI end to end | ${f(p.opendiPerSec)} changes/s | median of ${runs} |`,
-    `| OpenDI / min(a, b) | ${p.ratioToMinRaw.toFixed(2)} | |`,
-    `| OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`,
-  );
-}
-const LABELS: Record<Direction, string> = { 'mysql-pg': 'MySQL->PG', 'pg-mysql': 'PG->MySQL', 'mysql-mysql': 'MySQL->MySQL' };
-for (const d of DIRECTIONS) {
-  const p = directions[KEYS[d]];
-  if (!p) continue;
-  const L = LABELS[d];
-  const n = `median of ${p.runs}`;
-  const binlog = p.workload.binlogBytes ? `, binlog ${(p.workload.binlogBytes / 2 ** 20).toFixed(1)} MiB` : '';
-  lines.push(`| ${L} workload | ${f(p.workload.changes)} changes in ${p.workload.transactions} transactions${binlog}; ${f(p.workload.finalRows)} final rows | |`);
-  if (p.binlogDecodePerSec !== undefined) {
-    lines.push(`| ${L} (a) raw read, mariadb-binlog from the server: to /dev/null ${f(p.binlogDecodePerSec)}, --raw ${f(p.binlogRawPerSec!)} (the faster) | ${f(p.rawReadPerSec)} changes/s | ${n} |`);
-    lines.push(`| ${L} (for context) mariadb-binlog --verbose, rows decoded | ${f(p.binlogVerbosePerSec!)} changes/s | ${n} |`);
-  } else {
-    lines.push(`| ${L} (a) raw read, pg_recvlogical | ${f(p.rawReadPerSec)} changes/s | ${n} |`);
-  }
-  const sink = d === 'mysql-pg' ? 'COPY + upsert' : 'LOAD DATA LOCAL INFILE .. REPLACE';
-  lines.push(`| ${L} (b) raw write, ${sink} of the final rows | ${f(p.rawWritePerSec)} rows/s | ${n} |`);
-  if (p.peerPerSec !== undefined) lines.push(`| ${L} (c) peer, MariaDB replication (START SLAVE -> caught up) | ${f(p.peerPerSec)} changes/s | ${n} |`);
-  lines.push(`| ${L} OpenDI end to end | ${f(p.opendiPerSec)} changes/s | ${n} |`);
-  const c = p.opendiCpu;
-  const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
-  if (c) lines.push(`| ${L} OpenDI run, CPU seconds: service / source server / target server, in wall seconds | ${s1(c.serviceCpuSeconds)} / ${s1(c.sourceDbCpuSeconds)} / ${s1(c.targetDbCpuSeconds)} in ${s1(c.wallSeconds)} | ${n} |`);
-  if (p.peerCpu) lines.push(`| ${L} peer run, CPU seconds: source server / replica, in wall seconds | ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`);
-  lines.push(`| ${L} OpenDI / min(a, b) | ${p.ratioToMinRaw.toFixed(2)} | |`);
-  if (p.ratioToPeer !== undefined) lines.push(`| ${L} OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`);
-}
-const UD_LABELS: Record<UdDirection, [string, string]> = {
-  'pg-pg': ['PG->PG', 'CREATE SUBSCRIPTION (enable -> caught up)'], 'mysql-mysql': ['MySQL->MySQL', 'MariaDB replication (START SLAVE -> caught up)'],
-};
-for (const d of UD_DIRECTIONS) {
-  const p = updatesDeletes[UD_KEYS[d]];
-  if (!p) continue;
-  const [L, peer] = UD_LABELS[d];
-  const n = `median of ${p.runs}`;
-  const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
-  lines.push(
-    `| ${L} updates+deletes workload | ${f(p.workload.changes)} changes (${f(p.workload.updates)} updates, ${f(p.workload.deletes)} deletes) in ${p.workload.transactions} transactions over ${f(p.workload.preload ?? 0)} preloaded rows | |`,
-    `| ${L} updates+deletes, peer, ${peer} | ${f(p.peerPerSec)} changes/s | ${n} |`,
-    `| ${L} updates+deletes, OpenDI end to end | ${f(p.opendiPerSec)} changes/s | ${n} |`,
-    `| ${L} updates+deletes, OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`,
-    `| ${L} updates+deletes, CPU seconds (service) / source server / target server, in wall seconds: OpenDI; peer | ${s1(p.opendiCpu.serviceCpuSeconds)} / ${s1(p.opendiCpu.sourceDbCpuSeconds)} / ${s1(p.opendiCpu.targetDbCpuSeconds)} in ${s1(p.opendiCpu.wallSeconds)}; - / ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`,
-  );
-}
-if (lifecycle) {
-  lines.push(
-    ...lifecycle.lag.map((l) => `| lag at ${f(l.targetRate)}/s (achieved ${f(l.achievedRate)}/s) p50 / p99 / max | ${ms(l.p50Ms)} / ${ms(l.p99Ms)} / ${ms(l.maxMs)} | 1 |`),
-    `| Stop -> PAUSE under a writer, p50 / p99 (${lifecycle.stopStart.cycles} cycles) | ${ms(lifecycle.stopStart.stopP50Ms)} / ${ms(lifecycle.stopStart.stopP99Ms)} | 1 |`,
-    `| Start -> first row applied, p50 / p99 | ${ms(lifecycle.stopStart.startToFirstRowP50Ms)} / ${ms(lifecycle.stopStart.startToFirstRowP99Ms)} | 1 |`,
-  );
-}
-if (monitoring) {
-  const m = monitoring;
-  lines.push(
-    `| PG->PG ${f(m.changes)} changes, monitoring off / on with two alarm rules | ${f(m.offPerSec)} / ${f(m.onPerSec)} changes/s, cost ${(m.cost * 100).toFixed(1)}% | median of ${m.runs} each |`,
-    `| metric history per task per day: raw (5 s) / downsampled (1 min) | ${(m.rawBytesPerTaskDay / 1024).toFixed(0)} KiB / ${(m.downsampledBytesPerTaskDay / 1024).toFixed(0)} KiB | |`,
-  );
-}
-if (api) lines.push(`| GetDISyncInstanceInfo, V3, ${api.concurrency} clients, ${api.tasks} tasks | ${f(api.rps)} req/s, p99 ${api.p99Ms.toFixed(1)} ms | 1 |`);
-if (lifecycle) {
-  lines.push(
-    `| service RSS streaming steadily (10k/s) | ${f(lifecycle.lag[1].steadyRssMiB)} MiB | 1 |`,
-    `| service peak RSS, ${f(lifecycle.bigTransaction.rows)}-row transaction | ${f(lifecycle.bigTransaction.peakRssMiB)} MiB (${f(lifecycle.bigTransaction.rowsPerSec)} rows/s) | 1 |`,
-  );
-}
-if (takeover) {
-  lines.push(
-    `| cluster takeover after kill -9 of the busiest of 3 nodes, p50 / max (Kafka Connect default ~310 s, Flink ~50 s + restart, Canal ~45 s) | ${ms(takeover.killP50Ms)} / ${ms(takeover.killMaxMs)} | ${takeover.killRounds} |`,
-    `| cluster takeover after SIGSTOP of an owner (lease ${takeover.leaseMs / 1000} s), p50 / max | ${ms(takeover.stopP50Ms)} / ${ms(takeover.stopMaxMs)} | ${takeover.stopRounds} |`,
-  );
-}
-lines.push(`| whole \`npm run bench\`${only ? ` (${only.join(', ')} only)` : ''} | ${f(totalSeconds)} s | 1 |`);
-console.log(lines.join('\n'));
+console.log(renderTable(result).join('\n'));

@@ -56,7 +56,11 @@ export interface SourceClock {
 export interface ChangeSource {
   prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }>;
   open(position: string | null): Promise<void>;
-  /** The next event; `idle` after `idleMs` without one; `end` as soon as `requestEnd` was called. */
+  /**
+   * The next event; `idle` when there is none: at once the first time the source has run dry after
+   * delivering events (what was received is all consumed: the pipeline commits it then, not after a
+   * timer), else after `idleMs` without one; `end` as soon as `requestEnd` was called.
+   */
   next(idleMs: number): Promise<SourceEvent>;
   requestEnd(): void;
   acknowledge(position: string): void;

@@ -133,6 +133,8 @@ export class BinlogTransactions implements BinlogHandler {
       this.out.emit({ kind: 'begin', commitTime: this.time });
     }
     const cur = { p };
+    // The key columns, once per event rather than per row (the profile showed these arrays).
+    const keys = op === 'insert' ? [] : relation.columns.flatMap((c, i) => (c.isKey ? [i] : []));
     while (cur.p < end) {
       const first = decodeRow(b, cur, map, present);
       if (op === 'insert') {
@@ -141,9 +143,12 @@ export class BinlogTransactions implements BinlogHandler {
         continue;
       }
       // The before image finds the row: it must hold the key (MINIMAL logs just that).
-      const keys = relation.columns.flatMap((c, i) => (c.isKey ? [i] : []));
-      const missing = keys.filter((i) => first[i] === UNCHANGED);
-      if (missing.length > 0) throw partialImage(relation, `the before image of ${op === 'delete' ? 'a delete' : 'an update'}`, missing.map((i) => relation.columns[i].name));
+      let keyMissing = false;
+      for (const i of keys) if (first[i] === UNCHANGED) keyMissing = true;
+      if (keyMissing) {
+        const missing = keys.filter((i) => first[i] === UNCHANGED);
+        throw partialImage(relation, `the before image of ${op === 'delete' ? 'a delete' : 'an update'}`, missing.map((i) => relation.columns[i].name));
+      }
       if (op === 'delete') { this.out.emit({ kind: 'change', change: { op, relation, oldKey: first } }); continue; }
       // Columns the after image leaves out were not changed (MINIMAL: only the columns the statement
       // set; NOBLOB: not the unchanged BLOB/TEXT ones): UNCHANGED, never written. A key column left
