@@ -71,6 +71,9 @@ test('SIGSTOP of an owner past its lease: a peer takes over; woken, the zombie s
       return o && o.live && o.node !== owner.node && (await work.status(task)).Status === 'RUN' || undefined;
     }, 60_000, 'a peer to take the task over');
     console.log(`# takeover after SIGSTOP of ${owner.node}: ${Date.now() - frozenAt} ms`);
+    // Frozen for 25 s in all (scale-out design §7): well past the takeover, so the new owner has
+    // committed meanwhile and the zombie wakes up to a fence far behind.
+    await sleep(Math.max(0, 25_000 - (Date.now() - frozenAt)));
   } finally {
     cluster.thaw(owner.node!);
   }
