@@ -220,10 +220,22 @@ test('a DDL event with its SQL; a DdlReport rule posts once, then Silence inside
 
 test('killing the target connection is a Failover event; FailoverCount posts once, then Silence; the log around the failover', async () => {
   const rule = await webhookRule('failovers', 'FailoverCount', [{ Severity: 'Critical', Duration: 10, Threshold: 1 }]);
+  // The target connection is killed while the task uses it: a lock holds its write, then its
+  // backend is terminated (an idle pooled connection that dies is only replaced, no failover).
   const kill = async () => {
     const before = (await events('Failover')).length;
-    await withDb(pgi, 'mon_dst', (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'mon_dst' AND pid <> pg_backend_pid()`));
-    await insertRows(5);
+    await withDb(pgi, 'mon_dst', async (locker) => {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      await insertRows(5);
+      const waiting = `SELECT pid FROM pg_stat_activity WHERE datname = 'mon_dst' AND wait_event_type = 'Lock' AND pid <> $1`;
+      const pids = await waitUntil(() => withDb(pgi, 'mon_dst', async (c) => {
+        const r = (await c.query(waiting, [await locker.query('SELECT pg_backend_pid() AS p').then((x) => x.rows[0].p)])).rows;
+        return r.length > 0 ? r.map((x) => x.pid) : undefined;
+      }), 30_000, 'the task writing to the target');
+      await withDb(pgi, 'mon_dst', (c) => c.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]));
+      await locker.query('ROLLBACK');
+    });
     await waitUntil(async () => (await events('Failover')).length > before, 30_000, 'a Failover event');
     await waitForStatus(client(), projectId, jobId, ['RUN'], 30_000);
   };
