@@ -8,22 +8,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
+import type { OpenDIService } from './harness/opendi-service.ts';
+import type { PgInstance } from './harness/postgres.ts';
+import { startPgServiceEnv, type PgServiceEnv } from './harness/pg-service-env.ts';
 import {
-  addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript, taskCall, waitForEqualTables, waitForStatus, waitUntil, withDb,
+  addPostgresDataSource, call, createDeployedTask, instanceInfo, realtimeScript, taskCall, waitForEqualTables, waitForStatus, waitUntil, withDb,
 } from './harness/realtime-scenario.ts';
 
+let env: PgServiceEnv;
 let pgi: PgInstance;
 let svc: OpenDIService;
 let projectId: number;
 
-before(async () => {
-  pgi = await startPostgres();
-  svc = await OpenDIService.start();
-  projectId = await createWorkspace(svc.client(), 'ws_pgsrc');
-});
-after(async () => { await svc?.destroy(); await pgi?.destroy(); });
+before(async () => { env = await startPgServiceEnv('ws_pgsrc'); ({ pgi, svc, projectId } = env); });
+after(async () => { await env?.destroy(); });
 
 const walsenderOf = async (fileId: number): Promise<number | null> => withDb(pgi, 'postgres', async (c) =>
   (await c.query(`SELECT active_pid FROM pg_replication_slots WHERE slot_name LIKE $1`, [`%\\_${fileId}`])).rows[0]?.active_pid ?? null);

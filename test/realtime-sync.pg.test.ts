@@ -5,24 +5,22 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
+import type { OpenDIService } from './harness/opendi-service.ts';
+import type { PgInstance } from './harness/postgres.ts';
+import { startPgServiceEnv, type PgServiceEnv } from './harness/pg-service-env.ts';
 import { ContinuousWriter } from './harness/continuous-writer.ts';
 import {
-  addPostgresDataSource, call, createDeployedTask, createWorkspace, instanceInfo, realtimeScript,
+  addPostgresDataSource, call, createDeployedTask, instanceInfo, realtimeScript,
   replicationConnections, taskCall, waitForEqualTables, waitForStatus, withDb, waitUntil,
 } from './harness/realtime-scenario.ts';
 
+let env: PgServiceEnv;
 let pgi: PgInstance;
 let svc: OpenDIService;
 let projectId: number;
 
-before(async () => {
-  pgi = await startPostgres();
-  svc = await OpenDIService.start();
-  projectId = await createWorkspace(svc.client(), 'ws_sync');
-});
-after(async () => { await svc?.destroy(); await pgi?.destroy(); });
+before(async () => { env = await startPgServiceEnv('ws_sync'); ({ pgi, svc, projectId } = env); });
+after(async () => { await env?.destroy(); });
 
 /** A fresh source/target database pair with the given DDL, and data sources for them. */
 async function databases(name: string, ddl: string): Promise<{ src: string; dst: string }> {

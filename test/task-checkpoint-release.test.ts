@@ -5,22 +5,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenDIService } from './harness/opendi-service.ts';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
+import type { OpenDIService } from './harness/opendi-service.ts';
+import type { PgInstance } from './harness/postgres.ts';
+import { startPgServiceEnv, type PgServiceEnv } from './harness/pg-service-env.ts';
 import {
-  addPostgresDataSource, createDeployedTask, createWorkspace, realtimeScript, taskCall, waitForStatus, withDb,
+  addPostgresDataSource, createDeployedTask, realtimeScript, taskCall, waitForStatus, withDb,
 } from './harness/realtime-scenario.ts';
 
+let env: PgServiceEnv;
 let pgi: PgInstance;
 let svc: OpenDIService;
 let projectId: number;
 
-before(async () => {
-  pgi = await startPostgres();
-  svc = await OpenDIService.start();
-  projectId = await createWorkspace(svc.client(), 'ws_release');
-});
-after(async () => { await svc?.destroy(); await pgi?.destroy(); });
+before(async () => { env = await startPgServiceEnv('ws_release'); ({ pgi, svc, projectId } = env); });
+after(async () => { await env?.destroy(); });
 
 const checkpointRows = (dst: string, fileId: number) => withDb(pgi, dst, async (c) =>
   (await c.query(`SELECT installation_id, fence FROM opendi.sync_checkpoint WHERE task_id = $1`, [fileId])).rows);
