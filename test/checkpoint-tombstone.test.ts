@@ -11,6 +11,7 @@ import { withDb } from './harness/realtime-scenario.ts';
 import { openSink, type TargetSpec } from '../src/engine/ports.ts';
 import { FencedError } from '../src/engine/errors.ts';
 import { createLogger } from '../src/logger.ts';
+import { TargetPools } from '../src/engine/sinks/target-pools.ts';
 
 let pgi: PgInstance;
 let target: TargetSpec;
@@ -23,10 +24,12 @@ before(async () => {
 });
 after(async () => { await pgi?.destroy(); });
 
-const sink = () => openSink(42, target, 'opendi:test', logger);
 const row = () => withDb(pgi, 'tomb', async (c) => (await c.query(`SELECT position, fence::int FROM opendi.sync_checkpoint WHERE task_id = 42`)).rows);
 
-test('a tombstoned checkpoint refuses the stale owner and starts the next owner from scratch', async () => {
+// Sinks on their own connections, and on a shared target pool as the service opens them.
+for (const pooled of [false, true]) test(`a tombstoned checkpoint refuses the stale owner and starts the next owner from scratch${pooled ? ' (shared target pool)' : ''}`, async () => {
+  const spec: TargetSpec = pooled ? { ...target, pools: new TargetPools(logger) } : target;
+  const sink = () => openSink(42, spec, 'opendi:test', logger);
   const zombie = sink();
   await zombie.claim(5);
   await zombie.commit('pos-a');

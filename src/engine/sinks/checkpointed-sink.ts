@@ -136,8 +136,9 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
 
   claim(fence: number): Promise<Claim> {
     return this.guarded(async () => {
-      const c = await this.connection();
+      // Roll back first: with a shared pool the rollback hands the transaction's connection back.
       await this.rollback();
+      const c = await this.connection();
       await this.d.checkpoint.ensureTables(c, this.owner);
       const claimed = await this.d.checkpoint.claim(c, this.owner, fence);
       if (claimed === 'fenced') throw new FencedError(`task ${this.owner.taskId}: an owner with a fence >= ${fence} has claimed the task; this one stops`);
@@ -258,8 +259,8 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
 
   discardCheckpoint(tombstone?: number): Promise<void> {
     return this.guarded(async () => {
-      const c = await this.connection();
       await this.rollback();
+      const c = await this.connection();
       if (tombstone !== undefined) await this.d.checkpoint.ensureTables(c, this.owner);
       await this.d.checkpoint.discard(c, this.owner, tombstone);
     });

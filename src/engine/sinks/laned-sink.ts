@@ -133,8 +133,8 @@ export class LanedSink implements ChangeSink, LaneControl {
     return { kept: each.reduce((n, d) => n + d.kept, 0), pending: each.reduce((n, d) => n + d.pending, 0), where: each[0].where };
   }
 
-  discardCheckpoint(): Promise<void> {
-    return this.lanes[0].discardCheckpoint();
+  discardCheckpoint(tombstone?: number): Promise<void> {
+    return this.lanes[0].discardCheckpoint(tombstone);
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,7 @@ export class PoolReleasingSink implements ChangeSink {
   commit(position: string): Promise<void> { return this.inner.commit(position); }
   rollback(): Promise<void> { return this.inner.rollback(); }
   dirtyRecords(): DirtyRecordsKept { return this.inner.dirtyRecords(); }
-  discardCheckpoint(): Promise<void> { return this.inner.discardCheckpoint(); }
+  discardCheckpoint(tombstone?: number): Promise<void> { return this.inner.discardCheckpoint(tombstone); }
   async close(): Promise<void> { try { await this.inner.close(); } finally { this.release(); } }
   async destroy(): Promise<void> { try { await this.inner.destroy(); } finally { this.release(); } }
 }
