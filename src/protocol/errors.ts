@@ -46,7 +46,7 @@ const CATALOG = {
   'OperationFailed.DataSource': { status: 503, recommend: 'Check that the database is reachable (TestDataSourceConnectivity) and that the user may read its catalog.' },
   'Invalid.File.NotExists': { status: 404, recommend: 'Check the file id (FileId / NodeId) and the workspace (ListFiles).' },
   'Invalid.File.DeleteFailed': { status: 400, recommend: 'Stop the task (StopDISyncInstance) and retry.' },
-  'ServiceUnavailable.Catalog': { status: 503, recommend: 'The catalog database is unreachable or slow; nothing was changed by this call. Retry in a few seconds; operators: check the database of --catalog-url.' },
+  'ServiceUnavailable.Catalog': { status: 503, recommend: 'The catalog database is unreachable or slow. A write may or may not have taken effect (the connection can fail after the database applied it): read before retrying a create, or retry with the same ClientToken. Operators: check the database of --catalog-url.' },
   'InternalError.System': { status: 500, recommend: 'Retry later; if the problem persists, report the RequestId to the operator.' },
 } as const satisfies Record<string, { status: number; recommend: string }>;
 

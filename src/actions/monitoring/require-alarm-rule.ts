@@ -3,7 +3,7 @@
  * workspace. An unknown rule and a rule of a job the caller may not see answer alike (404
  * Invalid.DIAlarmRule.NotExists), and so does a rule of another job than a given DIJobId.
  */
-import { alarmRuleNotFound } from '../../protocol/errors.ts';
+import { ApiError, alarmRuleNotFound } from '../../protocol/errors.ts';
 import type { ActionContext } from '../../protocol/action-registry.ts';
 import type { AlarmRuleRecord } from '../../store/monitoring-store.ts';
 import type { TaskFileRecord } from '../../store/catalog-store.ts';
@@ -15,7 +15,9 @@ export async function requireAlarmRule(deps: ActionDeps, ctx: ActionContext, id:
   if (!rule || (jobId !== undefined && rule.taskId !== jobId)) throw alarmRuleNotFound(id);
   try {
     return { rule, job: await requireJob(deps, ctx, rule.taskId) };
-  } catch {
+  } catch (err) {
+    // Only "no such job / not yours" reads as an unknown rule; a catalog outage stays a 503.
+    if (!(err instanceof ApiError)) throw err;
     throw alarmRuleNotFound(id);
   }
 }

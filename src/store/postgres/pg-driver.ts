@@ -13,6 +13,8 @@ import { CatalogUnavailableError } from '../../domain/catalog-unavailable.ts';
 export const CATALOG_SCHEMA = 'opendi_catalog';
 /** The advisory lock key (any constant) held while migrating, so nodes starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x0d1ca7a1;
+/** How long a node waits for another node's migrations, or a migration may run (server and client bound). */
+const MIGRATION_TIMEOUT_MS = 5 * 60_000;
 
 export const PG_DIALECT: SqlDialect = {
   name: 'postgres',
@@ -90,27 +92,33 @@ export class PgDriver implements SqlDriver {
     }
   }
 
-  /** Under a session advisory lock: the schema, the version table, then each missing migration in its own transaction. */
+  /**
+   * Under a session advisory lock: the schema, the version table, then each missing migration in
+   * its own transaction. Waiting for another node's migrations, or a migration itself, may take
+   * longer than a statement normally may: the server and the client bound are both raised for
+   * this session. A failure discards the session, so the lock can never stay with an idle pooled
+   * connection (the lock call may still be granted after the client gave up on it).
+   */
   async migrate(migrations: readonly string[]): Promise<number> {
     const client = await this.connect();
+    const q = (sql: string, params?: readonly unknown[]) => runOn(client, sql, params, MIGRATION_TIMEOUT_MS + 2_000);
     let broken: Error | undefined;
     try {
-      // Waiting for another node's migrations may take longer than a statement normally may.
-      await runOn(client, `SET statement_timeout = '5min'`);
-      await runOn(client, 'SELECT pg_advisory_lock(?)', [MIGRATION_LOCK]);
+      await q(`SET statement_timeout = ${MIGRATION_TIMEOUT_MS}`);
+      await q('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK]);
       try {
         // Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS.
-        if ((await runOn(client, 'SELECT 1 FROM pg_namespace WHERE nspname = ?', [CATALOG_SCHEMA])).rowCount === 0) {
-          await runOn(client, `CREATE SCHEMA ${CATALOG_SCHEMA}`);
+        if ((await q('SELECT 1 FROM pg_namespace WHERE nspname = ?', [CATALOG_SCHEMA])).rowCount === 0) {
+          await q(`CREATE SCHEMA ${CATALOG_SCHEMA}`);
         }
-        await runOn(client, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-        const found = Number((await runOn(client, 'SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0].v);
+        await q(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+        const found = Number((await q('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0].v);
         for (let v = found; v < migrations.length; v++) {
-          await runOn(client, 'BEGIN');
+          await q('BEGIN');
           try {
-            await client.query(migrations[v]);
-            await runOn(client, 'INSERT INTO schema_migrations(version) VALUES (?)', [v + 1]);
-            await runOn(client, 'COMMIT');
+            await client.query({ text: migrations[v], query_timeout: MIGRATION_TIMEOUT_MS + 2_000 } as pg.QueryConfig);
+            await q('INSERT INTO schema_migrations(version) VALUES (?)', [v + 1]);
+            await q('COMMIT');
           } catch (err) {
             await client.query('ROLLBACK').catch(() => undefined);
             throw mapPgError(err);
@@ -118,9 +126,12 @@ export class PgDriver implements SqlDriver {
         }
         return found;
       } finally {
-        await runOn(client, 'SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK]).catch((e: Error) => { broken = e; });
-        await runOn(client, 'RESET statement_timeout').catch((e: Error) => { broken = e; });
+        await q('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK]).catch((e: Error) => { broken = e; });
+        await q('RESET statement_timeout').catch((e: Error) => { broken = e; });
       }
+    } catch (err) {
+      broken ??= err instanceof Error ? err : new Error(String(err));
+      throw err;
     } finally {
       client.release(broken);
     }
@@ -139,9 +150,12 @@ export class PgDriver implements SqlDriver {
   }
 }
 
-async function runOn(db: pg.Pool | pg.PoolClient, sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult> {
+/** `queryTimeoutMs`: this statement's client-side bound instead of the pool's. */
+async function runOn(db: pg.Pool | pg.PoolClient, sql: string, params: readonly unknown[] = [], queryTimeoutMs?: number): Promise<pg.QueryResult> {
   try {
-    return await db.query(positional(sql), params.map(bindable));
+    const text = positional(sql);
+    const values = params.map(bindable);
+    return await (queryTimeoutMs === undefined ? db.query(text, values) : db.query({ text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig));
   } catch (err) {
     throw mapPgError(err);
   }

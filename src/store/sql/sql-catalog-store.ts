@@ -16,6 +16,7 @@ import { listJobListings, putJobListings, staleJobListings } from './sql-job-lis
 import { SealError, type SecretBox } from '../secret-box.ts';
 import type { Row, SqlDriver, SqlExec } from './sql-driver.ts';
 import { SqlMonitoringStore } from './sql-monitoring-store.ts';
+import { selectPage } from './select-page.ts';
 import { escapeLike, mapDIJob, mapKeyInfo, mapPrincipal, mapProject, mapRuntime, mapTaskFile } from './catalog-rows.ts';
 
 /** The catalog cannot be used as it is (wrong master key, damaged file); the message says why. */
@@ -177,8 +178,7 @@ export class SqlCatalogStore implements CatalogStore {
   async listProjects(principalId: string | null, offset: number, limit: number): Promise<Page<ProjectRecord>> {
     const where = principalId === null ? '' : `WHERE id IN (SELECT project_id FROM project_members WHERE principal_id = ?)`;
     const args = principalId === null ? [] : [principalId];
-    const total = (await this.one(`SELECT COUNT(*) AS n FROM projects ${where}`, args))!.n;
-    const rows = await this.db.query(`SELECT * FROM projects ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, limit, offset]);
+    const { total, rows } = await selectPage(this.db, '*', `FROM projects ${where}`, 'id', args, offset, limit);
     return { total, items: rows.map((r) => mapProject(r)!) };
   }
   async grantProject(projectId: number, principalId: string): Promise<void> {
@@ -232,9 +232,7 @@ export class SqlCatalogStore implements CatalogStore {
     if (f.subType !== undefined) { conds.push('sub_type = ?'); args.push(f.subType); }
     if (f.envType !== undefined) { conds.push('env_type = ?'); args.push(f.envType); }
     if (f.status !== undefined) { conds.push('status = ?'); args.push(f.status); }
-    const where = conds.join(' AND ');
-    const total = (await this.one(`SELECT COUNT(*) AS n FROM data_sources WHERE ${where}`, args))!.n;
-    const rows = await this.db.query(`SELECT * FROM data_sources WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, limit, offset]);
+    const { total, rows } = await selectPage(this.db, '*', `FROM data_sources WHERE ${conds.join(' AND ')}`, 'id', args, offset, limit);
     return { total, items: rows.map((r) => this.mapDataSource(r)!) };
   }
 
@@ -284,9 +282,7 @@ export class SqlCatalogStore implements CatalogStore {
       conds.push(`(folder_path = ? OR substr(folder_path, 1, ?) = ?)`);
       args.push(f.folderPath, prefix.length, prefix);
     }
-    const where = conds.join(' AND ');
-    const total = (await this.one(`SELECT COUNT(*) AS n FROM task_files WHERE ${where}`, args))!.n;
-    const rows = await this.db.query(`SELECT * FROM task_files WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, limit, offset]);
+    const { total, rows } = await selectPage(this.db, '*', `FROM task_files WHERE ${conds.join(' AND ')}`, 'id', args, offset, limit);
     return { total, items: rows.map((r) => mapTaskFile(r)!) };
   }
   async countTaskFilesReferencing(projectId: number, dataSourceName: string): Promise<number> {

@@ -6,6 +6,7 @@
 import type { JobListingFilter, JobListingRecord, Page, StaleJobListing } from '../catalog-store.ts';
 import type { Row, SqlDriver } from './sql-driver.ts';
 import { mapDIJob, mapTaskFile } from './catalog-rows.ts';
+import { selectPage } from './select-page.ts';
 
 const JOB_COLUMNS = ['file_id', 'document', 'file_spec', 'file_version', 'run_instance_id', 'run_document', 'rerun_instance_id'];
 
@@ -45,7 +46,6 @@ export async function listJobListings(db: SqlDriver, projectId: number, fileType
   }
   if (f.specType !== undefined) { conds.push('l.spec_type = ?'); args.push(f.specType); }
   const from = `FROM task_files f JOIN job_listings l ON l.file_id = f.id WHERE ${conds.join(' AND ')}`;
-  const total = (await db.query(`SELECT COUNT(*) AS n ${from}`, args))[0].n;
-  const items = (await db.query(`SELECT f.id ${from} ORDER BY f.id LIMIT ? OFFSET ?`, [...args, limit, offset])).map((r) => r.id as number);
-  return { total, items };
+  const { total, rows } = await selectPage(db, 'f.id', from, 'f.id', args, offset, limit);
+  return { total, items: rows.map((r) => r.id as number) };
 }

@@ -11,6 +11,7 @@ import type {
   NewTaskEvent, TaskEventRecord,
 } from '../monitoring-store.ts';
 import type { Row, SqlDriver, SqlExec } from './sql-driver.ts';
+import { selectPage } from './select-page.ts';
 
 const SAMPLE_FIELDS: [keyof MetricSample, string][] = [
   ['taskId', 'task_id'], ['resolution', 'resolution'], ['ts', 'ts'], ['instanceId', 'instance_id'], ['recordsRead', 'records_read'],
@@ -94,8 +95,7 @@ export class SqlMonitoringStore implements MonitoringStore {
     const kinds = f.kinds.map(() => '?').join(', ') || 'NULL';
     const where = `task_id = ? AND kind IN (${kinds}) AND created_at BETWEEN ? AND ?`;
     const args = [taskId, ...f.kinds, f.fromMs, f.toMs];
-    const total = (await this.db.query(`SELECT COUNT(*) AS n FROM task_events WHERE ${where}`, args))[0].n;
-    const rows = await this.db.query(`SELECT * FROM task_events WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, [...args, limit, offset]);
+    const { total, rows } = await selectPage(this.db, '*', `FROM task_events WHERE ${where}`, 'created_at DESC, id DESC', args, offset, limit);
     return { total, items: rows.map(mapEvent) };
   }
   async countEvents(taskId: number, kind: EventKind, sinceMs: number): Promise<number> {
@@ -183,8 +183,7 @@ export class SqlMonitoringStore implements MonitoringStore {
     return r && mapRule(r);
   }
   async listAlarmRules(taskId: number, offset: number, limit: number): Promise<Page<AlarmRuleRecord>> {
-    const total = (await this.db.query(`SELECT COUNT(*) AS n FROM alarm_rules WHERE task_id = ?`, [taskId]))[0].n;
-    const rows = await this.db.query(`SELECT * FROM alarm_rules WHERE task_id = ? ORDER BY id LIMIT ? OFFSET ?`, [taskId, limit, offset]);
+    const { total, rows } = await selectPage(this.db, '*', 'FROM alarm_rules WHERE task_id = ?', 'id', [taskId], offset, limit);
     return { total, items: rows.map(mapRule) };
   }
   async listEnabledAlarmRules(): Promise<AlarmRuleRecord[]> {
