@@ -125,7 +125,17 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   let reconciler: Reconciler | undefined;
   if (coordinator && clustered) {
     // No resume on boot in a cluster: the reconcilers give each task to one node.
-    await coordinator.start();
+    try {
+      await coordinator.start();
+    } catch (err) {
+      // Could not join (catalog down, no right to create the cluster schema): nothing stays up
+      // half-started; startService then closes the catalog and the data dir lock.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await coordinator.close().catch(() => undefined);
+      await monitor.close().catch(() => undefined);
+      throw err;
+    }
     reconciler = new Reconciler(coordinator, store, lifecycle, logger, clustered);
     lifecycle.onWanted = () => reconciler!.kick();
     reconciler.start();

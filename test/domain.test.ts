@@ -146,3 +146,19 @@ test('failover budget: more than count restarts within the interval is refused',
   assert.equal(b.tryRestart(2000), false);
   assert.equal(b.tryRestart(200_000), true, 'old restarts leave the window');
 });
+
+test('task scripts: setting.speed.concurrent (parallel apply lanes) is checked when the script is parsed, so a create or update refuses it', () => {
+  const reader = { stepType: 'postgresql', category: 'reader', parameter: { connection: [{ datasource: 'src', table: ['orders'] }] } };
+  const withSetting = (setting: unknown) => {
+    const s = JSON.parse(script(reader));
+    s.setting = setting;
+    return JSON.stringify(s);
+  };
+  assert.equal(parseRealtimeTask(script(reader)).lanes, 1, 'absent: one lane');
+  assert.equal(parseRealtimeTask(withSetting({ speed: { concurrent: 4 } })).lanes, 4);
+  assert.equal(parseRealtimeTask(withSetting({ speed: { concurrent: '16' } })).lanes, 16, 'a digit string, as DataWorks scripts write it');
+  for (const bad of [0, 17, 2.5, 'two']) {
+    assert.throws(() => parseRealtimeTask(withSetting({ speed: { concurrent: bad } })), (err: Error) => err instanceof TaskContentError && /setting\.speed\.concurrent must be a whole number from 1 to 16/.test(err.message), String(bad));
+  }
+  assert.throws(() => parseRealtimeTask(withSetting({ speed: 3 })), /setting\.speed must be an object/);
+});

@@ -19,6 +19,9 @@
  * - `onChange` fires on wake-ups (another node changed desired state or ownership); it is only
  *   a hint: the state lives in the rows, a periodic tick catches anything a wake-up missed.
  */
+/** A node that lost its lease stops its pipelines (forced) within this bound (the runtime's stop, the coordinator's lease budget). */
+export const LEASE_LOSS_STOP_MS = 1_500;
+
 export interface NodeView {
   key: string; name: string; live: boolean; draining: boolean;
   /** How long the node has been a member, by the database clock. */

@@ -10,6 +10,7 @@
  * (`renderRealtimeTask`), with OpenDI's `setting` keys kept.
  */
 import { ENGINE_KINDS, type EngineKind } from './jdbc-url.ts';
+import { MAX_LANES } from './di-job/job-settings.ts';
 
 export interface TableRef { schema: string; table: string }
 /** A table as the script names it: `schema` is null for a MySQL table named without its database. */
@@ -22,6 +23,11 @@ export interface RealtimeTaskDefinition {
   writer: { datasource: string; kind: EngineKind; schema: string | null };
   /** setting.initialLoad: copy the existing rows before streaming (full, then incremental). */
   initialLoad: boolean;
+  /**
+   * setting.speed.concurrent: parallel apply lanes (the DataWorks job parallelism;
+   * docs/target-checkpoint.md "Lanes"), 1 when absent.
+   */
+  lanes: number;
   setting: Record<string, unknown>;
   /** The script's own name: extend.name, else setting.name (CreateDISyncTask's default TaskName). */
   name: string | null;
@@ -56,7 +62,7 @@ export function parseRealtimeTask(text: string): RealtimeTaskDefinition {
   if (raw.extend !== undefined && !isObject(raw.extend)) throw new TaskContentError('extend must be an object');
   checkHops(raw.order, steps);
   return {
-    reader: parseReader(readers[0]), writer: parseWriter(writers[0]), initialLoad: setting.initialLoad === true, setting,
+    reader: parseReader(readers[0]), writer: parseWriter(writers[0]), initialLoad: setting.initialLoad === true, lanes: lanesOf(setting), setting,
     name: nameOf(raw.extend, 'extend.name') ?? nameOf(setting, 'setting.name'), raw,
   };
 }
@@ -225,4 +231,16 @@ export function renderRealtimeTask(def: RealtimeTaskDefinition, options: { resol
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** setting.speed.concurrent, checked when the task is created or updated (a 400), not when it starts. */
+function lanesOf(setting: Record<string, unknown>): number {
+  const speed = setting.speed;
+  if (speed !== undefined && !isObject(speed)) throw new TaskContentError('setting.speed must be an object');
+  const n = speed?.concurrent ?? 1;
+  const value = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LANES) {
+    throw new TaskContentError(`setting.speed.concurrent must be a whole number from 1 to ${MAX_LANES} (parallel apply lanes), not ${JSON.stringify(n)}`);
+  }
+  return value;
 }

@@ -14,7 +14,6 @@ import { workspaceDdlMarks } from './workspace-ddl-defaults.ts';
 import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-spec.ts';
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
-import { MAX_LANES } from '../domain/di-job/job-settings.ts';
 import { TargetPools } from '../engine/sinks/target-pools.ts';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions } from '../engine/sinks/connection-pool.ts';
 
@@ -96,7 +95,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         // PostgreSQL keeps a PostgreSQL source's schemas; a MySQL source's tables go to public.
         schema: def.writer.schema ?? (def.writer.kind === 'mysql' ? targetEndpoint.database : def.reader.kind === 'mysql' ? 'public' : null),
         // Releasing only discards the checkpoint: a bad lane setting must not keep a task from Terminate.
-        lanes: release ? 1 : lanesOf(def.setting),
+        lanes: release ? 1 : def.lanes,
       },
     };
   }
@@ -144,20 +143,6 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };
-}
-
-/**
- * A 2020 real-time task's parallel apply lanes: the script's `setting.speed.concurrent` (the
- * DataWorks job parallelism; docs/target-checkpoint.md "Lanes"), 1 when absent.
- */
-function lanesOf(setting: Record<string, unknown>): number {
-  const speed = setting.speed as { concurrent?: unknown } | undefined;
-  const n = speed?.concurrent ?? 1;
-  const value = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LANES) {
-    throw new UnrecoverableError(`setting.speed.concurrent must be a whole number from 1 to ${MAX_LANES} (parallel apply lanes), not ${JSON.stringify(n)}`);
-  }
-  return value;
 }
 
 /** `opendi:<node>:<task>` on both endpoints (PostgreSQL application_name, MySQL program_name). */

@@ -16,7 +16,7 @@ import { ACTIVE_STATUSES } from '../domain/task-status.ts';
 import type { PipelineMetrics } from '../engine/pipeline.ts';
 import type { ClusterCoordinator } from '../cluster/cluster-coordinator.ts';
 import { LocalCoordinator } from '../cluster/local-coordinator.ts';
-import { LEASE_LOSS_STOP_MS } from '../cluster/postgres/pg-coordinator.ts';
+import { LEASE_LOSS_STOP_MS } from '../cluster/cluster-coordinator.ts';
 import type { LocalTasks } from '../cluster/reconciler.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { PipelineFactory } from './pipeline-factory.ts';

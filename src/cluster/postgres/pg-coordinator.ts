@@ -15,9 +15,8 @@ import pg from 'pg';
 import type { Logger } from '../../logger.ts';
 import type { ClusterCoordinator, NodeView, OwnerView } from '../cluster-coordinator.ts';
 import { NODE_LOCK_SQL, ensureClusterSchema } from './cluster-schema.ts';
+import { LEASE_LOSS_STOP_MS } from '../cluster-coordinator.ts';
 
-/** A node that lost its lease stops its pipelines (forced) within this bound. */
-export const LEASE_LOSS_STOP_MS = 1_500;
 const SAFETY_MARGIN_MS = 500;
 const QUERY_TIMEOUT_MS = 5_000;
 const CHANNEL = 'opendi_cluster';
@@ -189,6 +188,7 @@ export class PgCoordinator implements ClusterCoordinator {
   private async rejoin(): Promise<void> {
     for (let attempt = 0; !this.closing && !this.joined; attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5_000)));
+      if (this.closing) return;
       try {
         await this.join();
       } catch (err) {
@@ -213,11 +213,14 @@ export class PgCoordinator implements ClusterCoordinator {
       const sent = performance.now();
       await s.query(`INSERT INTO opendi_cluster.node (node_key, name, lease_until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')`, [key, this.o.nodeName, this.o.leaseMs]);
       await s.query(`LISTEN ${CHANNEL}`);
+      // close() ran meanwhile: leave (ending the session frees the node lock; drop the row it wrote).
+      if (this.closing) throw new Error('the coordinator closed while joining');
       this.session = s;
       this.nodeKey = key;
       this.lastRenewSent = sent;
       this.joined = true;
     } catch (err) {
+      if (this.closing) await s.query(`DELETE FROM opendi_cluster.node WHERE node_key = $1`, [key]).catch(() => undefined);
       await s.end().catch(() => undefined);
       throw err;
     }

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../logger.ts';
 import type { DbEndpoint } from '../endpoint.ts';
-import { destroyPgSocket } from '../postgres/connection.ts';
 import { ConnectionPool, DEFAULT_POOL_OPTIONS, type PoolOptions } from './connection-pool.ts';
 import { mysqlDialect } from './mysql/mysql-dialect.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
@@ -40,7 +39,7 @@ export class TargetPools {
         : mysqlDialect(endpoint, this.applicationName)) as SinkDialect<unknown, PreparedTable>;
       const label = `${kind}://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
       const pool = new ConnectionPool<unknown>(label, (onError) => dialect.connect(onError), (c) => dialect.end(c),
-        kind === 'postgresql' ? (c) => destroyPgSocket(c as never) : (c) => dialect.destroy(c), this.options, this.logger);
+        (c) => dialect.destroy(c), this.options, this.logger);
       entry = { users: 0, dialect, pool };
       this.entries.set(key, entry);
     }

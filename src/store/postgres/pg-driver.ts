@@ -6,7 +6,7 @@
  * BIGINT (epoch milliseconds, counts) is read as a JS number on this pool only.
  */
 import pg from 'pg';
-import type { Row, SqlDialect, SqlDriver, SqlExec } from '../sql/sql-driver.ts';
+import { bindable, type Row, type SqlDialect, type SqlDriver, type SqlExec } from '../sql/sql-driver.ts';
 import { mapPgError } from './pg-errors.ts';
 import { CatalogUnavailableError } from '../../domain/catalog-unavailable.ts';
 
@@ -159,12 +159,6 @@ async function runOn(db: pg.Pool | pg.PoolClient, sql: string, params: readonly 
   } catch (err) {
     throw mapPgError(err);
   }
-}
-
-function bindable(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  return v;
 }
 
 /** `?` -> `$1, $2, ...` outside quoted literals and identifiers (the store's SQL is portable with `?`). */

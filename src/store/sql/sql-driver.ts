@@ -41,3 +41,10 @@ export interface SqlDriver extends SqlExec {
   migrate(migrations: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A value as both drivers bind it: undefined as NULL, booleans as 0/1 (the schema's INTEGER flags). */
+export function bindable(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}

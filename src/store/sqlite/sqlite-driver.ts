@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { UniqueViolationError } from '../catalog-store.ts';
-import type { Row, SqlDialect, SqlDriver, SqlExec } from '../sql/sql-driver.ts';
+import { bindable, type Row, type SqlDialect, type SqlDriver, type SqlExec } from '../sql/sql-driver.ts';
 
 export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
@@ -126,12 +126,6 @@ export class SqliteDriver implements SqlDriver {
     }
     return stmt;
   }
-}
-
-function bindable(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  return v;
 }
 
 /** A unique-constraint failure becomes UniqueViolationError naming the columns ("t.a, t.b"). */
