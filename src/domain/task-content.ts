@@ -10,7 +10,7 @@
  * (`renderRealtimeTask`), with OpenDI's `setting` keys kept.
  */
 import { ENGINE_KINDS, type EngineKind } from './jdbc-url.ts';
-import { MAX_LANES } from './di-job/job-settings.ts';
+import { MAX_LANES } from './max-lanes.ts';
 
 export interface TableRef { schema: string; table: string }
 /** A table as the script names it: `schema` is null for a MySQL table named without its database. */

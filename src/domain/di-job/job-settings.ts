@@ -8,6 +8,7 @@
  * CycleScheduleSettings are validated, stored and returned, with no effect on the engine.
  */
 import type { DdlMark, DdlType } from '../start-param.ts';
+import { MAX_LANES } from '../max-lanes.ts';
 import { JobInputError, type JobSettings } from './job-document.ts';
 import {
   expectArray, expectEnum, expectObject, expectString, isObject, parseJsonText, rejectDuplicates, requireString, wholeNumber,
@@ -100,8 +101,7 @@ function checkRuntimeValue(name: string, value: string, path: string): void {
   }
 }
 
-/** The most parallel apply lanes a task may ask for. */
-export const MAX_LANES = 16;
+export { MAX_LANES };
 
 /** What the engine takes from JobSettings. */
 export interface JobEngineSettings {
