@@ -35,8 +35,8 @@ async function layout(c: pg.Client): Promise<Layout> {
   return { schema: rows[0].schema, tables: new Map(rows.filter((r) => r.table !== null).map((r) => [r.table!, r.keyed!])) };
 }
 
-/** SQLSTATEs of two sessions creating the same object at once: both are fine. */
-const RACED = new Set(['23505', '42P06', '42P07']);
+/** SQLSTATEs of two sessions creating the same object at once (42710: the table's row type, created first): both are fine. */
+const RACED = new Set(['23505', '42P06', '42P07', '42710']);
 
 export function postgresCheckpoint(database: string): CheckpointStore<pg.Client> {
   return {
