@@ -76,7 +76,7 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   const clustered = clusterSettings(config, process.env);
   const coordinator = clustered && new PgCoordinator({
     url: clustered.catalogUrl, nodeName: clustered.nodeName, leaseMs: clustered.leaseMs, heartbeatMs: clustered.heartbeatMs, logger,
-    seedFence: async () => Math.max(0, ...(await store.listTaskRuntimes({})).map((r) => r.fence)),
+    seedFence: async () => (await store.listTaskRuntimes({})).reduce((m, r) => Math.max(m, r.fence), 0),
   });
   const factory = createPipelineFactory(store, engineLogger, {
     batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs,

@@ -43,6 +43,12 @@ test('the name admin is reserved: it cannot be created (also before the first st
     await assert.rejects(svc.cli(['principal', 'create', 'admin']), /reserved/);
     await assert.rejects(svc.cli(['principal', 'create', 'ADMIN']), /reserved/);
     await assert.rejects(svc.cli(['principal', 'disable', 'admin']), /cannot be disabled/);
+    // A bad --catalog-url is named as `serve` names it, its password never printed.
+    await assert.rejects(svc.cli(['principal', 'keys', 'admin', '--catalog-url', 'mysql://u:s3cretpw@h/db']),
+      (err: Error) => {
+        const stderr = err.message.slice(err.message.indexOf(' exited '));
+        return /must start with postgres:\/\//.test(stderr) && !stderr.includes('s3cretpw');
+      });
     const keys = JSON.parse(await svc.cli(['principal', 'keys', 'admin']));
     assert.deepEqual(keys.AccessKeys.map((k: any) => k.AccessKeyId), [svc.accessKeyId]);
   } finally {

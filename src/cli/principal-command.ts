@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { openCatalog } from '../config/open-catalog.ts';
+import { catalogUrlProblem } from '../config/catalog-url.ts';
 import { prepareDataDir } from '../config/data-dir.ts';
 import { ADMIN_PRINCIPAL, generateAccessKeyPair } from '../config/admin-key.ts';
 import { ConfigError } from '../config/service-config.ts';
@@ -87,6 +88,9 @@ export async function principalCommand(sub: string | undefined, arg: string | un
   const dataDir = path.resolve(flags['data-dir'] ?? process.env.OPENDI_DATA_DIR ?? '.opendi');
   prepareDataDir(dataDir);
   const catalogUrl = flags['catalog-url'] ?? process.env.OPENDI_CATALOG_URL;
+  // The same check as `serve` (service-config.ts): a bad URL is named, never passed to the driver.
+  const urlProblem = catalogUrl ? catalogUrlProblem(catalogUrl) : undefined;
+  if (urlProblem) throw new ConfigError(urlProblem);
   const store = await openCatalog(dataDir, { masterKey: process.env.OPENDI_MASTER_KEY, masterKeyFile: process.env.OPENDI_MASTER_KEY_FILE || undefined, catalogUrl: catalogUrl || undefined });
   try {
     return await run(store, arg, flags);

@@ -239,8 +239,10 @@ export class TaskLifecycle implements LocalTasks {
     this.runners.set(taskId, runner);
     void runner.done.then(() => {
       if (this.runners.get(taskId) === runner) this.runners.delete(taskId);
-      // A runner that ended (stopped, FAILED) gives the task up, so a later Start can be claimed by any node.
-      if (this.cluster.clustered && runner.fence > 0) {
+      // A runner that ended on its own (FAILED, or its task stopped) gives the task up, so a later
+      // Start can be claimed by any node; one that was asked to stop is released by whoever asked
+      // (stopOwned, handOff, halt) or has lost it (abandon).
+      if (this.cluster.clustered && runner.fence > 0 && !runner.stopRequested) {
         this.cluster.release(taskId, runner.fence).catch((err) => this.logger.warn('could not release a task', { taskId, error: messageOf(err) }));
       }
     });

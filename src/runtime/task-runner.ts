@@ -61,6 +61,9 @@ export class TaskRunner {
 
   current(): RunnablePipeline | undefined { return this.pipeline; }
 
+  /** Asked to stop or abandon (whoever asked releases the task), as opposed to ending on its own. */
+  get stopRequested(): boolean { return this.stopping; }
+
   /** Graceful stop of the pipeline (bounded by timeoutMs), then waits for the runner to end. */
   async stop(timeoutMs: number): Promise<{ forced: boolean }> {
     this.stopping = true;
