@@ -23,14 +23,14 @@ export const percentile = (xs: number[], p: number) => {
 
 interface Env { src: PgInstance; dst: PgInstance; svc: OpenDIService; projectId: number; seq: number }
 
-async function setup(): Promise<Env> {
+export async function setup(serviceEnv: Record<string, string> = {}): Promise<Env> {
   // synchronous_commit on at the source, as PostgreSQL ships: a walsender sends only flushed WAL, and
   // with the harness's `off` a commit waits for the WAL writer (wal_writer_delay, 200 ms) before
   // any subscriber can see it, which alone measured ~250 ms p50 at 100 changes/s.
   const settings = { track_commit_timestamp: 'on' };
   const src = await startPostgres({ settings: { ...settings, synchronous_commit: 'on' } });
   const dst = await startPostgres({ settings });
-  const svc = await OpenDIService.start({ env: { OPENDI_LOG_LEVEL: 'warn' } });
+  const svc = await OpenDIService.start({ env: { OPENDI_LOG_LEVEL: 'warn', ...serviceEnv } });
   const projectId = await createWorkspace(svc.client(), 'lc_ws');
   return { src, dst, svc, projectId, seq: 0 };
 }

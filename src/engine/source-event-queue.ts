@@ -18,7 +18,7 @@ import type { SourceEvent } from './change-event.ts';
  * (pipeline.ts applies 10,000 rows at a time), so the server keeps sending while the target
  * applies instead of the two taking turns.
  */
-export const QUEUE_BOUNDS = { high: 40_000, low: 30_000 };
+export const QUEUE_BOUNDS = { high: 20_000, low: 12_000 };
 
 export class SourceEventQueue {
   private events: SourceEvent[] = [];
@@ -60,7 +60,9 @@ export class SourceEventQueue {
     for (let waited = false; ; waited = true) {
       if (this.endRequested) return { kind: 'end' };
       if (this.head < this.events.length) {
-        const ev = this.events[this.head++];
+        const ev = this.events[this.head];
+        // Consumed slots let go of their events now, not at the next compaction.
+        (this.events as (SourceEvent | undefined)[])[this.head++] = undefined;
         if (this.head > 4096 && this.head * 2 > this.events.length) { this.events = this.events.slice(this.head); this.head = 0; }
         this.resumeIfDrained();
         this.delivered = true;
