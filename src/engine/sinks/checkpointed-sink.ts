@@ -15,7 +15,7 @@ import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
 import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from './sink-dialect.ts';
 import type { PooledConnections } from './connection-pool.ts';
-import type { PositionOrder } from './lane-positions.ts';
+import { lowestOf, type PositionOrder } from './lane-positions.ts';
 
 interface Prepared<T> { table: T; generation: string }
 
@@ -85,7 +85,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     const lanes = await this.d.checkpoint.lanePositions(c, this.owner);
     if (lanes.size === 0) return position;
     const all = [position, ...lanes.values()];
-    const low = all.reduce((a, b) => (order(b, a) < 0 ? b : a));
+    const low = lowestOf(order, all);
     if (all.some((p) => p !== low)) {
       this.logger.warn('the task ran with lanes that stopped at different positions; resuming from the lowest, rows of the lanes ahead are applied again', { from: low });
     }

@@ -32,6 +32,11 @@ export function checkpointOrder(stream: StreamOrder): PositionOrder {
   };
 }
 
+/** The lowest of `positions` (null, no position yet, is the lowest): where a task with lanes resumes. */
+export function lowestOf(order: PositionOrder, positions: readonly (string | null)[]): string | null {
+  return positions.reduce((low, p) => (order(p, low) < 0 ? p : low), positions[0]);
+}
+
 /**
  * The lanes' committed positions and the catch-up rule after a restart: the task replays from
  * `lowest()`; a lane whose position is higher is `ahead` and discards every replayed source
@@ -48,9 +53,7 @@ export class LanePositions {
     this.isAhead = this.positions.map((p) => order(p, low) > 0);
   }
 
-  lowest(): string | null {
-    return this.positions.reduce((low, p) => (this.order(p, low) < 0 ? p : low), this.positions[0]);
-  }
+  lowest(): string | null { return lowestOf(this.order, this.positions); }
 
   highest(): string | null {
     return this.positions.reduce((high, p) => (this.order(p, high) > 0 ? p : high), this.positions[0]);

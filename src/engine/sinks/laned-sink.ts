@@ -23,7 +23,7 @@ import type { ChangeSink, Claim, DirtyRecord, DirtyRecordsKept, LaneControl, Tar
 import type { TableSchema } from '../table-schema.ts';
 import type { CheckpointedSink } from './checkpointed-sink.ts';
 import { routeChanges } from './lane-routing.ts';
-import { LanePositions, type PositionOrder } from './lane-positions.ts';
+import { LanePositions, lowestOf, type PositionOrder } from './lane-positions.ts';
 import type { PreparedTable } from './sink-dialect.ts';
 
 export class LanedSink implements ChangeSink, LaneControl {
@@ -51,7 +51,7 @@ export class LanedSink implements ChangeSink, LaneControl {
       // An earlier run had more lanes: the resume position is the lowest of all of them (nothing skipped);
       // after a crash, rows of its lanes that were ahead are applied again (idempotent per key).
       const all = [low, ...beyond.map(([, p]) => p)];
-      const lowest = all.reduce((a, b) => (this.order(b, a) < 0 ? b : a));
+      const lowest = lowestOf(this.order, all);
       if (all.some((p) => p !== lowest)) this.logger.warn('an earlier run with more lanes stopped at different positions; resuming from the lowest', { from: lowest });
       this.positions = new LanePositions(this.order, this.lanes.map(() => lowest));
       // Every remaining lane moves to the lowest first, so a crash now cannot skip anything.
@@ -66,8 +66,11 @@ export class LanedSink implements ChangeSink, LaneControl {
   }
 
   async prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null> {
-    const ddl = await this.lanes[0].prepareTable(relation, describe);
-    await this.all(this.lanes.slice(1).map((lane) => lane.prepareTable(relation, describe)));
+    // The source table is described once for every lane (each lane still reads its target's table).
+    let described: Promise<TableSchema> | undefined;
+    const once = () => (described ??= describe());
+    const ddl = await this.lanes[0].prepareTable(relation, once);
+    await this.all(this.lanes.slice(1).map((lane) => lane.prepareTable(relation, once)));
     return ddl;
   }
 
