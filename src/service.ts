@@ -24,7 +24,7 @@ import { observeTaskStatus } from './runtime/monitoring/observe-task-status.ts';
 import { createServiceMetrics } from './runtime/monitoring/prometheus.ts';
 import { monitoringRoutes } from './runtime/monitoring/monitoring-routes.ts';
 import { consoleRoutes } from './console/console-routes.ts';
-import { clusterSettings } from './cluster/cluster-settings.ts';
+import { clusterSettings } from './config/cluster-settings.ts';
 import { PgCoordinator } from './cluster/postgres/pg-coordinator.ts';
 import { Reconciler } from './cluster/reconciler.ts';
 

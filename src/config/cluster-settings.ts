@@ -1,10 +1,10 @@
 /**
  * Cluster mode's settings (README "Running several nodes"): on when the catalog is in PostgreSQL
- * (`--catalog-url` / OPENDI_CATALOG_URL), with this node's name (`--node-id` / OPENDI_NODE_ID,
- * default host-port) and the timing of leases and reconciling, each overridable by environment
- * (tests and `npm run cluster` shorten the settling window).
+ * (`--catalog-url`, checked by service-config.ts), with this node's name (`--node-id`, resolved
+ * there too) and the timing of leases and reconciling, each overridable by environment (tests and
+ * `npm run cluster` shorten the settling window).
  */
-import os from 'node:os';
+import { ConfigError } from './service-config.ts';
 
 export interface ClusterSettings {
   catalogUrl: string;
@@ -18,21 +18,19 @@ export interface ClusterSettings {
   drainMs: number;
 }
 
-export function clusterSettings(
-  config: { catalogUrl?: string; nodeId?: string; port: number }, env: NodeJS.ProcessEnv,
-): ClusterSettings | undefined {
-  const catalogUrl = config.catalogUrl ?? env.OPENDI_CATALOG_URL;
-  if (!catalogUrl || !/^postgres(ql)?:/.test(catalogUrl)) return undefined;
+export function clusterSettings(config: { catalogUrl?: string; nodeId: string }, env: NodeJS.ProcessEnv): ClusterSettings | undefined {
+  const catalogUrl = config.catalogUrl;
+  if (catalogUrl === undefined) return undefined;
   const ms = (name: string, fallback: number, min: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer of at least ${min} (milliseconds)`);
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${name} must be an integer of at least ${min} (milliseconds)`);
     return v;
   };
   return {
     catalogUrl,
-    nodeName: config.nodeId ?? env.OPENDI_NODE_ID ?? `${os.hostname()}-${config.port || process.pid}`,
+    nodeName: config.nodeId,
     leaseMs: ms('OPENDI_CLUSTER_LEASE_MS', 8_000, 5_000),
     heartbeatMs: ms('OPENDI_CLUSTER_HEARTBEAT_MS', 1_000, 200),
     tickMs: ms('OPENDI_CLUSTER_TICK_MS', 1_000, 100),
