@@ -48,6 +48,8 @@ export interface ClusterCoordinator {
   holds(taskId: number, fence: number): boolean;
   nodes(): Promise<NodeView[]>;
   owners(): Promise<OwnerView[]>;
+  /** One task's owner and whether that node's lease is live, or null when nobody owns it (one row, not the tables). */
+  ownerOf(taskId: number): Promise<{ owner: string; live: boolean } | null>;
   /** Deletes the rows of dead nodes, so a frozen node that wakes finds its lease gone. */
   reapDead(): Promise<void>;
   /** Marks this node draining (SIGTERM): peers stop sending it tasks. */

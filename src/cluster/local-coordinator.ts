@@ -22,6 +22,7 @@ export class LocalCoordinator implements ClusterCoordinator {
   holds(): boolean { return true; }
   async nodes(): Promise<NodeView[]> { return [{ key: this.nodeKey, name: this.nodeName, live: true, draining: false, ageMs: 0 }]; }
   async owners(): Promise<OwnerView[]> { return []; }
+  async ownerOf(): Promise<null> { return null; }
   async reapDead(): Promise<void> {}
   async setDraining(): Promise<void> {}
   async wake(): Promise<void> {}

@@ -15,9 +15,9 @@ export async function waitForOwner(cluster: ClusterCoordinator, taskId: number, 
   await cluster.wake(taskId);
   const deadline = Date.now() + stopTimeoutMs + REMOTE_STOP_MARGIN_MS;
   for (;;) {
-    const owner = (await cluster.owners()).find((o) => o.taskId === taskId)?.owner ?? null;
+    const owner = await cluster.ownerOf(taskId);
     if (owner === null) return 'stopped';
-    if (!(await cluster.nodes()).some((n) => n.key === owner && n.live)) return 'dead';
+    if (!owner.live) return 'dead';
     if (Date.now() >= deadline) return 'timeout';
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
