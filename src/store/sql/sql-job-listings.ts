@@ -22,8 +22,24 @@ export async function staleJobListings(db: SqlDriver, projectId: number, fileTyp
   }));
 }
 
+/**
+ * foreign_key_violation (PostgreSQL): a file deleted (DeleteDISyncTask) between the batch's read of
+ * it and the check of the row's reference; the batch is tried once more and then skips that file.
+ * SQLite runs one writer at a time and never meets it.
+ */
+const FILE_DELETED_MEANWHILE = '23503';
+
 export async function putJobListings(db: SqlDriver, rows: JobListingRecord[]): Promise<void> {
   if (rows.length === 0) return;
+  try {
+    await putBatch(db, rows);
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code !== FILE_DELETED_MEANWHILE) throw err;
+    await putBatch(db, rows);
+  }
+}
+
+async function putBatch(db: SqlDriver, rows: JobListingRecord[]): Promise<void> {
   await db.transaction(async (tx) => {
     for (const l of rows) {
       // Only while the file still exists; a row derived from an older revision never replaces a newer one.
