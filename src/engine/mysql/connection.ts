@@ -88,6 +88,11 @@ function dropSocket(core: mysql.Connection): void {
   (core as unknown as { stream?: { destroy(): void } }).stream?.destroy();
 }
 
+/** Drops a promise connection's socket at once (dropSocket); its server session ends with it. */
+export function destroyMySql(c: mysqlPromise.Connection): void {
+  dropSocket((c as unknown as { connection: mysql.Connection }).connection);
+}
+
 /** Statements every session runs first (UTC timestamps, no surprises from sql_mode on reads). */
 export const SESSION_SETUP = [`SET time_zone = '+00:00'`, `SET NAMES utf8mb4`];
 

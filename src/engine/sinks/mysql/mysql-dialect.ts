@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
-import { delay } from '../../mysql/connection.ts';
+import { delay, destroyMySql } from '../../mysql/connection.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { mysqlCheckpoint } from './checkpoint-sql.ts';
@@ -37,11 +37,11 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
     try {
       await side.conn.query({ sql, timeout: SIDE_DDL_TIMEOUT_MS });
     } catch (err) {
-      side.conn.destroy();
+      destroyMySql(side.conn);
       throw err;
     }
     // A server that stops answering may never confirm the goodbye: the socket goes after the bound.
-    await Promise.race([side.conn.end().catch(() => side.conn.destroy()), delay(SIDE_CLOSE_TIMEOUT_MS).then(() => side.conn.destroy())]);
+    await Promise.race([side.conn.end().catch(() => side.conn.destroy()), delay(SIDE_CLOSE_TIMEOUT_MS).then(() => destroyMySql(side.conn))]);
   };
   return {
     transactionalDdl: false,
@@ -50,7 +50,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
     connect: (onError, signal) => openSession(endpoint, applicationName, onError, signal),
     exec: async (s, sql) => { await s.conn.query(sql); },
     end: (s) => s.conn.end(),
-    destroy: (s) => s.conn.destroy(),
+    destroy: (s) => destroyMySql(s.conn),
     isDataError,
     permanentError: (err) => mysqlPermanentError(err, endpoint),
     prepareTable: (s, relation, target, describe, inTransaction) =>

@@ -10,7 +10,7 @@
  */
 import mysql, { type Connection } from 'mysql2/promise';
 import type { DbEndpoint } from '../../endpoint.ts';
-import { connectMySql, SETUP_TIMEOUT_MS } from '../../mysql/connection.ts';
+import { connectMySql, destroyMySql, SETUP_TIMEOUT_MS } from '../../mysql/connection.ts';
 
 export interface MySqlSession {
   conn: Connection;
@@ -47,7 +47,7 @@ export async function openSession(endpoint: DbEndpoint, applicationName: string,
     const packet = Number((rows as { m: string }[])[0].m);
     return { conn, maxStatementChars: Math.max(64 * 1024, Math.min(MAX_STATEMENT_CHARS, Math.floor((packet - 1024) / 3))) };
   } catch (err) {
-    conn.destroy();
+    destroyMySql(conn);
     throw err;
   }
 }
