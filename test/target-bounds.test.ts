@@ -2,7 +2,7 @@
  * Bounds of the target side (connection-pool.ts, postgres/checkpoint-sql.ts, mysql/checkpoint-sql.ts,
  * mysql/session.ts) against real sockets and databases: a target that accepts TCP but never
  * answers makes acquire() fail within the pool's bound with the slot given back and the socket
- * closed; a checkpoint claim blocked by a lock another session holds fails within its bound with
+ * closed (and a setup statement left unanswered ends at the abort); a checkpoint claim blocked by a lock another session holds fails within its bound with
  * an error naming the table (and, on PostgreSQL, the holder), and succeeds once the lock is gone.
  */
 import { after, before, test } from 'node:test';
@@ -14,7 +14,8 @@ import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
 import { createLogger } from '../src/logger.ts';
 import { TargetPools } from '../src/engine/sinks/target-pools.ts';
-import { connectPg } from '../src/engine/postgres/connection.ts';
+import { connectPg, setUpPgSession } from '../src/engine/postgres/connection.ts';
+import { TcpProxy } from './harness/tcp-proxy.ts';
 import { postgresCheckpoint } from '../src/engine/sinks/postgres/checkpoint-sql.ts';
 import { mysqlCheckpoint } from '../src/engine/sinks/mysql/checkpoint-sql.ts';
 import { openSession } from '../src/engine/sinks/mysql/session.ts';
@@ -65,6 +66,21 @@ test('a target that accepts TCP and never answers: acquire fails within the pool
     }
   } finally {
     server.close();
+  }
+});
+
+test('PostgreSQL: a setup statement the server never answers ends at the abort, the connection dropped', { timeout: 30_000 }, async () => {
+  const proxy = await TcpProxy.start(pgi.host, pgi.port);
+  const c = await connectPg({ host: '127.0.0.1', port: proxy.port, database: 'bounds', user: pgi.user }, 'opendi-test', () => undefined);
+  try {
+    proxy.freeze();
+    const signal = AbortSignal.timeout(300);
+    await assert.rejects(setUpPgSession(c, ['SET synchronous_commit = on'], signal));
+    assert.ok(signal.aborted);
+    // Dropped: the client is done, nothing more can run on it.
+    await assert.rejects(c.query('SELECT 1'));
+  } finally {
+    await proxy.close();
   }
 });
 
