@@ -116,6 +116,13 @@ test('PostgreSQL: a checkpoint claim blocked by another session fails within loc
     await assert.rejects(cp.claim(c, owner, 3), /stayed locked by another session for 300 ms; held by pid \d+ .*AccessExclusiveLock/);
     await stray.query('ROLLBACK');
     assert.deepEqual(await cp.claim(c, owner, 3), { position: null, dirtyRecords: 0 });
+    // The commit's write sends its values as literals (one round trip with the bound): they arrive exactly.
+    const position = `{"file":"a'b\\c"}`;
+    await c.query('BEGIN');
+    assert.equal(await cp.write(c, owner, 3, position), true);
+    assert.equal(await cp.write(c, { ...owner, installationId: "x' OR '1'='1" }, 3, position), false);
+    await c.query('COMMIT');
+    assert.deepEqual(await cp.claim(c, owner, 4), { position, dirtyRecords: 0 });
     // The bound was SET LOCAL: the session's own setting is untouched.
     assert.equal((await c.query('SHOW lock_timeout')).rows[0].lock_timeout, '0');
   } finally {

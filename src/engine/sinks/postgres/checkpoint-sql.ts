@@ -61,14 +61,21 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
     }
   };
   /** Inside the sink's open transaction (which a lock timeout aborts: nobody to ask who held it). */
-  const bounded = async <R>(c: pg.Client, table: string, work: () => Promise<R>): Promise<R> => {
+  const bounded = async <R>(table: string, work: () => Promise<R>): Promise<R> => {
     try {
-      await c.query(bound);
       return await work();
     } catch (err) {
       if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
       throw lockTimedOut(err, table, database, lockTimeoutMs, '');
     }
+  };
+  /**
+   * The bound and a statement in one round trip (the commit's path): simple query protocol, so the
+   * statement carries its values as literals (checkpointLiteral); the statement's result is the last.
+   */
+  const boundedQuery = async (c: pg.Client, sql: string): Promise<pg.QueryResult> => {
+    const results = await c.query(`${bound}; ${sql}`) as unknown as pg.QueryResult[];
+    return results[results.length - 1];
   };
   return {
     dirtyTable: `opendi.dirty_record in database ${quoteIdent(database)}`,
@@ -101,17 +108,17 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
     }),
 
     // The last statements of the sink's transaction before COMMIT: the bound stays for the rest of it.
-    write: (c, owner, fence, position) => bounded(c, 'opendi.sync_checkpoint', async () => {
-      const r = await c.query(
-        `UPDATE opendi.sync_checkpoint SET position = $3, updated_at = now() WHERE installation_id = $1 AND task_id = $2 AND fence = $4`,
-        [owner.installationId, owner.taskId, position, fence]);
+    write: (c, owner, fence, position) => bounded('opendi.sync_checkpoint', async () => {
+      const r = await boundedQuery(c, `UPDATE opendi.sync_checkpoint SET position = ${checkpointLiteral(position)}, updated_at = now()
+        WHERE installation_id = ${checkpointLiteral(owner.installationId)} AND task_id = ${integer(owner.taskId)} AND fence = ${integer(fence)}`);
       return r.rowCount === 1;
     }),
 
-    writeLane: (c, owner, fence, lane, position) => bounded(c, 'opendi.sync_checkpoint', async () => {
+    writeLane: (c, owner, fence, lane, position) => bounded('opendi.sync_checkpoint', async () => {
       // FOR SHARE: lanes do not wait for each other, a claim (UPDATE) waits for them and they for it;
       // under READ COMMITTED a lane that waited reads the claim's new fence.
-      const r = await c.query(`SELECT fence FROM opendi.sync_checkpoint WHERE installation_id = $1 AND task_id = $2 FOR SHARE`, [owner.installationId, owner.taskId]);
+      const r = await boundedQuery(c,
+        `SELECT fence FROM opendi.sync_checkpoint WHERE installation_id = ${checkpointLiteral(owner.installationId)} AND task_id = ${integer(owner.taskId)} FOR SHARE`);
       if (r.rowCount !== 1 || Number(r.rows[0].fence) !== fence) return false;
       await c.query(
         `INSERT INTO opendi.sync_lane AS l (installation_id, task_id, lane, position, updated_at) VALUES ($1, $2, $3, $4, now())
@@ -130,7 +137,8 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
     },
 
     // Mid-transaction: the bound is lifted again after (the row writes that follow are not ours to bound).
-    insertDirty: (c, owner, { record, values }: StoredDirtyRecord) => bounded(c, 'opendi.dirty_record', async () => {
+    insertDirty: (c, owner, { record, values }: StoredDirtyRecord) => bounded('opendi.dirty_record', async () => {
+      await c.query(bound);
       await c.query(
         `INSERT INTO opendi.dirty_record (installation_id, task_id, table_name, op, row_key, row_values, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
@@ -209,6 +217,19 @@ async function holders(c: pg.Client, table: string): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * A text value as a literal in an E'' string, whose meaning does not depend on
+ * standard_conforming_strings (PostgreSQL docs, "String Constants with C-Style Escapes").
+ */
+function checkpointLiteral(v: string | null): string {
+  return v === null ? 'NULL' : `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function integer(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
 }
 
 function lockTimedOut(err: unknown, table: string, database: string, ms: number, held: string): Error {
