@@ -84,10 +84,13 @@ for (const { kind, fresh } of CATALOG_KINDS) {
       const want = expected.filter((e) => e.name.includes('_orders') && e.reader === 'mysql' && !e.initialLoad).map((e) => e.id);
       assert.ok(want.length > 10);
       const [jobs, jobPagesMs] = await timed(() => allPages((o, l) => store.listJobListings(project.id, REALTIME_FILE_TYPE, filter, o, l), 10));
-      assert.deepEqual(jobs.items, want);
+      assert.deepEqual(jobs.items.map((j) => j.file.id), want);
       assert.ok(jobs.totals.every((t) => t === want.length));
       const [specPage, jobPageMs] = await timed(() => store.listJobListings(project.id, REALTIME_FILE_TYPE, { specType: 'FILESPEC' }, 100, 100));
-      assert.deepEqual(specPage.items, expected.filter((e) => e.fileSpec).slice(100, 200).map((e) => e.id));
+      assert.deepEqual(specPage.items.map((j) => j.file.id), expected.filter((e) => e.fileSpec).slice(100, 200).map((e) => e.id));
+      // Each listed job comes with its job row and run status (read with the page).
+      assert.ok(specPage.items.every((j) => j.job?.fileId === j.file.id && j.status === 'NORUN'));
+      assert.ok(jobs.items.every((j) => j.job === undefined && j.status === 'NORUN'));
       assert.equal((await store.listJobListings(project.id, REALTIME_FILE_TYPE, { name: '_ORDERS' }, 0, 10)).total, 0, 'the name matches case-sensitively');
 
       // A 2020 update changes a task's reader: only it is stale, and the next page shows the change.
@@ -95,7 +98,7 @@ for (const { kind, fresh } of CATALOG_KINDS) {
       await store.updateTaskFileContent(changed, realtimeScript('src', 'dst', ['public.t'], { setting: { initialLoad: true } }), owner.id);
       assert.deepEqual((await store.staleJobListings(project.id, REALTIME_FILE_TYPE, 10)).map((s) => s.file.id), [changed]);
       const [, refreshOneMs] = await timed(() => refreshJobListings(store, project.id, REALTIME_FILE_TYPE));
-      assert.deepEqual((await store.listJobListings(project.id, REALTIME_FILE_TYPE, filter, 0, 1000)).items, want.slice(1));
+      assert.deepEqual((await store.listJobListings(project.id, REALTIME_FILE_TYPE, filter, 0, 1000)).items.map((j) => j.file.id), want.slice(1));
       await store.deleteTaskFile(want[1]);
       assert.equal((await store.listJobListings(project.id, REALTIME_FILE_TYPE, filter, 0, 1000)).total, want.length - 2);
 

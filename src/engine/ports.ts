@@ -74,7 +74,7 @@ export function openSink(taskId: number, target: TargetSpec, applicationName: st
   const shared = target.pools?.use(target.kind, target.endpoint, lanes);
   const dialect = shared?.dialect ?? (target.kind === 'postgresql'
     ? postgresDialect(target.endpoint, applicationName, logger)
-    : mysqlDialect(target.endpoint, applicationName)) as SinkDialect<unknown, PreparedTable>;
+    : mysqlDialect(target.endpoint, applicationName, logger)) as SinkDialect<unknown, PreparedTable>;
   const pool = shared?.pool;
   let sink: ChangeSink;
   if (lanes === 1) {

@@ -121,6 +121,8 @@ export interface JobListingRecord {
 }
 /** A task whose listing row is missing or older than its file: what the actions need to derive it. */
 export interface StaleJobListing { file: TaskFileRecord; job: DIJobRecord | undefined; rev: number }
+/** One job of a ListDIJobs page: its file, job row and run status, read with the page (no reads per job). */
+export interface ListedJob { file: TaskFileRecord; job: DIJobRecord | undefined; status: TaskStatus }
 export interface JobListingFilter { name?: string; sourceType?: string; destinationType?: string; migrationType?: string; specType?: 'FILESPEC' | 'CLASSIC' }
 
 export interface ConfigProcessRecord {
@@ -211,7 +213,7 @@ export interface CatalogStore {
    * One page of a workspace's jobs (task files of `fileType` with a listing row) in id order: `name`
    * is a case-sensitive substring, the types compare case-insensitively (exactly, lower case).
    */
-  listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<number>>;
+  listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<ListedJob>>;
   /**
    * The document instance `instanceId` runs: at its first call for an instance, the current
    * document becomes the run snapshot (atomically); later calls (failover restarts) get the same.

@@ -26,11 +26,7 @@ export const listDIJobs: Action<'2024-05-18', 'ListDIJobs'> = async (deps, ctx) 
     name: p.Name, sourceType: p.SourceDataSourceType, destinationType: p.DestinationDataSourceType, migrationType: p.MigrationType,
     specType: specType === 'ALL' ? undefined : specType as 'FILESPEC' | 'CLASSIC',
   }, offset, pageSize);
-  const shown = await Promise.all(page.items.map(async (id) => {
-    const file = await deps.store.getTaskFile(id);
-    if (!file) return undefined; // deleted since the page was read
-    const { doc } = jobOf(file, await deps.store.getDIJob(id));
-    return jobSummary(file, doc, jobStatusOf((await deps.lifecycle.runtime(id)).status));
-  }));
-  return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, DIJobs: shown.filter((j) => j !== undefined) } };
+  // File, job row and run status come with the page (one read, consistent with it).
+  const shown = page.items.map(({ file, job, status }) => jobSummary(file, jobOf(file, job).doc, jobStatusOf(status)));
+  return { PagingInfo: { PageNumber: pageNumber, PageSize: pageSize, TotalCount: page.total, DIJobs: shown } };
 };

@@ -11,12 +11,14 @@
  * time zone is pinned to UTC so TIMESTAMP columns read as UTC instants, the canonical form of
  * change-event.ts, whatever the server's default zone is.
  */
-import type mysql from 'mysql2';
-import mysqlPromise from 'mysql2/promise';
+import mysql from 'mysql2';
+import type mysqlPromise from 'mysql2/promise';
 import type { DbEndpoint, EndpointTls } from '../endpoint.ts';
 import { guardedAuthPlugins, socketNamedFor } from './mysql-auth.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Each session setup statement: a server that completed the handshake but never answers must not hold the connect. */
+export const SETUP_TIMEOUT_MS = 10_000;
 
 /** Options for mysql2's createConnection (callback or promise API). */
 export function mysqlConnectionOptions(e: DbEndpoint): mysql.ConnectionOptions {
@@ -44,20 +46,51 @@ export function sslOptions(t: EndpointTls | undefined): mysql.SslOptions | undef
 /**
  * A connected promise connection: `onError` hears every error the connection reports afterwards
  * (without a listener one would take the process down); `setup` runs first (a failure closes the
- * connection). `extra` adds to mysqlConnectionOptions.
+ * connection). `extra` adds to mysqlConnectionOptions. Bounded: the handshake by connectTimeout,
+ * each setup statement by SETUP_TIMEOUT_MS (mysql2's per-query timeout), all of it by `signal`
+ * (aborting it destroys the half-open connection and fails the connect at once).
  */
 export async function connectMySql(
   e: DbEndpoint, onError: (err: Error) => void, setup: string[] = SESSION_SETUP, extra: Partial<mysql.ConnectionOptions> = {},
+  signal?: AbortSignal,
 ): Promise<mysqlPromise.Connection> {
-  const c = await mysqlPromise.createConnection({ ...mysqlConnectionOptions(e), ...extra });
-  c.on('error', onError);
+  signal?.throwIfAborted();
+  const core = mysql.createConnection({ ...mysqlConnectionOptions(e), ...extra });
+  // A destroyed mysql2 connection settles nothing pending: the abort rejects the step waited on.
+  let abandon: (reason: unknown) => void = () => undefined;
+  const abandoned = new Promise<never>((_, reject) => { abandon = reject; });
+  abandoned.catch(() => undefined);
+  const drop = () => { dropSocket(core); abandon(signal?.reason); };
+  signal?.addEventListener('abort', drop, { once: true });
   try {
-    for (const sql of setup) await c.query(sql);
+    await Promise.race([abandoned, new Promise<void>((resolve, reject) => {
+      core.once('connect', () => resolve());
+      core.once('error', reject);
+    })]);
+    const c = core.promise();
+    c.on('error', onError);
+    for (const sql of setup) await Promise.race([abandoned, c.query({ sql, timeout: SETUP_TIMEOUT_MS })]);
+    return c;
   } catch (err) {
-    c.destroy();
+    dropSocket(core);
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', drop);
   }
-  return c;
+}
+
+/**
+ * mysql2's destroy() only ends the socket (a FIN a hung server may never answer): the socket is
+ * destroyed too, so nothing of a half-open connection stays.
+ */
+function dropSocket(core: mysql.Connection): void {
+  core.destroy();
+  (core as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+}
+
+/** Drops a promise connection's socket at once (dropSocket); its server session ends with it. */
+export function destroyMySql(c: mysqlPromise.Connection): void {
+  dropSocket((c as unknown as { connection: mysql.Connection }).connection);
 }
 
 /** Statements every session runs first (UTC timestamps, no surprises from sql_mode on reads). */

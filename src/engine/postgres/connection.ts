@@ -9,11 +9,12 @@
  */
 import pg from 'pg';
 import type { EndpointTls, PgEndpoint } from '../endpoint.ts';
-import { guardedPassword } from './pg-internals.ts';
+import { destroyPgSocket, guardedPassword } from './pg-internals.ts';
 
-export { destroyPgSocket } from './pg-internals.ts';
+export { destroyPgSocket };
 
 const CONNECT_TIMEOUT_MS = 10_000;
+const SETUP_TIMEOUT_MS = 10_000;
 
 const SESSION_OPTIONS = [
   'datestyle=ISO,MDY', 'intervalstyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
@@ -46,18 +47,51 @@ export function sslOptions(t: EndpointTls | undefined): pg.ClientConfig['ssl'] {
 /**
  * A connected client: `onError` hears every error the connection reports after the connect (a
  * pg.Client without an error listener takes the process down); a failed connect leaves nothing
- * open. `extra` adds to clientConfig (e.g. replication).
+ * open. `extra` adds to clientConfig (e.g. replication). The connect is bounded by
+ * connectionTimeoutMillis (through the server's ReadyForQuery) and, earlier, by `signal`: aborting
+ * it drops the socket, so the connect fails at once.
  */
-export async function connectPg(e: PgEndpoint, applicationName: string, onError: (err: Error) => void, extra: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
+export async function connectPg(
+  e: PgEndpoint, applicationName: string, onError: (err: Error) => void, extra: Partial<pg.ClientConfig> = {}, signal?: AbortSignal,
+): Promise<pg.Client> {
   const c = new pg.Client({ ...clientConfig(e, applicationName), ...extra });
   c.on('error', onError);
+  const drop = () => destroyPgSocket(c);
+  signal?.addEventListener('abort', drop, { once: true });
   try {
+    signal?.throwIfAborted();
     await c.connect();
   } catch (err) {
     await c.end().catch(() => undefined);
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', drop);
   }
   return c;
+}
+
+/**
+ * Session setup statements of a fresh connection, each bounded by `SETUP_TIMEOUT_MS` (pg's
+ * client-side query_timeout: a server that completed the startup but never answers a statement
+ * would otherwise hold the connect forever) and by `signal`. A timeout or an abort drops the
+ * connection (its statement may still be running); a statement the server refused (an error with
+ * a SQLSTATE) leaves it to the caller.
+ */
+export async function setUpPgSession(c: pg.Client, statements: string[], signal?: AbortSignal): Promise<void> {
+  const drop = () => destroyPgSocket(c);
+  signal?.addEventListener('abort', drop, { once: true });
+  try {
+    for (const text of statements) {
+      signal?.throwIfAborted();
+      // query_timeout per query: pg (client.js) reads it, its typings lack it.
+      await c.query({ text, query_timeout: SETUP_TIMEOUT_MS } as pg.QueryConfig);
+    }
+  } catch (err) {
+    if ((err as { code?: unknown }).code === undefined) destroyPgSocket(c);
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', drop);
+  }
 }
 
 export function quoteIdent(s: string): string {

@@ -5,7 +5,10 @@
  * few (docs/target-checkpoint.md "Connections").
  *
  * Bounds: at most `max` connections; `acquire` waits at most `acquireTimeoutMs` for one (then a
- * retryable error naming the pool); an idle connection is closed after `idleMs`. A connection
+ * retryable error naming the pool), and opening one (connect and session setup) takes at most
+ * that long too: a target that accepts TCP but never answers, or hangs in a setup statement, gets
+ * the abort signal (the dialect destroys the half-open connection), its slot back and a retryable
+ * error; a connection that still arrives after is destroyed. An idle connection is closed after `idleMs`. A connection
  * that reported an error, or is given back `broken` (its task failed or was torn down while it
  * was in use), is destroyed, never handed out again: one task's failure does not reach another.
  */
@@ -32,7 +35,7 @@ export class ConnectionPool<C> implements PooledConnections<C> {
 
   constructor(
     private readonly label: string,
-    private readonly connect: (onError: (err: Error) => void) => Promise<C>,
+    private readonly connect: (onError: (err: Error) => void, signal: AbortSignal) => Promise<C>,
     private readonly close: (c: C) => Promise<void>,
     private readonly destroy: (c: C) => void,
     private options: PoolOptions,
@@ -96,23 +99,42 @@ export class ConnectionPool<C> implements PooledConnections<C> {
     await Promise.allSettled(idle.map((e) => { clearTimeout(e.timer); return this.close(e.c).catch(() => this.destroy(e.c)); }));
   }
 
-  private async open(): Promise<C> {
+  private open(): Promise<C> {
     this.total++;
+    const abort = new AbortController();
     let conn: C | undefined;
-    try {
-      conn = await this.connect((err) => {
+    let late = false;
+    return new Promise<C>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        late = true;
+        abort.abort();
+        failed(new Error(`could not open a target connection of ${this.label} within ${this.options.acquireTimeoutMs} ms `
+          + '(the server did not complete the connect and session setup); the task retries'));
+      }, this.options.acquireTimeoutMs);
+      const failed = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.total--;
+        this.wakeOne();
+        reject(err);
+      };
+      this.connect((err) => {
         this.logger.warn('target connection error', { pool: this.label, error: err });
-        if (conn === undefined) return;
+        if (conn === undefined || late) return;
         this.broken.add(conn);
         const i = this.idle.findIndex((e) => e.c === conn);
         if (i >= 0) { clearTimeout(this.idle[i].timer); this.idle.splice(i, 1); this.discard(conn); }
-      });
-      return conn;
-    } catch (err) {
-      this.total--;
-      this.wakeOne();
-      throw err;
-    }
+      }, abort.signal).then((c) => {
+        // Arrived after the acquire gave up (its slot is free again): nobody may use it.
+        if (late) { this.destroy(c); return; }
+        conn = c;
+        settled = true;
+        clearTimeout(timer);
+        resolve(c);
+      }, failed);
+    });
   }
 
   private expire(entry: { c: C; timer: NodeJS.Timeout }): void {

@@ -111,7 +111,8 @@ export interface SinkDialect<C, T extends PreparedTable> {
   readonly checkpoint: CheckpointStore<C>;
   readonly beginStatement: string;
   /** `onError` hears errors the connection reports between statements. */
-  connect(onError: (err: Error) => void): Promise<C>;
+  /** `signal` aborted: the caller gave up waiting (connection-pool.ts); destroy the half-open session. */
+  connect(onError: (err: Error) => void, signal?: AbortSignal): Promise<C>;
   exec(c: C, sql: string): Promise<void>;
   /** Graceful close. */
   end(c: C): Promise<void>;

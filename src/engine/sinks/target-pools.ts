@@ -36,9 +36,9 @@ export class TargetPools {
     if (!entry) {
       const dialect = (kind === 'postgresql'
         ? postgresDialect(endpoint, this.applicationName, this.logger)
-        : mysqlDialect(endpoint, this.applicationName)) as SinkDialect<unknown, PreparedTable>;
+        : mysqlDialect(endpoint, this.applicationName, this.logger)) as SinkDialect<unknown, PreparedTable>;
       const label = `${kind}://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
-      const pool = new ConnectionPool<unknown>(label, (onError) => dialect.connect(onError), (c) => dialect.end(c),
+      const pool = new ConnectionPool<unknown>(label, (onError, signal) => dialect.connect(onError, signal), (c) => dialect.end(c),
         (c) => dialect.destroy(c), this.options, this.logger);
       entry = { users: 0, dialect, pool };
       this.entries.set(key, entry);

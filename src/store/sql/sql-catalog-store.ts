@@ -10,7 +10,7 @@ import {
   ID_SEQUENCES,
   type AccessKeyInfo, type AccessKeyRecord, type CatalogStore, type ClientTokenClaim, type ClientTokenKey, type ConfigProcessRecord,
   type DataSourceRecord, type DIJobRecord, type NewDataSource, type NewProject, type NewTaskFile, type Page, type PrincipalRecord, type ProjectRecord,
-  type JobListingFilter, type JobListingRecord, type StaleJobListing, type TaskFileFilter, type TaskFileRecord, type TaskRuntimeRecord,
+  type JobListingFilter, type JobListingRecord, type ListedJob, type StaleJobListing, type TaskFileFilter, type TaskFileRecord, type TaskRuntimeRecord,
 } from '../catalog-store.ts';
 import { listJobListings, putJobListings, staleJobListings } from './sql-job-listings.ts';
 import { SealError, type SecretBox } from '../secret-box.ts';
@@ -341,7 +341,7 @@ export class SqlCatalogStore implements CatalogStore {
   async putJobListings(rows: JobListingRecord[]): Promise<void> {
     await putJobListings(this.db, rows);
   }
-  async listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<number>> {
+  async listJobListings(projectId: number, fileType: number, filter: JobListingFilter, offset: number, limit: number): Promise<Page<ListedJob>> {
     return listJobListings(this.db, projectId, fileType, filter, offset, limit);
   }
   async claimDIJobRun(fileId: number, instanceId: number): Promise<{ document: string; rerun: boolean } | undefined> {

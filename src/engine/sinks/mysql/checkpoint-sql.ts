@@ -4,6 +4,10 @@
  * database. `claim` raises the fence under a row lock (SELECT ... FOR UPDATE; two first claims
  * racing on the insert: the loser sees a duplicate and looks again); `write` locks the row, which
  * waits for a concurrent claim, and writes the position only while the fence is still ours.
+ *
+ * Lock waits are bounded by the session (session.ts pins innodb_lock_wait_timeout for row locks and
+ * lock_wait_timeout for metadata locks: a LOCK TABLES or a pending ALTER by someone else); a wait that
+ * ends (ER_LOCK_WAIT_TIMEOUT) becomes a retryable error naming the checkpoint table.
  */
 import type { CheckpointStore, Owner, StoredDirtyRecord } from '../sink-dialect.ts';
 import type { MySqlSession } from './session.ts';
@@ -20,6 +24,21 @@ const RACED = new Set([1050, 1060, 1061, 1091, 1068]);
 async function rows<T>(s: MySqlSession, sql: string, params: unknown[] = []): Promise<T[]> {
   const [r] = await s.conn.query(sql, params);
   return r as T[];
+}
+
+/** ER_LOCK_WAIT_TIMEOUT: innodb_lock_wait_timeout (row) or lock_wait_timeout (metadata) expired. */
+const LOCK_WAIT_TIMEOUT = 1205;
+
+/** `work` on `table`: a lock wait timeout becomes an error naming the table (errno kept: still retryable). */
+async function named<R>(table: string, work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== LOCK_WAIT_TIMEOUT) throw err;
+    throw Object.assign(new Error(`the checkpoint table ${table.replace(/`/g, '')} stayed locked by another session `
+      + '(lock_wait_timeout / innodb_lock_wait_timeout expired); the task retries (end that session or its transaction if it is a stray one)',
+    { cause: err }), { errno: LOCK_WAIT_TIMEOUT });
+  }
 }
 
 async function tolerant(s: MySqlSession, sql: string, params: unknown[] = []): Promise<void> {
@@ -85,7 +104,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
         PRIMARY KEY (installation_id, task_id, lane)) ${TABLE_OPTIONS}`);
     },
 
-    async claim(s, owner, fence) {
+    claim: (s, owner, fence) => named(cp, async () => {
       const key = [owner.installationId, owner.taskId];
       for (let attempt = 0; ; attempt++) {
         await s.conn.query('START TRANSACTION');
@@ -108,17 +127,17 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
           throw err;
         }
       }
-    },
+    }),
 
-    async write(s, owner, fence, position) {
+    write: (s, owner, fence, position) => named(cp, async () => {
       const key = [owner.installationId, owner.taskId];
       const [row] = await rows<{ fence: string }>(s, `SELECT fence FROM ${cp} WHERE installation_id = ? AND task_id = ? FOR UPDATE`, key);
       if (!row || Number(row.fence) !== fence) return false;
       await s.conn.query(`UPDATE ${cp} SET position = ?, updated_at = UTC_TIMESTAMP(6) WHERE installation_id = ? AND task_id = ?`, [position, ...key]);
       return true;
-    },
+    }),
 
-    async writeLane(s, owner, fence, lane, position) {
+    writeLane: (s, owner, fence, lane, position) => named(cp, async () => {
       const key = [owner.installationId, owner.taskId];
       // A shared lock: lanes do not wait for each other; a claim (FOR UPDATE) waits for them and they for it.
       const [row] = await rows<{ fence: string }>(s, `SELECT fence FROM ${cp} WHERE installation_id = ? AND task_id = ? LOCK IN SHARE MODE`, key);
@@ -126,7 +145,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
       await s.conn.query(`INSERT INTO ${lanes} (installation_id, task_id, lane, position, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
         ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)`, [...key, lane, position]);
       return true;
-    },
+    }),
 
     async lanePositions(s, owner) {
       const found = await rows<{ lane: number; position: string | null }>(s,
@@ -138,11 +157,11 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
       await s.conn.query(`DELETE FROM ${lanes} WHERE installation_id = ? AND task_id = ? AND lane >= ?`, [owner.installationId, owner.taskId, from]);
     },
 
-    async insertDirty(s, owner, { record, values }: StoredDirtyRecord) {
+    insertDirty: (s, owner, { record, values }: StoredDirtyRecord) => named(dirty, async () => {
       await s.conn.query(
         `INSERT INTO ${dirty} (installation_id, task_id, recorded_at, table_name, op, row_key, row_values, error) VALUES (?, ?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?)`,
         [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
-    },
+    }),
 
     async fenceOf(s, owner) {
       await s.conn.query('START TRANSACTION');
@@ -161,7 +180,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
       if (found.size === 0) return;
       await migrate(s, owner, found);
       await s.conn.query('START TRANSACTION');
-      try {
+      await named(cp, async () => {
         for (const table of found.keys()) {
           if (table === CHECKPOINT && tombstone !== undefined) {
             await s.conn.query(
@@ -173,10 +192,10 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
           await s.conn.query(`DELETE FROM ${qualified(database, table)} WHERE installation_id = ? AND task_id = ?`, [owner.installationId, owner.taskId]);
         }
         await s.conn.query('COMMIT');
-      } catch (err) {
+      }).catch(async (err: unknown) => {
         await s.conn.query('ROLLBACK').catch(() => undefined);
         throw err;
-      }
+      });
     },
   };
 }

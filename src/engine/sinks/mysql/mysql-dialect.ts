@@ -7,30 +7,50 @@
  * separate session, and schema changes are applied between transactions; TRUNCATE would commit
  * too, so truncation inside the transaction is a DELETE.
  */
+import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
+import { delay, destroyMySql } from '../../mysql/connection.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { mysqlCheckpoint } from './checkpoint-sql.ts';
 import { applyMySqlSchemaChange } from './schema-change.ts';
-import { openSession, type MySqlSession } from './session.ts';
+import { LOCK_WAIT_SECONDS, openSession, type MySqlSession } from './session.ts';
 import { isDataError, qualified } from './sql.ts';
 import { prepareTargetTable, type TargetTable } from './target-table.ts';
 import { mysqlPermanentError } from './target-errors.ts';
 
-export function mysqlDialect(endpoint: DbEndpoint, applicationName: string): SinkDialect<MySqlSession, TargetTable> {
-  /** DDL on a session of its own, so the open transaction of `s` is not committed by it. */
+/**
+ * A side session's DDL: its lock waits end after LOCK_WAIT_SECONDS at the server (session.ts);
+ * this client-side bound is for a server that stops answering altogether.
+ */
+const SIDE_DDL_TIMEOUT_MS = (LOCK_WAIT_SECONDS + 30) * 1000;
+const SIDE_CLOSE_TIMEOUT_MS = 5_000;
+
+export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logger: Logger): SinkDialect<MySqlSession, TargetTable> {
+  /**
+   * DDL on a session of its own, so the open transaction of `s` is not committed by it. Bounded
+   * (connect and setup: connection.ts; the DDL: SIDE_DDL_TIMEOUT_MS; the goodbye: SIDE_CLOSE_TIMEOUT_MS);
+   * a failed one is destroyed, never left open.
+   */
   const separately = async (sql: string) => {
-    const side = await openSession(endpoint, applicationName, () => undefined);
-    try { await side.conn.query(sql); } finally { await side.conn.end().catch(() => side.conn.destroy()); }
+    const side = await openSession(endpoint, applicationName, (err) => logger.warn('target side session error', { error: err }));
+    try {
+      await side.conn.query({ sql, timeout: SIDE_DDL_TIMEOUT_MS });
+    } catch (err) {
+      destroyMySql(side.conn);
+      throw err;
+    }
+    // A server that stops answering may never confirm the goodbye: the socket goes after the bound.
+    await Promise.race([side.conn.end().catch(() => side.conn.destroy()), delay(SIDE_CLOSE_TIMEOUT_MS).then(() => destroyMySql(side.conn))]);
   };
   return {
     transactionalDdl: false,
     beginStatement: 'START TRANSACTION',
     checkpoint: mysqlCheckpoint(endpoint.database),
-    connect: (onError) => openSession(endpoint, applicationName, onError),
+    connect: (onError, signal) => openSession(endpoint, applicationName, onError, signal),
     exec: async (s, sql) => { await s.conn.query(sql); },
     end: (s) => s.conn.end(),
-    destroy: (s) => s.conn.destroy(),
+    destroy: (s) => destroyMySql(s.conn),
     isDataError,
     permanentError: (err) => mysqlPermanentError(err, endpoint),
     prepareTable: (s, relation, target, describe, inTransaction) =>

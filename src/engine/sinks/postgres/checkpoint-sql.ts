@@ -4,6 +4,11 @@
  * in one upsert that only succeeds while the stored fence is lower; `write` updates the row only
  * where the fence is still ours (under READ COMMITTED the UPDATE waits for a concurrent claim and
  * then re-checks the fence), so a stale owner's commit finds no row.
+ *
+ * Every statement that writes these tables waits for locks at most `lockTimeoutMs` (lock_timeout,
+ * SET LOCAL: only that transaction): a stray session holding the checkpoint row or the table
+ * (an idle-in-transaction psql, a LOCK TABLE) must not hang the task. The wait ends with a
+ * retryable error naming the table and, where the session is free to ask, who holds it.
  */
 import type pg from 'pg';
 import type { CheckpointStore, Owner, StoredDirtyRecord } from '../sink-dialect.ts';
@@ -35,10 +40,43 @@ async function layout(c: pg.Client): Promise<Layout> {
   return { schema: rows[0].schema, tables: new Map(rows.filter((r) => r.table !== null).map((r) => [r.table!, r.keyed!])) };
 }
 
+/** How long a checkpoint statement waits for a lock held by another session: far above a claim or a commit of ours. */
+export const CHECKPOINT_LOCK_TIMEOUT_MS = 30_000;
+
+/** lock_not_available (PostgreSQL docs, Appendix A): lock_timeout expired. */
+const LOCK_TIMEOUT = '55P03';
+
 /** SQLSTATEs of two sessions creating the same object at once (42710: the table's row type, created first): both are fine. */
 const RACED = new Set(['23505', '42P06', '42P07', '42710']);
 
-export function postgresCheckpoint(database: string): CheckpointStore<pg.Client> {
+export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_LOCK_TIMEOUT_MS): CheckpointStore<pg.Client> {
+  const bound = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`;
+  /** Work in a transaction of its own under the lock bound; a lock timeout names who holds `table`. */
+  const transaction = async <R>(c: pg.Client, table: string, work: () => Promise<R>): Promise<R> => {
+    try {
+      return await inTransaction(c, bound, work);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
+      throw lockTimedOut(err, table, database, lockTimeoutMs, await holders(c, table));
+    }
+  };
+  /** Inside the sink's open transaction (which a lock timeout aborts: nobody to ask who held it). */
+  const bounded = async <R>(table: string, work: () => Promise<R>): Promise<R> => {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
+      throw lockTimedOut(err, table, database, lockTimeoutMs, '');
+    }
+  };
+  /**
+   * The bound and a statement in one round trip (the commit's path): simple query protocol, so the
+   * statement carries its values as literals (checkpointLiteral); the statement's result is the last.
+   */
+  const boundedQuery = async (c: pg.Client, sql: string): Promise<pg.QueryResult> => {
+    const results = await c.query(`${bound}; ${sql}`) as unknown as pg.QueryResult[];
+    return results[results.length - 1];
+  };
   return {
     dirtyTable: `opendi.dirty_record in database ${quoteIdent(database)}`,
 
@@ -59,34 +97,35 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
       }
     },
 
-    async claim(c, owner, fence) {
+    claim: (c, owner, fence) => transaction(c, 'opendi.sync_checkpoint', async () => {
       const r = await c.query(
         `INSERT INTO opendi.sync_checkpoint AS cp (installation_id, task_id, position, fence, updated_at) VALUES ($1, $2, NULL, $3, now())
          ON CONFLICT (installation_id, task_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now() WHERE cp.fence < EXCLUDED.fence
          RETURNING position`, [owner.installationId, owner.taskId, fence]);
-      if (r.rowCount !== 1) return 'fenced';
+      if (r.rowCount !== 1) return 'fenced' as const;
       const dirty = await c.query(`SELECT count(*)::int AS n FROM opendi.dirty_record WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
-      return { position: r.rows[0].position, dirtyRecords: dirty.rows[0].n };
-    },
+      return { position: r.rows[0].position as string | null, dirtyRecords: dirty.rows[0].n as number };
+    }),
 
-    async write(c, owner, fence, position) {
-      const r = await c.query(
-        `UPDATE opendi.sync_checkpoint SET position = $3, updated_at = now() WHERE installation_id = $1 AND task_id = $2 AND fence = $4`,
-        [owner.installationId, owner.taskId, position, fence]);
+    // The last statements of the sink's transaction before COMMIT: the bound stays for the rest of it.
+    write: (c, owner, fence, position) => bounded('opendi.sync_checkpoint', async () => {
+      const r = await boundedQuery(c, `UPDATE opendi.sync_checkpoint SET position = ${checkpointLiteral(position)}, updated_at = now()
+        WHERE installation_id = ${checkpointLiteral(owner.installationId)} AND task_id = ${integer(owner.taskId)} AND fence = ${integer(fence)}`);
       return r.rowCount === 1;
-    },
+    }),
 
-    async writeLane(c, owner, fence, lane, position) {
+    writeLane: (c, owner, fence, lane, position) => bounded('opendi.sync_checkpoint', async () => {
       // FOR SHARE: lanes do not wait for each other, a claim (UPDATE) waits for them and they for it;
       // under READ COMMITTED a lane that waited reads the claim's new fence.
-      const r = await c.query(`SELECT fence FROM opendi.sync_checkpoint WHERE installation_id = $1 AND task_id = $2 FOR SHARE`, [owner.installationId, owner.taskId]);
+      const r = await boundedQuery(c,
+        `SELECT fence FROM opendi.sync_checkpoint WHERE installation_id = ${checkpointLiteral(owner.installationId)} AND task_id = ${integer(owner.taskId)} FOR SHARE`);
       if (r.rowCount !== 1 || Number(r.rows[0].fence) !== fence) return false;
       await c.query(
         `INSERT INTO opendi.sync_lane AS l (installation_id, task_id, lane, position, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (installation_id, task_id, lane) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
         [owner.installationId, owner.taskId, lane, position]);
       return true;
-    },
+    }),
 
     async lanePositions(c, owner) {
       const r = await c.query(`SELECT lane, position FROM opendi.sync_lane WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
@@ -97,17 +136,20 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
       await c.query(`DELETE FROM opendi.sync_lane WHERE installation_id = $1 AND task_id = $2 AND lane >= $3`, [owner.installationId, owner.taskId, from]);
     },
 
-    async insertDirty(c, owner, { record, values }: StoredDirtyRecord) {
+    // Mid-transaction: the bound is lifted again after (the row writes that follow are not ours to bound).
+    insertDirty: (c, owner, { record, values }: StoredDirtyRecord) => bounded('opendi.dirty_record', async () => {
+      await c.query(bound);
       await c.query(
         `INSERT INTO opendi.dirty_record (installation_id, task_id, table_name, op, row_key, row_values, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [owner.installationId, owner.taskId, record.table, record.op, record.key, values, record.error]);
-    },
+      await c.query('SET LOCAL lock_timeout TO DEFAULT');
+    }),
 
     async discard(c, owner, tombstone) {
       const found = await layout(c);
       if (found.tables.size === 0) return;
       if ([...found.tables.values()].some((keyed) => !keyed)) await migrate(c, owner);
-      await inTransaction(c, async () => {
+      await transaction(c, 'opendi.sync_checkpoint', async () => {
         for (const table of found.tables.keys()) {
           if (table === 'sync_checkpoint' && tombstone !== undefined) {
             await c.query(
@@ -130,7 +172,7 @@ export function postgresCheckpoint(database: string): CheckpointStore<pg.Client>
  * and a second upgrader finds the work done.
  */
 async function migrate(c: pg.Client, owner: Owner): Promise<void> {
-  await inTransaction(c, async () => {
+  await inTransaction(c, 'BEGIN', async () => {
     const found = await layout(c);
     const old = [...found.tables].filter(([, keyed]) => !keyed).map(([table]) => table);
     if (old.length === 0) return;
@@ -150,13 +192,48 @@ async function migrate(c: pg.Client, owner: Owner): Promise<void> {
   });
 }
 
-async function inTransaction(c: pg.Client, work: () => Promise<void>): Promise<void> {
-  await c.query('BEGIN');
+/** `setup`: statements run after BEGIN in the same round trip (simple query protocol, no parameters). */
+async function inTransaction<R>(c: pg.Client, setup: string, work: () => Promise<R>): Promise<R> {
+  await c.query(setup === 'BEGIN' ? setup : `BEGIN; ${setup}`);
   try {
-    await work();
+    const r = await work();
     await c.query('COMMIT');
+    return r;
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/** Sessions holding a lock on `table` now (pg_locks: a row lock shows as the holder's lock on the table), for the error. */
+async function holders(c: pg.Client, table: string): Promise<string> {
+  try {
+    const r = await c.query(
+      `SELECT DISTINCT a.pid, a.application_name, a.state, l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.granted AND l.relation = to_regclass($1) AND l.pid <> pg_backend_pid() ORDER BY a.pid LIMIT 5`, [table]);
+    if (r.rows.length === 0) return '';
+    return `; held by ${r.rows.map((h: { pid: number; application_name: string; state: string | null; mode: string }) =>
+      `pid ${h.pid} (${h.application_name ? `application '${h.application_name}', ` : ''}${h.state ?? 'no state'}, ${h.mode})`).join(', ')}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A text value as a literal in an E'' string, whose meaning does not depend on
+ * standard_conforming_strings (PostgreSQL docs, "String Constants with C-Style Escapes").
+ */
+function checkpointLiteral(v: string | null): string {
+  return v === null ? 'NULL' : `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function integer(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+}
+
+function lockTimedOut(err: unknown, table: string, database: string, ms: number, held: string): Error {
+  return Object.assign(new Error(
+    `the checkpoint table ${table} in database ${quoteIdent(database)} stayed locked by another session for ${ms} ms${held}; `
+    + 'the task retries (end that session or its transaction if it is a stray one)', { cause: err }), { code: LOCK_TIMEOUT });
 }

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../../logger.ts';
 import type { PgEndpoint } from '../../endpoint.ts';
-import { connectPg, destroyPgSocket, qualifiedName } from '../../postgres/connection.ts';
+import { connectPg, destroyPgSocket, qualifiedName, setUpPgSession } from '../../postgres/connection.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { postgresCheckpoint } from './checkpoint-sql.ts';
@@ -30,11 +30,15 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
     transactionalDdl: true,
     beginStatement: 'BEGIN',
     checkpoint: postgresCheckpoint(endpoint.database),
-    async connect(onError) {
-      const c = await connectPg(endpoint, applicationName, onError);
+    async connect(onError, signal) {
+      const c = await connectPg(endpoint, applicationName, onError, {}, signal);
       try {
-        await c.query(`SET synchronous_commit = on`);
-        await c.query(`SET session_replication_role = replica`).catch(() => logger.info('target session runs without session_replication_role=replica (needs superuser); target triggers fire'));
+        await setUpPgSession(c, [`SET synchronous_commit = on`], signal);
+        // Best effort: the server's refusal leaves the session usable (outside a transaction); a timeout or an abort does not.
+        await setUpPgSession(c, [`SET session_replication_role = replica`], signal).catch((err) => {
+          if ((err as { code?: unknown }).code === undefined) throw err;
+          logger.info('target session runs without session_replication_role=replica (needs superuser); target triggers fire');
+        });
       } catch (err) {
         destroyPgSocket(c);
         throw err;

@@ -15,7 +15,7 @@ import type { ColumnValue, RelationInfo, RowChange, SourceEvent } from '../../ch
 import type { EngineEvent } from '../../engine-event.ts';
 import { pgLogicalType } from '../../postgres/types.ts';
 import { UnrecoverableError } from '../../errors.ts';
-import { clientConfig, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
+import { connectPg, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
 import { SourceEventQueue } from '../../source-event-queue.ts';
 import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
@@ -449,10 +449,8 @@ export class PostgresSource implements ChangeSource {
 
   private async controlClient(): Promise<pg.Client> {
     if (!this.control) {
-      const c = new pg.Client({ ...clientConfig(this.spec.endpoint, this.applicationName), query_timeout: CONTROL_QUERY_MS });
-      c.on('error', (err) => this.fail(err));
-      await c.connect();
-      this.control = c;
+      // connectPg: the timeouts, TLS and error listener of every engine connection; a failed connect leaves nothing open.
+      this.control = await connectPg(this.spec.endpoint, this.applicationName, (err) => this.fail(err), { query_timeout: CONTROL_QUERY_MS });
     }
     return this.control;
   }
@@ -525,9 +523,8 @@ export class PostgresSource implements ChangeSource {
 }
 
 async function terminateBackend(endpoint: PgEndpoint, applicationName: string, pid: number): Promise<void> {
-  const c = new pg.Client({ ...clientConfig(endpoint, applicationName), query_timeout: CONTROL_QUERY_MS });
-  c.on('error', () => undefined); // a failure here only means the server is out of reach; the caller logs the rejection
-  await c.connect();
+  // A failure here only means the server is out of reach; the caller logs the rejection.
+  const c = await connectPg(endpoint, applicationName, () => undefined, { query_timeout: CONTROL_QUERY_MS });
   try {
     await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
   } finally {
