@@ -5,7 +5,7 @@
  * page is read in SQL instead of deriving every job of the workspace at every call (issue 14).
  */
 import type { CatalogStore, DIJobRecord, JobListingRecord, StaleJobListing, TaskFileRecord } from '../../store/catalog-store.ts';
-import { jobOfTask } from '../../domain/di-job/job-of-task.ts';
+import { currentJobOf, jobOfTask } from '../../domain/di-job/job-of-task.ts';
 import type { JobDocument } from '../../domain/di-job/job-document.ts';
 
 const BATCH = 500;
@@ -13,8 +13,8 @@ const BATCH = 500;
 const MAX_BATCHES = 200;
 
 export function jobOf(file: TaskFileRecord, row: DIJobRecord | undefined): { doc: JobDocument; spec: 'FILESPEC' | 'CLASSIC' } {
-  const current = row !== undefined && row.fileVersion === file.version;
-  return { doc: current ? JSON.parse(row.document) : jobOfTask(file), spec: current && row.fileSpec !== null ? 'FILESPEC' : 'CLASSIC' };
+  const stored = currentJobOf(file, row);
+  return { doc: stored ?? jobOfTask(file), spec: stored !== undefined && row!.fileSpec !== null ? 'FILESPEC' : 'CLASSIC' };
 }
 
 function listingOf({ file, job, rev }: StaleJobListing): JobListingRecord {

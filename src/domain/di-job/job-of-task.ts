@@ -4,11 +4,16 @@
  * one TableMappings element of Exact rules (database/schema, then table); a writer schema becomes
  * a Rename rule on Schema. JobType is SingleTableRealtimeMigration for one table.
  */
-import type { TaskFileRecord } from '../../store/catalog-store.ts';
+import type { DIJobRecord, TaskFileRecord } from '../../store/catalog-store.ts';
 import { parseRealtimeTask } from '../task-content.ts';
 import type { JobDocument, TableMapping, TransformationRule } from './job-document.ts';
 
 const TYPE_NAMES = { mysql: 'MySQL', postgresql: 'PostgreSQL' } as const;
+
+/** The stored job document while it is current for the file: no 2020 update came after it (store.putDIJob fileVersion). */
+export function currentJobOf(file: TaskFileRecord, row: DIJobRecord | undefined): JobDocument | undefined {
+  return row && row.fileVersion === file.version ? JSON.parse(row.document) as JobDocument : undefined;
+}
 
 export function jobOfTask(file: TaskFileRecord): JobDocument {
   const text = file.deployedContent ?? file.content;

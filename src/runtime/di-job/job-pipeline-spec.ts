@@ -13,6 +13,7 @@ import { UnrecoverableError } from '../../engine/errors.ts';
 import type { DdlMark, DdlType } from '../../domain/start-param.ts';
 import type { JobDocument } from '../../domain/di-job/job-document.ts';
 import { compileJobPlan } from '../../domain/di-job/job-plan.ts';
+import { currentJobOf } from '../../domain/di-job/job-of-task.ts';
 import { DESTINATION_TYPES, SOURCE_TYPES, findEndpointType } from '../../domain/di-job/job-types.ts';
 import { DEFAULT_DDL_MARKS } from '../../domain/start-param.ts';
 import { NO_RULES } from '../../engine/transform/table-rules.ts';
@@ -37,10 +38,9 @@ export interface JobPipelineContext {
   release?: boolean;
 }
 
-/** The job is current for the file when no 2020 update came after it (store.putDIJob fileVersion). */
+/** The job document while no 2020 update came after it (job-of-task.ts currentJobOf). */
 export async function currentJobDocument(store: CatalogStore, file: TaskFileRecord): Promise<JobDocument | undefined> {
-  const row = await store.getDIJob(file.id);
-  return row && row.fileVersion === file.version ? JSON.parse(row.document) as JobDocument : undefined;
+  return currentJobOf(file, await store.getDIJob(file.id));
 }
 
 export async function jobPipelineParts(ctx: JobPipelineContext): Promise<JobPipelineParts | undefined> {
