@@ -67,3 +67,23 @@ test('tasks share a bounded pool; a broken connection is not reused; waits are b
   for (let i = 0; i < 50 && (await poolConnections()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(await poolConnections(), [], 'the last task letting go closes the pool');
 });
+
+test('a table first seen while every lane holds a pooled connection in its transaction is created on a session of its own, not a pooled one', async () => {
+  const pools = new TargetPools(logger, { max: 2, acquireTimeoutMs: 1_500, idleMs: 60_000 });
+  const target = { kind: 'postgresql' as const, endpoint: { host: pgi.host, port: pgi.port, database: 'pooled', user: pgi.user }, schema: 'public', installationId: 'pools-lanes', pools, lanes: 2 };
+  const sink = openSink(7, target, 'unused', logger);
+  const [old, fresh] = [rel('lanes_old'), rel('lanes_new')];
+  await sink.claim(1);
+  await sink.prepareTable(old, async () => schema);
+  await sink.commit('0/1');
+  // Enough keys that both lanes get rows: each lane opens its transaction on a pooled connection.
+  await sink.apply(Array.from({ length: 40 }, (_, i) => ({ op: 'insert' as const, relation: old, values: [String(i), 'x'] })));
+  assert.deepEqual(await poolConnections(), ['idle in transaction', 'idle in transaction'], 'both lanes hold the pool');
+  // Before: the DDL waited for a third pooled connection behind the lanes' own, and failed after the bound.
+  await sink.prepareTable(fresh, async () => schema);
+  await sink.apply([{ op: 'insert', relation: fresh, values: ['1', 'y'] }]);
+  await sink.commit('0/2');
+  assert.equal(Number((await pgi.query(`SELECT count(*) AS n FROM public.lanes_new`, [], 'pooled')).rows[0].n), 1);
+  assert.equal(Number((await pgi.query(`SELECT count(*) AS n FROM public.lanes_old`, [], 'pooled')).rows[0].n), 40);
+  await sink.close();
+});

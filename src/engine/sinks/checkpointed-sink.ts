@@ -356,18 +356,19 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return c;
   }
 
-  /** A table created while this lane's transaction is open: on a session of its own, committed at once. */
+  /**
+   * A table created while this lane's transaction is open: on a session of its own, committed at
+   * once. Never from the shared pool: every lane of every task writing there may hold a pooled
+   * connection in an open transaction, and one waiting for a second from the same pool could wait
+   * on lanes that wait for it (until the acquire bound fails the task). Such DDL is rare (a table's
+   * first rows), so a short-lived session costs little.
+   */
   private async onSideConnection<R>(work: (side: C) => Promise<R>): Promise<R> {
-    const pool = this.pool;
-    const side = pool ? await pool.acquire() : await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
-    let ok = false;
+    const side = await this.d.connect((err) => this.logger.warn('target connection error', { error: err }));
     try {
-      const r = await work(side);
-      ok = true;
-      return r;
+      return await work(side);
     } finally {
-      if (pool) pool.release(side, !ok);
-      else await this.d.end(side).catch(() => this.d.destroy(side));
+      await this.d.end(side).catch(() => this.d.destroy(side));
     }
   }
 
