@@ -16,15 +16,43 @@ import type { RowGuard } from '../sink-dialect.ts';
 import { isDataError } from './sql.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
+import type { Bound } from './convert-value.ts';
 
 const DUPLICATE_ERRNOS = new Set([1022, 1062, 1169, 1586, 1859]);
 
 const escape = mysql.escape as (v: unknown) => string;
+/** The characters mysql.escape escapes in a string; a string without them is quoted as it is. */
+const ESCAPED_CHARS = /[\0\b\t\n\r\x1a"'\\]/;
 
 function literal(t: TargetTable, i: number, v: ColumnValue): string {
   if (v === null) return 'NULL';
   if (v === UNCHANGED) throw new Error('an unsent (unchanged) value cannot be written');
-  return escape(t.convert[i](v));
+  return quoted(t.convert[i](v));
+}
+
+/** mysql.escape of a bound value; most values need no escaping: they skip its dispatch and template (issue 14). */
+export function quoted(bound: Bound): string {
+  return typeof bound === 'string' && !ESCAPED_CHARS.test(bound) ? "'" + bound + "'" : escape(bound);
+}
+
+/**
+ * `(v1,v2,..)` of a row: the pieces go into one reused array joined once, rather than a map, a
+ * join and a template per row (the statement text of every upserted row is built here).
+ */
+class RowLiteral {
+  private readonly pieces: string[];
+  constructor(private readonly t: TargetTable) {
+    const n = t.columns.length;
+    this.pieces = new Array(2 * n + 1).fill(',');
+    this.pieces[0] = '(';
+    this.pieces[2 * n] = ')';
+  }
+  of(values: ColumnValue[]): string {
+    const p = this.pieces;
+    if (2 * values.length + 1 !== p.length) return `(${values.map((v, i) => literal(this.t, i, v)).join(',')})`;
+    for (let i = 0; i < values.length; i++) p[2 * i + 1] = literal(this.t, i, values[i]);
+    return p.join('');
+  }
 }
 
 function keyCondition(t: TargetTable, key: ColumnValue[]): string {
@@ -102,10 +130,11 @@ async function upsertRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][]
   const suffix = ` ON DUPLICATE KEY UPDATE ${[keyGuard, ...nonKey.map((col) => `${col} = VALUES(${col})`)].join(', ')}`;
   const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, insert.length + suffix.length, (parts, items) =>
     guard.statement('upsert', items, () => run(s, insert + parts.join(',') + suffix), (values) => upsertOne(s, t, values, insert, nonKey.length > 0)));
+  const row = new RowLiteral(t);
   for (const values of rows) {
     let part: string;
     try {
-      part = `(${values.map((v, i) => literal(t, i, v)).join(',')})`;
+      part = row.of(values);
     } catch (err) {
       if (!isDataError(err)) throw err;
       await guard.reject('upsert', values, err);
