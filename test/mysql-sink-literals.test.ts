@@ -7,8 +7,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { quoted } from '../src/engine/sinks/mysql/apply-rows.ts';
-import { converterFor } from '../src/engine/sinks/mysql/convert-value.ts';
+import { quoted, RowLiteral } from '../src/engine/sinks/mysql/apply-rows.ts';
+import { converterFor, type Converter } from '../src/engine/sinks/mysql/convert-value.ts';
+import { UNCHANGED, type ColumnValue } from '../src/engine/change-event.ts';
 
 /** The DECIMAL converter as it was (capture groups), the oracle. */
 function referenceDecimal(scale: number | null, v: string): string | 'refused' {
@@ -32,6 +33,25 @@ describe('MySQL sink literals', () => {
       assert.equal(quoted(s), mysql.escape(s), JSON.stringify(s));
     }
     assert.equal(quoted(Buffer.from([0, 0xff])), mysql.escape(Buffer.from([0, 0xff])));
+  });
+
+  test('a row\'s VALUES text: the same as quoting each value with mysql.escape (NULLs, escaped text, binary, integers, first and last columns)', () => {
+    const rnd = prng(3);
+    const converters: Converter[] = [
+      converterFor({ dataType: 'bigint', numericScale: null }, undefined), converterFor({ dataType: 'varchar', numericScale: null }, undefined),
+      converterFor({ dataType: 'varbinary', numericScale: null }, { kind: 'binary' } as never), converterFor({ dataType: 'decimal', numericScale: 2 }, undefined),
+    ];
+    const valuesOf = [() => String(Math.floor(rnd() * 1e6) - 5e5), () => ["a'b", 'plain', 'back\\slash', '', 'tab\there', 'NULL'][Math.floor(rnd() * 6)],
+      () => ['\\x', '\\x00ff', '\\x27'][Math.floor(rnd() * 3)], () => (rnd() * 1000).toFixed(2)];
+    const t = { columns: ['a', 'b', 'c', 'd'], convert: converters };
+    const row = new RowLiteral(t);
+    for (let i = 0; i < 3000; i++) {
+      const values: ColumnValue[] = valuesOf.map((f) => (rnd() < 0.25 ? null : f()));
+      const want = `(${values.map((v, k) => (v === null ? 'NULL' : mysql.escape(converters[k](v as string)))).join(',')})`;
+      assert.equal(row.of(values), want, JSON.stringify(values));
+    }
+    assert.throws(() => row.of(['1', UNCHANGED, null, null]), /unsent/);
+    assert.throws(() => row.of(['x', null, null, null]), /not an integer/);
   });
 
   test('DECIMAL: accepted and refused as before, at every scale', () => {

@@ -24,7 +24,7 @@ const escape = mysql.escape as (v: unknown) => string;
 /** The characters mysql.escape escapes in a string; a string without them is quoted as it is. */
 const ESCAPED_CHARS = /[\0\b\t\n\r\x1a"'\\]/;
 
-function literal(t: TargetTable, i: number, v: ColumnValue): string {
+function literal(t: Pick<TargetTable, 'convert'>, i: number, v: ColumnValue): string {
   if (v === null) return 'NULL';
   if (v === UNCHANGED) throw new Error('an unsent (unchanged) value cannot be written');
   return quoted(t.convert[i](v));
@@ -36,21 +36,33 @@ export function quoted(bound: Bound): string {
 }
 
 /**
- * `(v1,v2,..)` of a row: the pieces go into one reused array joined once, rather than a map, a
- * join and a template per row (the statement text of every upserted row is built here).
+ * `(v1,v2,..)` of a row, built as one join of a reused piece array: a value that needs no
+ * escaping goes in as it is, its quotes joined into the separators around it, so a row costs one
+ * string rather than a map, a join, a template and two concatenations per value (issue 14).
  */
-class RowLiteral {
+export class RowLiteral {
   private readonly pieces: string[];
-  constructor(private readonly t: TargetTable) {
-    const n = t.columns.length;
-    this.pieces = new Array(2 * n + 1).fill(',');
-    this.pieces[0] = '(';
-    this.pieces[2 * n] = ')';
+  constructor(private readonly t: Pick<TargetTable, 'columns' | 'convert'>) {
+    this.pieces = new Array(2 * t.columns.length + 1);
   }
   of(values: ColumnValue[]): string {
-    const p = this.pieces;
-    if (2 * values.length + 1 !== p.length) return `(${values.map((v, i) => literal(this.t, i, v)).join(',')})`;
-    for (let i = 0; i < values.length; i++) p[2 * i + 1] = literal(this.t, i, values[i]);
+    const p = this.pieces, t = this.t;
+    if (values.length === 0 || 2 * values.length + 1 !== p.length) return `(${values.map((v, i) => literal(t, i, v)).join(',')})`;
+    let before = false; // the previous piece is a value in open quotes
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      let text: string, quote = false;
+      if (v === null) text = 'NULL';
+      else if (v === UNCHANGED) throw new Error('an unsent (unchanged) value cannot be written');
+      else {
+        const bound = t.convert[i](v);
+        if (typeof bound === 'string' && !ESCAPED_CHARS.test(bound)) { text = bound; quote = true; } else text = escape(bound);
+      }
+      p[2 * i] = i === 0 ? (quote ? "('" : '(') : before ? (quote ? "','" : "',") : (quote ? ",'" : ',');
+      p[2 * i + 1] = text;
+      before = quote;
+    }
+    p[p.length - 1] = before ? "')" : ')';
     return p.join('');
   }
 }
