@@ -131,17 +131,31 @@ function dateText(y: number, mo: number, d: number): string {
   return String.fromCharCode(digit(y, 4, 0), digit(y, 4, 1), digit(y, 4, 2), digit(y, 4, 3), 45, tens(mo), ones(mo), 45, tens(d), ones(d));
 }
 
-/** 'YYYY-MM-DD hh:mm:ss' for a year below 10000 and the other fields below 100. */
-function dateTimeText(y: number, mo: number, d: number, h: number, mi: number, s: number): string {
-  return String.fromCharCode(digit(y, 4, 0), digit(y, 4, 1), digit(y, 4, 2), digit(y, 4, 3), 45, tens(mo), ones(mo), 45, tens(d), ones(d),
-    32, tens(h), ones(h), 58, tens(mi), ones(mi), 58, tens(s), ones(s));
+/** Reused char code arrays, one per text length (String.fromCharCode.apply takes the whole array). */
+const CODES = Array.from({ length: 30 }, (_, n) => new Array<number>(n).fill(48));
+
+/**
+ * 'YYYY-MM-DD hh:mm:ss[.f..][+00]' as one flat string (the sink's checks would flatten a
+ * concatenation again): a year below 10000, the other fields below 100, `us` below 10**6, `fsp`
+ * fraction digits, '+00' for an instant.
+ */
+function stampText(y: number, mo: number, d: number, h: number, mi: number, s: number, us: number, fsp: number, zone: boolean): string {
+  const c = CODES[19 + (fsp ? fsp + 1 : 0) + (zone ? 3 : 0)];
+  c[0] = digit(y, 4, 0); c[1] = digit(y, 4, 1); c[2] = digit(y, 4, 2); c[3] = digit(y, 4, 3); c[4] = 45;
+  c[5] = tens(mo); c[6] = ones(mo); c[7] = 45; c[8] = tens(d); c[9] = ones(d); c[10] = 32;
+  c[11] = tens(h); c[12] = ones(h); c[13] = 58; c[14] = tens(mi); c[15] = ones(mi); c[16] = 58; c[17] = tens(s); c[18] = ones(s);
+  let k = 19;
+  if (fsp) { c[k++] = 46; for (let j = 0; j < fsp; j++) c[k++] = digit(us, 6, j); }
+  if (zone) { c[k] = 43; c[k + 1] = 48; c[k + 2] = 48; }
+  return String.fromCharCode.apply(null, c);
 }
 
 /**
- * TIMESTAMP(2): seconds since the epoch (u32) -> 'YYYY-MM-DD hh:mm:ss' in UTC; the date from the
- * day number by H. Hinnant's civil_from_days (proleptic Gregorian, as Date's toISOString).
+ * TIMESTAMP(2): seconds since the epoch (u32) and the fraction -> 'YYYY-MM-DD hh:mm:ss[.f..]+00'
+ * in UTC; the date from the day number by H. Hinnant's civil_from_days (proleptic Gregorian, as
+ * Date's toISOString).
  */
-function utcText(s: number): string {
+function utcText(s: number, us: number, fsp: number): string {
   const days = Math.floor(s / 86400), sec = s - days * 86400;
   const z = days + 719468;
   const era = Math.floor(z / 146097);
@@ -151,7 +165,9 @@ function utcText(s: number): string {
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  return dateTimeText(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, Math.floor(sec / 3600), Math.floor(sec / 60) % 60, sec % 60);
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0), h = Math.floor(sec / 3600), mi = Math.floor(sec / 60) % 60;
+  if (us <= 999999) return stampText(y, m, d, h, mi, sec % 60, us, fsp, true);
+  return stampText(y, m, d, h, mi, sec % 60, 0, 0, false) + fractionText(us, fsp) + '+00';
 }
 
 function where(t: TableMap, c: BinlogColumn, i: number): string {
@@ -195,9 +211,9 @@ export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: B
       case T.DATETIME2: {
         const ip = b.readUIntBE(p, 5) - 0x8000000000; p += 5;
         const ymd = Math.floor(ip / 2 ** 17), hms = ip % 2 ** 17, ym = ymd >> 5;
-        if (ip >= 0 && ym < 130000) { // a year below 10000; hour, minute and second have 5 and 6 bits: below 100
-          const dt = dateTimeText(Math.floor(ym / 13), ym % 13, ymd & 31, hms >> 12, (hms >> 6) & 63, hms & 63);
-          v = c.meta ? dt + fractionText(micros(b, p, c.meta), c.meta) : dt;
+        const us = micros(b, p, c.meta);
+        if (ip >= 0 && ym < 130000 && us <= 999999) { // a year below 10000; hour, minute and second have 5 and 6 bits: below 100
+          v = stampText(Math.floor(ym / 13), ym % 13, ymd & 31, hms >> 12, (hms >> 6) & 63, hms & 63, us, c.meta, false);
         } else {
           v = `${pad(Math.floor(ym / 13), 4)}-${pad(ym % 13, 2)}-${pad(ymd & 31, 2)} ${pad(hms >> 12, 2)}:${pad((hms >> 6) & 63, 2)}:${pad(hms & 63, 2)}${fraction(b, p, c.meta)}`;
         }
@@ -216,7 +232,7 @@ export function decodeRow(b: Buffer, cur: { p: number }, t: TableMap, present: B
         // The zero timestamp is not an instant: it passes through as MySQL prints it.
         v = s === 0 && (fsp === 0 || b.readUIntBE(p, fracBytes(fsp)) === 0)
           ? '0000-00-00 00:00:00' + (fsp ? '.' + '0'.repeat(fsp) : '')
-          : utcText(s) + fraction(b, p, fsp) + '+00';
+          : utcText(s, micros(b, p, fsp), fsp);
         p += fsp ? fracBytes(fsp) : 0;
         break;
       }
