@@ -37,55 +37,40 @@ function decimalSize(precision: number, scale: number): number {
   return Math.floor(intg / 9) * 4 + DIG2BYTES[intg % 9] + Math.floor(scale / 9) * 4 + DIG2BYTES[scale % 9];
 }
 
-/** DECIMAL(p,s): big-endian groups of 9 digits in 4 bytes; sign in the first byte's top bit; negatives inverted. */
-function decimal(b: Buffer, p: number, precision: number, scale: number): string {
-  return (precision - scale <= 15 && scale <= 15 && decimalFast(b, p, precision, scale)) || decimalText(b, p, precision, scale);
-}
-
 /**
- * The integer and fraction parts as numbers (exact: at most 15 digits each); '' when a word is not
- * canonical (more digits than its group holds), which the text path prints as it comes.
+ * DECIMAL(p,s): big-endian groups of 9 digits in 4 bytes; sign in the first byte's top bit;
+ * negatives inverted. Up to 15 digits on each side of the point the parts are exact numbers; a
+ * group that is not canonical (more digits than it holds) is printed as it comes by the text path.
  */
-function decimalFast(b: Buffer, p: number, precision: number, scale: number): string {
+function decimal(b: Buffer, p: number, precision: number, scale: number): string {
   const intg = precision - scale, intg0 = Math.floor(intg / 9), intg0x = intg % 9;
   const frac0 = Math.floor(scale / 9), frac0x = scale % 9;
   const neg = (b[p] & 0x80) === 0;
   const x = neg ? 0xff : 0;
-  let q = p;
-  let ip = 0;
-  if (intg0x) {
-    ip = decimalWord(b, q, DIG2BYTES[intg0x], p, x); q += DIG2BYTES[intg0x];
-    // The text path prints the leading group as it is: beyond 15 digits the number is not exact.
-    if (ip >= 1e15) return '';
+  fast: if (intg <= 15 && scale <= 15) {
+    let q = p, ip = 0, fp = 0;
+    if (intg0x) { ip = decimalWord(b, q, DIG2BYTES[intg0x], p, x); q += DIG2BYTES[intg0x]; }
+    for (let i = 0; i < intg0; i++, q += 4) {
+      const w = decimalWord(b, q, 4, p, x);
+      if (w >= 1e9) break fast;
+      ip = ip * 1e9 + w;
+    }
+    if (ip >= 1e15) break fast; // the leading group as it comes may have more digits than the type
+    for (let i = 0; i < frac0; i++, q += 4) {
+      const w = decimalWord(b, q, 4, p, x);
+      if (w >= 1e9) break fast;
+      fp = fp * 1e9 + w;
+    }
+    if (frac0x) {
+      const w = decimalWord(b, q, DIG2BYTES[frac0x], p, x);
+      if (w >= POW10[frac0x]) break fast;
+      fp = fp * POW10[frac0x] + w;
+    }
+    const sign = neg && (ip !== 0 || fp !== 0) ? '-' : '';
+    if (!scale) return sign + String(ip);
+    const f = String(fp);
+    return sign + String(ip) + '.' + (f.length < scale ? f.padStart(scale, '0') : f);
   }
-  for (let i = 0; i < intg0; i++, q += 4) {
-    const w = decimalWord(b, q, 4, p, x);
-    if (w >= 1e9) return '';
-    ip = ip * 1e9 + w;
-  }
-  if (ip >= 1e15) return '';
-  let fp = 0;
-  for (let i = 0; i < frac0; i++, q += 4) {
-    const w = decimalWord(b, q, 4, p, x);
-    if (w >= 1e9) return '';
-    fp = fp * 1e9 + w;
-  }
-  if (frac0x) {
-    const w = decimalWord(b, q, DIG2BYTES[frac0x], p, x);
-    if (w >= POW10[frac0x]) return '';
-    fp = fp * POW10[frac0x] + w;
-  }
-  const sign = neg && (ip !== 0 || fp !== 0) ? '-' : '';
-  if (!scale) return sign ? '-' + String(ip) : String(ip);
-  const f = String(fp);
-  return sign + String(ip) + '.' + (f.length < scale ? f.padStart(scale, '0') : f);
-}
-
-function decimalText(b: Buffer, p: number, precision: number, scale: number): string {
-  const intg = precision - scale, intg0 = Math.floor(intg / 9), intg0x = intg % 9;
-  const frac0 = Math.floor(scale / 9), frac0x = scale % 9;
-  const neg = (b[p] & 0x80) === 0;
-  const x = neg ? 0xff : 0;
   let q = p;
   let ip = '';
   if (intg0x) { ip += String(decimalWord(b, q, DIG2BYTES[intg0x], p, x)); q += DIG2BYTES[intg0x]; }
