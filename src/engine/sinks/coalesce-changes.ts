@@ -35,7 +35,9 @@ export class Coalescer {
     }
     const newKey = this.keyOf(ch.values);
     if (ch.op === 'insert') {
-      this.put(newKey, { op: 'upsert', values: ch.values, fresh: !this.rows.has(newKey) });
+      // put() with one lookup less: the delete tells whether the key was already in the run.
+      const seen = this.rows.delete(newKey);
+      this.rows.set(newKey, { op: 'upsert', values: ch.values, fresh: !seen });
       return null;
     }
     const oldKey = ch.oldKey ? this.keyOf(ch.oldKey) : newKey;

@@ -16,15 +16,55 @@ import type { RowGuard } from '../sink-dialect.ts';
 import { isDataError } from './sql.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
+import type { Bound } from './convert-value.ts';
 
 const DUPLICATE_ERRNOS = new Set([1022, 1062, 1169, 1586, 1859]);
 
 const escape = mysql.escape as (v: unknown) => string;
+/** The characters mysql.escape escapes in a string; a string without them is quoted as it is. */
+const ESCAPED_CHARS = /[\0\b\t\n\r\x1a"'\\]/;
 
-function literal(t: TargetTable, i: number, v: ColumnValue): string {
+function literal(t: Pick<TargetTable, 'convert'>, i: number, v: ColumnValue): string {
   if (v === null) return 'NULL';
   if (v === UNCHANGED) throw new Error('an unsent (unchanged) value cannot be written');
-  return escape(t.convert[i](v));
+  return quoted(t.convert[i](v));
+}
+
+/** mysql.escape of a bound value; most values need no escaping: they skip its dispatch and template (issue 14). */
+export function quoted(bound: Bound): string {
+  return typeof bound === 'string' && !ESCAPED_CHARS.test(bound) ? "'" + bound + "'" : escape(bound);
+}
+
+/**
+ * `(v1,v2,..)` of a row, built as one join of a reused piece array: a value that needs no
+ * escaping goes in as it is, its quotes joined into the separators around it, so a row costs one
+ * string rather than a map, a join, a template and two concatenations per value (issue 14).
+ */
+export class RowLiteral {
+  private readonly pieces: string[];
+  constructor(private readonly t: Pick<TargetTable, 'columns' | 'convert'>) {
+    this.pieces = new Array(2 * t.columns.length + 1);
+  }
+  of(values: ColumnValue[]): string {
+    const p = this.pieces, t = this.t;
+    if (values.length === 0 || 2 * values.length + 1 !== p.length) return `(${values.map((v, i) => literal(t, i, v)).join(',')})`;
+    let before = false; // the previous piece is a value in open quotes
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      let text: string, quote = false;
+      if (v === null) text = 'NULL';
+      else if (v === UNCHANGED) throw new Error('an unsent (unchanged) value cannot be written');
+      else {
+        const bound = t.convert[i](v);
+        if (typeof bound === 'string' && !ESCAPED_CHARS.test(bound)) { text = bound; quote = true; } else text = escape(bound);
+      }
+      p[2 * i] = i === 0 ? (quote ? "('" : '(') : before ? (quote ? "','" : "',") : (quote ? ",'" : ',');
+      p[2 * i + 1] = text;
+      before = quote;
+    }
+    p[p.length - 1] = before ? "')" : ')';
+    return p.join('');
+  }
 }
 
 function keyCondition(t: TargetTable, key: ColumnValue[]): string {
@@ -102,10 +142,11 @@ async function upsertRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][]
   const suffix = ` ON DUPLICATE KEY UPDATE ${[keyGuard, ...nonKey.map((col) => `${col} = VALUES(${col})`)].join(', ')}`;
   const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, insert.length + suffix.length, (parts, items) =>
     guard.statement('upsert', items, () => run(s, insert + parts.join(',') + suffix), (values) => upsertOne(s, t, values, insert, nonKey.length > 0)));
+  const row = new RowLiteral(t);
   for (const values of rows) {
     let part: string;
     try {
-      part = `(${values.map((v, i) => literal(t, i, v)).join(',')})`;
+      part = row.of(values);
     } catch (err) {
       if (!isDataError(err)) throw err;
       await guard.reject('upsert', values, err);

@@ -50,12 +50,21 @@ function integer(v: string): string {
   return v;
 }
 
+const DECIMAL_TEXT = /^[-+]?\d*(?:\.\d*)?(?:[eE][-+]?\d+)?$/;
+
+/** A digit 1-9 in `v` from `from` on (the fraction digits past the target's scale). */
+function nonZeroFrom(v: string, from: number): boolean {
+  for (let i = from; i < v.length; i++) { const c = v.charCodeAt(i); if (c > 48 && c <= 57) return true; }
+  return false;
+}
+
 function decimal(scale: number | null): Converter {
+  // Tests, no captures: this runs for every DECIMAL value written (issue 14).
   return (v) => {
-    const m = /^[-+]?\d*(?:\.(\d*))?(?:[eE][-+]?\d+)?$/.exec(v);
-    if (!m || v === '' || v === '.') throw new ConversionError(`not a decimal number: ${v.slice(0, 70)}`);
+    if (!DECIMAL_TEXT.test(v) || v === '' || v === '.') throw new ConversionError(`not a decimal number: ${v.slice(0, 70)}`);
     // MySQL rounds extra fraction digits with only a note: refuse instead of changing the value.
-    if (scale !== null && m[1] !== undefined && !/[eE]/.test(v) && /[1-9]/.test(m[1].slice(scale))) {
+    const dot = scale === null ? -1 : v.indexOf('.');
+    if (dot >= 0 && v.indexOf('e') < 0 && v.indexOf('E') < 0 && nonZeroFrom(v, dot + 1 + scale!)) {
       throw new ConversionError(`value ${v.slice(0, 70)} has more than ${scale} fractional digits; the target would round it`);
     }
     return v;
