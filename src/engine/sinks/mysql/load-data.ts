@@ -1,0 +1,163 @@
+/**
+ * Fresh rows (coalesce-changes.ts: the key's first change in the batch was an insert) into a
+ * MySQL/MariaDB table by LOAD DATA LOCAL INFILE fed from a stream the sink generates: the server
+ * parses tab-separated text instead of a multi-row INSERT .. ON DUPLICATE KEY UPDATE statement
+ * (measured about three times the insert rate).
+ *
+ * LOCAL makes the server treat duplicate keys and data errors as warnings: such rows are skipped
+ * or their values changed (MariaDB and MySQL, "LOAD DATA INFILE", duplicate-key and
+ * data-interpretation handling with LOCAL). So a load counts only when it inserted every row sent
+ * and reported no warning or note; anything else is rolled back to a savepoint and the rows go to
+ * the upsert path (apply-rows.ts), which upserts replayed rows and sets rejected ones aside as dirty
+ * records exactly as without this path. A server that refuses LOCAL (local_infile=OFF) is
+ * remembered per session and the upsert path does all of it.
+ *
+ * Only tables whose every written column takes its value from text the same way in both paths (a
+ * field of a load and a string literal both reach the column as a utf8mb4 string): integers,
+ * decimals, floats, character types, ENUM/SET, temporal types and YEAR. Binary and BIT columns
+ * (the upsert path sends hex literals), MySQL's native JSON and every other type keep the upsert path.
+ *
+ * The server names a file in its request for the data; it is never read: the stream factory
+ * returns the generated stream whatever the name.
+ */
+import { Readable } from 'node:stream';
+import type { ResultSetHeader } from 'mysql2/promise';
+import type { Logger } from '../../../logger.ts';
+import type { ColumnValue } from '../../change-event.ts';
+import { isDataError } from './sql.ts';
+import type { MySqlSession } from './session.ts';
+import type { TargetTable } from './target-table.ts';
+
+const LOADABLE_TYPES = new Set([
+  'tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'float', 'double', 'real', 'double precision',
+  'char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set', 'date', 'datetime', 'timestamp', 'time', 'year',
+]);
+
+/**
+ * The server refuses LOCAL: ER_NOT_ALLOWED_COMMAND (MariaDB and older MySQL with local_infile=OFF),
+ * ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8), ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB 10.x).
+ */
+const REFUSED_ERRNOS = new Set([1148, 3948, 4166]);
+
+/** Text of one generated chunk handed to the connection (one protocol packet each, well under 16 MiB). */
+const CHUNK_CHARS = 256 * 1024;
+
+const FIELD_SPECIAL = /[\\\t\n\r\0]/;
+const FIELD_SPECIAL_ALL = /[\\\t\n\r\0]/g;
+const FIELD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+const STATEMENT_TAIL = " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY ''";
+
+const refusedSessions = new WeakSet<object>();
+const loadable = new WeakMap<TargetTable, boolean>();
+
+function field(s: string): string {
+  return FIELD_SPECIAL.test(s) ? s.replace(FIELD_SPECIAL_ALL, (c) => FIELD_ESCAPES[c]) : s;
+}
+
+/** One row as a line of the load; null when a value cannot travel this way (the upsert path reports it). */
+function line(t: TargetTable, values: ColumnValue[]): string | null {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let text: string;
+    if (v === null) text = '\\N';
+    else if (typeof v !== 'string') return null;
+    else {
+      let bound;
+      try {
+        bound = t.convert[i](v);
+      } catch (err) {
+        if (isDataError(err)) return null;
+        throw err;
+      }
+      if (typeof bound !== 'string') return null;
+      text = field(bound);
+    }
+    out += i === 0 ? text : '\t' + text;
+  }
+  return out + '\n';
+}
+
+function isLoadable(t: TargetTable): boolean {
+  let ok = loadable.get(t);
+  if (ok === undefined) {
+    ok = t.dataTypes.length === t.columns.length && t.dataTypes.every((dt) => LOADABLE_TYPES.has(dt));
+    loadable.set(t, ok);
+  }
+  return ok;
+}
+
+/**
+ * Loads what it can of `rows` (full images of rows the target most likely lacks), in statements of
+ * at most about `s.maxStatementChars` characters of text; resolves to the rows left for the upsert
+ * path: those of every load that did not verify, rows with a value the sink refuses, and all of
+ * them when the table or the server does not allow the load. Errors other than data errors and a
+ * refusal of LOCAL reject, as the upsert path's would.
+ */
+export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][], logger?: Logger): Promise<ColumnValue[][]> {
+  if (!isLoadable(t) || refusedSessions.has(s.conn)) return rows;
+  const rest: ColumnValue[][] = [];
+  let batch: ColumnValue[][] = [];
+  let chunks: string[] = [];
+  let chunk = '';
+  let chars = 0;
+  const flush = async () => {
+    if (chunk !== '') chunks.push(chunk);
+    const sent = batch, text = chunks;
+    batch = []; chunks = []; chunk = ''; chars = 0;
+    if (sent.length === 0) return;
+    if (refusedSessions.has(s.conn) || !(await loadBatch(s, t, text, sent.length, logger))) for (const r of sent) rest.push(r);
+  };
+  for (const values of rows) {
+    const l = line(t, values);
+    if (l === null) {
+      rest.push(values);
+      continue;
+    }
+    batch.push(values);
+    chunk += l;
+    chars += l.length;
+    if (chunk.length >= CHUNK_CHARS) {
+      chunks.push(chunk);
+      chunk = '';
+    }
+    if (chars >= s.maxStatementChars) await flush();
+  }
+  await flush();
+  return rest;
+}
+
+function* encoded(chunks: string[]): Generator<Buffer> {
+  for (const c of chunks) yield Buffer.from(c, 'utf8');
+}
+
+/** True when the load inserted exactly `count` rows without a warning; otherwise nothing of it stays. */
+async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], count: number, logger?: Logger): Promise<boolean> {
+  await s.conn.query('SAVEPOINT opendi_load');
+  let r: ResultSetHeader;
+  try {
+    const [result] = await s.conn.query({
+      sql: `LOAD DATA LOCAL INFILE 'opendi-stream' INTO TABLE ${t.name}${STATEMENT_TAIL} (${t.columns.join(', ')})`,
+      // Whatever file the server asks for, it gets this stream.
+      infileStreamFactory: () => Readable.from(encoded(chunks)),
+    });
+    r = result as ResultSetHeader;
+  } catch (err) {
+    const errno = (err as { errno?: unknown }).errno;
+    const refused = typeof errno === 'number' && REFUSED_ERRNOS.has(errno);
+    if (!refused && !isDataError(err)) throw err;
+    await s.conn.query('ROLLBACK TO SAVEPOINT opendi_load');
+    if (refused) {
+      refusedSessions.add(s.conn);
+      logger?.info('the MySQL target refuses LOAD DATA LOCAL (local_infile=OFF); new rows are written by INSERT on this session', { table: t.label, errno });
+    }
+    return false;
+  }
+  if (r.affectedRows === count && r.warningStatus === 0) {
+    await s.conn.query('RELEASE SAVEPOINT opendi_load');
+    return true;
+  }
+  await s.conn.query('ROLLBACK TO SAVEPOINT opendi_load');
+  return false;
+}

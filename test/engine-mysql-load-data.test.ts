@@ -1,0 +1,122 @@
+/**
+ * The LOAD DATA LOCAL path of the MySQL/MariaDB target (src/engine/sinks/mysql/load-data.ts),
+ * against a private MariaDB: fresh rows of every type it encodes land byte for byte as the upsert
+ * path stores them; a fresh row the target already holds (a replay) ends as an upsert; rows the
+ * target rejects end as the same dirty records; a server with local_infile=OFF gets the upsert
+ * path. Whether a load ran is read from the server's Com_load counter.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
+import { createLogger, type Logger } from '../src/logger.ts';
+import { openSink } from '../src/engine/ports.ts';
+import type { ChangeSink, DirtyRecord } from '../src/engine/change-sink.ts';
+import type { ColumnValue, RelationInfo, RowChange } from '../src/engine/change-event.ts';
+import type { LogicalType, SourceColumn, TableSchema } from '../src/engine/table-schema.ts';
+
+let db: MariaDbInstance;
+const sinks: ChangeSink[] = [];
+
+before(async () => {
+  db = await startMariaDb();
+  await db.createDatabase('cp');
+  await db.createDatabase('tgt');
+});
+after(async () => {
+  for (const s of sinks) await s.destroy().catch(() => undefined);
+  await db?.destroy();
+});
+
+function sink(taskId: number, logger: Logger = createLogger('silent')): ChangeSink {
+  const endpoint = { host: db.host, port: db.port, database: 'cp', user: db.user, password: '' };
+  const s = openSink(taskId, { kind: 'mysql', endpoint, schema: 'tgt', installationId: 'test' }, 'opendi-test', logger);
+  sinks.push(s);
+  return s;
+}
+
+let relId = 0;
+function relOf(table: string, schema: TableSchema): RelationInfo {
+  return { id: ++relId, schema: 'src', table, columns: schema.columns.map((c) => ({ name: c.name, isKey: c.isKey })) };
+}
+const col = (name: string, type: string, logical: LogicalType, isKey = false): SourceColumn => ({ name, type, logical, isKey, notNull: isKey });
+const ins = (relation: RelationInfo, values: ColumnValue[]): RowChange => ({ op: 'insert', relation, values });
+/** An update of a row the batch did not insert: not fresh, so the upsert path writes it (also when the row is missing). */
+const upd = (relation: RelationInfo, values: ColumnValue[]): RowChange => ({ op: 'update', relation, values });
+
+/** The server's counts of LOAD DATA and INSERT statements so far (Com_load, Com_insert). */
+async function counts(): Promise<{ load: number; insert: number }> {
+  const rows = await db.query<{ Variable_name: string; Value: string }[]>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_load', 'Com_insert')");
+  const of = (name: string) => Number(rows.find((r) => r.Variable_name === name)!.Value);
+  return { load: of('Com_load'), insert: of('Com_insert') };
+}
+
+/** What `work` ran: LOAD DATA and INSERT statements. */
+async function ran(work: () => Promise<unknown>): Promise<{ load: number; insert: number }> {
+  const a = await counts();
+  await work();
+  const b = await counts();
+  return { load: b.load - a.load, insert: b.insert - a.insert };
+}
+
+/** Every column as the bytes the server stores for it (text through its binary form), so a comparison is byte-exact. */
+async function stored(table: string, schema: TableSchema): Promise<unknown[]> {
+  const cols = schema.columns.map((c) => `HEX(CAST(\`${c.name}\` AS BINARY)) AS \`${c.name}\``).join(', ');
+  return db.query(`SELECT ${cols} FROM tgt.\`${table}\` ORDER BY id`);
+}
+
+const INT = (bytes: number, unsigned = false): LogicalType => ({ kind: 'integer', bytes, unsigned });
+const TEXT: LogicalType = { kind: 'text', length: null, fixed: false };
+
+/** MySQL-dialect: the column types are created verbatim, so every loadable type is here. */
+const TYPES: TableSchema = {
+  dialect: 'mysql',
+  columns: [
+    col('id', 'int', INT(4), true),
+    col('ti', 'tinyint', INT(1)), col('si', 'smallint unsigned', INT(2, true)), col('mi', 'mediumint', INT(3)),
+    col('bi', 'bigint unsigned', INT(8, true)), col('bs', 'bigint', INT(8)),
+    col('de', 'decimal(65,30)', { kind: 'decimal', precision: 65, scale: 30 }), col('d2', 'decimal(10,2)', { kind: 'decimal', precision: 10, scale: 2 }),
+    col('fl', 'float', { kind: 'float', bytes: 4 }), col('db', 'double', { kind: 'float', bytes: 8 }),
+    col('ch', 'char(10)', { kind: 'text', length: 10, fixed: true }), col('vc', 'varchar(80)', { kind: 'text', length: 80, fixed: false }),
+    col('tt', 'tinytext', TEXT), col('tx', 'text', TEXT), col('mt', 'mediumtext', TEXT), col('lt', 'longtext', TEXT),
+    col('en', "enum('a','b c','x\\ty')", { kind: 'enum', values: ['a', 'b c', 'x\ty'] }),
+    col('st', "set('r','w','x')", { kind: 'set', values: ['r', 'w', 'x'] }),
+    col('da', 'date', { kind: 'date' }), col('dt', 'datetime(6)', { kind: 'timestamp', fsp: 6 }),
+    col('ts', 'timestamp(3) null', { kind: 'timestamptz', fsp: 3 }), col('tm', 'time(6)', { kind: 'time', fsp: 6 }),
+    col('yr', 'year', { kind: 'year' }), col('js', 'json', { kind: 'json' }),
+  ],
+};
+
+const NASTY = 'a\\b\tc\nd\re\0f \\N \\t NULL \'q\' "dq" ` 😀 漢字 \x1a\b end  ';
+const TYPE_ROWS: ColumnValue[][] = [
+  ['1', '-128', '65535', '-8388608', '18446744073709551615', '-9223372036854775808', '12345678901234567890123456789012345.123456789012345678901234567890',
+    '-12345678.9', '3.14', '-2.2250738585072014e-308', 'ab ', NASTY, '\\N', NASTY, 'tab\there', 'x'.repeat(70_000),
+    'x\ty', 'r,x', '2024-02-29', '2024-02-29 23:59:59.000001', '2038-01-19 03:14:07.999+00', '-838:59:59.000000', '2024', '{"k": [1, "\\t\\n"], "e": "😀"}'],
+  ['2', '127', '0', '8388607', '0', '9223372036854775807', '-0.000000000000000000000000000001', '0.1', '-1.5e-7', '1.7976931348623157e+308',
+    '', '', '', '', '', '', 'b c', '', '1000-01-01', '0001-01-01 00:00:00', '1970-01-01 00:00:01+00', '00:00:00', '1901', '[]'],
+  ['3', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null],
+  ['4', 't', 'f', '0', '1', '-1', '1e3', '5', '1e10', '0', 'NULL', '\\', '\t', '\n', '\r\n', '\0', 'a', 'w', '9999-12-31', '9999-12-31 23:59:59.999999',
+    '2024-01-02 03:04:05.5-08:00', '838:59:59.999999', '2155', 'null'],
+];
+
+test('fresh rows of every encoded type: loaded, and stored byte for byte as the upsert path stores them', async () => {
+  const s = sink(1);
+  await s.claim(1);
+  const fast = relOf('types_load', TYPES);
+  const slow = relOf('types_upsert', TYPES);
+  await s.prepareTable(fast, async () => TYPES);
+  await s.prepareTable(slow, async () => TYPES);
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply(TYPE_ROWS.map((v) => ins(fast, v))), [])), { load: 1, insert: 0 },
+    'the fresh rows went through one verified LOAD DATA, no INSERT');
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply(TYPE_ROWS.map((v) => upd(slow, v))), [])), { load: 0, insert: 1 },
+    'updates take the upsert path');
+  await s.commit('p1');
+  const got = await stored('types_load', TYPES);
+  assert.equal(got.length, TYPE_ROWS.length);
+  assert.deepEqual(got, await stored('types_upsert', TYPES));
+  // And the values are the ones sent, not just equal in both paths.
+  const [r1] = await db.query<any[]>('SELECT vc, tx, tt, lt, en, ts FROM tgt.types_load WHERE id = 1');
+  assert.deepEqual(r1, { vc: NASTY, tx: NASTY, tt: '\\N', lt: 'x'.repeat(70_000), en: 'x\ty', ts: '2038-01-19 03:14:07.999' });
+  const [r3] = await db.query<any[]>('SELECT COUNT(*) AS n FROM tgt.types_load WHERE id = 3 AND COALESCE(ti, si, mi, bi, bs, de, d2, fl, db, ch, vc, tt, tx, mt, lt, en, st, da, dt, ts, tm, yr, js) IS NULL');
+  assert.equal(Number(r3.n), 1);
+  await s.close();
+});
