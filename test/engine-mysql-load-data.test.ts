@@ -120,3 +120,90 @@ test('fresh rows of every encoded type: loaded, and stored byte for byte as the 
   assert.equal(Number(r3.n), 1);
   await s.close();
 });
+
+const SMALL: TableSchema = {
+  dialect: 'mysql',
+  columns: [col('id', 'int', INT(4), true), col('u', 'varchar(10)', { kind: 'text', length: 10, fixed: false }), col('n', 'smallint', INT(2)),
+    col('v', 'varchar(5)', { kind: 'text', length: 5, fixed: false }), col('e', "enum('a','b')", { kind: 'enum', values: ['a', 'b'] }),
+    col('d', 'date', { kind: 'date' })],
+};
+const good = (id: number, v = 'ok'): ColumnValue[] => [String(id), `u${id}`, String(id), v, 'a', '2024-01-01'];
+
+test('a fresh row the target already holds (a replay) ends as an upsert, never skipped', async () => {
+  const s = sink(2);
+  await s.claim(1);
+  const r = relOf('replay', SMALL);
+  await s.prepareTable(r, async () => SMALL);
+  await db.query("INSERT INTO tgt.replay VALUES (2, 'u2', 2, 'old', 'b', '2000-01-01')");
+  const did = await ran(async () => assert.deepEqual(await s.apply([ins(r, good(1, 'new')), ins(r, good(2, 'new')), ins(r, good(3, 'new'))]), []));
+  assert.deepEqual(did, { load: 1, insert: 1 }, 'the load was tried, then the rows were upserted');
+  await s.commit('p1');
+  assert.deepEqual(await db.query('SELECT id, v, e, d FROM tgt.replay ORDER BY id'),
+    [1, 2, 3].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
+  await s.close();
+});
+
+const REJECTED: ColumnValue[][] = [
+  ['11', 'u11', '99999', 'x', 'a', '2024-01-01'], // out of range for SMALLINT
+  ['12', 'u12', '12', 'toolong', 'a', '2024-01-01'], // too long for VARCHAR(5)
+  ['13', 'u13', '13', 'x', 'zz', '2024-01-01'], // not an ENUM label
+  ['14', 'u14', '14', 'x', 'a', '2024-02-30'], // no such date
+  ['15', 'u15', 'x15', 'x', 'a', '2024-01-01'], // refused by the sink itself (not an integer)
+  ['16', 'taken', '16', 'x', 'a', '2024-01-01'], // secondary unique conflict
+];
+
+test('rows the target rejects end as the same dirty records as on the upsert path; the good rows load', async () => {
+  const s = sink(3);
+  await s.claim(1);
+  const results: DirtyRecord[][] = [];
+  for (const [table, change] of [['rejects_load', ins], ['rejects_upsert', upd]] as const) {
+    await db.query(`CREATE TABLE tgt.${table} (id INT PRIMARY KEY, u VARCHAR(10) UNIQUE, n SMALLINT, v VARCHAR(5), e ENUM('a','b'), d DATE) DEFAULT CHARSET=utf8mb4`);
+    await db.query(`INSERT INTO tgt.${table} VALUES (1, 'taken', 1, 'one', 'a', '2020-01-01')`);
+    const r = relOf(table, SMALL);
+    await s.prepareTable(r, async () => SMALL);
+    results.push(await s.apply([ins(r, good(10)), ...REJECTED.map((v) => change(r, v)), ins(r, good(17))]));
+  }
+  await s.commit('p1');
+  const strip = (list: DirtyRecord[]) => list.map((d) => ({ ...d, table: '', error: d.error.replace(/rejects_(load|upsert)/, 'T') })).sort((a, b) => a.key.localeCompare(b.key));
+  assert.deepEqual(strip(results[0]), strip(results[1]));
+  assert.deepEqual(results[0].map((d) => d.key).sort(), ['["11"]', '["12"]', '["13"]', '["14"]', '["15"]', '["16"]']);
+  assert.match(results[0].find((d) => d.key === '["12"]')!.error, /Data too long/);
+  assert.match(results[0].find((d) => d.key === '["16"]')!.error, /Duplicate entry 'taken'/);
+  for (const table of ['rejects_load', 'rejects_upsert']) {
+    assert.deepEqual(await db.query(`SELECT id, u, v FROM tgt.${table} ORDER BY id`),
+      [{ id: 1, u: 'taken', v: 'one' }, { id: 10, u: 'u10', v: 'ok' }, { id: 17, u: 'u17', v: 'ok' }]);
+  }
+  await s.close();
+});
+
+test('a table with a column the load does not encode (BLOB) keeps the upsert path', async () => {
+  const schema: TableSchema = { dialect: 'mysql', columns: [col('id', 'int', INT(4), true), col('b', 'blob', { kind: 'binary', length: 65535, fixed: false })] };
+  const s = sink(4);
+  await s.claim(1);
+  const r = relOf('with_blob', schema);
+  await s.prepareTable(r, async () => schema);
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, ['1', '\\x00ff'])]), [])), { load: 0, insert: 1 });
+  await s.commit('p1');
+  assert.deepEqual(await db.query('SELECT id, HEX(b) AS b FROM tgt.with_blob'), [{ id: 1, b: '00FF' }]);
+  await s.close();
+});
+
+test('a server with local_infile=OFF: the rows are upserted, and the session stops trying after telling once', async () => {
+  const infos: string[] = [];
+  const logger: Logger = { info: (m) => infos.push(m), warn: () => undefined, error: () => undefined, child: () => logger };
+  await db.query('SET GLOBAL local_infile = 0');
+  try {
+    const s = sink(5, logger);
+    await s.claim(1);
+    const r = relOf('infile_off', SMALL);
+    await s.prepareTable(r, async () => SMALL);
+    assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(1)), ins(r, good(2))]), [])), { load: 1, insert: 1 });
+    assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(3))]), [])), { load: 0, insert: 1 });
+    await s.commit('p1');
+    assert.deepEqual(await db.query('SELECT id FROM tgt.infile_off ORDER BY id'), [{ id: 1 }, { id: 2 }, { id: 3 }]);
+    assert.equal(infos.filter((m) => /LOAD DATA LOCAL/.test(m)).length, 1);
+    await s.close();
+  } finally {
+    await db.query('SET GLOBAL local_infile = 1');
+  }
+});
