@@ -4,6 +4,8 @@
  *   DELETE FROM t WHERE (k1, k2) IN ((..), ..)
  *   INSERT INTO t (..) VALUES (..), .. ON DUPLICATE KEY UPDATE <guard>, c = VALUES(c), ..
  *   UPDATE t SET <sent columns> WHERE <key>            (patches and key moves, one per row)
+ * Rows whose first change in the batch was an insert first try LOAD DATA LOCAL (load-data.ts);
+ * what it does not load verified goes through the INSERT above.
  * The guard makes a conflict on another unique index than the primary key fail (it sets the key
  * to NULL, which a key column refuses) instead of silently updating the other row, as a plain
  * ON DUPLICATE KEY UPDATE would. Every statement goes through the sink's RowGuard (row-guard.ts),
