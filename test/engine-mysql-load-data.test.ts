@@ -121,6 +121,21 @@ test('fresh rows of every encoded type: loaded, and stored byte for byte as the 
   await s.close();
 });
 
+test('a value longer than a protocol packet (16 MiB) loads whole', async () => {
+  const schema: TableSchema = { dialect: 'mysql', columns: [col('id', 'int', INT(4), true), col('t', 'longtext', TEXT)] };
+  const s = sink(6);
+  await s.claim(1);
+  const r = relOf('big_value', schema);
+  await s.prepareTable(r, async () => schema);
+  const big = '\\\t'.repeat(3_000_000) + '😀'.repeat(2_000_000); // 6 M escaped to 12 M bytes, then 8 M bytes
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, ['1', big]), ins(r, ['2', 'small'])]), [])), { load: 2, insert: 0 },
+    'the big row fills a load of its own');
+  await s.commit('p1');
+  const [{ n, ok }] = await db.query<any[]>('SELECT CHAR_LENGTH(t) AS n, t = ? AS ok FROM tgt.big_value WHERE id = 1', [big]);
+  assert.deepEqual([n, Number(ok)], [big.length - 2_000_000, 1]);
+  await s.close();
+});
+
 const SMALL: TableSchema = {
   dialect: 'mysql',
   columns: [col('id', 'int', INT(4), true), col('u', 'varchar(10)', { kind: 'text', length: 10, fixed: false }), col('n', 'smallint', INT(2)),

@@ -39,8 +39,9 @@ const LOADABLE_TYPES = new Set([
  */
 const REFUSED_ERRNOS = new Set([1148, 3948, 4166]);
 
-/** Text of one generated chunk handed to the connection (one protocol packet each, well under 16 MiB). */
+/** Text of one generated chunk (whole lines), and the bytes of one piece handed to the connection. */
 const CHUNK_CHARS = 256 * 1024;
+const PIECE_BYTES = 1024 * 1024;
 
 const FIELD_SPECIAL = /[\\\t\n\r\0]/;
 const FIELD_SPECIAL_ALL = /[\\\t\n\r\0]/g;
@@ -128,8 +129,12 @@ export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: Colum
   return rest;
 }
 
+/** mysql2 sends each piece as one protocol packet: pieces stay well under its 16 MiB (a line may be longer than CHUNK_CHARS). */
 function* encoded(chunks: string[]): Generator<Buffer> {
-  for (const c of chunks) yield Buffer.from(c, 'utf8');
+  for (const c of chunks) {
+    const bytes = Buffer.from(c, 'utf8');
+    for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES);
+  }
 }
 
 /** True when the load inserted exactly `count` rows without a warning; otherwise nothing of it stays. */
