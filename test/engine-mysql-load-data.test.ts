@@ -176,7 +176,8 @@ test('rows the target rejects end as the same dirty records as on the upsert pat
     await db.query(`INSERT INTO tgt.${table} VALUES (1, 'taken', 1, 'one', 'a', '2020-01-01')`);
     const r = relOf(table, SMALL);
     await s.prepareTable(r, async () => SMALL);
-    results.push(await s.apply([ins(r, good(10)), ...REJECTED.map((v) => change(r, v)), ins(r, good(17))]));
+    const did = await ran(async () => results.push(await s.apply([change(r, good(10)), ...REJECTED.map((v) => change(r, v)), change(r, good(17))])));
+    assert.equal(did.load, change === ins ? 1 : 0);
   }
   await s.commit('p1');
   const strip = (list: DirtyRecord[]) => list.map((d) => ({ ...d, table: '', error: d.error.replace(/rejects_(load|upsert)/, 'T') })).sort((a, b) => a.key.localeCompare(b.key));
