@@ -152,9 +152,12 @@ test('a fresh row the target already holds (a replay) ends as an upsert, never s
   await db.query("INSERT INTO tgt.replay VALUES (2, 'u2', 2, 'old', 'b', '2000-01-01')");
   const did = await ran(async () => assert.deepEqual(await s.apply([ins(r, good(1, 'new')), ins(r, good(2, 'new')), ins(r, good(3, 'new'))]), []));
   assert.deepEqual(did, { load: 1, insert: 1 }, 'the load was tried, then the rows were upserted');
+  // A failed load backs off: the next batch of the table is upserted without trying, the one after loads again.
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(4, 'new'))]), [])), { load: 0, insert: 1 });
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(5, 'new'))]), [])), { load: 1, insert: 0 });
   await s.commit('p1');
   assert.deepEqual(await db.query('SELECT id, v, e, d FROM tgt.replay ORDER BY id'),
-    [1, 2, 3].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
+    [1, 2, 3, 4, 5].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
   await s.close();
 });
 

@@ -50,7 +50,16 @@ const FIELD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n':
 const STATEMENT_TAIL = " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY ''";
 
 const refusedSessions = new WeakSet<object>();
-const loadable = new WeakMap<TargetTable, boolean>();
+/**
+ * Per prepared table: whether its columns allow the load, and a back-off after loads that did not
+ * verify. A failed load costs about as much as the upsert that follows it, and failures come in
+ * runs (a replay after a crash re-inserts every row of a stretch of the log), so after one the
+ * next 1, 2, 4, .. MAX_SKIPPED loads (calls or statements) for the table go straight to the upsert path; a verified load
+ * resets it.
+ */
+interface TableState { loadable: boolean; backoff: number; skip: number }
+const MAX_SKIPPED = 64;
+const tables = new WeakMap<TargetTable, TableState>();
 
 function field(s: string): string {
   return FIELD_SPECIAL.test(s) ? s.replace(FIELD_SPECIAL_ALL, (c) => FIELD_ESCAPES[c]) : s;
@@ -80,13 +89,13 @@ function line(t: TargetTable, values: ColumnValue[]): string | null {
   return out + '\n';
 }
 
-function isLoadable(t: TargetTable): boolean {
-  let ok = loadable.get(t);
-  if (ok === undefined) {
-    ok = t.dataTypes.length === t.columns.length && t.dataTypes.every((dt) => LOADABLE_TYPES.has(dt));
-    loadable.set(t, ok);
+function stateOf(t: TargetTable): TableState {
+  let st = tables.get(t);
+  if (st === undefined) {
+    st = { loadable: t.dataTypes.length === t.columns.length && t.dataTypes.every((dt) => LOADABLE_TYPES.has(dt)), backoff: 0, skip: 0 };
+    tables.set(t, st);
   }
-  return ok;
+  return st;
 }
 
 /**
@@ -97,7 +106,12 @@ function isLoadable(t: TargetTable): boolean {
  * refusal of LOCAL reject, as the upsert path's would.
  */
 export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][], logger?: Logger): Promise<ColumnValue[][]> {
-  if (!isLoadable(t) || refusedSessions.has(s.conn)) return rows;
+  const st = stateOf(t);
+  if (!st.loadable || refusedSessions.has(s.conn)) return rows;
+  if (st.skip > 0) {
+    st.skip--;
+    return rows;
+  }
   const rest: ColumnValue[][] = [];
   let batch: ColumnValue[][] = [];
   let chunks: string[] = [];
@@ -108,7 +122,16 @@ export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: Colum
     const sent = batch, text = chunks;
     batch = []; chunks = []; chunk = ''; chars = 0;
     if (sent.length === 0) return;
-    if (refusedSessions.has(s.conn) || !(await loadBatch(s, t, text, sent.length, logger))) for (const r of sent) rest.push(r);
+    if (refusedSessions.has(s.conn) || st.skip > 0) {
+      if (st.skip > 0) st.skip--;
+      for (const r of sent) rest.push(r);
+    } else if (await loadBatch(s, t, text, sent.length, logger)) {
+      st.backoff = 0;
+    } else {
+      for (const r of sent) rest.push(r);
+      st.backoff = Math.min(MAX_SKIPPED, Math.max(1, st.backoff * 2));
+      st.skip = st.backoff;
+    }
   };
   for (const values of rows) {
     const l = line(t, values);
