@@ -155,9 +155,13 @@ test('a fresh row the target already holds (a replay) ends as an upsert, never s
   // A failed load backs off: the next batch of the table is upserted without trying, the one after loads again.
   assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(4, 'new'))]), [])), { load: 0, insert: 1 });
   assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(5, 'new'))]), [])), { load: 1, insert: 0 });
+  // A first row whose key the sink refuses: set aside, the rest loads.
+  let dirty: DirtyRecord[] = [];
+  assert.deepEqual(await ran(async () => { dirty = await s.apply([ins(r, ['1y', 'u1y', '1', 'x', 'a', '2024-01-01']), ins(r, good(6, 'new'))]); }), { load: 1, insert: 1 });
+  assert.deepEqual(dirty.map((d) => [d.key, /not an integer/.test(d.error)]), [['["1y"]', true]]);
   await s.commit('p1');
   assert.deepEqual(await db.query('SELECT id, v, e, d FROM tgt.replay ORDER BY id'),
-    [1, 2, 3, 4, 5].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
+    [1, 2, 3, 4, 5, 6].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
   await s.close();
 });
 
@@ -167,6 +171,7 @@ const REJECTED: ColumnValue[][] = [
   ['13', 'u13', '13', 'x', 'zz', '2024-01-01'], // not an ENUM label
   ['14', 'u14', '14', 'x', 'a', '2024-02-30'], // no such date
   ['15', 'u15', 'x15', 'x', 'a', '2024-01-01'], // refused by the sink itself (not an integer)
+  ['1x', 'u1x', '1', 'x', 'a', '2024-01-01'], // a key the sink refuses
   ['16', 'taken', '16', 'x', 'a', '2024-01-01'], // secondary unique conflict
 ];
 
@@ -185,7 +190,7 @@ test('rows the target rejects end as the same dirty records as on the upsert pat
   await s.commit('p1');
   const strip = (list: DirtyRecord[]) => list.map((d) => ({ ...d, table: '', error: d.error.replace(/rejects_(load|upsert)/, 'T') })).sort((a, b) => a.key.localeCompare(b.key));
   assert.deepEqual(strip(results[0]), strip(results[1]));
-  assert.deepEqual(results[0].map((d) => d.key).sort(), ['["11"]', '["12"]', '["13"]', '["14"]', '["15"]', '["16"]']);
+  assert.deepEqual(results[0].map((d) => d.key).sort(), ['["11"]', '["12"]', '["13"]', '["14"]', '["15"]', '["16"]', '["1x"]']);
   assert.match(results[0].find((d) => d.key === '["12"]')!.error, /Data too long/);
   assert.match(results[0].find((d) => d.key === '["16"]')!.error, /Duplicate entry 'taken'/);
   for (const table of ['rejects_load', 'rejects_upsert']) {

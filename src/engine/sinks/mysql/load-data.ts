@@ -21,7 +21,7 @@
  * returns the generated stream whatever the name.
  */
 import { Readable } from 'node:stream';
-import type { ResultSetHeader } from 'mysql2/promise';
+import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { ColumnValue } from '../../change-event.ts';
 import { isDataError } from './sql.ts';
@@ -107,33 +107,32 @@ function stateOf(t: TargetTable): TableState {
  */
 export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][], logger?: Logger): Promise<ColumnValue[][]> {
   const st = stateOf(t);
-  if (!st.loadable || refusedSessions.has(s.conn)) return rows;
-  if (st.skip > 0) {
-    st.skip--;
-    return rows;
-  }
+  if (!st.loadable) return rows;
   const rest: ColumnValue[][] = [];
   let batch: ColumnValue[][] = [];
   let chunks: string[] = [];
   let chunk = '';
   let chars = 0;
+  let open = false;
   const flush = async () => {
     if (chunk !== '') chunks.push(chunk);
     const sent = batch, text = chunks;
-    batch = []; chunks = []; chunk = ''; chars = 0;
+    batch = []; chunks = []; chunk = ''; chars = 0; open = false;
     if (sent.length === 0) return;
-    if (refusedSessions.has(s.conn) || st.skip > 0) {
-      if (st.skip > 0) st.skip--;
+    if (await loadBatch(s, t, text, sent.length, logger)) st.backoff = 0;
+    else {
       for (const r of sent) rest.push(r);
-    } else if (await loadBatch(s, t, text, sent.length, logger)) {
-      st.backoff = 0;
-    } else {
-      for (const r of sent) rest.push(r);
-      st.backoff = Math.min(MAX_SKIPPED, Math.max(1, st.backoff * 2));
-      st.skip = st.backoff;
+      backOff(st);
     }
   };
-  for (const values of rows) {
+  for (let n = 0; n < rows.length; n++) {
+    const values = rows[n];
+    // Decided before a batch is encoded: encoding rows that then go the upsert path anyway costs as much CPU as the load saves.
+    if (!open && !(await mayLoad(s, t, st, values))) {
+      for (; n < rows.length; n++) rest.push(rows[n]);
+      break;
+    }
+    open = true;
     const l = line(t, values);
     if (l === null) {
       rest.push(values);
@@ -150,6 +149,41 @@ export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: Colum
   }
   await flush();
   return rest;
+}
+
+function backOff(st: TableState): void {
+  st.backoff = Math.min(MAX_SKIPPED, Math.max(1, st.backoff * 2));
+  st.skip = st.backoff;
+}
+
+/** Whether to try a load starting at row `first`: not on a session that refused LOCAL, nor while backing off, nor on a replay. */
+async function mayLoad(s: MySqlSession, t: TargetTable, st: TableState, first: ColumnValue[]): Promise<boolean> {
+  if (refusedSessions.has(s.conn)) return false;
+  if (st.skip > 0) {
+    st.skip--;
+    return false;
+  }
+  if (await holds(s, t, first)) {
+    backOff(st);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the table holds a row with the key of `values`. A replay re-inserts a stretch of rows the
+ * target holds; one key lookup spares a load that would skip them all and be rolled back.
+ */
+async function holds(s: MySqlSession, t: TargetTable, values: ColumnValue[]): Promise<boolean> {
+  let where: string;
+  try {
+    where = t.keys.map((i) => `${t.columns[i]} <=> ${mysql.escape(values[i] === null ? null : t.convert[i](values[i] as string))}`).join(' AND ');
+  } catch (err) {
+    if (isDataError(err)) return false; // the row goes the upsert path when it is encoded, and is set aside there
+    throw err;
+  }
+  const [found] = await s.conn.query(`SELECT 1 FROM ${t.name} WHERE ${where} LIMIT 1`);
+  return (found as unknown[]).length > 0;
 }
 
 /** mysql2 sends each piece as one protocol packet: pieces stay well under its 16 MiB (a line may be longer than CHUNK_CHARS). */
