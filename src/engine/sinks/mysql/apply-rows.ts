@@ -4,6 +4,8 @@
  *   DELETE FROM t WHERE (k1, k2) IN ((..), ..)
  *   INSERT INTO t (..) VALUES (..), .. ON DUPLICATE KEY UPDATE <guard>, c = VALUES(c), ..
  *   UPDATE t SET <sent columns> WHERE <key>            (patches and key moves, one per row)
+ * Rows whose first change in the batch was an insert first try LOAD DATA LOCAL (load-data.ts);
+ * what it does not load verified goes through the INSERT above.
  * The guard makes a conflict on another unique index than the primary key fail (it sets the key
  * to NULL, which a key column refuses) instead of silently updating the other row, as a plain
  * ON DUPLICATE KEY UPDATE would. Every statement goes through the sink's RowGuard (row-guard.ts),
@@ -13,6 +15,8 @@ import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
 import type { RowGuard } from '../sink-dialect.ts';
+import type { Logger } from '../../../logger.ts';
+import { loadFreshRows } from './load-data.ts';
 import { isDataError } from './sql.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
@@ -99,17 +103,22 @@ class Batcher<T> {
   }
 }
 
-export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard): Promise<void> {
+export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard, logger?: Logger): Promise<void> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
+  const fresh: ColumnValue[][] = [];
   const patches: ColumnValue[][] = [];
   for (const row of rows) {
     if (row.op === 'delete') deletes.push(row.key);
-    else if (row.op === 'upsert') upserts.push(row.values);
+    else if (row.op === 'upsert') (row.fresh ? fresh : upserts).push(row.values);
     else patches.push(row.values);
   }
   if (deletes.length > 0) await deleteRows(s, t, deletes, guard);
   if (upserts.length > 0) await upsertRows(s, t, upserts, guard);
+  if (fresh.length > 0) {
+    const rest = await loadFreshRows(s, t, fresh, logger);
+    if (rest.length > 0) await upsertRows(s, t, rest, guard);
+  }
   for (const values of patches) await patchRow(s, t, values, guard);
 }
 

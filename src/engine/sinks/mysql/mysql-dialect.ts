@@ -61,7 +61,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
       for (const sql of statements) await s.conn.query(sql);
       return statements;
     },
-    applyRows: applyFinalRows,
+    applyRows: (s, t, rows, guard) => applyFinalRows(s, t, rows, guard, logger),
     applyMove,
   };
 }

@@ -20,6 +20,8 @@ export interface TargetTable extends PreparedTable {
   /** Quoted target column names, in the order of the relation's tuples. */
   columns: string[];
   convert: Converter[];
+  /** The target columns' information_schema DATA_TYPE, lower case, in the order of `columns`. */
+  dataTypes: string[];
 }
 
 export interface IntrospectedColumn { name: string; dataType: string; columnType: string; numericScale: number | null; nullable: boolean }
@@ -100,6 +102,7 @@ export async function prepareTargetTable(
     columns: relation.columns.map((col) => quoteId(found.columns.get(col.name.toLowerCase())!.name)),
     columnNames: relation.columns.map((col) => col.name),
     convert: lower.map((name) => converterFor(found.columns.get(name)!, logical.get(name))),
+    dataTypes: lower.map((name) => found.columns.get(name)!.dataType.toLowerCase()),
     keys,
   };
   return { table, ddl: created };
