@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { OpenDICluster } from './harness/opendi-cluster.ts';
 import { ClusterWorkload } from './harness/cluster-scenario.ts';
-import { taskCall, waitUntil, withDb } from './harness/realtime-scenario.ts';
+import { taskCall, waitForEqualTables, waitUntil, withDb } from './harness/realtime-scenario.ts';
 
 let data: PgInstance;
 let catalog: PgInstance;
@@ -107,8 +107,15 @@ test('Stop through a node that does not own the task returns after the owner sto
 
 test('Stop while the owner is frozen takes the forced path; the woken owner cannot commit again', async () => {
   const task = work.tasks[2];
+  // Freeze the owner while it holds no lock at the target: a process stopped between its
+  // checkpoint UPDATE and COMMIT keeps that row locked, and the forced path's fence raise waits for
+  // it (bounded by lock_timeout, far past the client's 5 s). So the writers pause until the owner
+  // has committed what they wrote, and write again while it is frozen: it wakes with rows to commit.
+  await work.stopWriters();
+  await waitForEqualTables(work.data, task.src, work.data, task.dst, 'public.t', 60_000);
   const owner = (await cluster.ownerOf(task.fileId))!;
   cluster.freeze(owner.node!);
+  work.startWriters();
   try {
     const asked = Date.now();
     const stop = await taskCall(cluster.other(owner.node).client(), 'StopDISyncInstance', work.projectId, task.fileId);
