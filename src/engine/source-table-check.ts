@@ -16,6 +16,7 @@ import type { DbEndpoint } from './endpoint.ts';
 import type { TableRef } from './change-source.ts';
 import { clientConfig } from './postgres/connection.ts';
 import { mysqlConnectionOptions } from './mysql/connection.ts';
+import { endWithin } from './end-within.ts';
 import { findSourceTableProblems, type SourceCheckOptions } from './sources/postgres/check-source-tables.ts';
 import { findMySqlSourceTableProblems } from './sources/mysql/table-info.ts';
 
@@ -78,13 +79,4 @@ function withAbort<T>(signal: AbortSignal, destroy: () => void, work: () => Prom
     signal.addEventListener('abort', onAbort, { once: true });
     work().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** A polite goodbye when the server answers it, else the socket is destroyed. */
-async function endWithin(ending: Promise<void>, ms: number, destroy: () => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
-  const outcome = await Promise.race([ending.then(() => 'ok' as const, () => 'failed' as const), late]);
-  clearTimeout(timer);
-  if (outcome !== 'ok') destroy();
 }

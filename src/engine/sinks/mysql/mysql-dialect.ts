@@ -9,7 +9,8 @@
  */
 import type { Logger } from '../../../logger.ts';
 import type { DbEndpoint } from '../../endpoint.ts';
-import { delay, destroyMySql } from '../../mysql/connection.ts';
+import { destroyMySql } from '../../mysql/connection.ts';
+import { endWithin } from '../../end-within.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { mysqlCheckpoint } from './checkpoint-sql.ts';
@@ -41,7 +42,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
       throw err;
     }
     // A server that stops answering may never confirm the goodbye: the socket goes after the bound.
-    await Promise.race([side.conn.end().catch(() => side.conn.destroy()), delay(SIDE_CLOSE_TIMEOUT_MS).then(() => destroyMySql(side.conn))]);
+    await endWithin(side.conn.end(), SIDE_CLOSE_TIMEOUT_MS, () => destroyMySql(side.conn));
   };
   return {
     transactionalDdl: false,
