@@ -8,11 +8,10 @@ import { PostgresSource } from './sources/postgres/postgres-source.ts';
 import { releasePostgresSource } from './sources/postgres/release-postgres-source.ts';
 import { MySqlSource } from './sources/mysql/mysql-source.ts';
 import { CheckpointedSink } from './sinks/checkpointed-sink.ts';
-import { postgresDialect } from './sinks/postgres/postgres-dialect.ts';
-import { mysqlDialect } from './sinks/mysql/mysql-dialect.ts';
+import { dialectFor } from './sinks/dialect-for.ts';
 import { LanedSink } from './sinks/laned-sink.ts';
 import { checkpointOrder } from './sinks/lane-positions.ts';
-import type { PreparedTable, SinkDialect } from './sinks/sink-dialect.ts';
+import type { PreparedTable } from './sinks/sink-dialect.ts';
 import { sourcePositionOrder } from './source-position-order.ts';
 import type { TargetPools } from './sinks/target-pools.ts';
 import { PoolReleasingSink } from './sinks/pool-releasing-sink.ts';
@@ -72,9 +71,7 @@ export function openSink(taskId: number, target: TargetSpec, applicationName: st
   const owner = { installationId: target.installationId, taskId };
   const lanes = Math.max(1, Math.floor(target.lanes ?? 1));
   const shared = target.pools?.use(target.kind, target.endpoint, lanes);
-  const dialect = shared?.dialect ?? (target.kind === 'postgresql'
-    ? postgresDialect(target.endpoint, applicationName, logger)
-    : mysqlDialect(target.endpoint, applicationName, logger)) as SinkDialect<unknown, PreparedTable>;
+  const dialect = shared?.dialect ?? dialectFor(target.kind, target.endpoint, applicationName, logger);
   const pool = shared?.pool;
   let sink: ChangeSink;
   if (lanes === 1) {

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../logger.ts';
 import type { DbEndpoint } from '../endpoint.ts';
 import { ConnectionPool, DEFAULT_POOL_OPTIONS, type PoolOptions } from './connection-pool.ts';
-import { mysqlDialect } from './mysql/mysql-dialect.ts';
-import { postgresDialect } from './postgres/postgres-dialect.ts';
+import { dialectFor } from './dialect-for.ts';
 import type { PreparedTable, SinkDialect } from './sink-dialect.ts';
 
 export interface PoolUse {
@@ -34,9 +33,7 @@ export class TargetPools {
     const key = keyOf(kind, endpoint);
     let entry = this.entries.get(key);
     if (!entry) {
-      const dialect = (kind === 'postgresql'
-        ? postgresDialect(endpoint, this.applicationName, this.logger)
-        : mysqlDialect(endpoint, this.applicationName, this.logger)) as SinkDialect<unknown, PreparedTable>;
+      const dialect = dialectFor(kind, endpoint, this.applicationName, this.logger);
       const label = `${kind}://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
       const pool = new ConnectionPool<unknown>(label, (onError, signal) => dialect.connect(onError, signal), (c) => dialect.end(c),
         (c) => dialect.destroy(c), this.options, this.logger);
