@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { quoted, RowLiteral } from '../src/engine/sinks/mysql/apply-rows.ts';
+import { quoted, RowLiteral } from '../src/engine/sinks/mysql/row-literal.ts';
 import { converterFor, type Converter } from '../src/engine/sinks/mysql/convert-value.ts';
 import { UNCHANGED, type ColumnValue } from '../src/engine/change-event.ts';
 

@@ -24,10 +24,11 @@
  * returns the generated stream whatever the name.
  */
 import { Readable } from 'node:stream';
-import mysql, { type ResultSetHeader } from 'mysql2/promise';
+import type { ResultSetHeader } from 'mysql2/promise';
 import type { Logger } from '../../../logger.ts';
 import type { ColumnValue } from '../../change-event.ts';
-import { ConversionError, isDataError } from './sql.ts';
+import { isDataError } from './sql.ts';
+import { keyCondition } from './row-literal.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
 
@@ -179,11 +180,7 @@ async function mayLoad(s: MySqlSession, t: TargetTable, st: TableState, first: C
 async function holds(s: MySqlSession, t: TargetTable, values: ColumnValue[]): Promise<boolean> {
   let where: string;
   try {
-    where = t.keys.map((i) => {
-      const v = values[i];
-      if (v !== null && typeof v !== 'string') throw new ConversionError('an unsent key value');
-      return `${t.columns[i]} <=> ${mysql.escape(v === null ? null : t.convert[i](v))}`;
-    }).join(' AND ');
+    where = keyCondition(t, t.keys.map((i) => values[i]));
   } catch (err) {
     if (isDataError(err)) return false; // the row goes the upsert path when it is encoded, and is set aside there
     throw err;
