@@ -51,24 +51,21 @@ const RACED = new Set(['23505', '42P06', '42P07', '42710']);
 
 export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_LOCK_TIMEOUT_MS): CheckpointStore<pg.Client> {
   const bound = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`;
-  /** Work in a transaction of its own under the lock bound; a lock timeout names who holds `table`. */
-  const transaction = async <R>(c: pg.Client, table: string, work: () => Promise<R>): Promise<R> => {
-    try {
-      return await inTransaction(c, bound, work);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
-      throw lockTimedOut(err, table, database, lockTimeoutMs, await holders(c, table));
-    }
-  };
-  /** Inside the sink's open transaction (which a lock timeout aborts: nobody to ask who held it). */
-  const bounded = async <R>(table: string, work: () => Promise<R>): Promise<R> => {
+  /**
+   * `work` on `table`; a lock timeout becomes an error naming the table and what `held` says of
+   * the holder. Inside the sink's open transaction, which a lock timeout aborts, there is nobody to ask.
+   */
+  const bounded = async <R>(table: string, work: () => Promise<R>, held: () => Promise<string> = async () => ''): Promise<R> => {
     try {
       return await work();
     } catch (err) {
       if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
-      throw lockTimedOut(err, table, database, lockTimeoutMs, '');
+      throw lockTimedOut(err, table, database, lockTimeoutMs, await held());
     }
   };
+  /** Work in a transaction of its own under the lock bound; a lock timeout names who holds `table`. */
+  const transaction = <R>(c: pg.Client, table: string, work: () => Promise<R>): Promise<R> =>
+    bounded(table, () => inTransaction(c, bound, work), () => holders(c, table));
   /**
    * The bound and a statement in one round trip (the commit's path): simple query protocol, so the
    * statement carries its values as literals (checkpointLiteral); the statement's result is the last.
