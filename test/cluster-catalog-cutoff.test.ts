@@ -9,26 +9,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
-import { TcpProxy } from './harness/tcp-proxy.ts';
-import { OpenDICluster } from './harness/opendi-cluster.ts';
-import { ClusterWorkload } from './harness/cluster-scenario.ts';
+import type { TcpProxy } from './harness/tcp-proxy.ts';
+import type { OpenDICluster } from './harness/opendi-cluster.ts';
+import type { ClusterWorkload } from './harness/cluster-scenario.ts';
+import { startProxiedCluster, stopProxiedCluster, type ProxiedCluster } from './harness/proxied-cluster.ts';
 import { waitUntil } from './harness/realtime-scenario.ts';
 
-let data: PgInstance;
-let catalog: PgInstance;
 let proxy: TcpProxy;
 let cluster: OpenDICluster;
 let work: ClusterWorkload;
+const started: Partial<ProxiedCluster> = {};
 
 before(async () => {
-  [data, catalog] = await Promise.all([startPostgres(), startPostgres()]);
-  proxy = await TcpProxy.start(catalog.host, catalog.port);
-  cluster = await OpenDICluster.start(catalog, 1, {}, 'opendi_catalog', { host: proxy.host, port: proxy.port });
-  await cluster.add({}, { host: catalog.host, port: catalog.port });
-  work = await ClusterWorkload.create(data, cluster, 'cut');
+  ({ proxy, cluster, work } = await startProxiedCluster('cut', 1, started));
 });
-after(async () => { await work?.stopWriters(); await cluster?.destroy(); await proxy?.close(); await Promise.all([data?.destroy(), catalog?.destroy()]); });
+after(async () => { await stopProxiedCluster(started); });
 
 test('a node cut off from the catalog only: it stops its pipelines, a peer takes its tasks over, nothing is lost or applied twice', async () => {
   await work.addTasks(cluster.node('n2').client(), 4);

@@ -7,24 +7,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPostgres, type PgInstance } from './harness/postgres.ts';
-import { TcpProxy } from './harness/tcp-proxy.ts';
-import { OpenDICluster } from './harness/opendi-cluster.ts';
-import { ClusterWorkload } from './harness/cluster-scenario.ts';
+import type { TcpProxy } from './harness/tcp-proxy.ts';
+import type { OpenDICluster } from './harness/opendi-cluster.ts';
+import type { ClusterWorkload } from './harness/cluster-scenario.ts';
+import { startProxiedCluster, stopProxiedCluster, type ProxiedCluster } from './harness/proxied-cluster.ts';
 
-let data: PgInstance;
-let catalog: PgInstance;
 let proxy: TcpProxy;
 let cluster: OpenDICluster;
 let work: ClusterWorkload;
+const started: Partial<ProxiedCluster> = {};
 
 before(async () => {
-  [data, catalog] = await Promise.all([startPostgres(), startPostgres()]);
-  proxy = await TcpProxy.start(catalog.host, catalog.port);
-  cluster = await OpenDICluster.start(catalog, 1, {}, 'opendi_catalog', { host: proxy.host, port: proxy.port });
-  work = await ClusterWorkload.create(data, cluster, 'out');
+  ({ proxy, cluster, work } = await startProxiedCluster('out', 0, started));
 });
-after(async () => { await work?.stopWriters(); await cluster?.destroy(); await proxy?.close(); await Promise.all([data?.destroy(), catalog?.destroy()]); });
+after(async () => { await stopProxiedCluster(started); });
 
 test('a running task keeps streaming while the catalog is unreachable for 3 s', async () => {
   const [task] = await work.addTasks(cluster.other().client(), 1);

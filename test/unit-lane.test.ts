@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { readUnitLane } from './unit-lane.ts';
 
 /** How a test starts a server: the harness entry points (test/harness/) and child processes. */
-const STARTS_A_SERVER = /\bstartPostgres\(|\bCATALOG_KINDS\b|\bfreshPgCatalogUrl\(|\bstartMariaDb\(|\bOpenDIService\b|\bstartCrossEngineEnv\(|\bConsoleBrowser\b|\b(spawn|spawnSync|execFile|execFileSync|fork)\(/;
+const STARTS_A_SERVER = /\bstartPostgres\(|\bCATALOG_KINDS\b|\bfreshPgCatalogUrl\(|\bstartMariaDb\(|\bOpenDIService\b|\bstartCrossEngineEnv\(|\bstartProxiedCluster\(|\bConsoleBrowser\b|\b(spawn|spawnSync|execFile|execFileSync|fork)\(/;
 
 const dir = new URL('./', import.meta.url);
 const testFiles = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort();
