@@ -458,6 +458,8 @@ describe('MariaDB binlog source', () => {
     assert.equal(await dumps(), 0);
     const s2 = newSource(['cl']);
     await s2.open(null);
+    // open() returns once COM_BINLOG_DUMP is sent; the server lists the thread as a dump a moment later
+    for (let i = 0; i < 100 && await dumps() < 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(await dumps(), 1);
     await s2.destroy();
     for (let i = 0; i < 50 && await dumps() > 0; i++) await new Promise((r) => setTimeout(r, 20));
