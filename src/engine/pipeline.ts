@@ -215,7 +215,7 @@ export class Pipeline {
       const position = await this.chosenStart(this.spec.startFrom);
       // Every lane starts over from the chosen position (none skips what it applied before).
       this.sink.lanesControl?.restartAt(position);
-      await this.sink.commit(position);
+      await this.commitSink(position);
       checkpoint = { stream: position };
       this.logger.info('starting from the chosen position instead of the checkpoint', { position });
     } else if (claim.position === null) {
@@ -224,10 +224,10 @@ export class Pipeline {
       const head = await this.source.headPosition();
       if (this.spec.initialLoad) {
         checkpoint = { stream: head, load: { stream: head, done: [], table: null, after: null } };
-        await this.sink.commit(encodeLoad(checkpoint.load!));
+        await this.commitSink(encodeLoad(checkpoint.load!));
       } else {
         checkpoint = { stream: head };
-        if (head !== null) await this.sink.commit(head);
+        if (head !== null) await this.commitSink(head);
       }
     }
     const newTables = (this.spec.loadTables ?? []).map(nameOf);
@@ -291,7 +291,7 @@ export class Pipeline {
           progress = finished
             ? { ...progress, done: [...progress.done, name], table: null, after: null, chunks }
             : { ...progress, table: name, after, chunks };
-          await this.sink.commit(encodeLoad(progress));
+          await this.commitSink(encodeLoad(progress));
           this.m.rowsLoaded += rows.length;
           let bytes = 0;
           for (const row of rows) bytes += rowTextBytes(row);
@@ -319,7 +319,7 @@ export class Pipeline {
     let pending: { position: string; commitTime: Date } | undefined;
 
     const commit = async (position: string, commitTime: Date | null) => {
-      await this.sink.commit(position);
+      await this.commitSink(position);
       this.source.acknowledge(position);
       this.m.committedPosition = position;
       if (commitTime) this.m.lastSourceCommitTime = commitTime;
@@ -513,7 +513,17 @@ export class Pipeline {
 
   /** Applies rows; rows the target rejects count against errorLimit (the batch fails past it). */
   private async applyChanges(changes: RowChange[]): Promise<void> {
-    const dirty = await this.sink.apply(changes);
+    this.countDirty(await this.sink.apply(changes));
+  }
+
+  /** Commits up to `position`; with lanes, after what they still apply, its dirty records counted first (change-sink.ts LaneControl.settle). */
+  private async commitSink(position: string): Promise<void> {
+    const lanes = this.sink.lanesControl;
+    if (lanes) this.countDirty(await lanes.settle());
+    await this.sink.commit(position);
+  }
+
+  private countDirty(dirty: DirtyRecord[]): void {
     if (dirty.length === 0) return;
     this.m.dirtyRecords += dirty.length;
     // Table, op and error only: the row's key and values stay in the target's dirty-record table.
