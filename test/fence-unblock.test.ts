@@ -97,13 +97,14 @@ test('PostgreSQL: a checkpoint row held by a session of the frozen owner node is
 test('PostgreSQL: a holder named for another node is not ended; the raise fails within its bound naming the table and the holder', { timeout: 60_000 }, async () => {
   const taskId = 8;
   await fenceTarget({ taskId, target: pgTarget() }, 1, logger);
-  const holder = await pgHolder(`opendi:n-live:${taskId}`, taskId);
+  // Node n-frozen:8080 (node names may hold colons): its name starts like the frozen node's, yet it is another node.
+  const holder = await pgHolder(`opendi:n-frozen:8080:${taskId}`, taskId);
   try {
     const { ms, result } = await timed(() => fenceTarget({ taskId, target: pgTarget() }, 2, logger, 'n-frozen'));
     assert.ok(result instanceof Error, 'the raise fails');
     assert.ok(ms < WITHIN_MS, `within ${WITHIN_MS} ms: ${ms}`);
     assert.match(result.message, /opendi\.sync_checkpoint/);
-    assert.match(result.message, new RegExp(`blocked by session ${holder.pid} \\('opendi:n-live:${taskId}', idle in transaction\\), not ended: not a session of node n-frozen`));
+    assert.match(result.message, new RegExp(`blocked by session ${holder.pid} \\('opendi:n-frozen:8080:${taskId}', idle in transaction\\), not ended: not a session of node n-frozen`));
     assert.equal((await holder.c.query('SELECT 1 AS one')).rows[0].one, 1, 'the holder is alive');
     // Nobody knows which node did not answer: nothing is ended either.
     const unknown = await timed(() => fenceTarget({ taskId, target: pgTarget() }, 2, logger, null));

@@ -12,14 +12,16 @@
  * find the raised fence. After ending a holder, a raise that still fails is tried once more; then
  * it fails naming the table and the holders (the catalog fence already guards correctness).
  *
- * A holder is the unresponsive node's when its connection name is `opendi:<node>:...` (every task
- * connection and the node's shared target pool carry it: pipeline-factory.ts). A server that cannot
+ * A holder is the unresponsive node's when its connection name is `opendi:<node>:<task>` or
+ * `opendi:<node>:target-pool` (every task connection and the node's shared target pool carry it:
+ * pipeline-factory.ts; connection-name.ts reads the node). A server that cannot
  * show names (MariaDB with performance_schema off) falls back to: the target's user, and idle in
  * its open transaction since before the look (a live node's checkpoint transaction commits within
  * milliseconds of its row update; another task's sessions never lock this task's row).
  */
 import type { Logger } from '../../logger.ts';
 import type { LockHolder, Owner, PreparedTable, SinkDialect } from './sink-dialect.ts';
+import { nodeOfConnection } from '../connection-name.ts';
 
 /** The whole wait for the checkpoint row, per attempt: inside an API call's time (the SDK's 5 s and more). */
 export const FENCE_LOCK_WAIT_MS = 3_000;
@@ -89,7 +91,7 @@ export async function raiseFence<C>(d: SinkDialect<C, PreparedTable>, owner: Own
 
 function belongsTo(h: LockHolder, named: boolean, o: FenceRaise): boolean {
   if (o.unresponsiveNode === null) return false;
-  if (named) return h.name?.startsWith(`opendi:${o.unresponsiveNode}:`) ?? false;
+  if (named) return h.name !== null && nodeOfConnection(h.name) === o.unresponsiveNode;
   return h.user === o.targetUser && h.idle && (h.idleMs ?? 0) >= (o.lookEveryMs ?? FENCE_LOOK_EVERY_MS);
 }
 
