@@ -1,13 +1,15 @@
 /**
  * Several nodes on one PostgreSQL catalog (README "Running several nodes"), real processes under
  * continuous writers: kill -9 of the busiest node, SIGSTOP of an owner past its lease, Stop through
- * a node that does not own the task (graceful and forced), a node joining and a node draining, a
- * node with a skewed clock. After each: targets equal sources, no row applied twice, the target
- * fence is the catalog's last, no task FAILED. The scenarios run in order on one cluster.
+ * a node that does not own the task (graceful, and forced while the frozen owner holds its target
+ * checkpoint row locked), a node joining and a node draining, a node with a skewed clock. After
+ * each: targets equal sources, no row applied twice, the target fence is the catalog's last, no
+ * task FAILED. The scenarios run in order on one cluster.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import pg from 'pg';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { OpenDICluster } from './harness/opendi-cluster.ts';
 import { ClusterWorkload } from './harness/cluster-scenario.ts';
@@ -105,22 +107,36 @@ test('Stop through a node that does not own the task returns after the owner sto
   work.startWriters();
 });
 
-test('Stop while the owner is frozen takes the forced path; the woken owner cannot commit again', async () => {
+test('Stop while the owner is frozen inside its checkpoint transaction takes the forced path within the client\'s timeout; the woken owner cannot commit again', async () => {
   const task = work.tasks[2];
-  // Freeze the owner while it holds no lock at the target: a process stopped between its
-  // checkpoint UPDATE and COMMIT keeps that row locked, and the forced path's fence raise waits for
-  // it (bounded by lock_timeout, far past the client's 5 s). So the writers pause until the owner
-  // has committed what they wrote, and write again while it is frozen: it wakes with rows to commit.
-  await work.stopWriters();
-  await waitForEqualTables(work.data, task.src, work.data, task.dst, 'public.t', 60_000);
   const owner = (await cluster.ownerOf(task.fileId))!;
-  cluster.freeze(owner.node!);
-  work.startWriters();
+  // Freeze the owner between its checkpoint UPDATE and COMMIT, deterministically: a session of ours
+  // holds the checkpoint row FOR SHARE, so the owner's next checkpoint UPDATE (the writers run)
+  // waits for it; then the owner is frozen and our lock goes: the server completes the UPDATE and
+  // the owner's session stays idle in transaction, holding the row, until someone ends it.
+  const gate = new pg.Client({ ...data.connectionConfig(), database: task.dst });
+  await gate.connect();
+  let frozen = false;
   try {
+    await gate.query('BEGIN');
+    await gate.query(`SELECT 1 FROM opendi.sync_checkpoint WHERE task_id = $1 FOR SHARE`, [task.fileId]);
+    const gatePid = (await gate.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    const waiting = await waitUntil(async () => (await gate.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE $2 AND $3 = ANY (pg_blocking_pids(pid))`,
+      [task.dst, `opendi:${owner.node}:%`, gatePid])).rows[0]?.pid as number | undefined, 30_000, 'the owner\'s checkpoint UPDATE to wait for our lock');
+    cluster.freeze(owner.node!);
+    frozen = true;
+    await gate.query('ROLLBACK');
+    await waitUntil(async () => (await gate.query(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [waiting])).rows[0]?.state === 'idle in transaction' || undefined,
+      10_000, 'the frozen owner\'s session to hold the checkpoint row, idle in transaction');
     const asked = Date.now();
+    // The SDK client's read timeout is 5 s: the forced path (stop bound 2 s + 1 s margin, the fence raise) answers within it.
     const stop = await taskCall(cluster.other(owner.node).client(), 'StopDISyncInstance', work.projectId, task.fileId);
     assert.equal(stop.Data.Status, 'success');
-    console.log(`# forced Stop answered in ${Date.now() - asked} ms`);
+    const took = Date.now() - asked;
+    console.log(`# forced Stop with the frozen owner holding the checkpoint row answered in ${took} ms`);
+    assert.ok(took < 5_000, `within the client's 5 s: ${took} ms`);
+    assert.equal((await gate.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1`, [waiting])).rows[0].n, 0, 'the frozen owner\'s session was ended');
     const info = await work.status(task);
     assert.equal(info.Status, 'PAUSE');
     assert.match(info.Message ?? '', /forced/, JSON.stringify(info));
@@ -128,7 +144,8 @@ test('Stop while the owner is frozen takes the forced path; the woken owner cann
     assert.equal(seized?.node ?? null, null);
     assert.equal((await work.targetCheckpoint(task))?.fence, seized?.fence, 'the target fence was raised past the frozen owner');
   } finally {
-    cluster.thaw(owner.node!);
+    await gate.end().catch(() => undefined);
+    if (frozen) cluster.thaw(owner.node!);
   }
   const cp = await work.targetCheckpoint(task);
   await sleep(3_000);

@@ -48,8 +48,11 @@ export interface ClusterCoordinator {
   holds(taskId: number, fence: number): boolean;
   nodes(): Promise<NodeView[]>;
   owners(): Promise<OwnerView[]>;
-  /** One task's owner and whether that node's lease is live, or null when nobody owns it (one row, not the tables). */
-  ownerOf(taskId: number): Promise<{ owner: string; live: boolean } | null>;
+  /**
+   * One task's owner (its node key, and its name: null when its node row is gone) and whether that
+   * node's lease is live, or null when nobody owns it (one row, not the tables).
+   */
+  ownerOf(taskId: number): Promise<{ owner: string; name: string | null; live: boolean } | null>;
   /** Deletes the rows of dead nodes, so a frozen node that wakes finds its lease gone. */
   reapDead(): Promise<void>;
   /** Marks this node draining (SIGTERM): peers stop sending it tasks. */

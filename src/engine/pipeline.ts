@@ -12,11 +12,13 @@ import type { ChangeSink, DirtyRecord, DirtyRecordsKept } from './change-sink.ts
 import type { ChangeSource, TableRef } from './change-source.ts';
 import type { ColumnValue, RelationInfo, RowChange, SchemaChange } from './change-event.ts';
 import type { DdlType } from './ddl-types.ts';
-import { FencedError, UnrecoverableError } from './errors.ts';
+import { UnrecoverableError } from './errors.ts';
 import { SchemaRules, project, type Alert, type DdlMark } from './schema-rules.ts';
 import { delay } from './postgres/connection.ts';
 import { decodeCheckpoint, encodeLoad, type LoadProgress } from './checkpoint.ts';
-import { openPorts, openSink, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
+import { openPorts, releaseSource, type SourceSpec, type TargetSpec } from './ports.ts';
+import { dialectFor } from './sinks/dialect-for.ts';
+import { raiseFence } from './sinks/raise-fence.ts';
 import type { EngineEvent } from './engine-event.ts';
 import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
@@ -579,15 +581,14 @@ export async function releaseTaskResources(
 /**
  * The forced path of a Stop in a cluster: raises the target checkpoint's fence to `fence` (the
  * position stays), so an owner that did not answer cannot commit again. A fence already higher is
- * fine: someone newer holds the task.
+ * fine: someone newer holds the task. A session of `unresponsiveNode` holding the checkpoint row
+ * locked is ended rather than waited for (sinks/raise-fence.ts).
  */
-export async function fenceTarget(spec: Pick<PipelineSpec, 'taskId' | 'target'>, fence: number, logger?: Logger): Promise<void> {
-  const sink = openSink(spec.taskId, spec.target, `opendi:task-${spec.taskId}:fence`, logger ?? noopLogger);
-  try {
-    await sink.claim(fence).catch((err) => { if (!(err instanceof FencedError)) throw err; });
-  } finally {
-    await sink.close();
-  }
+export async function fenceTarget(spec: Pick<PipelineSpec, 'taskId' | 'target'>, fence: number, logger?: Logger, unresponsiveNode: string | null = null): Promise<void> {
+  const log = logger ?? noopLogger;
+  const { target } = spec;
+  const dialect = dialectFor(target.kind, target.endpoint, `opendi:task-${spec.taskId}:fence`, log);
+  await raiseFence(dialect, { installationId: target.installationId, taskId: spec.taskId }, fence, { unresponsiveNode, targetUser: target.endpoint.user, logger: log });
 }
 
 const noopLogger: Logger = { info() {}, warn() {}, error() {}, child: () => noopLogger };

@@ -24,8 +24,11 @@ export interface PipelineFactory {
    * target, and with `source` its source-side resources (replication slot, publication).
    */
   release(taskId: number, what?: { source: boolean; tombstone?: number }): Promise<void>;
-  /** Cluster forced stop: raises the target checkpoint's fence so an unresponsive owner cannot commit again. */
-  fenceTarget(taskId: number, fence: number): Promise<void>;
+  /**
+   * Cluster forced stop: raises the target checkpoint's fence so an unresponsive owner cannot commit
+   * again; a target session of `unresponsiveNode` (its name) holding the checkpoint row is ended.
+   */
+  fenceTarget(taskId: number, fence: number, unresponsiveNode?: string | null): Promise<void>;
   isUnrecoverable(err: unknown): boolean;
 }
 
@@ -137,9 +140,9 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       }
       await releaseTaskResources({ ...endpoints, target: { ...endpoints.target, pools } }, log, what);
     },
-    async fenceTarget(taskId, fence) {
+    async fenceTarget(taskId, fence, unresponsiveNode = null) {
       const endpoints = await endpointsFor(taskId, true, true);
-      await fenceTarget(endpoints, fence, logger.child({ taskId }));
+      await fenceTarget(endpoints, fence, logger.child({ taskId }), unresponsiveNode);
     },
     isUnrecoverable: (err) => err instanceof UnrecoverableError,
   };

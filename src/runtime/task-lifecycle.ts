@@ -271,12 +271,13 @@ export class TaskLifecycle implements LocalTasks {
       if (this.cluster.clustered && fence > 0) await this.cluster.release(taskId, fence);
       return forced ? 'timeout' : 'graceful';
     }
-    const answer = await waitForOwner(this.cluster, taskId, this.stopTimeoutMs);
+    const { answer, node } = await waitForOwner(this.cluster, taskId, this.stopTimeoutMs);
     if (answer === 'stopped') return 'graceful';
     const fence = await this.cluster.seize(taskId);
     await this.store.mutateTaskRuntime(taskId, (r) => r.fence < fence ? { fence } : {});
-    await this.factory.fenceTarget(taskId, fence).catch((err) => this.logger.error('could not raise the target fence of a task taken from an unresponsive node', { taskId, error: messageOf(err) }));
-    this.logger.warn('stop forced: the owning node did not answer', { taskId, ownerAnswer: answer, fence });
+    // A target session of the node that did not answer holding the checkpoint row is ended, not waited for.
+    await this.factory.fenceTarget(taskId, fence, node).catch((err) => this.logger.error('could not raise the target fence of a task taken from an unresponsive node', { taskId, node, error: messageOf(err) }));
+    this.logger.warn('stop forced: the owning node did not answer', { taskId, node, ownerAnswer: answer, fence });
     return answer;
   }
 

@@ -136,12 +136,12 @@ export class PgCoordinator implements ClusterCoordinator {
     return r.rows.map((o) => ({ taskId: Number(o.task_id), owner: o.owner_key, fence: Number(o.fence) }));
   }
 
-  async ownerOf(taskId: number): Promise<{ owner: string; live: boolean } | null> {
+  async ownerOf(taskId: number): Promise<{ owner: string; name: string | null; live: boolean } | null> {
     const r = await this.pool.query(
-      `SELECT o.owner_key, n.node_key IS NOT NULL AND opendi_cluster.node_alive(n.node_key, n.lease_until) AS live
+      `SELECT o.owner_key, n.name, n.node_key IS NOT NULL AND opendi_cluster.node_alive(n.node_key, n.lease_until) AS live
          FROM opendi_cluster.task_owner o LEFT JOIN opendi_cluster.node n ON n.node_key = o.owner_key
         WHERE o.task_id = $1 AND o.owner_key IS NOT NULL`, [taskId]);
-    return r.rows.length === 0 ? null : { owner: r.rows[0].owner_key, live: r.rows[0].live };
+    return r.rows.length === 0 ? null : { owner: r.rows[0].owner_key, name: r.rows[0].name ?? null, live: r.rows[0].live };
   }
 
   /** Deletes the rows of dead nodes, so a frozen node that wakes finds its lease gone. */

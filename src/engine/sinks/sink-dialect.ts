@@ -75,8 +75,10 @@ export interface CheckpointStore<C> {
   /**
    * In its own transaction: raises the stored fence to `fence` and returns the committed position
    * and the number of dirty records kept; 'fenced' when the stored fence is >= `fence`.
+   * `lockWaitMs`: waits for a lock on the row at most this long (the forced path, raise-fence.ts;
+   * the dialect's usual bound when absent).
    */
-  claim(c: C, owner: Owner, fence: number): Promise<{ position: string | null; dirtyRecords: number } | 'fenced'>;
+  claim(c: C, owner: Owner, fence: number, lockWaitMs?: number): Promise<{ position: string | null; dirtyRecords: number } | 'fenced'>;
   /** In the open transaction: waits for a concurrent claim, checks the fence, writes the position. False: fenced. */
   write(c: C, owner: Owner, fence: number, position: string): Promise<boolean>;
   /**
@@ -106,9 +108,40 @@ export interface CheckpointStore<C> {
   readonly dirtyTable: string;
 }
 
+/** A session holding a lock another session waits for (raise-fence.ts). */
+export interface LockHolder {
+  /** The server's id of the session (PostgreSQL pid, MySQL connection id). */
+  id: number;
+  /** Its connection name (application_name / program_name); null: it has none, or the server cannot tell. */
+  name: string | null;
+  user: string | null;
+  /** In an open transaction with no statement running, for `idleMs` (null: unknown). */
+  idle: boolean;
+  idleMs: number | null;
+  /** Its state as the server shows it, for messages. */
+  state: string;
+}
+
+/**
+ * What the forced path's fence raise (raise-fence.ts) asks of a target about other sessions. Every
+ * call runs on a session of its own (not the one waiting) and is bounded by the dialect.
+ */
+export interface SessionControl<C> {
+  /** The server's id of session `c`. */
+  sessionId(c: C): Promise<number>;
+  /**
+   * The sessions session `waiter` waits for right now (empty when it waits for none). `named`
+   * false: the server cannot show connection names (MySQL with performance_schema off).
+   */
+  blockers(c: C, waiter: number): Promise<{ holders: LockHolder[]; named: boolean }>;
+  /** Ends session `id` (its open transaction rolls back); rejects when the server refuses. */
+  endSession(c: C, id: number): Promise<void>;
+}
+
 export interface SinkDialect<C, T extends PreparedTable> {
   readonly transactionalDdl: boolean;
   readonly checkpoint: CheckpointStore<C>;
+  readonly sessions: SessionControl<C>;
   readonly beginStatement: string;
   /** `onError` hears errors the connection reports between statements. */
   /** `signal` aborted: the caller gave up waiting (connection-pool.ts); destroy the half-open session. */

@@ -10,7 +10,7 @@
  * ends (ER_LOCK_WAIT_TIMEOUT) becomes a retryable error naming the checkpoint table.
  */
 import type { CheckpointStore, Owner, StoredDirtyRecord } from '../sink-dialect.ts';
-import type { MySqlSession } from './session.ts';
+import { LOCK_WAIT_SECONDS, type MySqlSession } from './session.ts';
 import { qualified } from './sql.ts';
 
 const CHECKPOINT = 'opendi_sync_checkpoint';
@@ -38,6 +38,20 @@ async function named<R>(table: string, work: () => Promise<R>): Promise<R> {
     throw Object.assign(new Error(`the checkpoint table ${table.replace(/`/g, '')} stayed locked by another session `
       + '(lock_wait_timeout / innodb_lock_wait_timeout expired); the task retries (end that session or its transaction if it is a stray one)',
     { cause: err }), { errno: LOCK_WAIT_TIMEOUT });
+  }
+}
+
+/**
+ * `work` with row lock waits bounded by `ms` (innodb_lock_wait_timeout counts whole seconds, at
+ * least 1), then the session's usual bound again; absent: the session's bound as it is.
+ */
+async function withRowLockWait<R>(s: MySqlSession, ms: number | undefined, work: () => Promise<R>): Promise<R> {
+  if (ms === undefined) return work();
+  await s.conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`);
+  try {
+    return await work();
+  } finally {
+    await s.conn.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
   }
 }
 
@@ -104,7 +118,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
         PRIMARY KEY (installation_id, task_id, lane)) ${TABLE_OPTIONS}`);
     },
 
-    claim: (s, owner, fence) => named(cp, async () => {
+    claim: (s, owner, fence, lockWaitMs) => named(cp, () => withRowLockWait(s, lockWaitMs, async () => {
       const key = [owner.installationId, owner.taskId];
       for (let attempt = 0; ; attempt++) {
         await s.conn.query('START TRANSACTION');
@@ -127,7 +141,7 @@ export function mysqlCheckpoint(database: string): CheckpointStore<MySqlSession>
           throw err;
         }
       }
-    }),
+    })),
 
     write: (s, owner, fence, position) => named(cp, async () => {
       const key = [owner.installationId, owner.taskId];

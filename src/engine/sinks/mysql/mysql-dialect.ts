@@ -14,6 +14,7 @@ import { endWithin } from '../../end-within.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { mysqlCheckpoint } from './checkpoint-sql.ts';
+import { mysqlSessions } from './session-control.ts';
 import { applyMySqlSchemaChange } from './schema-change.ts';
 import { LOCK_WAIT_SECONDS, openSession, type MySqlSession } from './session.ts';
 import { isDataError, qualified } from './sql.ts';
@@ -48,6 +49,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
     transactionalDdl: false,
     beginStatement: 'START TRANSACTION',
     checkpoint: mysqlCheckpoint(endpoint.database),
+    sessions: mysqlSessions,
     connect: (onError, signal) => openSession(endpoint, applicationName, onError, signal),
     exec: async (s, sql) => { await s.conn.query(sql); },
     end: (s) => s.conn.end(),

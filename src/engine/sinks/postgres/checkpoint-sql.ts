@@ -50,22 +50,23 @@ const LOCK_TIMEOUT = '55P03';
 const RACED = new Set(['23505', '42P06', '42P07', '42710']);
 
 export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_LOCK_TIMEOUT_MS): CheckpointStore<pg.Client> {
-  const bound = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`;
+  const boundOf = (ms: number) => `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ms))}`;
+  const bound = boundOf(lockTimeoutMs);
   /**
-   * `work` on `table`; a lock timeout becomes an error naming the table and what `held` says of
-   * the holder. Inside the sink's open transaction, which a lock timeout aborts, there is nobody to ask.
+   * `work` on `table`; a lock timeout (after `ms`) becomes an error naming the table and what `held`
+   * says of the holder. Inside the sink's open transaction, which a lock timeout aborts, there is nobody to ask.
    */
-  const bounded = async <R>(table: string, work: () => Promise<R>, held: () => Promise<string> = async () => ''): Promise<R> => {
+  const bounded = async <R>(table: string, work: () => Promise<R>, held: () => Promise<string> = async () => '', ms = lockTimeoutMs): Promise<R> => {
     try {
       return await work();
     } catch (err) {
       if ((err as { code?: unknown }).code !== LOCK_TIMEOUT) throw err;
-      throw lockTimedOut(err, table, database, lockTimeoutMs, await held());
+      throw lockTimedOut(err, table, database, ms, await held());
     }
   };
-  /** Work in a transaction of its own under the lock bound; a lock timeout names who holds `table`. */
-  const transaction = <R>(c: pg.Client, table: string, work: () => Promise<R>): Promise<R> =>
-    bounded(table, () => inTransaction(c, bound, work), () => holders(c, table));
+  /** Work in a transaction of its own under the lock bound (`ms`); a lock timeout names who holds `table`. */
+  const transaction = <R>(c: pg.Client, table: string, work: () => Promise<R>, ms = lockTimeoutMs): Promise<R> =>
+    bounded(table, () => inTransaction(c, boundOf(ms), work), () => holders(c, table), ms);
   /**
    * The bound and a statement in one round trip (the commit's path): simple query protocol, so the
    * statement carries its values as literals (checkpointLiteral); the statement's result is the last.
@@ -94,7 +95,7 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
       }
     },
 
-    claim: (c, owner, fence) => transaction(c, 'opendi.sync_checkpoint', async () => {
+    claim: (c, owner, fence, lockWaitMs) => transaction(c, 'opendi.sync_checkpoint', async () => {
       const r = await c.query(
         `INSERT INTO opendi.sync_checkpoint AS cp (installation_id, task_id, position, fence, updated_at) VALUES ($1, $2, NULL, $3, now())
          ON CONFLICT (installation_id, task_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now() WHERE cp.fence < EXCLUDED.fence
@@ -102,7 +103,7 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
       if (r.rowCount !== 1) return 'fenced' as const;
       const dirty = await c.query(`SELECT count(*)::int AS n FROM opendi.dirty_record WHERE installation_id = $1 AND task_id = $2`, [owner.installationId, owner.taskId]);
       return { position: r.rows[0].position as string | null, dirtyRecords: dirty.rows[0].n as number };
-    }),
+    }, lockWaitMs),
 
     // The last statements of the sink's transaction before COMMIT: the bound stays for the rest of it.
     write: (c, owner, fence, position) => bounded('opendi.sync_checkpoint', async () => {

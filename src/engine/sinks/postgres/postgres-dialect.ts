@@ -14,6 +14,7 @@ import { connectPg, destroyPgSocket, qualifiedName, setUpPgSession } from '../..
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { postgresCheckpoint } from './checkpoint-sql.ts';
+import { postgresSessions } from './session-control.ts';
 import { applyPgSchemaChange } from './schema-change.ts';
 import { prepareTargetTable, type TargetTable } from './target-table.ts';
 import { pgPermanentError } from './target-errors.ts';
@@ -30,6 +31,7 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
     transactionalDdl: true,
     beginStatement: 'BEGIN',
     checkpoint: postgresCheckpoint(endpoint.database),
+    sessions: postgresSessions,
     async connect(onError, signal) {
       const c = await connectPg(endpoint, applicationName, onError, {}, signal);
       try {

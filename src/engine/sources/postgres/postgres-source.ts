@@ -26,6 +26,7 @@ import { catalogColumns, loadTrackedTables, resolveTables, storeTrackedTables } 
 import { StallWatch, classifyWaitEvent } from './stall-watch.ts';
 import { toSourceError } from './source-errors.ts';
 import { readColumnDefaults } from './column-defaults.ts';
+import { nodeOfConnection } from '../../connection-name.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
@@ -54,9 +55,8 @@ const STALE_WALSENDER_GRACE_MS = 3_000;
  */
 export function foreignOwner(holder: string | null, ours: string): boolean {
   if (!holder) return false;
-  const node = (name: string) => /^opendi:(.+):[^:]+$/.exec(name)?.[1];
-  const theirs = node(holder);
-  return theirs !== undefined && !theirs.startsWith('task-') && theirs !== node(ours);
+  const theirs = nodeOfConnection(holder);
+  return theirs !== undefined && !theirs.startsWith('task-') && theirs !== nodeOfConnection(ours);
 }
 
 /** A terminated walsender that still holds the slot after this is not going away (a frozen process). */
