@@ -9,24 +9,38 @@
 import { UNCHANGED, type ColumnValue, type RelationInfo, type RowChange } from '../change-event.ts';
 import { UnrecoverableError } from '../errors.ts';
 
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a step over a string, then one more multiply as a separator: ('ab', 'c') and ('a', 'bc') differ. */
+function mix(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return Math.imul(h, FNV_PRIME);
+}
+
+/** Per relation: the hash of its schema and table name, and where its key columns are (worked out once, not per row). */
+interface KeyHash { seed: number; keys: number[] }
+const keyHashes = new WeakMap<RelationInfo, KeyHash>();
+
+function keyHashOf(relation: RelationInfo): KeyHash {
+  let k = keyHashes.get(relation);
+  if (k === undefined) {
+    const keys: number[] = [];
+    relation.columns.forEach((col, i) => { if (col.isKey) keys.push(i); });
+    k = { seed: mix(mix(0x811c9dc5, relation.schema), relation.table), keys };
+    keyHashes.set(relation, k);
+  }
+  return k;
+}
+
 /** FNV-1a (32 bit) over the table name and the key values; stable across processes and restarts. */
 export function laneOfKey(relation: RelationInfo, tuple: ColumnValue[], lanes: number): number {
   if (lanes <= 1) return 0;
-  let h = 0x811c9dc5;
-  const mix = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-    h = Math.imul(h, 0x01000193); // a separator: ('ab', 'c') and ('a', 'bc') differ
-  };
-  mix(relation.schema);
-  mix(relation.table);
-  relation.columns.forEach((col, i) => {
-    if (!col.isKey) return;
-    const v = tuple[i];
-    mix(v === null ? '\u0001null' : v === UNCHANGED ? '\u0001unchanged' : v);
-  });
+  const { seed, keys } = keyHashOf(relation);
+  let h = seed;
+  for (let k = 0; k < keys.length; k++) {
+    const v = tuple[keys[k]];
+    h = mix(h, v === null ? '\u0001null' : v === UNCHANGED ? '\u0001unchanged' : v);
+  }
   return (h >>> 0) % lanes;
 }
 
