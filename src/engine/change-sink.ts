@@ -61,12 +61,6 @@ export interface LaneControl {
   serialize(): void;
   /** StartParam's chosen start: every lane starts over from `position` (committed next). */
   restartAt(position: string): void;
-  /**
-   * `apply` returns before the lanes finish the chunk (they work while the pipeline reads on):
-   * waits until they finished everything handed to them, rejecting with a lane's failure, and
-   * resolves to the dirty records not returned yet. The pipeline calls it before every commit.
-   */
-  settle(): Promise<DirtyRecord[]>;
 }
 
 export interface ChangeSink {

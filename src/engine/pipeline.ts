@@ -217,7 +217,7 @@ export class Pipeline {
       const position = await this.chosenStart(this.spec.startFrom);
       // Every lane starts over from the chosen position (none skips what it applied before).
       this.sink.lanesControl?.restartAt(position);
-      await this.commitSink(position);
+      await this.sink.commit(position);
       checkpoint = { stream: position };
       this.logger.info('starting from the chosen position instead of the checkpoint', { position });
     } else if (claim.position === null) {
@@ -226,10 +226,10 @@ export class Pipeline {
       const head = await this.source.headPosition();
       if (this.spec.initialLoad) {
         checkpoint = { stream: head, load: { stream: head, done: [], table: null, after: null } };
-        await this.commitSink(encodeLoad(checkpoint.load!));
+        await this.sink.commit(encodeLoad(checkpoint.load!));
       } else {
         checkpoint = { stream: head };
-        if (head !== null) await this.commitSink(head);
+        if (head !== null) await this.sink.commit(head);
       }
     }
     const newTables = (this.spec.loadTables ?? []).map(nameOf);
@@ -293,7 +293,7 @@ export class Pipeline {
           progress = finished
             ? { ...progress, done: [...progress.done, name], table: null, after: null, chunks }
             : { ...progress, table: name, after, chunks };
-          await this.commitSink(encodeLoad(progress));
+          await this.sink.commit(encodeLoad(progress));
           this.m.rowsLoaded += rows.length;
           let bytes = 0;
           for (const row of rows) bytes += rowTextBytes(row);
@@ -321,7 +321,7 @@ export class Pipeline {
     let pending: { position: string; commitTime: Date } | undefined;
 
     const commit = async (position: string, commitTime: Date | null) => {
-      await this.commitSink(position);
+      await this.sink.commit(position);
       this.source.acknowledge(position);
       this.m.committedPosition = position;
       if (commitTime) this.m.lastSourceCommitTime = commitTime;
@@ -515,17 +515,7 @@ export class Pipeline {
 
   /** Applies rows; rows the target rejects count against errorLimit (the batch fails past it). */
   private async applyChanges(changes: RowChange[]): Promise<void> {
-    this.countDirty(await this.sink.apply(changes));
-  }
-
-  /** Commits up to `position`; with lanes, after what they still apply, its dirty records counted first (change-sink.ts LaneControl.settle). */
-  private async commitSink(position: string): Promise<void> {
-    const lanes = this.sink.lanesControl;
-    if (lanes) this.countDirty(await lanes.settle());
-    await this.sink.commit(position);
-  }
-
-  private countDirty(dirty: DirtyRecord[]): void {
+    const dirty = await this.sink.apply(changes);
     if (dirty.length === 0) return;
     this.m.dirtyRecords += dirty.length;
     // Table, op and error only: the row's key and values stay in the target's dirty-record table.

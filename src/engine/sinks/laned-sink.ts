@@ -6,14 +6,6 @@
  * lanes apply each chunk at the same time and all commit at every commit of the task. One source
  * transaction can therefore become visible at the target in parts (one part per lane).
  *
- * The pipeline does not wait for a chunk: `apply` hands each lane its part and returns once the
- * lanes finished the chunk before it, so the source is read and the next chunk routed while the
- * target works on this one (at most one chunk waits behind the running one per lane: memory stays
- * bounded). What a lane fails with or sets aside as dirty surfaces at the next `apply` or at
- * `settle`, which the pipeline calls before every commit (the dirty records count against the
- * error limit before anything commits). Every other call waits for the lanes first, as each lane
- * has one connection.
- *
  * Exactly-once: lane 0 holds the task's checkpoint row and its fence; lanes 1.. check that fence
  * under a shared row lock when they commit, so a stale owner's lanes commit nothing. A restart
  * replays from the lowest lane position; a lane whose position is higher discards, under a
@@ -40,23 +32,14 @@ export class LanedSink implements ChangeSink, LaneControl {
   /** Lanes holding the catch-up savepoint of the replayed source transaction. */
   private readonly marked = new Set<number>();
   private serialTxn = false;
-  /** Per lane, what `apply` handed it and it has not finished yet (never rejects: see `failure`). */
-  private readonly running: Promise<void>[];
-  /** The first error of a lane's handed-over work; later work is skipped, and the next call rejects with it. */
-  private failure: { error: unknown } | undefined;
-  /** Dirty records of finished work, not yet returned to the pipeline. */
-  private finishedDirty: DirtyRecord[] = [];
 
-  constructor(private readonly lanes: CheckpointedSink<unknown, PreparedTable>[], private readonly order: PositionOrder, private readonly logger: Logger) {
-    this.running = lanes.map(() => Promise.resolve());
-  }
+  constructor(private readonly lanes: CheckpointedSink<unknown, PreparedTable>[], private readonly order: PositionOrder, private readonly logger: Logger) {}
 
   get count(): number { return this.lanes.length; }
   get lanesControl(): LaneControl { return this; }
   get serial(): boolean { return this.serialTxn; }
 
   async claim(fence: number): Promise<Claim> {
-    await this.idle();
     const first = await this.lanes[0].claim(fence);
     const stored = await this.lanes[0].lanePositions();
     for (const lane of this.lanes.slice(1)) lane.adopt(fence);
@@ -84,7 +67,6 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   async prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null> {
     // The source table is described once for every lane (each lane still reads its target's table).
-    await this.idle();
     let described: Promise<TableSchema> | undefined;
     const once = () => (described ??= describe());
     const ddl = await this.lanes[0].prepareTable(relation, once);
@@ -94,49 +76,25 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   async apply(changes: RowChange[]): Promise<DirtyRecord[]> {
     const parts = routeChanges(changes, this.lanes.length, this.serialTxn);
-    if (this.serialTxn || this.catchingUp()) {
-      // Whole on lane 0, or in step with the replay's savepoints (transactionEnd): applied before returning.
-      await this.idle();
-      const dirty = await this.all(parts.map(async (part, i) => {
-        if (part.length === 0) return [];
-        await this.markIfAhead(i);
-        return this.lanes[i].apply(part);
-      }));
-      return [...this.takeDirty(), ...dirty.flat()];
-    }
-    this.rethrow();
-    const before = [...this.running];
-    parts.forEach((part, i) => {
-      if (part.length === 0) return;
-      this.running[i] = this.running[i].then(() => {
-        if (this.failure) return;
-        return this.lanes[i].apply(part).then((dirty) => { this.finishedDirty.push(...dirty); }, (error) => { this.failure ??= { error }; });
-      });
-    });
-    await Promise.all(before);
-    this.rethrow();
-    return this.takeDirty();
-  }
-
-  async settle(): Promise<DirtyRecord[]> {
-    await this.idle();
-    return this.takeDirty();
+    const dirty = await this.all(parts.map(async (part, i) => {
+      if (part.length === 0) return [];
+      await this.markIfAhead(i);
+      return this.lanes[i].apply(part);
+    }));
+    return dirty.flat();
   }
 
   async applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> {
-    await this.idle();
     return this.lanes[0].applySchemaChange(change, describe);
   }
 
   async truncate(relations: RelationInfo[]): Promise<string[]> {
     if (!this.serialTxn) throw new Error('truncate with lanes needs serialize() first (a barrier, then the transaction on lane 0)');
-    await this.idle();
     await this.markIfAhead(0);
     return this.lanes[0].truncate(relations);
   }
 
   async commit(position: string): Promise<void> {
-    await this.idle();
     const positions = this.positions!;
     this.marked.clear();
     await this.all(this.lanes.map(async (lane, i) => {
@@ -148,10 +106,6 @@ export class LanedSink implements ChangeSink, LaneControl {
   }
 
   async rollback(): Promise<void> {
-    // Whatever the lanes failed with goes with the transaction it was applying into.
-    await Promise.all(this.running);
-    this.failure = undefined;
-    this.finishedDirty = [];
     this.marked.clear();
     this.serialTxn = false;
     await this.all(this.lanes.map((lane) => lane.rollback()));
@@ -163,7 +117,6 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   async transactionEnd(position: string): Promise<void> {
     if (!this.positions?.catchingUp()) return;
-    await this.idle();
     const discard = this.positions.transactionEnd(position);
     const marked = [...this.marked];
     this.marked.clear();
@@ -183,36 +136,16 @@ export class LanedSink implements ChangeSink, LaneControl {
     return { kept: each.reduce((n, d) => n + d.kept, 0), pending: each.reduce((n, d) => n + d.pending, 0), where: each[0].where };
   }
 
-  async discardCheckpoint(tombstone?: number): Promise<void> {
-    await this.idle();
+  discardCheckpoint(tombstone?: number): Promise<void> {
     return this.lanes[0].discardCheckpoint(tombstone);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.running);
     await Promise.allSettled(this.lanes.map((lane) => lane.close()));
   }
 
   async destroy(): Promise<void> {
-    // Connections first: work still running on them fails at once instead of being waited for.
     await Promise.allSettled(this.lanes.map((lane) => lane.destroy()));
-    await Promise.all(this.running);
-  }
-
-  /** Waits until every lane finished what it was handed; rejects with the first failure among it. */
-  private async idle(): Promise<void> {
-    await Promise.all(this.running);
-    this.rethrow();
-  }
-
-  private rethrow(): void {
-    if (this.failure) throw this.failure.error;
-  }
-
-  private takeDirty(): DirtyRecord[] {
-    const dirty = this.finishedDirty;
-    this.finishedDirty = [];
-    return dirty;
   }
 
   private async markIfAhead(lane: number): Promise<void> {
