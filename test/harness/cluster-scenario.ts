@@ -96,11 +96,22 @@ export class ClusterWorkload {
       const rows = await waitForEqualTables(this.data, t.src, this.data, t.dst, 'public.t', 60_000);
       const audit = await withDb(this.data, t.dst, async (c) => (await c.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM audit`)).rows[0]);
       assert.deepEqual(audit, { n: rows.length, ids: rows.length }, `task ${t.fileId}: every source row applied exactly once`);
-      const owner = await this.cluster.ownerOf(t.fileId);
-      const cp = await this.targetCheckpoint(t);
-      assert.equal(cp?.fence, owner?.fence, `task ${t.fileId}: the target fence is the last one the catalog issued`);
-      const walsenders = await withDb(this.data, 'postgres', async (c) => Number((await c.query(
-        `SELECT count(*) AS n FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.database = $1`, [t.src])).rows[0].n));
+      // A hand-off of the balancer may be under way (the task shows RUN throughout): its new owner has
+      // its fence from the catalog and claims the target a moment later. So this waits for the two to
+      // agree (bounded); a target fence that stays behind fails here.
+      let fences: { catalog?: number; target?: number } = {};
+      const agreed = await waitUntil(async () => {
+        fences = { catalog: (await this.cluster.ownerOf(t.fileId))?.fence, target: (await this.targetCheckpoint(t))?.fence };
+        return fences.catalog === fences.target || undefined;
+      }, 30_000, `task ${t.fileId}: the target fence to become the last one the catalog issued`).catch(() => false);
+      assert.ok(agreed, `task ${t.fileId}: the target fence is the last one the catalog issued (${JSON.stringify(fences)})`);
+      // Its new owner (after a hand-off) opens the slot after claiming the target: one walsender, once it streams.
+      let walsenders = -1;
+      await waitUntil(async () => {
+        walsenders = await withDb(this.data, 'postgres', async (c) => Number((await c.query(
+          `SELECT count(*) AS n FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.database = $1`, [t.src])).rows[0].n));
+        return walsenders === 1 || undefined;
+      }, 15_000, 'one walsender').catch(() => undefined);
       assert.equal(walsenders, 1, `task ${t.fileId}: one walsender on its slot`);
     }
   }
