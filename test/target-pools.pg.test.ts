@@ -30,7 +30,8 @@ const poolConnections = async () => (await pgi.query(`SELECT state FROM pg_stat_
 
 test('tasks share a bounded pool; a broken connection is not reused; waits are bounded; the pool closes with its last task', async () => {
   const pools = new TargetPools(logger, { max: 2, acquireTimeoutMs: 1_500, idleMs: 60_000 });
-  const target = { kind: 'postgresql' as const, endpoint: { host: pgi.host, port: pgi.port, database: 'pooled', user: pgi.user }, schema: 'public', installationId: 'pools', pools };
+  // A task's endpoint carries its own connection name (pipeline-factory.ts); the shared connections still show the pool's.
+  const target = { kind: 'postgresql' as const, endpoint: { host: pgi.host, port: pgi.port, database: 'pooled', user: pgi.user, connectionName: 'opendi:node-a:1' }, schema: 'public', installationId: 'pools', pools };
   const [a, b, c] = [1, 2, 3].map((task) => openSink(task, target, 'unused', logger));
   const [ra, rb, rc] = [rel('a'), rel('b'), rel('c')];
   for (const [s, r] of [[a, ra], [b, rb], [c, rc]] as const) {
@@ -38,6 +39,7 @@ test('tasks share a bounded pool; a broken connection is not reused; waits are b
     await s.prepareTable(r, async () => schema);
     await s.commit('0/1');
   }
+  assert.ok((await poolConnections()).length >= 1, 'the pooled connections are named for the pool, not for the first task that opened them');
   assert.ok((await poolConnections()).length <= 2, 'three tasks, at most two connections');
   assert.ok((await poolConnections()).every((st) => st === 'idle'), 'between transactions nobody holds one');
 

@@ -33,7 +33,8 @@ export class TargetPools {
     const key = keyOf(kind, endpoint);
     let entry = this.entries.get(key);
     if (!entry) {
-      const dialect = dialectFor(kind, endpoint, this.applicationName, this.logger);
+      // Several tasks share these connections: the first task's own name (endpoint.connectionName) would mislabel them.
+      const dialect = dialectFor(kind, { ...endpoint, connectionName: undefined }, this.applicationName, this.logger);
       const label = `${kind}://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
       const pool = new ConnectionPool<unknown>(label, (onError, signal) => dialect.connect(onError, signal), (c) => dialect.end(c),
         (c) => dialect.destroy(c), this.options, this.logger);
