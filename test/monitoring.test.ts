@@ -113,6 +113,7 @@ test('metric series grow while rows flow; /metrics is scraped and parsed; health
   assert.equal(mine('opendi_task_status').find((s) => s.labels.status === 'RUN')!.value, 1);
   assert.equal(mine('opendi_task_full_load_progress_ratio')[0].value, 1);
   assert.ok(mine('opendi_task_delay_seconds').length === 1);
+  assert.ok(mine('opendi_task_sink_seconds_total')[0].value > 0, 'time spent writing 700 rows to the target');
   assert.ok(samples.some((s) => s.name === 'opendi_api_requests_total' && s.labels.action === 'ListDIJobMetrics' && s.value >= 2));
   assert.ok(samples.some((s) => s.name === 'process_cpu_seconds_total'));
   assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });

@@ -30,7 +30,7 @@ test('caught up only when idle, heard from recently and the server is not ahead;
   assert.equal(isSourceCaughtUp({ lastHeardAt: heard(10), serverAhead: true }, now), false, 'the server has more');
 
   const m: PipelineMetrics = {
-    phase: 'incremental', rowsRead: 1, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 1, transactionsApplied: 1, dirtyRecords: 0, committedPosition: '0/1',
+    phase: 'incremental', rowsRead: 1, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 1, sinkMs: 0, transactionsApplied: 1, dirtyRecords: 0, committedPosition: '0/1',
     lastSourceCommitTime: new Date(now - 3_600_000), lastAppliedAt: null, caughtUp: true, lastCaughtUpAt: new Date(now - 100), tables: {},
   };
   assert.equal(delaySeconds(m, now), 0);

@@ -86,6 +86,12 @@ export interface PipelineMetrics {
   /** Tables the task copies and streams (full-load progress is tablesLoaded of tablesTotal). */
   tablesTotal: number;
   rowsApplied: number;
+  /**
+   * Milliseconds spent in the sink (building and running the target statements, committing): set
+   * against the wall time, a task limited by its target (near all of it) from one limited by its
+   * source or idle (near none). Prometheus opendi_task_sink_seconds_total.
+   */
+  sinkMs: number;
   transactionsApplied: number;
   dirtyRecords: number;
   committedPosition: string | null;
@@ -116,7 +122,7 @@ export class Pipeline {
   private readonly source: ChangeSource;
   private readonly sink: ChangeSink;
   private readonly m: PipelineMetrics = {
-    phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, transactionsApplied: 0, dirtyRecords: 0,
+    phase: 'incremental', rowsRead: 0, rowsLoaded: 0, tablesLoaded: 0, tablesTotal: 0, rowsApplied: 0, sinkMs: 0, transactionsApplied: 0, dirtyRecords: 0,
     committedPosition: null, lastSourceCommitTime: null, lastAppliedAt: null, caughtUp: false, lastCaughtUpAt: null, tables: {},
   };
   /** The task's tables; tables picked up while streaming join it. */
@@ -217,7 +223,7 @@ export class Pipeline {
       const position = await this.chosenStart(this.spec.startFrom);
       // Every lane starts over from the chosen position (none skips what it applied before).
       this.sink.lanesControl?.restartAt(position);
-      await this.sink.commit(position);
+      await this.commitSink(position);
       checkpoint = { stream: position };
       this.logger.info('starting from the chosen position instead of the checkpoint', { position });
     } else if (claim.position === null) {
@@ -226,10 +232,10 @@ export class Pipeline {
       const head = await this.source.headPosition();
       if (this.spec.initialLoad) {
         checkpoint = { stream: head, load: { stream: head, done: [], table: null, after: null } };
-        await this.sink.commit(encodeLoad(checkpoint.load!));
+        await this.commitSink(encodeLoad(checkpoint.load!));
       } else {
         checkpoint = { stream: head };
-        if (head !== null) await this.sink.commit(head);
+        if (head !== null) await this.commitSink(head);
       }
     }
     const newTables = (this.spec.loadTables ?? []).map(nameOf);
@@ -293,7 +299,7 @@ export class Pipeline {
           progress = finished
             ? { ...progress, done: [...progress.done, name], table: null, after: null, chunks }
             : { ...progress, table: name, after, chunks };
-          await this.sink.commit(encodeLoad(progress));
+          await this.commitSink(encodeLoad(progress));
           this.m.rowsLoaded += rows.length;
           let bytes = 0;
           for (const row of rows) bytes += rowTextBytes(row);
@@ -321,7 +327,7 @@ export class Pipeline {
     let pending: { position: string; commitTime: Date } | undefined;
 
     const commit = async (position: string, commitTime: Date | null) => {
-      await this.sink.commit(position);
+      await this.commitSink(position);
       this.source.acknowledge(position);
       this.m.committedPosition = position;
       if (commitTime) this.m.lastSourceCommitTime = commitTime;
@@ -513,9 +519,23 @@ export class Pipeline {
     if (this.inTxn) this.txnInSink = true;
   }
 
+  private commitSink(position: string): Promise<void> {
+    return this.inSink(() => this.sink.commit(position));
+  }
+
+  /** Two clock reads per chunk or commit (not per row): the cost stays off the hot path. */
+  private async inSink<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.m.sinkMs += performance.now() - started;
+    }
+  }
+
   /** Applies rows; rows the target rejects count against errorLimit (the batch fails past it). */
   private async applyChanges(changes: RowChange[]): Promise<void> {
-    const dirty = await this.sink.apply(changes);
+    const dirty = await this.inSink(() => this.sink.apply(changes));
     if (dirty.length === 0) return;
     this.m.dirtyRecords += dirty.length;
     // Table, op and error only: the row's key and values stay in the target's dirty-record table.

@@ -62,6 +62,8 @@ export function createServiceMetrics(source: MetricsSource, knownActions: Readon
   };
   perTask('counter', 'opendi_task_records_read_total', 'Records read from the source by the current instance (full load + incremental).', (t) => t.totals?.recordsRead);
   perTask('counter', 'opendi_task_records_written_total', 'Records written to the target by the current instance.', (t) => t.totals?.recordsWritten);
+  perTask('counter', 'opendi_task_sink_seconds_total', 'Time the current instance spent writing to the target (building and running its statements, committing): a rate near 1 means the target side limits the task, near 0 its source (or no changes).',
+    (t) => (t.live ? t.live.sinkMs / 1000 : undefined));
   perTask('gauge', 'opendi_task_delay_seconds', 'How far the target is behind the source (incremental phase only).', (t) => t.delaySeconds);
   perTask('gauge', 'opendi_task_dirty_records', 'Rows the target rejected and the task kept aside (dirty records).', (t) => t.dirtyRecords);
   perTask('counter', 'opendi_task_failovers_total', 'Automatic restarts after a recoverable error, since the service started.', (t) => t.failovers);
