@@ -13,6 +13,15 @@ import { CatalogUnavailableError } from '../../domain/catalog-unavailable.ts';
 export const CATALOG_SCHEMA = 'opendi_catalog';
 /** The advisory lock key (any constant) held while migrating, so nodes starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x0d1ca7a1;
+/**
+ * A transaction its client gave up on (a query timed out during a network cut, and the client
+ * dropped the connection) can stay open at the server, holding its row locks, for as long as the
+ * server does not notice the client is gone: with a cut that swallows even the close, TCP
+ * keep-alive's hours. Every catalog transaction is a few statements in a row, never idle this long
+ * on its own; past it the server ends the session and its locks go (PostgreSQL docs
+ * "idle_in_transaction_session_timeout").
+ */
+export const IDLE_IN_TRANSACTION_MS = 10_000;
 /** How long a node waits for another node's migrations, or a migration may run (server and client bound). */
 const MIGRATION_TIMEOUT_MS = 5 * 60_000;
 
@@ -51,6 +60,7 @@ export class PgDriver implements SqlDriver {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       statement_timeout: statementTimeoutMs,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
       // The client-side bound also covers a server that accepts the statement and then goes silent.
       query_timeout: statementTimeoutMs + 2_000,
       keepAlive: true,
