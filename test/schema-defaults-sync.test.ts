@@ -31,6 +31,15 @@ async function start(name: string, reader: 'mysql' | 'postgresql', writer: 'mysq
   return fileId;
 }
 
+/**
+ * The task shows RUN once it starts copying (the initial load): the columns must be added after the
+ * copy read the table, so that they reach the target as a schema change of the stream (an ADD
+ * COLUMN the test checks), not as part of the table the load creates.
+ */
+async function loaded(targetRows: () => Promise<string[]>): Promise<void> {
+  await waitUntil(async () => (await targetRows().catch(() => [])).length === 500 || undefined, 30_000, 'the initial load of 500 rows');
+}
+
 /** Rows as JSON arrays of text, sorted the same way on both sides. */
 const mysqlRows = async (db: string, select: string) =>
   (await env.mdb.query<Record<string, unknown>[]>(select, [], db)).map((r) => JSON.stringify(Object.values(r).map((v) => (v === null ? null : String(v))))).sort();
@@ -73,6 +82,7 @@ test('MariaDB -> PostgreSQL: ADD COLUMN ... DEFAULT fills the target rows as at 
   await addMySqlDataSource(svc.client(), projectId, 'mdef_src', mdb, 'mdef_src');
   await addPostgresDataSource(svc.client(), projectId, 'mdef_dst', pgi, 'mdef_dst');
   const fileId = await start('mdef', 'mysql', 'postgresql', 'mdef_src.orders');
+  await loaded(() => pgRows('mdef_dst', 'SELECT id FROM public.orders'));
   const q = (sql: string) => mdb.query(sql, [], 'mdef_src');
   await q(`ALTER TABLE orders ADD COLUMN channel VARCHAR(10) NOT NULL DEFAULT 'web'`);
   await q(`ALTER TABLE orders ADD COLUMN ref VARCHAR(20) NULL DEFAULT 'it''s web'`);
@@ -113,6 +123,7 @@ test('PostgreSQL -> MySQL: ADD COLUMN ... DEFAULT (read from pg_attrdef) fills t
   await addPostgresDataSource(svc.client(), projectId, 'pdef_src', pgi, 'pdef_src');
   await addMySqlDataSource(svc.client(), projectId, 'pdef_dst', mdb, 'pdef_dst');
   const fileId = await start('pdef', 'postgresql', 'mysql', 'public.orders');
+  await loaded(() => mysqlRows('pdef_dst', 'SELECT id FROM orders'));
   await sql(`ALTER TABLE orders ADD COLUMN channel varchar(10) NOT NULL DEFAULT 'web',
     ADD COLUMN price numeric(8,3) DEFAULT 2.5, ADD COLUMN flag boolean DEFAULT true, ADD COLUMN made timestamptz DEFAULT now()`);
   await sql(`INSERT INTO orders (id, customer, amount, channel, made) VALUES (501, 'new', 1, 'app', '2024-01-02 03:04:05+00')`);
