@@ -241,15 +241,11 @@ test('stop past its bound (target blocked by a lock) forces down: {forced: true}
   const first = await env.launch(env.spec(ctx, 1, ['events']));
   await env.sql(ctx.src, `INSERT INTO events SELECT g, 'a' FROM generate_series(1, 100) g`);
   await env.waitEqual(ctx, 'events');
-  const blocker = new pg.Client({ ...pgi.connectionConfig(), database: ctx.dst });
-  await blocker.connect();
-  try {
-    await blocker.query('BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+  await env.holdingTable(ctx, 'events', async () => {
     await env.sql(ctx.src, `INSERT INTO events SELECT g, 'b' FROM generate_series(101, 200) g`);
     // Wait until the pipeline is stuck on the lock inside its batch.
     for (let i = 0; ; i++) {
-      const waiting = await env.sql('postgres', `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'opendi%' AND wait_event_type = 'Lock'`, [ctx.dst]);
-      if (waiting.length > 0) break;
+      if ((await env.lockWaiters(ctx)).length > 0) break;
       assert.ok(i < 100, 'the pipeline never blocked on the lock');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -258,10 +254,7 @@ test('stop past its bound (target blocked by a lock) forces down: {forced: true}
     assert.ok(Date.now() - t0 < 3500, `forced stop took ${Date.now() - t0} ms`);
     await first.done;
     await assertNoWalsender(ctx);
-  } finally {
-    await blocker.query('ROLLBACK').catch(() => undefined);
-    await blocker.end();
-  }
+  });
   assert.equal((await env.digest(ctx.dst, 'events')).n, 100, 'the abandoned batch did not commit');
   const second = await env.launch(env.spec(ctx, 2, ['events'], { resourcesCreated: true }));
   await env.waitEqual(ctx, 'events');

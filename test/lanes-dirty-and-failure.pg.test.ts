@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { PgPipelineEnv, auditedTargetDdl, eventually, type Ctx } from './harness/pg-pipeline.ts';
 import type { PipelineSpec } from '../src/engine/pipeline.ts';
@@ -67,21 +66,12 @@ test('2 lanes: a lane connection cut mid-transaction fails the run before any co
   const ctx = await fresh();
   const first = await env.launch(laned(ctx, 1, 0));
   // The test holds the target table: the lanes block on it mid-transaction, then lose their connections.
-  const holder = new pg.Client(ctx.target.connectionConfig(ctx.dst));
-  await holder.connect();
-  try {
-    await holder.query('BEGIN');
-    await holder.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+  await env.holdingTable(ctx, 't', async () => {
     await bigTransaction(ctx, []);
-    const blocked = async () => (await env.tsql(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'
-      AND application_name LIKE $2`, [ctx.dst, `opendi:task-${ctx.taskId}:%`])).map((r) => r.pid as number);
-    await eventually(async () => (await blocked()).length >= 1 || undefined, 20_000, 'a lane waiting on the table');
-    await env.tsql(ctx, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [await blocked()]);
+    await eventually(async () => (await env.lockWaiters(ctx)).length >= 1 || undefined, 20_000, 'a lane waiting on the table');
+    await env.tsql(ctx, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [await env.lockWaiters(ctx)]);
     await assert.rejects(endOf(first.done), (err: Error) => !/did not end within/.test(err.message));
-  } finally {
-    await holder.query('ROLLBACK').catch(() => undefined);
-    await holder.end();
-  }
+  });
   assert.equal(await committed(ctx), 0, 'nothing of the source transaction committed');
   const second = await env.launch(laned(ctx, 2, 0));
   await env.assertExactlyOnce(ctx, 't');

@@ -7,7 +7,6 @@
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { PgPipelineEnv, auditedTargetDdl, eventually, logger, type Ctx } from './harness/pg-pipeline.ts';
 import { Pipeline, UnrecoverableError, releaseTaskResources, type DdlMark, type EngineEvent, type PipelineSpec } from '../src/engine/pipeline.ts';
@@ -143,20 +142,14 @@ test('a crash between the row events of a multi-table transaction and of an FK c
     // cascade's deletes of child rows run after the statement), and a SHARE lock on the target's
     // child table makes the sink wait there with parent's rows already in its open transaction.
     // Without it the whole transaction could commit between two polls (seen in CI).
-    const holder = new pg.Client(ctx.target.connectionConfig(ctx.dst));
-    await holder.connect();
-    try {
-      await holder.query('BEGIN; LOCK TABLE child IN SHARE MODE');
+    await env.holdingTable(ctx, 'child', async () => {
       await env.sql(ctx.src, statement);
-      await eventually(async () => (await env.sql('postgres',
-        `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'opendi%' AND xact_start IS NOT NULL AND wait_event_type = 'Lock'`,
-        [ctx.dst], ctx.target)).length > 0, 30_000, 'an open target transaction waiting on child');
+      // A session waiting on a lock is inside a statement, so inside its open transaction.
+      await eventually(async () => (await env.lockWaiters(ctx)).length > 0, 30_000, 'an open target transaction waiting on child');
       // The sink has part of the transaction in its open target transaction: cut every connection.
       await env.cutConnections(ctx);
       await assert.rejects(run.done);
-    } finally {
-      await holder.end();
-    }
+    }, 'SHARE');
     const after = [await count(ctx, 'parent'), await count(ctx, 'child')];
     const atomic = after.every((n, i) => n === before[i]) ? 'rolled back' : 'committed whole';
     console.log(`# crash inside the transaction: ${atomic} (parent ${before[0]} -> ${after[0]}, child ${before[1]} -> ${after[1]})`);

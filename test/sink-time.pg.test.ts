@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { PgPipelineEnv, eventually } from './harness/pg-pipeline.ts';
 
@@ -25,20 +24,12 @@ test('time spent waiting on the target counts in sinkMs; an idle task adds next 
   const idle = p.metrics().sinkMs - idleFrom;
   assert.ok(idle < 500, `2 s with nothing to apply: ${idle.toFixed(0)} ms in the sink`);
 
-  const holder = new pg.Client(ctx.target.connectionConfig(ctx.dst));
-  await holder.connect();
   const heldFrom = p.metrics().sinkMs;
-  try {
-    await holder.query('BEGIN');
-    await holder.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+  await env.holdingTable(ctx, 't', async () => {
     await env.sql(ctx.src, `INSERT INTO t VALUES (2, 'b')`);
-    await eventually(async () => (await env.tsql(ctx, `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'
-      AND application_name LIKE $2`, [ctx.dst, `opendi:task-${ctx.taskId}:%`])).length > 0 || undefined, 20_000, 'the sink waiting on the table');
+    await eventually(async () => (await env.lockWaiters(ctx)).length > 0 || undefined, 20_000, 'the sink waiting on the table');
     await new Promise((r) => setTimeout(r, 1_500));
-  } finally {
-    await holder.query('ROLLBACK').catch(() => undefined);
-    await holder.end();
-  }
+  });
   await env.waitEqual(ctx, 't');
   const held = p.metrics().sinkMs - heldFrom;
   assert.ok(held >= 1_400, `a target that held the write 1.5 s: ${held.toFixed(0)} ms in the sink`);

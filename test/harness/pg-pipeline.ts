@@ -121,6 +121,28 @@ export class PgPipelineEnv {
     assert.equal(audit.n, n, `${table}: every source row applied exactly once`);
   }
 
+  /** The pids of the sessions of OpenDI in the task's target database that wait on a lock right now. */
+  async lockWaiters(ctx: Ctx): Promise<number[]> {
+    return (await this.tsql(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'opendi%' AND wait_event_type = 'Lock'`,
+      [ctx.dst])).map((r) => r.pid as number);
+  }
+
+  /**
+   * Runs `during` while a session of the test holds `table` of the task's target (LOCK TABLE in
+   * `mode`): the sink's writes to it wait. That session then rolls back and closes, whatever `during` did.
+   */
+  async holdingTable<T>(ctx: Ctx, table: string, during: () => Promise<T>, mode = 'ACCESS EXCLUSIVE'): Promise<T> {
+    const holder = new pg.Client(ctx.target.connectionConfig(ctx.dst));
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; LOCK TABLE ${table} IN ${mode} MODE`);
+      return await during();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  }
+
   async walsenders(ctx: Ctx): Promise<number> {
     return (await this.sql('postgres', `SELECT count(*)::int AS n FROM pg_stat_replication WHERE application_name LIKE $1`, [`opendi:task-${ctx.taskId}:%`]))[0].n;
   }
