@@ -27,7 +27,7 @@ for (const d of ['pg-pg', ...DIRECTIONS] as const) {
 }
 for (const [k, L, want] of [['pgToPgUpdatesDeletes', 'PG->PG', 1.0], ['mysqlToMySqlUpdatesDeletes', 'MySQL->MySQL', 0.6]] as const) {
   const p = r[k];
-  if (p) targets.push({ target: `${L} updates+deletes OpenDI >= ${want.toFixed(1)}x the peer`, value: p.ratioToPeer.toFixed(2), met: p.ratioToPeer >= want });
+  if (p) targets.push({ target: `${L} updates+deletes OpenDI >= ${want.toFixed(1)}x the peer`, value: `${p.ratioToPeer.toFixed(2)}${p.bestLanes ? ` (${p.bestLanes} lane${p.bestLanes > 1 ? 's' : ''}, the best)` : ''}`, met: p.ratioToPeer >= want });
 }
 if (lifecycle) {
   for (const l of lifecycle.lag.filter((x: any) => x.targetRate >= 2000)) {
@@ -85,12 +85,17 @@ for (const d of UD_DIRECTIONS) {
   const [L, peer] = UD_LABELS[d];
   const n = `median of ${p.runs}`;
   const s1 = (x: number | undefined) => (x ?? 0).toFixed(1);
+  const perChange = (x: number | undefined) => us(x === undefined ? undefined : (x / p.workload.changes) * 1e6);
+  const cpu = (c: any) => `${s1(c.serviceCpuSeconds)} / ${s1(c.sourceDbCpuSeconds)} / ${s1(c.targetDbCpuSeconds)} in ${s1(c.wallSeconds)}; ${perChange(c.serviceCpuSeconds)} / ${perChange(c.sourceDbCpuSeconds)} / ${perChange(c.targetDbCpuSeconds)}`;
+  // Results written before the lane counts ran side by side hold one (1-lane) run.
+  const lanes = p.lanes ?? [{ lanes: 1, opendiPerSec: p.opendiPerSec, ratioToPeer: p.ratioToPeer, cpu: p.opendiCpu }];
   lines.push(
     `| ${L} updates+deletes workload | ${f(p.workload.changes)} changes (${f(p.workload.updates)} updates, ${f(p.workload.deletes)} deletes) in ${p.workload.transactions} transactions over ${f(p.workload.preload ?? 0)} preloaded rows | |`,
-    `| ${L} updates+deletes, peer, ${peer} | ${f(p.peerPerSec)} changes/s | ${n} |`,
-    `| ${L} updates+deletes, OpenDI end to end | ${f(p.opendiPerSec)} changes/s | ${n} |`,
-    `| ${L} updates+deletes, OpenDI / peer | ${p.ratioToPeer.toFixed(2)} | |`,
-    `| ${L} updates+deletes, CPU seconds (service) / source server / target server, in wall seconds: OpenDI; peer | ${s1(p.opendiCpu.serviceCpuSeconds)} / ${s1(p.opendiCpu.sourceDbCpuSeconds)} / ${s1(p.opendiCpu.targetDbCpuSeconds)} in ${s1(p.opendiCpu.wallSeconds)}; - / ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)} | ${n} |`,
+    `| ${L} updates+deletes, peer, ${peer}; CPU s source / target server in wall s; µs per change | ${f(p.peerPerSec)} changes/s; ${s1(p.peerCpu.sourceDbCpuSeconds)} / ${s1(p.peerCpu.targetDbCpuSeconds)} in ${s1(p.peerCpu.wallSeconds)}; ${perChange(p.peerCpu.sourceDbCpuSeconds)} / ${perChange(p.peerCpu.targetDbCpuSeconds)} | ${n} |`,
+    ...lanes.flatMap((l: any) => [
+      `| ${L} updates+deletes, OpenDI ${l.lanes} lane${l.lanes > 1 ? 's' : ''}, Start -> target equal; OpenDI / peer | ${f(l.opendiPerSec)} changes/s; ${l.ratioToPeer.toFixed(2)} | ${n} |`,
+      `| ${L} updates+deletes, OpenDI ${l.lanes} lane${l.lanes > 1 ? 's' : ''}, CPU s service / source server / target server in wall s; µs per change | ${cpu(l.cpu)} | ${n} |`,
+    ]),
   );
 }
 if (lifecycle) {

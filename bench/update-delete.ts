@@ -9,7 +9,8 @@
  * Timed over that same backlog:
  *  peer: PG -> PG CREATE SUBSCRIPTION from the pre-created slot -> target equals source;
  *        MySQL -> MySQL MariaDB replication, START SLAVE -> Exec_Master_Log_Pos at the stream's end;
- *  OpenDI: StartDISyncInstance -> target equals source.
+ *  OpenDI: StartDISyncInstance -> target equals source, one task per lane count (BENCH_LANES,
+ *  default 1,2,4), each into its own preloaded target database, in turn (common.ts runLanes).
  * Source and target are separate private instances. Returns figures.
  */
 import { startPostgres, type PgInstance } from '../test/harness/postgres.ts';
@@ -17,8 +18,8 @@ import { startMariaDb, type MariaDbInstance } from '../test/harness/mariadb.ts';
 import { OpenDIService } from '../test/harness/opendi-service.ts';
 import { instanceInfo } from '../test/harness/realtime-scenario.ts';
 import {
-  changesOf, cpuMeter, digestOf, keepWarm, mariaDbReplicaPeer, masterStatus, MY_XTABLE_DDL, PG_XTABLE_DDL, pgSubscriptionPeer, pinnedTask, stopTask, timeOpenDI,
-  UPDATE_DELETE_WORKLOAD, writeMySqlWorkload, writePgWorkload, writePreload, type CpuUse, type Side, type Workload,
+  BENCH_LANES, changesOf, cpuMeter, digestOf, keepWarm, mariaDbReplicaPeer, masterStatus, MY_XTABLE_DDL, PG_XTABLE_DDL, pgSubscriptionPeer, pinnedTasks, runLanes,
+  UPDATE_DELETE_WORKLOAD, writeMySqlWorkload, writePgWorkload, writePreload, type CpuUse, type LaneRun, type Side, type Workload,
 } from './common.ts';
 
 export type UdDirection = 'pg-pg' | 'mysql-mysql';
@@ -27,11 +28,13 @@ export const UD_DIRECTIONS: UdDirection[] = ['pg-pg', 'mysql-mysql'];
 export interface UdResult {
   direction: UdDirection;
   changes: number; txns: number; finalRows: number;
-  peerPerSec: number; opendiPerSec: number;
-  peerCpu: CpuUse; opendiCpu: CpuUse;
+  peerPerSec: number; peerCpu: CpuUse;
+  /** OpenDI per lane count, in `lanes` order. */
+  lanes: LaneRun[];
 }
 
-export async function benchUpdateDelete(direction: UdDirection, w: Workload = UPDATE_DELETE_WORKLOAD, o: { log?: (msg: string) => void } = {}): Promise<UdResult> {
+export async function benchUpdateDelete(direction: UdDirection, w: Workload = UPDATE_DELETE_WORKLOAD, o: { log?: (msg: string) => void; lanes?: number[] } = {}): Promise<UdResult> {
+  const lanes = o.lanes ?? BENCH_LANES;
   const log = o.log ?? (() => undefined);
   const my = direction === 'mysql-mysql';
   let mSrc: MariaDbInstance | undefined;
@@ -51,14 +54,15 @@ export async function benchUpdateDelete(direction: UdDirection, w: Workload = UP
     const target = (db: string): Side => (mDst ? { kind: 'mysql', inst: mDst, db } : { kind: 'pg', inst: pDst!, db });
     // The MariaDB replica applies into the source's database name.
     const peerSide = target(my ? 's' : 'd_peer');
-    const sides = [src, target('d_opendi'), peerSide];
+    const targets = lanes.map((l) => target(`d_opendi_${l}`));
+    const sides = [src, ...targets, peerSide];
     for (const s of sides) {
       if (s.kind === 'mysql') { await s.inst.createDatabase(s.db); await s.inst.query(MY_XTABLE_DDL, [], s.db); }
       else { await s.inst.createDatabase(s.db); await s.inst.query(PG_XTABLE_DDL, [], s.db); }
     }
     let t0 = performance.now();
     await writePreload(sides, w);
-    log(`updates/deletes ${direction}: ${w.preload} rows preloaded on 3 sides in ${Math.round(performance.now() - t0)} ms`);
+    log(`updates/deletes ${direction}: ${w.preload} rows preloaded on ${sides.length} sides in ${Math.round(performance.now() - t0)} ms`);
     const preloaded = await digestOf(src);
     for (const s of sides.slice(1)) if ((await digestOf(s)) !== preloaded) throw new Error(`preload: ${s.db} differs from the source`);
 
@@ -67,8 +71,8 @@ export async function benchUpdateDelete(direction: UdDirection, w: Workload = UP
       await pSrc.query(`CREATE PUBLICATION bench_pub FOR TABLE bench`, [], 's');
       await pSrc.query(`SELECT pg_create_logical_replication_slot('peer_sub', 'pgoutput')`, [], 's');
     }
-    const task = await pinnedTask(svc, src, target('d_opendi'));
-    const warm = keepWarm(() => instanceInfo(task.client, task.projectId, task.fileId));
+    const tasks = await pinnedTasks(svc, src, targets, lanes);
+    const warm = keepWarm(() => instanceInfo(tasks[0].client, tasks[0].projectId, tasks[0].fileId));
     const begin = mSrc ? await masterStatus(mSrc) : undefined;
     t0 = performance.now();
     const txns = mSrc ? await writeMySqlWorkload(mSrc, 's', w) : await writePgWorkload(pSrc!, 's', w, true);
@@ -86,13 +90,10 @@ export async function benchUpdateDelete(direction: UdDirection, w: Workload = UP
     const peerGot = await digestOf(peerSide);
     if (peerGot !== want) throw new Error(`peer: target ${peerGot} != source ${want}`);
 
-    // OpenDI end to end
+    // OpenDI end to end, each lane count in turn
     warm();
-    meter = cpuMeter(src, target('d_opendi'), svc.pid);
-    const opendiSeconds = await timeOpenDI(task, target('d_opendi'), w, want, `updates/deletes ${direction}`);
-    const opendiCpu = meter();
-    await stopTask(task);
-    return { direction, changes, txns, finalRows, peerPerSec: changes / peerSeconds, opendiPerSec: changes / opendiSeconds, peerCpu: peerCpu!, opendiCpu };
+    const runs = await runLanes(tasks, targets, lanes, src, w, want, `updates/deletes ${direction}`, svc.pid, log);
+    return { direction, changes, txns, finalRows, peerPerSec: changes / peerSeconds, peerCpu: peerCpu!, lanes: runs };
   } finally {
     if (svc) {
       if (svc.log.trim()) log(`service log tail:\n${svc.log.split('\n').slice(-20).join('\n')}`);
