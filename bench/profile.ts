@@ -1,17 +1,19 @@
 /**
  * CPU profile of the service during one throughput run of a MySQL direction:
  *   node --import tsx bench/profile.ts [mysql-mysql|mysql-pg|pg-mysql] [top=25]
- * runs the direction once with the V8 CPU profiler on in the service (cpu-profile-preload.mjs through
+ * runs the direction once (one lane count: BENCH_LANES, default 1) with the V8 CPU profiler on in the service (cpu-profile-preload.mjs through
  * NODE_OPTIONS=--import: Node 20 refuses --cpu-prof there), then prints the
  * functions with the most self time (summed over the profile's nodes by name and location), and
  * the same summed per source file. The profile covers the whole service process; idle time shows
- * as `(idle)`. The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
+ * as `(idle)`. The .cpuprofile stays in the printed directory (open it in Chrome DevTools). Last,
+ * what the thread did while the task streamed (profile-stretch.ts): idle, GC, sink, source, ...
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDirection, DIRECTIONS, type Direction } from './mysql-directions.ts';
 import { DEFAULT_WORKLOAD } from './common.ts';
+import { streamingStretch } from './profile-stretch.ts';
 
 interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface CpuProfile { nodes: CpuNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
@@ -45,7 +47,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!DIRECTIONS.includes(direction)) throw new Error(`direction: one of ${DIRECTIONS.join(', ')}`);
   const top = Number(process.argv[3] ?? 25);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendi-cpuprof-'));
+  // One lane count per profile (BENCH_LANES, default 1 here, as in cpu-per-change.ts): the runs of several would mix in one profile.
+  const lanes = [Number(process.env.BENCH_LANES ?? '1')];
   const r = await benchDirection(direction, DEFAULT_WORKLOAD, {
+    lanes,
     serviceEnv: {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./cpu-profile-preload.mjs', import.meta.url).href}`.trim(),
       BENCH_CPU_PROF_DIR: dir,
@@ -56,7 +61,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no .cpuprofile in ${dir} (did the service exit normally?)`);
   for (const file of files) {
-    const { byFunction, byFile, totalMs } = selfTimes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const { byFunction, byFile, totalMs } = selfTimes(profile);
     const busy = totalMs - (byFunction.get('(idle)') ?? 0);
     console.log(`\n${path.join(dir, file)}: ${(totalMs / 1000).toFixed(1)} s profiled, ${(busy / 1000).toFixed(1)} s not idle`);
     const show = (m: Map<string, number>, title: string) => {
@@ -67,5 +73,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     };
     show(byFunction, 'function');
     show(byFile, 'file / package');
+    const stretch = streamingStretch(profile);
+    console.log(`\nWhile the task streamed (${stretch.seconds.toFixed(1)} s, the middle 80%), the service's thread was:\n\n| part | share of wall time |\n|---|---|`);
+    for (const [k, share] of stretch.shares) console.log(`| ${k} | ${(100 * share).toFixed(1)}% |`);
   }
 }
