@@ -1,8 +1,9 @@
 /**
  * CPU profile of the service during one throughput run of a MySQL direction:
  *   node --import tsx bench/profile.ts [mysql-mysql|mysql-pg|pg-mysql] [top=25]
- * runs the direction once (one lane count: BENCH_LANES, default 1) with the V8 CPU profiler on in the service (cpu-profile-preload.mjs through
- * NODE_OPTIONS=--import: Node 20 refuses --cpu-prof there), then prints the
+ * runs the direction once (one lane count: BENCH_LANES, default 1) with the V8 CPU profiler on in
+ * the service (cpu-profile-preload.mjs through NODE_OPTIONS=--import: Node 20 refuses --cpu-prof
+ * there), then prints the
  * functions with the most self time (summed over the profile's nodes by name and location), and
  * the same summed per source file. The profile covers the whole service process; idle time shows
  * as `(idle)`. The .cpuprofile stays in the printed directory (open it in Chrome DevTools). Last,

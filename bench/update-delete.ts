@@ -2,8 +2,8 @@
  * Updates and deletes only, against the native peers (issue 4: "at least the native peers' rate on
  * updates and deletes"), PG -> PG and MySQL -> MySQL, each on the same data in the same run:
  * `bench` is preloaded with the same rows (as many as the workload has changes, 1,500,000 by
- * default: common.ts updateDeleteWorkloadOf) on the source and on both targets (untimed, not
- * replicated); the OpenDI task pins its source position and stops, the peer's slot / binlog
+ * default: common.ts updateDeleteWorkloadOf) on the source, the peer's target and each OpenDI
+ * target (untimed, not replicated); the OpenDI task pins its source position and stops, the peer's slot / binlog
  * position is taken; then the change stream (two thirds updates of non-key columns, then one third
  * deletes, in transactions of 1..1,000 rows) is written to the source while nothing consumes it.
  * Timed over that same backlog:
