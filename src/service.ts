@@ -84,7 +84,7 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
   });
   const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined, coordinator || undefined);
   monitor.attachMetrics((taskId) => lifecycle.metrics(taskId));
-  const configProcessor = new ConfigProcessor(store, logger, { ...config.configCheck, allowedHosts, allowCleartextPassword });
+  const configProcessor = new ConfigProcessor(store, logger, { ...config.configCheck, allowedHosts, allowCleartextPassword }, coordinator ? coordinator.nodeKey : null);
   // In a cluster another node may be running them: only a single process knows they were its own.
   const interrupted = coordinator ? 0 : await configProcessor.failInterrupted();
   if (interrupted > 0) logger.warn('config processes interrupted by the last stop were marked failed', { count: interrupted });

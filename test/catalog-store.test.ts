@@ -54,11 +54,26 @@ test(`${kind}: ids come from per-kind counters: first ids as before, and a delet
   assert.equal(d1.id, 1000);
   await store.deleteDataSource(d1.id);
   assert.equal((await store.createDataSource(source(project.id, 'ds', owner.id))).id, 1001);
-  const p1 = await store.createConfigProcess({ projectId: project.id, kind: 'create', taskId: null, status: 'running', message: null, taskContent: null });
+  const p1 = await store.createConfigProcess({ projectId: project.id, kind: 'create', taskId: null, status: 'running', message: null, taskContent: null, nodeKey: null });
   assert.equal(p1.id, 1);
   assert.equal(await store.allocateId('alarm_rules', 500), 500, 'a new kind starts at its own first id');
   assert.equal(await store.allocateId('alarm_rules', 500), 501);
   assert.equal((await fixtures(store)).project.id, 10001);
+  await store.close();
+});
+
+test(`${kind}: config checks of a dead cluster node end fail; those of live nodes and of a single process stay running`, async () => {
+  const store = await (await fresh()).open();
+  const { project } = await fixtures(store);
+  const proc = (nodeKey: string | null) => store.createConfigProcess({ projectId: project.id, kind: 'create', taskId: null, status: 'running', message: null, taskContent: null, nodeKey });
+  const [dead, live, single, deadDone] = [await proc('node-dead'), await proc('node-live'), await proc(null), await proc('node-dead')];
+  await store.finishConfigProcess(deadDone.id, 'success', null, '{}');
+  assert.equal(await store.failConfigProcessesOfDeadNodes(['node-live', 'node-other'], 'the node stopped'), 1);
+  assert.deepEqual(
+    await Promise.all([dead, live, single, deadDone].map(async (p) => { const r = (await store.getConfigProcess(p.id))!; return [r.status, r.message, r.nodeKey]; })),
+    [['fail', 'the node stopped', 'node-dead'], ['running', null, 'node-live'], ['running', null, null], ['success', null, 'node-dead']]);
+  assert.equal(await store.failConfigProcessesOfDeadNodes([], 'the node stopped'), 0, 'no live node known: nothing is failed');
+  assert.equal((await store.getConfigProcess(live.id))!.status, 'running');
   await store.close();
 });
 

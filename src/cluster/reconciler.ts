@@ -27,6 +27,9 @@ export interface LocalTasks {
 
 export interface ReconcilerOptions { tickMs: number; claimGraceMs: number; settleMs: number }
 
+/** What a config check says when the node running it died (GenerateDISyncTaskConfig*; src/runtime/config-processor.ts). */
+export const CHECK_NODE_DIED_MESSAGE = 'interrupted: the cluster node running the check stopped; run the check again';
+
 /** A task this node handed off is not claimed back by it for this long. */
 const REVISIT_AFTER_HANDOFF_MS = 5_000;
 
@@ -92,10 +95,13 @@ export class Reconciler {
     const me = this.c.nodeKey;
     const [nodes, owners, wanted] = await Promise.all([this.c.nodes(), this.c.owners(), this.store.listTaskRuntimes({ desired: 'RUN' })]);
     if (!nodes.some((n) => n.key === me && n.live)) return; // not (or no longer) a member: nothing to decide
-    if (nodes.some((n) => !n.live)) await this.c.reapDead();
+    const live = new Set(nodes.filter((n) => n.live).map((n) => n.key));
+    if (nodes.some((n) => !n.live)) {
+      // Before the dead nodes' rows go (and only then): their config checks would otherwise stay `running` for good.
+      if (await this.failChecksOfDeadNodes([...live])) await this.c.reapDead();
+    }
     const want = new Set(wanted.map((r) => r.fileId));
     const ownerOf = new Map(owners.map((o) => [o.taskId, o]));
-    const live = new Set(nodes.filter((n) => n.live).map((n) => n.key));
     const local = this.tasks.running();
 
     for (const [id, fence] of local) {
@@ -127,6 +133,18 @@ export class Reconciler {
     }
 
     if (!this.handingOff) this.rebalance(eligible, counts, local, want);
+  }
+
+  /** False when the catalog refused: the dead nodes are then kept (not reaped), so the next tick tries again. */
+  private async failChecksOfDeadNodes(live: string[]): Promise<boolean> {
+    try {
+      const failed = await this.store.failConfigProcessesOfDeadNodes(live, CHECK_NODE_DIED_MESSAGE);
+      if (failed > 0) this.logger.warn('config checks of a node that stopped were marked failed', { count: failed });
+      return true;
+    } catch (err) {
+      this.logger.warn('could not mark the config checks of a stopped node failed; retrying at the next tick', { error: (err as Error).message });
+      return false;
+    }
   }
 
   private rebalance(eligible: NodeView[], counts: Map<string, number>, local: Map<number, number>, want: Set<number>): void {

@@ -6,7 +6,9 @@
  *
  * Every process ends `success` or `fail`: the source check is bounded (connect, each statement,
  * the whole check), shutdown aborts the checks still running, and processes a crash left
- * `running` are failed at start-up (`failInterrupted`).
+ * `running` are failed at start-up (`failInterrupted`). In a cluster each process records the
+ * node that runs it (`nodeKey`): when that node dies, the live nodes fail its processes
+ * (src/cluster/reconciler.ts), since no restart of it will.
  */
 import type { Logger } from '../logger.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
@@ -34,6 +36,8 @@ export class ConfigProcessor {
     private readonly store: CatalogStore,
     private readonly logger: Logger,
     private readonly settings: ConfigProcessSettings = DEFAULT_CONFIG_PROCESS_SETTINGS,
+    /** This node's key in a cluster (its processes carry it), null in a single process. */
+    private readonly nodeKey: string | null = null,
   ) {}
 
   /** Start-up: processes still `running` lost their worker in a crash; they end `fail`. */
@@ -42,7 +46,7 @@ export class ConfigProcessor {
   }
 
   async submit(projectId: number, kind: 'create' | 'update', taskId: number | null, script: string): Promise<number> {
-    const proc = await this.store.createConfigProcess({ projectId, kind, taskId, status: 'running', message: null, taskContent: null });
+    const proc = await this.store.createConfigProcess({ projectId, kind, taskId, status: 'running', message: null, taskContent: null, nodeKey: this.nodeKey });
     const work = this.process(proc.id, projectId, script).finally(() => { this.inFlight.delete(work); this.byId.delete(proc.id); });
     this.inFlight.add(work);
     this.byId.set(proc.id, work);

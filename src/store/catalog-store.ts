@@ -128,6 +128,8 @@ export interface JobListingFilter { name?: string; sourceType?: string; destinat
 export interface ConfigProcessRecord {
   id: number; projectId: number; kind: 'create' | 'update'; taskId: number | null;
   status: 'running' | 'success' | 'fail'; message: string | null; taskContent: string | null; createdAt: number;
+  /** The cluster node (its key) whose worker runs the process; null in a single process. */
+  nodeKey: string | null;
 }
 
 export interface Page<T> { items: T[]; total: number }
@@ -227,6 +229,11 @@ export interface CatalogStore {
   getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined>;
   /** Ends every process still `running` as `fail` with this message (start-up: their worker died); returns how many. */
   failRunningConfigProcesses(message: string): Promise<number>;
+  /**
+   * Ends as `fail` with this message every process still `running` on a cluster node that is not
+   * one of `liveNodeKeys` (its worker died with its node); returns how many.
+   */
+  failConfigProcessesOfDeadNodes(liveNodeKeys: string[], message: string): Promise<number>;
 
   /**
    * Claims a ClientToken for one request, dropping expired tokens first. Atomic: of concurrent

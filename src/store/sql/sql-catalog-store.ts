@@ -364,8 +364,8 @@ export class SqlCatalogStore implements CatalogStore {
     return this.db.transaction(async (tx) => {
       const id = await this.nextId(tx, 'config_processes', ID_SEQUENCES.config_processes);
       const createdAt = Date.now();
-      await tx.run(`INSERT INTO config_processes(id, project_id, kind, task_id, status, message, task_content, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [id, p.projectId, p.kind, p.taskId, p.status, p.message, p.taskContent, createdAt]);
+      await tx.run(`INSERT INTO config_processes(id, project_id, kind, task_id, status, message, task_content, created_at, node_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, p.projectId, p.kind, p.taskId, p.status, p.message, p.taskContent, createdAt, p.nodeKey]);
       return { ...p, id, createdAt };
     });
   }
@@ -375,9 +375,14 @@ export class SqlCatalogStore implements CatalogStore {
   async failRunningConfigProcesses(message: string): Promise<number> {
     return this.db.run(`UPDATE config_processes SET status = 'fail', message = ? WHERE status = 'running'`, [message]);
   }
+  async failConfigProcessesOfDeadNodes(liveNodeKeys: string[], message: string): Promise<number> {
+    if (liveNodeKeys.length === 0) return 0; // no live node known: nothing can be told apart
+    return this.db.run(`UPDATE config_processes SET status = 'fail', message = ?
+      WHERE status = 'running' AND node_key IS NOT NULL AND node_key NOT IN (${liveNodeKeys.map(() => '?').join(', ')})`, [message, ...liveNodeKeys]);
+  }
   async getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined> {
     const r = await this.one(`SELECT * FROM config_processes WHERE id = ?`, [id]);
-    return r && { id: r.id, projectId: r.project_id, kind: r.kind, taskId: r.task_id, status: r.status, message: r.message, taskContent: r.task_content, createdAt: r.created_at };
+    return r && { id: r.id, projectId: r.project_id, kind: r.kind, taskId: r.task_id, status: r.status, message: r.message, taskContent: r.task_content, createdAt: r.created_at, nodeKey: r.node_key ?? null };
   }
 
   // ---- client tokens

@@ -106,6 +106,11 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   MONITORING_MIGRATION,
   LISTING_INDEXES,
   JOB_LISTING_MIGRATION,
+  // The cluster node whose worker runs a config process (null: a single process). A node that dies
+  // leaves its checks `running`; the live nodes fail them (src/cluster/reconciler.ts).
+  `
+  ALTER TABLE config_processes ADD COLUMN node_key TEXT;
+  `,
 ];
 
 /** The SQLite text of every migration. */
