@@ -73,6 +73,9 @@ test(`${kind}: config checks of a dead cluster node end fail; those of live node
     await Promise.all([dead, live, single, deadDone].map(async (p) => { const r = (await store.getConfigProcess(p.id))!; return [r.status, r.message, r.nodeKey]; })),
     [['fail', 'the node stopped', 'node-dead'], ['running', null, 'node-live'], ['running', null, null], ['success', null, 'node-dead']]);
   assert.equal(await store.failConfigProcessesOfDeadNodes([], 'the node stopped'), 0, 'no live node known: nothing is failed');
+  // The dead node's worker was only frozen: it finishes later, and the process stays failed.
+  await store.finishConfigProcess(dead.id, 'success', null, '{}');
+  assert.equal((await store.getConfigProcess(dead.id))!.status, 'fail');
   assert.equal((await store.getConfigProcess(live.id))!.status, 'running');
   await store.close();
 });

@@ -225,6 +225,7 @@ export interface CatalogStore {
   markDIJobRerun(fileId: number): Promise<void>;
 
   createConfigProcess(p: Omit<ConfigProcessRecord, 'id' | 'createdAt'>): Promise<ConfigProcessRecord>;
+  /** Records a running process's outcome; a process no longer `running` (failed meanwhile) is left as it is. */
   finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null): Promise<void>;
   getConfigProcess(id: number): Promise<ConfigProcessRecord | undefined>;
   /** Ends every process still `running` as `fail` with this message (start-up: their worker died); returns how many. */

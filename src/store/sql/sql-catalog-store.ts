@@ -370,7 +370,8 @@ export class SqlCatalogStore implements CatalogStore {
     });
   }
   async finishConfigProcess(id: number, status: 'success' | 'fail', message: string | null, taskContent: string | null) {
-    await this.db.run(`UPDATE config_processes SET status = ?, message = ?, task_content = ? WHERE id = ?`, [status, message, taskContent, id]);
+    // Only a running process: one failed meanwhile (its node was seen dead, reconciler.ts) stays failed.
+    await this.db.run(`UPDATE config_processes SET status = ?, message = ?, task_content = ? WHERE id = ? AND status = 'running'`, [status, message, taskContent, id]);
   }
   async failRunningConfigProcesses(message: string): Promise<number> {
     return this.db.run(`UPDATE config_processes SET status = 'fail', message = ? WHERE status = 'running'`, [message]);
