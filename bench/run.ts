@@ -47,23 +47,26 @@ type ThroughputSample = {
   rawReadPerSec: number; binlogDecodePerSec?: number; binlogRawPerSec?: number; binlogVerbosePerSec?: number;
   rawWritePerSec: number; peerPerSec?: number; peerCpu?: CpuUse; lanes: LaneRun[];
 };
+/** The median of the numbers present, undefined when none is. */
+const med = (xs: (number | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
+/** Medians of the runs' CPU figures, with CPU microseconds per change. */
+function cpuOf(xs: (CpuUse | undefined)[], changes: number) {
+  const c = xs.filter((x): x is CpuUse => x !== undefined);
+  if (c.length === 0) return undefined;
+  const wallSeconds = med(c.map((x) => x.wallSeconds))!;
+  const serviceCpuSeconds = med(c.map((x) => x.serviceCpuSeconds));
+  const sourceDbCpuSeconds = med(c.map((x) => x.sourceDbCpuSeconds))!;
+  const targetDbCpuSeconds = med(c.map((x) => x.targetDbCpuSeconds))!;
+  const us = (x: number | undefined) => (x === undefined ? undefined : (x / changes) * 1e6);
+  return {
+    wallSeconds, serviceCpuSeconds, sourceDbCpuSeconds, targetDbCpuSeconds,
+    usPerChange: { service: us(serviceCpuSeconds), source: us(sourceDbCpuSeconds), target: us(targetDbCpuSeconds) },
+  };
+}
+
 /** Medians over the runs of one direction, per lane count; CPU per change in microseconds. */
 function summarize(samples: ThroughputSample[]) {
-  const med = (xs: (number | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
   const m = (k: keyof ThroughputSample) => med(samples.map((s) => s[k] as number | undefined));
-  const cpuOf = (xs: (CpuUse | undefined)[], changes: number) => {
-    const c = xs.filter((x): x is CpuUse => x !== undefined);
-    if (c.length === 0) return undefined;
-    const wallSeconds = med(c.map((x) => x.wallSeconds))!;
-    const serviceCpuSeconds = med(c.map((x) => x.serviceCpuSeconds));
-    const sourceDbCpuSeconds = med(c.map((x) => x.sourceDbCpuSeconds))!;
-    const targetDbCpuSeconds = med(c.map((x) => x.targetDbCpuSeconds))!;
-    const us = (x: number | undefined) => (x === undefined ? undefined : (x / changes) * 1e6);
-    return {
-      wallSeconds, serviceCpuSeconds, sourceDbCpuSeconds, targetDbCpuSeconds,
-      usPerChange: { service: us(serviceCpuSeconds), source: us(sourceDbCpuSeconds), target: us(targetDbCpuSeconds) },
-    };
-  };
   const s0 = samples[0];
   const rawRead = m('rawReadPerSec')!;
   const rawWrite = m('rawWritePerSec')!;
@@ -112,15 +115,11 @@ for (const d of DIRECTIONS) {
 
 const updatesDeletes: Record<string, ReturnType<typeof summarizeUd>> = {};
 function summarizeUd(samples: UdResult[]) {
-  const m = (xs: (number | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
-  const cpu = (xs: CpuUse[]) => ({
-    wallSeconds: m(xs.map((c) => c.wallSeconds))!, serviceCpuSeconds: m(xs.map((c) => c.serviceCpuSeconds)),
-    sourceDbCpuSeconds: m(xs.map((c) => c.sourceDbCpuSeconds))!, targetDbCpuSeconds: m(xs.map((c) => c.targetDbCpuSeconds))!,
-  });
-  const peer = m(samples.map((s) => s.peerPerSec))!;
+  const changes = samples[0].changes;
+  const peer = med(samples.map((s) => s.peerPerSec))!;
   const lanes = samples[0].lanes.map((l0, i) => {
-    const perSec = m(samples.map((s) => s.lanes[i]?.opendiPerSec))!;
-    return { lanes: l0.lanes, opendiPerSec: perSec, ratioToPeer: perSec / peer, cpu: cpu(samples.map((s) => s.lanes[i]?.cpu).filter((c): c is CpuUse => c !== undefined)) };
+    const perSec = med(samples.map((s) => s.lanes[i]?.opendiPerSec))!;
+    return { lanes: l0.lanes, opendiPerSec: perSec, ratioToPeer: perSec / peer, cpu: cpuOf(samples.map((s) => s.lanes[i]?.cpu), changes)! };
   });
   // The lane count with the best median under the earlier names (the target is checked on it); every lane count in `lanes`.
   const best = lanes.reduce((a, b) => (b.opendiPerSec > a.opendiPerSec ? b : a));
@@ -128,7 +127,7 @@ function summarizeUd(samples: UdResult[]) {
     runs: samples.length,
     workload: { ...UPDATE_DELETE_WORKLOAD, changes: samples[0].changes, transactions: samples[0].txns, finalRows: samples[0].finalRows },
     opendiPerSec: best.opendiPerSec, bestLanes: best.lanes, peerPerSec: peer, ratioToPeer: best.ratioToPeer,
-    opendiCpu: best.cpu, peerCpu: cpu(samples.map((s) => s.peerCpu)),
+    opendiCpu: best.cpu, peerCpu: cpuOf(samples.map((s) => s.peerCpu), changes)!,
     lanes,
   };
 }
