@@ -8,6 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
 import { startPostgres, type PgInstance } from './harness/postgres.ts';
 import { startMariaDb, type MariaDbInstance } from './harness/mariadb.ts';
 import { OpenDICluster } from './harness/opendi-cluster.ts';
@@ -25,15 +26,22 @@ before(async () => {
 });
 after(async () => { await writer?.stop(); await cluster?.destroy(); await Promise.all([catalog?.destroy(), src?.destroy(), dst?.destroy()]); });
 
-/** Inserts 10 rows per transaction into `ms`.`t`, ids from 1, until stopped; resolves to the rows committed. */
+/** Inserts 10 rows per transaction into `ms`.`t` on one connection, ids from 1, until stopped; resolves to the rows committed. */
 function startWriter(): { stop(): Promise<number> } {
   let running = true;
   let committed = 0;
   const done = (async () => {
-    for (let id = 1; running; id += 10) {
-      await src.query(`INSERT INTO t (id, payload) SELECT seq, MD5(seq) FROM seq_${id}_to_${id + 9}`, [], 'ms');
-      committed += 10;
-      await new Promise((r) => setTimeout(r, 10));
+    const c = await mysql.createConnection(src.connectionConfig('ms'));
+    // A dropped connection fails the next insert (and so stop()); without a listener it would crash the test process.
+    c.on('error', () => undefined);
+    try {
+      for (let id = 1; running; id += 10) {
+        await c.query(`INSERT INTO t (id, payload) SELECT seq, MD5(seq) FROM seq_${id}_to_${id + 9}`);
+        committed += 10;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await c.end().catch(() => c.destroy());
     }
   })();
   return { stop: async () => { running = false; await done; return committed; } };
