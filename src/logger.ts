@@ -21,9 +21,24 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
+/**
+ * Set once stderr fails (EPIPE: whoever read it exited). Its lines then have nowhere to go and are
+ * dropped: without the listener the failed write was an uncaught error, which the service's
+ * keep-serving handler logged to the same dead stderr, which failed again, and so on; the process
+ * spun and stopped answering (test/log-output-gone.test.ts).
+ */
+let outputGone = false;
+let watchingOutput = false;
+function watchOutput(): void {
+  if (watchingOutput) return;
+  watchingOutput = true;
+  process.stderr.on('error', () => { outputGone = true; });
+}
+
 export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}): Logger {
+  watchOutput();
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (rank[lvl] < rank[level]) return;
+    if (rank[lvl] < rank[level] || outputGone) return;
     const line = { ts: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
     process.stderr.write(JSON.stringify(line, errorReplacer) + '\n');
   };

@@ -94,6 +94,12 @@ export class OpenDIService {
     await this.signal('SIGTERM');
   }
 
+  /** The reader of the service's stdout and stderr goes away (a log collector or a supervisor's pipe): both pipes close. */
+  closeOutput(): void {
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+  }
+
   /** SIGSTOP / SIGCONT: the process is frozen (a long GC pause, a hung VM), then wakes up. */
   freeze(): void { this.child?.kill('SIGSTOP'); }
   thaw(): void { this.child?.kill('SIGCONT'); }
