@@ -129,6 +129,11 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     });
   }
 
+  /** The relation's target table has a unique index besides the primary key (PreparedTable.otherUnique; false: not prepared here). */
+  otherUnique(relation: RelationInfo): boolean {
+    return this.tables.get(relation)?.table.otherUnique ?? false;
+  }
+
   /** Another lane changed these target tables: prepared info of them is re-read. */
   forget(tables: TargetName[]): void {
     for (const t of tables) this.generations.set(keyOf(t), (this.generations.get(keyOf(t)) ?? 0) + 1);
@@ -175,6 +180,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
         this.pending++;
         dirty.push(d.record);
       };
+      const laned = this.laneOptions !== undefined;
       for (const [relation, list] of groupByRelation(changes)) {
         const table = this.tables.get(relation)?.table;
         if (!table) throw new Error(`table ${relation.schema}.${relation.table} was not prepared`);
@@ -183,14 +189,14 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
         for (const ch of list) {
           const move = folded.add(ch);
           if (!move) continue;
-          await this.d.applyRows(c, table, folded.rows.values(), guard);
+          await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
           folded = new Coalescer(table.keys);
           let matched = -1;
           const moveRow = async () => { matched = await this.d.applyMove(c, table, move); };
           await guard.statement('update', [move.values], moveRow, moveRow);
           if (matched === 0) this.logger.warn('a key change found no target row to move; the target had diverged', { table: table.label });
         }
-        if (folded.size > 0) await this.d.applyRows(c, table, folded.rows.values(), guard);
+        if (folded.size > 0) await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
       }
       return dirty;
     });

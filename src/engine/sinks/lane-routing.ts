@@ -44,14 +44,33 @@ export function laneOfKey(relation: RelationInfo, tuple: ColumnValue[], lanes: n
   return (h >>> 0) % lanes;
 }
 
-/** Splits changes into one list per lane, each keeping source order; `serial`: every change to lane 0. */
-export function routeChanges(changes: RowChange[], lanes: number, serial = false): RowChange[][] {
+/** The lane of every change of a table routed whole (a hash of its name: such tables spread over the lanes). */
+export function laneOfTable(relation: RelationInfo, lanes: number): number {
+  return lanes <= 1 ? 0 : (keyHashOf(relation).seed >>> 0) % lanes;
+}
+
+/**
+ * Splits changes into one list per lane, each keeping source order; `serial`: every change to
+ * lane 0. `whole(relation)`: the table's changes all go to one lane (laneOfTable), in source order
+ * across keys: with a unique index besides the primary key, a value that moves from one row to
+ * another must leave the first before it arrives in the second. Split over lanes, the second
+ * row's write would either fail on the unique index (and be set aside as a dirty record), or wait
+ * on the first lane's open transaction, which waits for the task's commit: a stall.
+ */
+export function routeChanges(changes: RowChange[], lanes: number, serial = false, whole: (relation: RelationInfo) => boolean = () => false): RowChange[][] {
   const out: RowChange[][] = Array.from({ length: Math.max(1, lanes) }, () => []);
   if (lanes <= 1 || serial) {
     out[0].push(...changes);
     return out;
   }
+  const wholeLane = new Map<RelationInfo, number | null>();
   for (const ch of changes) {
+    let tableLane = wholeLane.get(ch.relation);
+    if (tableLane === undefined) {
+      tableLane = whole(ch.relation) ? laneOfTable(ch.relation, lanes) : null;
+      wholeLane.set(ch.relation, tableLane);
+    }
+    if (tableLane !== null) { out[tableLane].push(ch); continue; }
     if (ch.op === 'delete') { out[laneOfKey(ch.relation, ch.oldKey, lanes)].push(ch); continue; }
     const lane = laneOfKey(ch.relation, ch.values, lanes);
     if (ch.op === 'update' && ch.oldKey) {

@@ -3,8 +3,10 @@
  * N checkpointed sinks ("lanes"), each with its own target connection and its own checkpoint row
  * committed in the same transaction as its rows. Row changes are routed by a hash of the table and
  * primary key (lane-routing.ts), so the changes of one key keep their order in one lane; the
- * lanes apply each chunk at the same time and all commit at every commit of the task. One source
- * transaction can therefore become visible at the target in parts (one part per lane).
+ * changes of a table with a unique index besides its primary key go whole to one lane, since
+ * their order across keys matters there. The lanes apply each chunk at the same time and all
+ * commit at every commit of the task. One source transaction can therefore become visible at the
+ * target in parts (one part per lane).
  *
  * Exactly-once: lane 0 holds the task's checkpoint row and its fence; lanes 1.. check that fence
  * under a shared row lock when they commit, so a stale owner's lanes commit nothing. A restart
@@ -75,7 +77,7 @@ export class LanedSink implements ChangeSink, LaneControl {
   }
 
   async apply(changes: RowChange[]): Promise<DirtyRecord[]> {
-    const parts = routeChanges(changes, this.lanes.length, this.serialTxn);
+    const parts = routeChanges(changes, this.lanes.length, this.serialTxn, (r) => this.lanes[0].otherUnique(r));
     const dirty = await this.all(parts.map(async (part, i) => {
       if (part.length === 0) return [];
       await this.markIfAhead(i);

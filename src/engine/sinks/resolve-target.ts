@@ -9,8 +9,11 @@ import type { TableSchema } from '../table-schema.ts';
 import { MissingTargetColumnsError, UnrecoverableError } from '../errors.ts';
 import type { DdlOutcome } from './sink-dialect.ts';
 
-/** A target table as introspected: column names as stored, and its primary key. */
-export interface TargetShape { columnNames: string[]; primaryKey: string[] }
+/**
+ * A target table as introspected: column names as stored, its primary key, and whether a unique
+ * index (or exclusion constraint) besides the primary key ties rows of different keys together.
+ */
+export interface TargetShape { columnNames: string[]; primaryKey: string[]; otherUnique: boolean }
 
 export interface Resolution<S extends TargetShape> {
   source: TableSchema;

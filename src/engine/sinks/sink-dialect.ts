@@ -35,6 +35,12 @@ export interface PreparedTable {
   columnNames: string[];
   /** Indexes (into the tuples) of the primary key columns. */
   keys: number[];
+  /**
+   * A unique index (or exclusion constraint) besides the primary key: changes of different keys
+   * constrain each other (a value moves from one row to another), so their order across keys
+   * matters. With lanes, such a table's changes all go to one lane (lane-routing.ts).
+   */
+  otherUnique: boolean;
 }
 
 /** DDL run at the target. */
@@ -168,7 +174,12 @@ export interface SinkDialect<C, T extends PreparedTable> {
   applySchemaChange(c: C, change: SchemaChange, target: TargetName, renamed: TargetName | undefined, describe: () => Promise<TableSchema>): Promise<DdlOutcome>;
   /** Empties the tables inside the open transaction; resolves to the statements run. */
   truncate(c: C, targets: TargetName[]): Promise<string[]>;
-  applyRows(c: C, table: T, rows: Iterable<FinalRow>, guard: RowGuard): Promise<void>;
+  /**
+   * `laned`: `c` is one lane of several (laned-sink.ts), whose open transaction waits for the task's
+   * commit; no statement may then wait on rows outside the lane's own keys (a sibling lane may hold
+   * them, and would wait for this one).
+   */
+  applyRows(c: C, table: T, rows: Iterable<FinalRow>, guard: RowGuard, laned: boolean): Promise<void>;
   /** One UPDATE moving a row's key with its stored values; resolves to the rows matched. */
   applyMove(c: C, table: T, move: Move): Promise<number>;
 }

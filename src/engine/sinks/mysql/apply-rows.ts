@@ -29,16 +29,19 @@ async function run(s: MySqlSession, sql: string): Promise<ResultSetHeader> {
   return r as ResultSetHeader;
 }
 
-/** Batches row literals into statements of bounded size. */
+/** Batches row literals into statements of bounded size (characters, and `maxItems` rows). */
 class Batcher<T> {
   private parts: string[] = [];
   private items: T[] = [];
   private chars = 0;
 
-  constructor(private readonly limit: number, private readonly prefixChars: number, private readonly flushBatch: (parts: string[], items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly limit: number, private readonly prefixChars: number, private readonly flushBatch: (parts: string[], items: T[]) => Promise<void>,
+    private readonly maxItems = Infinity,
+  ) {}
 
   async add(part: string, item: T): Promise<void> {
-    if (this.parts.length > 0 && this.prefixChars + this.chars + part.length + 1 > this.limit) await this.flush();
+    if (this.parts.length > 0 && (this.prefixChars + this.chars + part.length + 1 > this.limit || this.parts.length >= this.maxItems)) await this.flush();
     this.parts.push(part);
     this.items.push(item);
     this.chars += part.length + 1;
@@ -52,7 +55,14 @@ class Batcher<T> {
   }
 }
 
-export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard, logger?: Logger): Promise<void> {
+/**
+ * `laned`: the session is one lane of several (laned-sink.ts). A lane's transaction stays open until
+ * the task commits, so a lane statement that waits on a row lock of a sibling lane waits for a commit
+ * that cannot come; InnoDB sees no deadlock (half the wait is in the service) and it ends only at
+ * the lock-wait bound. Lanes never touch each other's keys, so only statements that read rows
+ * beyond their own keys can wait so: deletes are written so that they never scan (deleteRows).
+ */
+export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard, logger?: Logger, laned = false): Promise<void> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
   const fresh: ColumnValue[][] = [];
@@ -62,7 +72,7 @@ export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iter
     else if (row.op === 'upsert') (row.fresh ? fresh : upserts).push(row.values);
     else patches.push(row.values);
   }
-  if (deletes.length > 0) await deleteRows(s, t, deletes, guard);
+  if (deletes.length > 0) await deleteRows(s, t, deletes, guard, laned);
   if (upserts.length > 0) await upsertRows(s, t, upserts, guard);
   if (fresh.length > 0) {
     const rest = await loadFreshRows(s, t, fresh, logger);
@@ -71,12 +81,33 @@ export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iter
   for (const values of patches) await patchRow(s, t, values, guard);
 }
 
-async function deleteRows(s: MySqlSession, t: TargetTable, keys: ColumnValue[][], guard: RowGuard): Promise<void> {
+/**
+ * With lanes, deletes never scan the table. A multi-row DELETE whose key list is a fifth or more of
+ * the table's estimated rows (MariaDB 10.11, measured: docs/performance.md "Lanes: when they pay"),
+ * or longer than the range optimizer handles (MariaDB optimizer_max_sel_arg_weight, MySQL
+ * range_optimizer_max_mem_size), runs as a full table scan, and under READ COMMITTED a DELETE waits
+ * on every locked row it reads, matching or not (only UPDATE reads a locked row's last committed
+ * version instead). So a lane deletes a handful of keys one primary-key lookup each, and more in
+ * statements of at most LANE_DELETE_KEY_VALUES key values with `LIMIT <keys>`: the limit makes the
+ * optimizer take the key ranges unless the list covers the whole table as it estimates it, and it
+ * changes nothing else (each key is listed once: the rows are folded per key). A single sink keeps
+ * the plain statement: a scan waits on no one there, and `LIMIT` would make every DELETE an "unsafe
+ * statement" warning in the error log of a target with binlog_format=STATEMENT.
+ */
+const LANE_DELETE_ONE_BY_ONE = 16;
+const LANE_DELETE_KEY_VALUES = 1000;
+
+async function deleteRows(s: MySqlSession, t: TargetTable, keys: ColumnValue[][], guard: RowGuard, laned: boolean): Promise<void> {
   const single = t.keys.length === 1;
   const prefix = `DELETE FROM ${t.name} WHERE ${single ? t.columns[t.keys[0]] : `(${t.keys.map((i) => t.columns[i]).join(', ')})`} IN (`;
   const one = (key: ColumnValue[]) => run(s, `DELETE FROM ${t.name} WHERE ${keyCondition(t, key)}`);
-  const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, prefix.length, (parts, items) =>
-    guard.statement('delete', items, () => run(s, `${prefix}${parts.join(',')})`), one));
+  const oneByOne = laned && keys.length <= LANE_DELETE_ONE_BY_ONE;
+  const limit = (n: number) => (laned ? ` LIMIT ${n}` : '');
+  const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, prefix.length + limit(Number.MAX_SAFE_INTEGER).length, (parts, items) =>
+    guard.statement('delete', items, oneByOne
+      ? async () => { for (const key of items) await one(key); }
+      : () => run(s, `${prefix}${parts.join(',')})${limit(items.length)}`), one),
+  laned ? Math.max(1, Math.floor(LANE_DELETE_KEY_VALUES / t.keys.length)) : Infinity);
   for (const key of keys) {
     let part: string;
     try {

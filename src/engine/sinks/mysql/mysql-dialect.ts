@@ -64,7 +64,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
       for (const sql of statements) await s.conn.query(sql);
       return statements;
     },
-    applyRows: (s, t, rows, guard) => applyFinalRows(s, t, rows, guard, logger),
+    applyRows: (s, t, rows, guard, laned) => applyFinalRows(s, t, rows, guard, logger, laned),
     applyMove,
   };
 }

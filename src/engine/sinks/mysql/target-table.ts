@@ -35,16 +35,18 @@ export async function introspect(c: Connection, t: TargetName): Promise<Introspe
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, [db, t.table]);
   const rows = cols as { name: string; dataType: string; columnType: string; scale: string | number | null; nullable: string }[];
   if (rows.length === 0) return null;
-  const [pk] = await c.query(
-    `SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`, [db, t.table]);
+  const [indexed] = await c.query(
+    `SELECT INDEX_NAME AS indexName, COLUMN_NAME AS name, NON_UNIQUE AS nonUnique FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`, [db, t.table]);
+  const indexes = indexed as { indexName: string; name: string; nonUnique: string | number }[];
   return {
     columns: new Map(rows.map((r) => [r.name.toLowerCase(), {
       name: r.name, dataType: r.dataType, columnType: r.columnType,
       numericScale: r.scale === null ? null : Number(r.scale), nullable: r.nullable === 'YES',
     }])),
     columnNames: rows.map((r) => r.name),
-    primaryKey: (pk as { name: string }[]).map((r) => r.name),
+    primaryKey: indexes.filter((r) => r.indexName === 'PRIMARY').map((r) => r.name),
+    otherUnique: indexes.some((r) => r.indexName !== 'PRIMARY' && Number(r.nonUnique) === 0),
   };
 }
 
@@ -104,6 +106,7 @@ export async function prepareTargetTable(
     convert: lower.map((name) => converterFor(found.columns.get(name)!, logical.get(name))),
     dataTypes: lower.map((name) => found.columns.get(name)!.dataType.toLowerCase()),
     keys,
+    otherUnique: found.otherUnique,
   };
   return { table, ddl: created };
 }

@@ -59,6 +59,8 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
       await c.query(sql);
       return [sql];
     },
+    // `laned` needs nothing here: reads never wait in PostgreSQL (MVCC), so a statement waits only on the rows it
+    // writes, which no other lane writes (a unique index beside the primary key aside: docs/performance.md).
     applyRows: applyFinalRows,
     applyMove,
   };

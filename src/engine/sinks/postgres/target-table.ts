@@ -41,7 +41,12 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.ord`, [name]);
-  return { types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name) };
+  const other = await c.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS other`, [name]);
+  return {
+    types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name),
+    otherUnique: other.rows[0].other === true,
+  };
 }
 
 /** The column type a missing target column gets: the source's own type when it is PostgreSQL too. */
@@ -104,6 +109,8 @@ export async function prepareTargetTable(
   const { found, keys, created } = await resolveTarget(relation, label, describe,
     () => introspect(c, name), (source) => createTargetTable(c, target, source, inTransaction));
   const columns = relation.columns.map((col) => col.name);
-  const table: TargetTable = { name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix };
+  const table: TargetTable = {
+    name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix, otherUnique: found.otherUnique,
+  };
   return { table, ddl: created };
 }
