@@ -224,6 +224,28 @@ for (const [name, start] of [['PostgreSQL', postgresTarget], ['MariaDB', mariaDb
       await s.close();
     });
 
+    test('a unique index besides the key: a swap and a moved value apply in source order; a real conflict is still set aside', async () => {
+      await target.exec(target.strictTableDdl('uorder'));
+      const schema: TableSchema = { dialect: 'postgresql', columns: [col('id', INT4, true), col('u', TEXT), col('n', INT4), col('v', TEXT)] };
+      const s = sink(15);
+      await s.claim(1);
+      const r = await prepared(s, 'uorder', schema);
+      const row = (id: number, u: string): ColumnValue[] => [String(id), u, String(id), 'ok'];
+      await s.apply([ins(r, row(1, 'a')), ins(r, row(2, 'b')), ins(r, row(3, 'c'))]);
+      await s.commit('p1');
+      // Folded per key, rows 1 and 2 would each take the other's value at once, which the index refuses in any order.
+      const dirty = await s.apply([
+        upd(r, row(1, 'tmp')), upd(r, row(2, 'a')), upd(r, row(1, 'b')), // a swap through a temporary value
+        del(r, ['3', null, null, null]), ins(r, row(4, 'c')), // a value moving to a new row
+        ins(r, row(5, 'a')), // taken by row 2: refused at the source's order too
+      ]);
+      assert.deepEqual(dirty.map((d) => [d.op, d.key]), [['upsert', '["5"]']]);
+      await s.commit('p2');
+      assert.deepEqual(await target.select('uorder', ['id', 'u']), [['1', 'b'], ['2', 'a'], ['4', 'c']]);
+      assert.equal(await target.dirtyCount('inst-a', 15), 1);
+      await s.close();
+    });
+
     test('dirty records: rejected rows set aside in the same transaction, the rest applied, counted by claim', async () => {
       await target.exec(target.strictTableDdl('dirty'));
       await target.exec(`INSERT INTO tgt.dirty VALUES (1, 'taken', 1, 'one')`);

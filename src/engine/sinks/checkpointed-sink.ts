@@ -13,7 +13,7 @@ import type { TableSchema } from '../table-schema.ts';
 import { FencedError, UnrecoverableError } from '../errors.ts';
 import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
-import type { DdlOutcome, Owner, PreparedTable, SinkDialect, TargetName } from './sink-dialect.ts';
+import type { DdlOutcome, Owner, PreparedTable, RowGuard, SinkDialect, TargetName } from './sink-dialect.ts';
 import type { PooledConnections } from './connection-pool.ts';
 import { lowestOf, type PositionOrder } from './lane-positions.ts';
 
@@ -175,31 +175,50 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     if (changes.length === 0) return Promise.resolve(dirty);
     return this.guarded(async () => {
       const c = await this.begin();
-      const setAside = async (d: { record: DirtyRecord; values: string | null }) => {
+      const guardOf = (table: T) => createRowGuard(this.d, c, table, async (d) => {
         await this.d.checkpoint.insertDirty(c, this.owner, d);
         this.pending++;
         dirty.push(d.record);
-      };
-      const laned = this.laneOptions !== undefined;
+      });
       for (const [relation, list] of groupByRelation(changes)) {
         const table = this.tables.get(relation)?.table;
         if (!table) throw new Error(`table ${relation.schema}.${relation.table} was not prepared`);
-        const guard = createRowGuard(this.d, c, table, setAside);
-        let folded = new Coalescer(table.keys);
-        for (const ch of list) {
-          const move = folded.add(ch);
-          if (!move) continue;
-          await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
-          folded = new Coalescer(table.keys);
-          let matched = -1;
-          const moveRow = async () => { matched = await this.d.applyMove(c, table, move); };
-          await guard.statement('update', [move.values], moveRow, moveRow);
-          if (matched === 0) this.logger.warn('a key change found no target row to move; the target had diverged', { table: table.label });
+        if (!table.otherUnique) {
+          await this.applyFolded(c, table, list, guardOf(table));
+          continue;
         }
-        if (folded.size > 0) await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
+        // Folding loses the order across keys, which a unique index besides the key may need (a value moving
+        // between rows; a swap). Rows set aside here get a second chance: the table's changes one by one, in order.
+        const before = { dirty: dirty.length, pending: this.pending };
+        await this.d.exec(c, 'SAVEPOINT opendi_in_order');
+        await this.applyFolded(c, table, list, guardOf(table));
+        if (dirty.length > before.dirty) {
+          await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_in_order');
+          dirty.length = before.dirty;
+          this.pending = before.pending;
+          for (const ch of list) await this.applyFolded(c, table, [ch], guardOf(table));
+        }
+        await this.d.exec(c, 'RELEASE SAVEPOINT opendi_in_order');
       }
       return dirty;
     });
+  }
+
+  /** One table's changes folded per key (coalesce-changes.ts), a key change ending a fold (it moves the stored row). */
+  private async applyFolded(c: C, table: T, list: RowChange[], guard: RowGuard): Promise<void> {
+    const laned = this.laneOptions !== undefined;
+    let folded = new Coalescer(table.keys);
+    for (const ch of list) {
+      const move = folded.add(ch);
+      if (!move) continue;
+      await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
+      folded = new Coalescer(table.keys);
+      let matched = -1;
+      const moveRow = async () => { matched = await this.d.applyMove(c, table, move); };
+      await guard.statement('update', [move.values], moveRow, moveRow);
+      if (matched === 0) this.logger.warn('a key change found no target row to move; the target had diverged', { table: table.label });
+    }
+    if (folded.size > 0) await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
   }
 
   applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> {

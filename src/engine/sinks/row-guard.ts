@@ -36,7 +36,8 @@ export function createRowGuard<C>(d: GuardTarget<C>, c: C, table: PreparedTable,
     async statement(op, rows, all, one) {
       const err = await attempt(all);
       if (err === null) return;
-      if (rows.length === 1) return reject(op, rows[0], err);
+      // A single row is tried alone too: `one` can name the cause better than the set statement (MySQL: the
+      // duplicate entry, where the upsert's guard against a secondary unique conflict says "Column cannot be null").
       for (const row of rows) {
         const rowErr = await attempt(() => one(row));
         if (rowErr !== null) await reject(op, row, rowErr);
