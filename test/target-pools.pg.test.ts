@@ -1,5 +1,5 @@
 /**
- * Shared target pools (src/engine/sinks/target-pools.ts, connection-pool.ts) against a real
+ * Shared target pools (src/engine/sinks/target-pools.ts, src/engine/connection-pool.ts) against a real
  * PostgreSQL: tasks writing one target share a bounded pool and hold a connection only inside a
  * transaction; a connection that broke under one task is destroyed, never handed to a sibling;
  * a full pool makes a waiter fail after its bound; the last task letting go closes the pool.

@@ -14,6 +14,7 @@ import { checkpointOrder } from './sinks/lane-positions.ts';
 import type { PreparedTable } from './sinks/sink-dialect.ts';
 import { sourcePositionOrder } from './source-position-order.ts';
 import type { TargetPools } from './sinks/target-pools.ts';
+import type { SourceControlPools } from './sources/postgres/control-pools.ts';
 import { PoolReleasingSink } from './sinks/pool-releasing-sink.ts';
 import { findSourceTableProblemsAt, type SourceCheckBounds } from './source-table-check.ts';
 
@@ -27,6 +28,8 @@ export type SourceSpec =
     kind: 'postgresql'; endpoint: DbEndpoint; slotName: string; publicationName: string; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean;
     /** The publication was created by a DBA (reader parameter "publication"): the task never creates, alters or drops it. */
     externalPublication?: boolean;
+    /** The service's shared control pools (sources/postgres/control-pools.ts); absent: the source opens a control connection of its own. */
+    controlPools?: SourceControlPools;
   }
   /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
   | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
@@ -60,10 +63,15 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   const sourceName = source.endpoint.connectionName ?? `${app}:source`;
   return {
     source: source.kind === 'postgresql'
-      ? new PostgresSource({ ...source, ...options }, sourceName, logger)
+      ? postgresSource(source, options, sourceName, logger)
       : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, sourceName, logger),
     sink: openSink(taskId, target, target.endpoint.connectionName ?? `${app}:target`, logger, source.kind),
   };
+}
+
+function postgresSource(source: Extract<SourceSpec, { kind: 'postgresql' }>, options: SourceOptions, name: string, logger: Logger): PostgresSource {
+  const { controlPools, ...spec } = source;
+  return new PostgresSource({ ...spec, ...options, controlPool: controlPools?.use(source.endpoint) }, name, logger);
 }
 
 /** `sourceKind` orders the positions of a sink with lanes (target.lanes > 1). */

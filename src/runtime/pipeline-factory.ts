@@ -15,7 +15,8 @@ import { jobPipelineParts, type JobPipelineParts } from './di-job/job-pipeline-s
 import type { HostAllowList } from '../config/host-allow-list.ts';
 import { toDbEndpoint } from './db-endpoint.ts';
 import { TargetPools } from '../engine/sinks/target-pools.ts';
-import { DEFAULT_POOL_OPTIONS, type PoolOptions } from '../engine/sinks/connection-pool.ts';
+import { SourceControlPools } from '../engine/sources/postgres/control-pools.ts';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions } from '../engine/connection-pool.ts';
 
 export interface PipelineFactory {
   create(taskId: number, fence: number, resourcesCreated: boolean, callbacks: PipelineCallbacks, rules: TaskRules): Promise<RunnablePipeline>;
@@ -42,6 +43,8 @@ export interface EngineSettings {
   allowCleartextPassword?: boolean;
   /** The shared target pools' bounds (connections per target data source, waits, idle close). */
   targetPool?: Partial<PoolOptions>;
+  /** The shared control pools' bounds of PostgreSQL sources (connections per source data source). */
+  sourcePool?: Partial<PoolOptions>;
   /** In a cluster: this node's name; every connection of a task is then named `opendi:<node>:<task>`. */
   nodeName?: string;
 }
@@ -55,6 +58,9 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
   // Target writes and checkpoint statements of every task share one bounded pool per target data source.
   const pools = new TargetPools(logger.child({ component: 'target-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.targetPool },
     settings.nodeName ? `opendi:${settings.nodeName}:target-pool` : undefined);
+  // The catalog queries, probes and initial-load reads of every task reading one PostgreSQL source share one bounded pool too.
+  const sourcePools = new SourceControlPools(logger.child({ component: 'source-pools' }), { ...DEFAULT_POOL_OPTIONS, ...settings.sourcePool },
+    settings.nodeName ? `opendi:${settings.nodeName}:source-pool` : undefined);
   async function endpointsFor(taskId: number, resourcesCreated: boolean, release = false): Promise<Endpoints> {
     const file = await store.getTaskFile(taskId);
     const content = file?.deployedContent ?? file?.content;
@@ -114,6 +120,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
       const kept = (await store.getTaskRuntime(taskId)).progress;
       const spec: PipelineSpec = {
         ...endpoints,
+        source: endpoints.source.kind === 'postgresql' ? { ...endpoints.source, controlPools: sourcePools } : endpoints.source,
         target: { ...endpoints.target, pools },
         tableProgress: endpoints.tableProgress ?? kept?.tables,
         loadedBefore: kept ? { rows: kept.rowsLoaded, tables: kept.tablesLoaded } : undefined,

@@ -14,7 +14,7 @@ import { FencedError, UnrecoverableError } from '../errors.ts';
 import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
 import type { DdlOutcome, Owner, PreparedTable, RowGuard, SinkDialect, TargetName } from './sink-dialect.ts';
-import type { PooledConnections } from './connection-pool.ts';
+import type { PooledConnections } from '../connection-pool.ts';
 import { lowestOf, type PositionOrder } from './lane-positions.ts';
 
 interface Prepared<T> { table: T; generation: string }

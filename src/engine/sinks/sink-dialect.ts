@@ -150,7 +150,7 @@ export interface SinkDialect<C, T extends PreparedTable> {
   readonly sessions: SessionControl<C>;
   readonly beginStatement: string;
   /** `onError` hears errors the connection reports between statements. */
-  /** `signal` aborted: the caller gave up waiting (connection-pool.ts); destroy the half-open session. */
+  /** `signal` aborted: the caller gave up waiting (src/engine/connection-pool.ts); destroy the half-open session. */
   connect(onError: (err: Error) => void, signal?: AbortSignal): Promise<C>;
   exec(c: C, sql: string): Promise<void>;
   /** Graceful close. */

@@ -37,7 +37,7 @@ function formatOnlyWithValues(sql: string, values: unknown): string {
   return Array.isArray(values) && values.length > 0 ? mysql.format(sql, values) : sql;
 }
 
-/** `signal`: the caller gave up (connection-pool.ts); the half-open session is destroyed. */
+/** `signal`: the caller gave up (src/engine/connection-pool.ts); the half-open session is destroyed. */
 export async function openSession(endpoint: DbEndpoint, applicationName: string, onError: (err: Error) => void, signal?: AbortSignal): Promise<MySqlSession> {
   const conn = await connectMySql(endpoint, onError, SESSION_SETUP, {
     charset: 'utf8mb4_bin', jsonStrings: false, timezone: 'local', connectAttributes: { program_name: endpoint.connectionName ?? applicationName }, queryFormat: formatOnlyWithValues,

@@ -16,6 +16,9 @@ import type { EngineEvent } from '../../engine-event.ts';
 import { pgLogicalType } from '../../postgres/types.ts';
 import { UnrecoverableError } from '../../errors.ts';
 import { connectPg, delay, qualifiedName, quoteIdent } from '../../postgres/connection.ts';
+import type { PooledConnections } from '../../connection-pool.ts';
+import type { SharedUse } from '../../shared-pools.ts';
+import { CONTROL_QUERY_MS, controlPool } from './control-pools.ts';
 import { SourceEventQueue } from '../../source-event-queue.ts';
 import { ReplicationStream } from './replication-stream.ts';
 import { decodePgOutput } from './pgoutput-decoder.ts';
@@ -43,6 +46,8 @@ export interface PostgresSourceSpec {
   stallAfterMs?: number;
   /** 'new-name' (RENAMETABLE is NORMAL): a renamed table's changes go out under its new name, its target table renamed too. */
   renamedTableTarget?: 'new-name' | 'original-name';
+  /** The service's shared control pool of this source (control-pools.ts); absent: the task opens one control connection of its own. */
+  controlPool?: SharedUse<PooledConnections<pg.Client>>;
 }
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
@@ -65,13 +70,19 @@ const STALE_WALSENDER_LIMIT_MS = 10_000;
 export const DEFAULT_STALL_MS = 15_000;
 /** How often the server's WAL flush position is compared with what the walsender reported. */
 const SAMPLE_MS = 1_000;
-/** Bound of the catalog queries and status probes on the control connection. */
-const CONTROL_QUERY_MS = 30_000;
+/** A task's own control connection (no shared pool): one, closed after a minute unused. */
+const OWN_CONTROL = { max: 1, acquireTimeoutMs: CONTROL_QUERY_MS, idleMs: 60_000 };
 const PROBE_MS = 5_000;
 const SLOT_CREATE_MS = 300_000;
 
 export class PostgresSource implements ChangeSource {
-  private control: pg.Client | undefined;
+  /**
+   * Where the catalog queries, probes, WAL samples and initial-load reads run: a connection taken
+   * for one query or a short sequence, from the service's pool of this source or the task's own.
+   */
+  private readonly control: SharedUse<PooledConnections<pg.Client>>;
+  private readonly controlInUse = new Set<pg.Client>();
+  private controlEnded = false;
   private stream: ReplicationStream | undefined;
   private watch: StallWatch | undefined;
   private tracker = new RelationTracker([], false);
@@ -97,7 +108,14 @@ export class PostgresSource implements ChangeSource {
   /** schema.table of selected tables found unusable (discoverTables). */
   private readonly refused = new Set<string>();
 
-  constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {}
+  constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
+    if (spec.controlPool) {
+      this.control = spec.controlPool;
+    } else {
+      const own = controlPool(spec.endpoint, applicationName, logger, OWN_CONTROL);
+      this.control = { value: own, release: () => void own.end() };
+    }
+  }
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
     try {
@@ -108,7 +126,12 @@ export class PostgresSource implements ChangeSource {
   }
 
   private async prepareSource(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {
-    const c = await this.controlClient();
+    const { tables, created } = await this.withControl((c) => this.prepareOn(c, resume));
+    if (!this.spec.externalPublication) await this.storeTables(tables);
+    return { created };
+  }
+
+  private async prepareOn(c: pg.Client, resume: { position: string | null; mustExist: boolean }): Promise<{ tables: TrackedTable[]; created: boolean }> {
     const wal = (await c.query(`SHOW wal_level`)).rows[0].wal_level;
     if (wal !== 'logical') throw new UnrecoverableError(`the source database needs wal_level=logical (it has ${wal}); set it in postgresql.conf and restart PostgreSQL`);
     const slot = (await c.query(
@@ -148,8 +171,11 @@ export class PostgresSource implements ChangeSource {
     // The publication must exist before the slot: pgoutput looks publications up as of the decoded WAL position.
     if (!ready) await this.ensurePublication(c, current, own !== null);
     if (!slot) {
-      // PostgreSQL waits for the transactions running at this moment to end before the slot exists.
-      await c.query({ text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [this.spec.slotName], query_timeout: SLOT_CREATE_MS } as pg.QueryConfig)
+      // PostgreSQL waits for the transactions running at this moment to end before the slot exists:
+      // on a connection of its own, so the wait holds no connection other tasks' control queries share.
+      await onOwnConnection(this.spec.endpoint, this.applicationName, (own) => own.query({
+        text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [this.spec.slotName], query_timeout: SLOT_CREATE_MS,
+      } as pg.QueryConfig))
         .catch((err: Error) => {
           if (err.message !== 'Query read timeout') throw err;
           throw new Error(`could not create the replication slot within ${SLOT_CREATE_MS / 1000} s: PostgreSQL waits until the transactions `
@@ -159,17 +185,15 @@ export class PostgresSource implements ChangeSource {
     } else if (slot.active_pid) {
       await this.releaseStaleWalsender(c);
     }
-    if (!external) await this.storeTables(tables);
-    return { created: !slot };
+    return { tables, created: !slot };
   }
 
   async open(position: string | null): Promise<void> {
     this.skipBefore = position ? parseLsn(position) : 0n;
     this.acknowledged = this.skipBefore;
     try {
-      const c = await this.controlClient();
       // What became of each stored column since the stop, by attnum (the first Relation is compared with it).
-      const catalog = await catalogColumns(c, this.tables.filter((t) => t.columns).map((t) => t.oid));
+      const catalog = await this.withControl((c) => catalogColumns(c, this.tables.filter((t) => t.columns).map((t) => t.oid)));
       this.tracker = new RelationTracker(this.tables, this.spec.renamedTableTarget === 'new-name', catalog);
       const stream = new ReplicationStream(this.spec.endpoint, this.applicationName, this.logger);
       this.stream = stream;
@@ -220,8 +244,11 @@ export class PostgresSource implements ChangeSource {
     return { lastHeardAt: this.stream?.lastHeardAt ?? null, serverAhead: this.inTransaction || behind };
   }
 
-  async describeTable(relation: RelationInfo): Promise<TableSchema> {
-    const c = await this.controlClient();
+  describeTable(relation: RelationInfo): Promise<TableSchema> {
+    return this.withControl((c) => this.describeOn(c, relation));
+  }
+
+  private async describeOn(c: pg.Client, relation: RelationInfo): Promise<TableSchema> {
     // By identity: a table renamed at the source keeps its OID (and its changes may still carry the old name).
     const oid = relation.id > 0 ? relation.id : this.tracker.oidOfTarget(relation);
     // Generated columns are left out: pgoutput does not send them (PostgreSQL 15).
@@ -250,7 +277,10 @@ export class PostgresSource implements ChangeSource {
   async discoverTables(): Promise<TableRef[]> {
     const selects = this.spec.selects;
     if (!selects) return [];
-    const c = await this.controlClient();
+    return this.withControl((c) => this.discoverOn(c, selects));
+  }
+
+  private async discoverOn(c: pg.Client, selects: (t: TableRef) => boolean): Promise<TableRef[]> {
     const external = this.spec.externalPublication === true;
     const rows = (await c.query(
       `SELECT cl.oid, n.nspname AS schema, cl.relname AS table FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
@@ -279,14 +309,12 @@ export class PostgresSource implements ChangeSource {
   }
 
   async headPosition(): Promise<string | null> {
-    const c = await this.controlClient();
     // The slot keeps everything after its confirmed position: streaming from there misses nothing.
-    const r = (await c.query(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName])).rows[0];
+    const r = (await this.withControl((c) => c.query(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [this.spec.slotName]))).rows[0];
     return r?.lsn ?? null;
   }
 
   async readChunk(table: TableRef, afterKey: ColumnValue[] | null, limit: number): Promise<{ relation: RelationInfo; rows: ColumnValue[][] }> {
-    const c = await this.controlClient();
     const key = `${table.schema}.${table.table}`;
     const from = this.currentNames.get(key) ?? table;
     let snapshot = this.chunkRelations.get(key);
@@ -301,39 +329,38 @@ export class PostgresSource implements ChangeSource {
     const keyList = keyNames.map(quoteIdent).join(', ');
     const where = afterKey ? `WHERE (${keyList}) > (${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')})` : '';
     // Raw text from the output functions: the same canonical text pgoutput sends.
-    const res = await c.query({
+    const res = await this.withControl((c) => c.query({
       text: `SELECT ${cols} FROM ${qualifiedName(from)} ${where} ORDER BY ${keyList} LIMIT ${Math.max(1, Math.floor(limit))}`,
       values: afterKey ?? [], rowMode: 'array', types: { getTypeParser: () => (v: string) => v },
-    } as pg.QueryConfig).catch((err) => { throw this.sourceError(err); });
+    } as pg.QueryConfig)).catch((err) => { throw this.sourceError(err); });
     return { relation, rows: res.rows as ColumnValue[][] };
   }
 
   async close(deadline: number): Promise<{ forced: boolean }> {
     this.watch?.stop();
-    if (!this.stream) { await this.endControl(); return { forced: false }; }
+    if (!this.stream) { this.endControl(); return { forced: false }; }
     const pid = this.stream.backendPid;
     await this.stream.end(Math.max(100, deadline - Date.now()));
     // The walsender exits shortly after our CopyDone / disconnect; wait until it has released the
     // slot and is gone, so no replication connection is left.
-    const c = await this.controlClient();
     let forced = false;
     while (pid !== null) {
-      const r = (await c.query(
+      const r = (await this.withControl((c) => c.query(
         `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active_pid = $2)
-             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $2 AND backend_type = 'walsender') AS ours`, [this.spec.slotName, pid])).rows[0];
+             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $2 AND backend_type = 'walsender') AS ours`, [this.spec.slotName, pid]))).rows[0];
       if (!r.ours) break;
       if (Date.now() > deadline) {
         // Only a walsender: once ours has exited (terminated by a newer owner), its pid may already
         // belong to an unrelated session (pids are reused), which must never be terminated.
         this.logger.warn('the walsender did not exit in time; terminating it', { pid });
-        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
+        await this.withControl((c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]));
         forced = true;
         break;
       }
       await delay(20);
     }
     await Promise.race([this.storing, delay(Math.max(0, Math.min(2_000, deadline - Date.now())))]);
-    await this.endControl();
+    this.endControl();
     return { forced };
   }
 
@@ -341,9 +368,9 @@ export class PostgresSource implements ChangeSource {
     this.watch?.stop();
     const pid = this.stream?.backendPid ?? null;
     this.stream?.destroy();
-    const c = this.control;
-    this.control = undefined;
-    (c as unknown as { connection?: { stream?: { destroy(): void } } } | undefined)?.connection?.stream?.destroy();
+    // Control queries in flight: their connections are dropped (never handed to another task), then the pool is let go.
+    for (const c of [...this.controlInUse]) this.giveBack(c, true);
+    this.endControl();
     // Our socket is gone, but the server may take a while to notice: end our walsender now.
     if (pid !== null) {
       await terminateBackend(this.spec.endpoint, this.applicationName, pid).catch((err) => this.logger.warn('could not terminate the walsender', { error: err }));
@@ -425,11 +452,9 @@ export class PostgresSource implements ChangeSource {
   }
 
   private async probeWalsender(pid: number | null): Promise<{ state: 'gone' } | { state: 'waiting' | 'busy'; waitEvent: string | null }> {
-    const c = this.control;
-    if (!c) throw new Error('the control connection is closed');
-    const r = (await c.query({
+    const r = (await this.withControl((c) => c.query({
       text: `SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1`, values: [pid], query_timeout: PROBE_MS,
-    } as pg.QueryConfig)).rows[0];
+    } as pg.QueryConfig))).rows[0];
     if (!r) return { state: 'gone' };
     return { state: classifyWaitEvent(r.wait_event_type), waitEvent: r.wait_event_type ? `${r.wait_event_type}/${r.wait_event}` : null };
   }
@@ -437,28 +462,43 @@ export class PostgresSource implements ChangeSource {
   /** Starts a sample of the server's WAL flush position, then pings, so the walsender's answer tells whether it has reached it. */
   private sampleServerWal(): void {
     const stream = this.stream;
-    const c = this.control;
-    if (!stream || !c || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
+    if (!stream || this.controlEnded || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
     this.sampling = true;
     this.sampledAt = Date.now();
-    c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig)
+    this.withControl((c) => c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig))
       .then((r) => { this.serverWal = parseLsn(r.rows[0].lsn); stream.ping(); })
       .catch((err) => { this.sampleFailed = true; this.logger.warn('could not read the source server\'s WAL position', { error: err }); })
       .finally(() => { this.sampling = false; });
   }
 
-  private async controlClient(): Promise<pg.Client> {
-    if (!this.control) {
-      // connectPg: the timeouts, TLS and error listener of every engine connection; a failed connect leaves nothing open.
-      this.control = await connectPg(this.spec.endpoint, this.applicationName, (err) => this.fail(err), { query_timeout: CONTROL_QUERY_MS });
+  /**
+   * `work` on a control connection taken for it and given back after; one whose work failed is
+   * dropped (its state is unknown), so a failure never reaches another task sharing the pool.
+   */
+  private async withControl<R>(work: (c: pg.Client) => Promise<R>): Promise<R> {
+    if (this.controlEnded) throw new Error('the source is closed');
+    const c = await this.control.value.acquire();
+    if (this.controlEnded) { this.control.value.release(c, false); throw new Error('the source is closed'); }
+    this.controlInUse.add(c);
+    let failed = true;
+    try {
+      const result = await work(c);
+      failed = false;
+      return result;
+    } finally {
+      this.giveBack(c, failed);
     }
-    return this.control;
   }
 
-  private async endControl(): Promise<void> {
-    const c = this.control;
-    this.control = undefined;
-    await c?.end().catch(() => undefined);
+  private giveBack(c: pg.Client, broken: boolean): void {
+    if (this.controlInUse.delete(c)) this.control.value.release(c, broken);
+  }
+
+  /** Lets go of the control pool (a shared one stays open for the other tasks; the task's own closes). */
+  private endControl(): void {
+    if (this.controlEnded) return;
+    this.controlEnded = true;
+    this.control.release();
   }
 
   /** The task's own publication, for the tables as they are named now. */
@@ -482,8 +522,8 @@ export class PostgresSource implements ChangeSource {
   private storeTables(tables: TrackedTable[]): Promise<void> {
     this.storing = this.storing.then(async () => {
       const doc = JSON.stringify(tables);
-      if (doc === this.storedDoc || !this.control) return;
-      await storeTrackedTables(this.control, this.spec.publicationName, tables);
+      if (doc === this.storedDoc || this.controlEnded) return;
+      await this.withControl((c) => storeTrackedTables(c, this.spec.publicationName, tables));
       this.storedDoc = doc;
     }).catch((err) => this.logger.warn('could not store the source tables\' description', { error: err }));
     return this.storing;
@@ -522,12 +562,17 @@ export class PostgresSource implements ChangeSource {
   }
 }
 
-async function terminateBackend(endpoint: PgEndpoint, applicationName: string, pid: number): Promise<void> {
-  // A failure here only means the server is out of reach; the caller logs the rejection.
+/** `work` on a short-lived connection of its own (bounded like a control connection; closed after, whatever happens). */
+async function onOwnConnection<R>(endpoint: PgEndpoint, applicationName: string, work: (c: pg.Client) => Promise<R>): Promise<R> {
   const c = await connectPg(endpoint, applicationName, () => undefined, { query_timeout: CONTROL_QUERY_MS });
   try {
-    await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]);
+    return await work(c);
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+function terminateBackend(endpoint: PgEndpoint, applicationName: string, pid: number): Promise<unknown> {
+  // A failure here only means the server is out of reach; the caller logs the rejection.
+  return onOwnConnection(endpoint, applicationName, (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_type = 'walsender'`, [pid]));
 }

@@ -1,18 +1,21 @@
 /**
- * A bounded pool of target connections shared by every task writing to one data source
- * (endpoint + credentials): sinks take a connection for a transaction (or one statement outside
- * one) and give it back after, so an idle task holds no target connection and many tasks share a
- * few (docs/target-checkpoint.md "Connections").
+ * A bounded pool of connections shared by the tasks that use one data source (endpoint +
+ * credentials): target writes (sinks/target-pools.ts; sinks take a connection for a transaction,
+ * or one statement outside one) and a PostgreSQL source's control queries
+ * (sources/postgres/control-pools.ts; one query or a short sequence). A connection is held only
+ * while in use, so an idle task holds none and many tasks share a few (docs/target-checkpoint.md
+ * "Connections").
  *
  * Bounds: at most `max` connections; `acquire` waits at most `acquireTimeoutMs` for one (then a
  * retryable error naming the pool), and opening one (connect and session setup) takes at most
- * that long too: a target that accepts TCP but never answers, or hangs in a setup statement, gets
- * the abort signal (the dialect destroys the half-open connection), its slot back and a retryable
- * error; a connection that still arrives after is destroyed. An idle connection is closed after `idleMs`. A connection
- * that reported an error, or is given back `broken` (its task failed or was torn down while it
- * was in use), is destroyed, never handed out again: one task's failure does not reach another.
+ * that long too: a server that accepts TCP but never answers, or hangs in a setup statement, gets
+ * the abort signal (the connect destroys the half-open connection), its slot back and a retryable
+ * error; a connection that still arrives after is destroyed. An idle connection is closed after
+ * `idleMs`. A connection that reported an error, or is given back `broken` (its task failed or was
+ * torn down while it was in use), is destroyed, never handed out again: one task's failure does
+ * not reach another.
  */
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../logger.ts';
 
 export interface PoolOptions { max: number; acquireTimeoutMs: number; idleMs: number }
 
@@ -40,6 +43,8 @@ export class ConnectionPool<C> implements PooledConnections<C> {
     private readonly destroy: (c: C) => void,
     private options: PoolOptions,
     private readonly logger: Logger,
+    /** What the connections are for, in messages: 'target', 'source control'. */
+    private readonly role = 'target',
   ) {}
 
   /**
@@ -54,7 +59,7 @@ export class ConnectionPool<C> implements PooledConnections<C> {
   get size(): number { return this.total; }
 
   async acquire(): Promise<C> {
-    if (this.ended) throw new Error(`the target connection pool ${this.label} is closed`);
+    if (this.ended) throw new Error(`the ${this.role} connection pool ${this.label} is closed`);
     const ready = this.idle.pop();
     if (ready) {
       clearTimeout(ready.timer);
@@ -66,8 +71,8 @@ export class ConnectionPool<C> implements PooledConnections<C> {
         resolve, reject,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new Error(`no target connection of ${this.label} became free within ${this.options.acquireTimeoutMs} ms `
-            + `(all ${this.options.max} in use by the tasks writing there); the task retries`));
+          reject(new Error(`no ${this.role} connection of ${this.label} became free within ${this.options.acquireTimeoutMs} ms `
+            + `(all ${this.options.max} in use by the tasks using it); the task retries`));
         }, this.options.acquireTimeoutMs),
       };
       this.waiters.push(waiter);
@@ -93,7 +98,7 @@ export class ConnectionPool<C> implements PooledConnections<C> {
   /** Closes the idle connections; those in use are destroyed when given back. */
   async end(): Promise<void> {
     this.ended = true;
-    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.reject(new Error(`the target connection pool ${this.label} is closed`)); }
+    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.reject(new Error(`the ${this.role} connection pool ${this.label} is closed`)); }
     const idle = this.idle.splice(0);
     this.total -= idle.length;
     await Promise.allSettled(idle.map((e) => { clearTimeout(e.timer); return this.close(e.c).catch(() => this.destroy(e.c)); }));
@@ -109,7 +114,7 @@ export class ConnectionPool<C> implements PooledConnections<C> {
       const timer = setTimeout(() => {
         late = true;
         abort.abort();
-        failed(new Error(`could not open a target connection of ${this.label} within ${this.options.acquireTimeoutMs} ms `
+        failed(new Error(`could not open a ${this.role} connection of ${this.label} within ${this.options.acquireTimeoutMs} ms `
           + '(the server did not complete the connect and session setup); the task retries'));
       }, this.options.acquireTimeoutMs);
       const failed = (err: unknown) => {
@@ -121,7 +126,7 @@ export class ConnectionPool<C> implements PooledConnections<C> {
         reject(err);
       };
       this.connect((err) => {
-        this.logger.warn('target connection error', { pool: this.label, error: err });
+        this.logger.warn(`${this.role} connection error`, { pool: this.label, error: err });
         if (conn === undefined || late) return;
         this.broken.add(conn);
         const i = this.idle.findIndex((e) => e.c === conn);
