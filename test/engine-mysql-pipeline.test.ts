@@ -2,7 +2,7 @@
  * The MySQL/MariaDB source in the engine's pipeline (MariaDB -> MariaDB on one private server, the
  * MySQL sink): a crash in the middle of a multi-table transaction replays it whole; a graceful stop
  * under load and while idle ends within its bound with no binlog dump thread left, and a restart
- * loses and doubles nothing.
+ * loses and doubles nothing; a streaming task holds only its binlog connection at the source.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,12 +33,13 @@ async function fresh(ddl: string[]): Promise<Ctx> {
   return ctx;
 }
 
-function pipeline(ctx: Ctx, fence: number, tables: string[], opts: { via?: { host: string; port: number }; initialLoad?: boolean } = {}): Pipeline {
+function pipeline(ctx: Ctx, fence: number, tables: string[], opts: { via?: { host: string; port: number }; initialLoad?: boolean; controlIdleMs?: number } = {}): Pipeline {
   const spec: PipelineSpec = {
     taskId: ctx.taskId, fence,
     source: {
       kind: 'mysql', serverId: 7_000 + ctx.taskId, resourcesCreated: fence > 1, tables: tables.map((table) => ({ schema: ctx.src, table })),
       endpoint: { host: opts.via?.host ?? db.host, port: opts.via?.port ?? db.port, database: ctx.src, user: db.user, password: '' },
+      controlIdleMs: opts.controlIdleMs,
     },
     target: { kind: 'mysql', endpoint: { host: db.host, port: db.port, database: ctx.dst, user: db.user, password: '' }, schema: ctx.dst, installationId: 'test-installation' },
     initialLoad: opts.initialLoad ?? false, errorLimit: 0, ddlMarks: DEFAULT_DDL_MARKS,
@@ -138,4 +139,25 @@ test('graceful stop while idle and under load: within the bound, no dump thread 
   assert.deepEqual(await db.query(digest, [], ctx.dst), await db.query(digest, [], ctx.src));
   await resumed.stop(BOUND);
   await resumedRun;
+});
+
+test('a streaming task holds only its binlog connection at the source: the control connection closes when idle and opens again for a DDL', async () => {
+  const ctx = await fresh(['CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))']);
+  await db.query(`INSERT INTO t SELECT seq, 'x' FROM seq_1_to_25000`, [], ctx.src);
+  // Connections of the task at the source other than the binlog dump: the control connection (its database is the source's).
+  const control = async () => (await db.query<{ Command: string; db: string | null }[]>('SHOW PROCESSLIST'))
+    .filter((p) => p.db === ctx.src && !/binlog dump/i.test(p.Command)).length;
+  const p = pipeline(ctx, 1, ['t'], { initialLoad: true, controlIdleMs: 300 });
+  const run = p.run();
+  await waitFor(async () => (await count(ctx.dst, 'SELECT COUNT(*) AS n FROM t').catch(() => 0)) === 25_000 || undefined, 'the initial load');
+  await waitFor(async () => (await control()) === 0 || undefined, 'the control connection closed', 10_000);
+  assert.equal(await dumpThreads(), 1, 'the binlog dump streams on');
+  // A schema change makes the source re-read the table: on a control connection opened again.
+  await db.query('ALTER TABLE t ADD COLUMN w INT', [], ctx.src);
+  await db.query(`INSERT INTO t VALUES (25001, 'y', 7)`, [], ctx.src);
+  await waitFor(async () => (await count(ctx.dst, 'SELECT COUNT(*) AS n FROM t WHERE w = 7').catch(() => 0)) === 1 || undefined, 'the row with the new column');
+  await waitFor(async () => (await control()) === 0 || undefined, 'closed again when idle', 10_000);
+  await p.stop(5_000);
+  await run;
+  assert.equal(await dumpThreads(), 0);
 });

@@ -31,8 +31,8 @@ export type SourceSpec =
     /** The service's shared control pools (sources/postgres/control-pools.ts); absent: the source opens a control connection of its own. */
     controlPools?: SourceControlPools;
   }
-  /** serverId: the replica id the binlog dump registers with; unique per task on one server. */
-  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean };
+  /** serverId: the replica id the binlog dump registers with; unique per task on one server. controlIdleMs: tests shorten the control connection's idle close. */
+  | { kind: 'mysql'; endpoint: DbEndpoint; serverId: number; tables: TableRef[]; resourcesCreated: boolean; selects?: (t: TableRef) => boolean; controlIdleMs?: number };
 
 /**
  * schema: where every table goes (MySQL: the database); null keeps each table's source schema.
@@ -64,7 +64,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
   return {
     source: source.kind === 'postgresql'
       ? postgresSource(source, options, sourceName, logger)
-      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, ...options }, sourceName, logger),
+      : new MySqlSource({ endpoint: source.endpoint, serverId: source.serverId, tables: source.tables, selects: source.selects, controlIdleMs: source.controlIdleMs, ...options }, sourceName, logger),
     sink: openSink(taskId, target, target.endpoint.connectionName ?? `${app}:target`, logger, source.kind),
   };
 }

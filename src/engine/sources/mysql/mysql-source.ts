@@ -50,7 +50,16 @@ export interface MySqlSourceSpec {
   statementTimeoutMs?: number;
   /** 2024 jobs: a table created while streaming that this selects becomes a task table from its CREATE TABLE on. */
   selects?: (t: TableRef) => boolean;
+  /** The control connection closes after this long unused (CONTROL_IDLE_MS when absent). */
+  controlIdleMs?: number;
 }
+
+/**
+ * The control connection serves the start, the initial load, re-reads after DDL and the stop; a
+ * streaming task does not need it, so it closes after this long unused and opens again when
+ * needed: a task that streams holds only its binlog connection (issue 14, many tasks per server).
+ */
+const CONTROL_IDLE_MS = 10_000;
 
 /** The server sends a heartbeat after this long without events (@master_heartbeat_period). */
 const HEARTBEAT_MS = 1_000;
@@ -323,9 +332,39 @@ export class MySqlSource implements ChangeSource {
       const [rows] = await c.query('SELECT VERSION() AS v');
       this.mariaDb = isMariaDbVersion(String((rows as { v: string }[])[0].v));
       this.grantee ??= await currentGrantee(c, this.spec.endpoint.user);
-      this.control = c;
+      this.control = this.closedWhenIdle(c);
     }
     return this.control;
+  }
+
+  /** `c`, closed CONTROL_IDLE_MS after its last statement ended (none running); the next use opens another. */
+  private closedWhenIdle(c: ControlConnection): ControlConnection {
+    let running = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = () => {
+      if (running > 0 || this.control !== wrapped) return;
+      this.control = undefined;
+      void c.end();
+    };
+    const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+      running++;
+      clearTimeout(timer);
+      try {
+        return await work();
+      } finally {
+        if (--running === 0) {
+          timer = setTimeout(idle, this.spec.controlIdleMs ?? CONTROL_IDLE_MS);
+          timer.unref();
+        }
+      }
+    };
+    const wrapped: ControlConnection = {
+      query: (sql, params) => tracked(() => c.query(sql, params)),
+      executeRows: (sql, params) => tracked(() => c.executeRows(sql, params)),
+      end: () => { clearTimeout(timer); return c.end(); },
+      destroy: () => { clearTimeout(timer); c.destroy(); },
+    };
+    return wrapped;
   }
 
   private async endControl(): Promise<void> {
