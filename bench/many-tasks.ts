@@ -1,6 +1,8 @@
 /**
- * Many tasks on one service (issue 14, "Many tasks"): `tasks` PG -> PG tasks (one source and one
- * target database each, on one source and one target server), every one fed `ratePerTask`
+ * Many tasks on one service (issue 14, "Many tasks"): `tasks` PG -> PG tasks on one source and one
+ * target server, each with a source and a target database of its own (layout 'databases'), or each
+ * with a table of its own in one shared source and one shared target database ('tables': the tasks
+ * then share the control and target connection pools of those data sources), every one fed `ratePerTask`
  * changes/s (10-row transactions) for `seconds`. Reported: service RSS per task (running, idle
  * and under the writers, above the service's RSS with no task), service CPU per task (idle and
  * under load), the database connections the tasks hold per task on each server (pg_stat_activity,
@@ -30,8 +32,9 @@ async function connections(inst: PgInstance): Promise<{ walsenders: number; clie
   return { walsenders: Number(r.rows[0].w), clients: Number(r.rows[0].c) };
 }
 
-export async function benchManyTasks(o: { tasks: number; ratePerTask: number; seconds: number; log: (m: string) => void }) {
+export async function benchManyTasks(o: { tasks: number; ratePerTask: number; seconds: number; layout?: 'databases' | 'tables'; log: (m: string) => void }) {
   const n = o.tasks;
+  const layout = o.layout ?? 'databases';
   const limits = { max_connections: String(n * 4 + 50), max_replication_slots: String(n + 10), max_wal_senders: String(n + 10), track_commit_timestamp: 'on' };
   // synchronous_commit on at the source: see pg-lifecycle.ts (the WAL writer's delay otherwise).
   const [src, dst] = await Promise.all([startPostgres({ settings: { ...limits, synchronous_commit: 'on' } }), startPostgres({ settings: limits })]);
@@ -40,23 +43,29 @@ export async function benchManyTasks(o: { tasks: number; ratePerTask: number; se
   try {
     const client = svc.client();
     const projectId = await createWorkspace(client, 'many_ws');
-    const dbs = Array.from({ length: n }, (_, i) => `m${i}`);
+    // Task i reads dbs[i].tables[i]: its own database's table t, or table t<i> of the one shared database.
+    const dbs = Array.from({ length: n }, (_, i) => (layout === 'databases' ? `m${i}` : 'm'));
+    const tables = Array.from({ length: n }, (_, i) => (layout === 'databases' ? 't' : `t${i}`));
     let t0 = performance.now();
-    await inParallel(dbs, 4, async (db) => {
+    await inParallel([...new Set(dbs)], 4, async (db) => {
       await src.createDatabase(db);
       await dst.createDatabase(db);
-      await src.query(`CREATE TABLE public.t (id bigint PRIMARY KEY, created_at timestamptz NOT NULL)`, [], db);
     });
-    o.log(`many tasks: ${n} source and target databases in ${Math.round(performance.now() - t0)} ms`);
+    await inParallel(dbs, 4, async (db, i) => {
+      await src.query(`CREATE TABLE public.${tables[i]} (id bigint PRIMARY KEY, created_at timestamptz NOT NULL)`, [], db);
+    });
+    o.log(`many tasks: ${n} source tables (layout ${layout}) in ${Math.round(performance.now() - t0)} ms`);
     const settle = () => new Promise((r) => setTimeout(r, 3000));
     await settle();
     const rssNone = memoryOf(svc.pid!).rssMiB;
     t0 = performance.now();
     const fileIds: number[] = [];
-    await inParallel(dbs, 8, async (db, i) => {
+    for (const db of new Set(dbs)) {
       await addPostgresDataSource(client, projectId, `${db}_s`, src, db);
       await addPostgresDataSource(client, projectId, `${db}_d`, dst, db);
-      fileIds[i] = await createDeployedTask(client, projectId, `${db}_task`, realtimeScript(`${db}_s`, `${db}_d`, ['public.t']));
+    }
+    await inParallel(dbs, 8, async (db, i) => {
+      fileIds[i] = await createDeployedTask(client, projectId, `task_${i}`, realtimeScript(`${db}_s`, `${db}_d`, [`public.${tables[i]}`]));
       await taskCall(client, 'StartDISyncInstance', projectId, fileIds[i]);
       await waitForStatus(client, projectId, fileIds[i], ['RUN'], 120_000);
     });
@@ -90,7 +99,7 @@ export async function benchManyTasks(o: { tasks: number; ratePerTask: number; se
         if (due >= end) break;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        await c.query(`INSERT INTO t SELECT g, clock_timestamp() FROM generate_series($1::bigint, $2::bigint) g`, [ids[i], ids[i] + perTxn - 1]);
+        await c.query(`INSERT INTO ${tables[i]} SELECT g, clock_timestamp() FROM generate_series($1::bigint, $2::bigint) g`, [ids[i], ids[i] + perTxn - 1]);
         ids[i] += perTxn;
       }
     }));
@@ -101,22 +110,22 @@ export async function benchManyTasks(o: { tasks: number; ratePerTask: number; se
     o.log(`many tasks: ${written} changes written at ${Math.round(achieved)}/s`);
     await waitUntil(async () => {
       for (let i = 0; i < n; i++) {
-        if (Number((await dst.query(`SELECT count(*) AS n FROM t`, [], dbs[i])).rows[0].n) !== ids[i] - 1) return undefined;
+        if (Number((await dst.query(`SELECT count(*) AS n FROM ${tables[i]}`, [], dbs[i])).rows[0].n) !== ids[i] - 1) return undefined;
       }
       return true;
     }, 120_000, 'every task to drain');
-    const COMMITS = `SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS at FROM t ORDER BY id`;
+    const commits = (table: string) => `SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS at FROM ${table} ORDER BY id`;
     const lags: number[] = [];
-    for (const db of dbs) {
-      const committed = (await src.query(COMMITS, [], db)).rows.map((r) => Number(r.at));
-      const visible = (await dst.query(COMMITS, [], db)).rows.map((r) => Number(r.at));
+    for (const [i, db] of dbs.entries()) {
+      const committed = (await src.query(commits(tables[i]), [], db)).rows.map((r) => Number(r.at));
+      const visible = (await dst.query(commits(tables[i]), [], db)).rows.map((r) => Number(r.at));
       for (let i = 0; i < visible.length; i++) lags.push(visible[i] - committed[i]);
     }
     const wall = (b.t - a.t) / 1000;
     await inParallel(fileIds, 8, async (id) => { await taskCall(client, 'StopDISyncInstance', projectId, id); });
     const per = (x: number) => x / n;
     return {
-      tasks: n, ratePerTask: o.ratePerTask, seconds: wall, achievedRate: achieved,
+      tasks: n, layout, ratePerTask: o.ratePerTask, seconds: wall, achievedRate: achieved,
       rssMiB: { noTasks: rssNone, idle: rssIdle, loadPeak: rssPeak, perTaskIdle: per(rssIdle - rssNone), perTaskLoad: per(rssPeak - rssNone) },
       serviceCpu: { idlePerTaskPercent: (100 * per(idleCpu)) / idleSeconds, loadPerTaskPercent: (100 * per(b.svc - a.svc)) / wall, loadSeconds: b.svc - a.svc, usPerChange: ((b.svc - a.svc) / written) * 1e6 },
       serverCpuSeconds: { source: b.src - a.src, target: b.dst - a.dst },

@@ -114,7 +114,7 @@ if (monitoring) {
 }
 if (manyTasks) {
   const m = manyTasks;
-  const L = `${m.tasks} tasks at ${f(m.ratePerTask)} changes/s each (achieved ${f(m.achievedRate)}/s in all, ${Math.round(m.seconds)} s)`;
+  const L = `${m.tasks} tasks${m.layout === 'tables' ? ' on one source and one target database' : ''} at ${f(m.ratePerTask)} changes/s each (achieved ${f(m.achievedRate)}/s in all, ${Math.round(m.seconds)} s)`;
   lines.push(
     `| ${L}: service RSS with no task / all idle / peak under load; per task idle / under load | ${f(m.rssMiB.noTasks)} / ${f(m.rssMiB.idle)} / ${f(m.rssMiB.loadPeak)} MiB; ${m.rssMiB.perTaskIdle.toFixed(2)} / ${m.rssMiB.perTaskLoad.toFixed(2)} MiB | 1 |`,
     `| ${L}: service CPU per task idle / under load (% of one core); µs per change | ${m.serviceCpu.idlePerTaskPercent.toFixed(3)} / ${m.serviceCpu.loadPerTaskPercent.toFixed(3)} %; ${m.serviceCpu.usPerChange.toFixed(1)} µs | 1 |`,

@@ -12,6 +12,9 @@
  *
  * Cluster takeover (bench/cluster-takeover.ts): BENCH_TAKEOVER_RUNS kill -9 rounds (default 5), BENCH_TAKEOVER_STOP_RUNS SIGSTOP rounds (2).
  *
+ * Many tasks (bench/many-tasks.ts): BENCH_MANY_TASKS (100) tasks at BENCH_MANY_RATE (100) changes/s each for
+ * BENCH_MANY_SECONDS (30); BENCH_MANY_LAYOUT=tables puts every task's table in one shared source and target database.
+ *
  * BENCH_ONLY=pg-pg,mysql-pg,pg-mysql,mysql-mysql,updates-deletes,lifecycle,many-tasks,catalog,api,monitoring,takeover runs only the
  * sections named; such a partial run writes bench/results/partial.json instead of latest.json.
  */
@@ -152,7 +155,8 @@ let manyTasks;
 if (want('many-tasks')) {
   const tasks = Number(process.env.BENCH_MANY_TASKS ?? 100);
   log(`${tasks} tasks on one service`);
-  manyTasks = await benchManyTasks({ tasks, ratePerTask: Number(process.env.BENCH_MANY_RATE ?? 100), seconds: Number(process.env.BENCH_MANY_SECONDS ?? 30), log });
+  const layout = process.env.BENCH_MANY_LAYOUT === 'tables' ? 'tables' : 'databases';
+  manyTasks = await benchManyTasks({ tasks, ratePerTask: Number(process.env.BENCH_MANY_RATE ?? 100), seconds: Number(process.env.BENCH_MANY_SECONDS ?? 30), layout, log });
 }
 let catalog;
 if (want('catalog')) {
