@@ -22,7 +22,7 @@ import { createLogger } from '../src/logger.ts';
 import { openSink } from '../src/engine/ports.ts';
 import type { ChangeSink } from '../src/engine/change-sink.ts';
 import type { RelationInfo, RowChange } from '../src/engine/change-event.ts';
-import type { TableSchema } from '../src/engine/table-schema.ts';
+import { ID_VALUE_SCHEMA, idValueRelation } from './harness/id-value-table.ts';
 import type { DbEndpoint } from '../src/engine/endpoint.ts';
 import { FencedError } from '../src/engine/errors.ts';
 import { laneOfKey } from '../src/engine/sinks/lane-routing.ts';
@@ -136,15 +136,8 @@ test('4 lanes, PostgreSQL and MariaDB targets: kill -9 of the service and restar
   for (const id of [toPg, toMy]) await taskCall(svc.client(), 'StopDISyncInstance', projectId, id);
 });
 
-const schema: TableSchema = {
-  dialect: 'postgresql',
-  columns: [
-    { name: 'id', type: 'integer', logical: { kind: 'integer', bytes: 4, unsigned: false }, isKey: true, notNull: true },
-    { name: 'v', type: 'text', logical: { kind: 'text', length: null, fixed: false }, isKey: false, notNull: false },
-  ],
-};
-let relId = 0;
-const relation = (): RelationInfo => ({ id: ++relId, schema: 'public', table: 't', columns: [{ name: 'id', isKey: true }, { name: 'v', isKey: false }] });
+const schema = ID_VALUE_SCHEMA;
+const relation = () => idValueRelation('t');
 const upsert = (r: RelationInfo, id: number, v: string): RowChange => ({ op: 'insert', relation: r, values: [String(id), v] });
 
 interface SinkTarget {

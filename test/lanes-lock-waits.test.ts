@@ -19,7 +19,7 @@ import { createLogger } from '../src/logger.ts';
 import { openSink } from '../src/engine/ports.ts';
 import type { ChangeSink } from '../src/engine/change-sink.ts';
 import type { RelationInfo, RowChange } from '../src/engine/change-event.ts';
-import type { TableSchema } from '../src/engine/table-schema.ts';
+import { ID_VALUE_SCHEMA, idValueRelation } from './harness/id-value-table.ts';
 import { laneOfKey } from '../src/engine/sinks/lane-routing.ts';
 
 let mdb: MariaDbInstance;
@@ -29,15 +29,8 @@ const logger = createLogger('silent');
 before(async () => { [mdb, dst] = await Promise.all([startMariaDb(), startPostgres()]); });
 after(async () => { await Promise.allSettled([mdb?.destroy(), dst?.destroy()]); });
 
-const schema: TableSchema = {
-  dialect: 'postgresql',
-  columns: [
-    { name: 'id', type: 'integer', logical: { kind: 'integer', bytes: 4, unsigned: false }, isKey: true, notNull: true },
-    { name: 'v', type: 'text', logical: { kind: 'text', length: null, fixed: false }, isKey: false, notNull: false },
-  ],
-};
-let relId = 0;
-const relation = (table: string): RelationInfo => ({ id: ++relId, schema: 'public', table, columns: [{ name: 'id', isKey: true }, { name: 'v', isKey: false }] });
+const schema = ID_VALUE_SCHEMA;
+const relation = idValueRelation;
 const update = (r: RelationInfo, id: number, v: string): RowChange => ({ op: 'update', relation: r, values: [String(id), v] });
 const insert = (r: RelationInfo, id: number, v: string): RowChange => ({ op: 'insert', relation: r, values: [String(id), v] });
 const remove = (r: RelationInfo, id: number): RowChange => ({ op: 'delete', relation: r, oldKey: [String(id), null] });
