@@ -185,7 +185,9 @@ test('rows the target rejects end as the same dirty records as on the upsert pat
     const r = relOf(table, SMALL);
     await s.prepareTable(r, async () => SMALL);
     const did = await ran(async () => results.push(await s.apply([change(r, good(10)), ...REJECTED.map((v) => change(r, v)), change(r, good(17))])));
-    assert.equal(did.load, change === ins ? 1 : 0);
+    // The table has a unique index besides its key: with rows set aside, its part of the batch is applied again
+    // change by change in source order (checkpointed-sink.ts), where single fresh rows may load again.
+    if (change === ins) assert.ok(did.load >= 1, 'the fresh rows went the load path'); else assert.equal(did.load, 0);
   }
   await s.commit('p1');
   const strip = (list: DirtyRecord[]) => list.map((d) => ({ ...d, table: '', error: d.error.replace(/rejects_(load|upsert)/, 'T') })).sort((a, b) => a.key.localeCompare(b.key));
