@@ -3,7 +3,7 @@
  * mysql/session.ts) against real sockets and databases: a target that accepts TCP but never
  * answers makes acquire() fail within the pool's bound with the slot given back and the socket
  * closed (and a setup statement left unanswered ends at the abort); a checkpoint claim blocked by a lock another session holds fails within its bound with
- * an error naming the table (and, on PostgreSQL, the holder), and succeeds once the lock is gone.
+ * an error naming the table (and, on PostgreSQL, the holder), and succeeds once the lock is gone; row writes are bounded too.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import { TargetPools } from '../src/engine/sinks/target-pools.ts';
 import { connectPg, setUpPgSession } from '../src/engine/postgres/connection.ts';
 import { TcpProxy } from './harness/tcp-proxy.ts';
 import { postgresCheckpoint } from '../src/engine/sinks/postgres/checkpoint-sql.ts';
+import { postgresDialect } from '../src/engine/sinks/postgres/postgres-dialect.ts';
 import { mysqlCheckpoint } from '../src/engine/sinks/mysql/checkpoint-sql.ts';
 import { openSession } from '../src/engine/sinks/mysql/session.ts';
 
@@ -128,6 +129,39 @@ test('PostgreSQL: a checkpoint claim blocked by another session fails within loc
   } finally {
     await stray.end().catch(() => undefined);
     await c.end();
+  }
+});
+
+test('PostgreSQL: sink sessions bound the lock waits of row writes (50 s, the default their checkpoint statements return to); a blocked write fails retryably', { timeout: 60_000 }, async () => {
+  const dialect = postgresDialect({ host: pgi.host, port: pgi.port, database: 'bounds', user: pgi.user }, 'opendi-test', logger);
+  const c = await dialect.connect(() => undefined);
+  const stray = new pg.Client(pgi.connectionConfig('bounds'));
+  await stray.connect();
+  try {
+    const show = async () => (await c.query('SHOW lock_timeout')).rows[0].lock_timeout;
+    assert.equal(await show(), '50s');
+    await c.query('BEGIN');
+    await c.query('SET LOCAL lock_timeout = 300');
+    await c.query('SET LOCAL lock_timeout TO DEFAULT');
+    assert.equal(await show(), '50s', 'after a checkpoint statement\'s own bound, the session\'s');
+    await c.query('ROLLBACK');
+
+    await c.query('CREATE TABLE public.rw (id int PRIMARY KEY, v text); INSERT INTO public.rw VALUES (1, \'a\')');
+    await stray.query('BEGIN');
+    await stray.query('SELECT * FROM public.rw WHERE id = 1 FOR UPDATE');
+    await c.query('SET lock_timeout = 300'); // shorter for the test
+    await c.query('BEGIN');
+    const t0 = Date.now();
+    await assert.rejects(c.query(`UPDATE public.rw SET v = 'b' WHERE id = 1`), (err: Error) => {
+      assert.equal((err as { code?: string }).code, '55P03');
+      assert.equal(dialect.permanentError(err), null, 'retryable: the task restarts and tries again');
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 5_000);
+    await c.query('ROLLBACK');
+  } finally {
+    await stray.end().catch(() => undefined);
+    dialect.destroy(c);
   }
 });
 

@@ -16,10 +16,19 @@ export { destroyPgSocket };
 const CONNECT_TIMEOUT_MS = 10_000;
 const SETUP_TIMEOUT_MS = 10_000;
 
-const SESSION_OPTIONS = [
+const SESSION_SETTINGS = [
   'datestyle=ISO,MDY', 'intervalstyle=postgres', 'extra_float_digits=3', 'bytea_output=hex',
   'statement_timeout=0', 'idle_in_transaction_session_timeout=0', 'timezone=UTC',
-].map((o) => `-c ${o}`).join(' ');
+];
+const SESSION_OPTIONS = sessionOptions();
+
+/**
+ * The startup `options` with `extra` settings (`name=value`) after the engine's own. Settings given
+ * at startup are the session's defaults: `SET LOCAL x TO DEFAULT` and `RESET x` return to them.
+ */
+export function sessionOptions(extra: string[] = []): string {
+  return [...SESSION_SETTINGS, ...extra].map((o) => `-c ${o}`).join(' ');
+}
 
 /**
  * `applicationName` shows in pg_stat_activity / pg_stat_replication, so operators see whose

@@ -134,7 +134,7 @@ export function postgresCheckpoint(database: string, lockTimeoutMs = CHECKPOINT_
       await c.query(`DELETE FROM opendi.sync_lane WHERE installation_id = $1 AND task_id = $2 AND lane >= $3`, [owner.installationId, owner.taskId, from]);
     },
 
-    // Mid-transaction: the bound is lifted again after (the row writes that follow are not ours to bound).
+    // Mid-transaction: the session's own bound applies again after (postgres-dialect.ts ROW_LOCK_WAIT_MS).
     insertDirty: (c, owner, { record, values }: StoredDirtyRecord) => bounded('opendi.dirty_record', async () => {
       await c.query(bound);
       await c.query(

@@ -3,14 +3,17 @@
  * transactional DDL, the checkpoint in the target database's `opendi` schema (checkpoint-sql.ts).
  *
  * Session: synchronous_commit=on (the source is acknowledged right after our commit, so the
- * commit must be durable whatever the server's default) and, like native logical replication,
- * session_replication_role=replica so ordinary triggers and FK checks do not fire (superuser
- * only; best effort). Values travel as text in the canonical forms (postgres/connection.ts).
+ * commit must be durable whatever the server's default); lock_timeout ROW_LOCK_WAIT_MS, so a row
+ * or table another session keeps locked (an idle-in-transaction psql) fails the statement
+ * retryably instead of holding the task for ever, as MySQL sink sessions bound theirs
+ * (mysql/session.ts); and, like native logical replication, session_replication_role=replica so
+ * ordinary triggers and FK checks do not fire (superuser only; best effort). Values travel as
+ * text in the canonical forms (postgres/connection.ts).
  */
 import type pg from 'pg';
 import type { Logger } from '../../../logger.ts';
 import type { PgEndpoint } from '../../endpoint.ts';
-import { connectPg, destroyPgSocket, qualifiedName, setUpPgSession } from '../../postgres/connection.ts';
+import { connectPg, destroyPgSocket, qualifiedName, sessionOptions, setUpPgSession } from '../../postgres/connection.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
 import { applyFinalRows, applyMove } from './apply-rows.ts';
 import { postgresCheckpoint } from './checkpoint-sql.ts';
@@ -25,6 +28,9 @@ function isDataError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
+/** How long a sink statement waits for a lock (the MySQL sink's innodb_lock_wait_timeout is the same 50 s). */
+export const ROW_LOCK_WAIT_MS = 50_000;
+
 export function postgresDialect(endpoint: PgEndpoint, applicationName: string, logger: Logger): SinkDialect<pg.Client, TargetTable> {
   let prepared = 0;
   return {
@@ -33,7 +39,8 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
     checkpoint: postgresCheckpoint(endpoint.database),
     sessions: postgresSessions,
     async connect(onError, signal) {
-      const c = await connectPg(endpoint, applicationName, onError, {}, signal);
+      // A startup setting, not a SET: the checkpoint statements' `SET LOCAL lock_timeout TO DEFAULT` returns to it.
+      const c = await connectPg(endpoint, applicationName, onError, { options: sessionOptions([`lock_timeout=${ROW_LOCK_WAIT_MS}`]) }, signal);
       try {
         await setUpPgSession(c, [`SET synchronous_commit = on`], signal);
         // Best effort: the server's refusal leaves the session usable (outside a transaction); a timeout or an abort does not.
