@@ -60,21 +60,26 @@ test('a key change across lanes is a delete in the old lane and an upsert of the
   assert.throws(() => routeChanges([{ op: 'update', relation: rel, values: [String(to), UNCHANGED], oldKey: ['a', null] }], 4), UnrecoverableError);
 });
 
-test('a table with a unique index besides its key goes whole to one lane, in source order; the others still split by key', () => {
+test('a table with a unique index besides its key goes whole to one lane, tables tied by foreign keys to lane 0, in source order; the others still split by key', () => {
   // Row 1 gives its value up, row 2 takes it: only in this order does the unique index accept it.
   const moves: RowChange[] = [
     { op: 'update', relation: rel, values: ['1', 'free'] }, { op: 'update', relation: rel, values: ['2', 'taken'] }, { op: 'delete', relation: rel, oldKey: ['3', null] },
   ];
   const spread = [...Array(40).keys()].map((i) => ins(String(i), 'x', other));
-  const parts = routeChanges([...moves, ...spread], 4, false, (r) => r === rel);
+  const parts = routeChanges([...moves, ...spread], 4, false, (r) => (r === rel ? 'rows' : 'none'));
   const lane = laneOfTable(rel, 4);
   assert.deepEqual(parts[lane].filter((c) => c.relation === rel), moves);
   for (let l = 0; l < 4; l++) if (l !== lane) assert.ok(parts[l].every((c) => c.relation === other));
   assert.ok(parts.filter((p) => p.some((c) => c.relation === other)).length > 1, 'the other table still spreads over the lanes');
   // A key change inside such a table stays one change in its lane (no split into delete and upsert).
   const keyChange: RowChange = { op: 'update', relation: rel, values: ['9', UNCHANGED], oldKey: ['1', null] };
-  assert.deepEqual(routeChanges([keyChange], 4, false, () => true)[lane], [keyChange]);
+  assert.deepEqual(routeChanges([keyChange], 4, false, () => 'rows')[lane], [keyChange]);
   assert.equal(laneOfTable(rel, 1), 0);
+  // Parent and child tables: all on lane 0, in source order across the tables.
+  const family = [ins('1', 'parent', other), ins('10', 'child of 1'), ins('2', 'parent', other), ins('20', 'child of 2')];
+  const tied = routeChanges(family, 4, false, () => 'tables');
+  assert.deepEqual(tied[0], family);
+  assert.equal(tied[1].length + tied[2].length + tied[3].length, 0);
 });
 
 const lsnOrder = checkpointOrder((a, b) => Number(a) - Number(b));

@@ -10,6 +10,9 @@
  * - Both targets: a unique index besides the primary key ties rows of different keys together; a
  *   value that moves from a row in one lane to a row in another failed on the index (a dirty
  *   record) or waited on the first lane's open transaction. Such tables now go whole to one lane.
+ * - PostgreSQL with a writer that is no superuser (foreign keys enforced): a parent and its
+ *   children, with 1 lane and with 2: folded table by table, a child could arrive before its
+ *   parent (a dirty record); split over lanes, a delete could wait on the other lane's children.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +22,7 @@ import { createLogger } from '../src/logger.ts';
 import { openSink } from '../src/engine/ports.ts';
 import type { ChangeSink } from '../src/engine/change-sink.ts';
 import type { RelationInfo, RowChange } from '../src/engine/change-event.ts';
+import type { TableSchema } from '../src/engine/table-schema.ts';
 import { ID_VALUE_SCHEMA, idValueRelation } from './harness/id-value-table.ts';
 import { laneOfKey } from '../src/engine/sinks/lane-routing.ts';
 
@@ -110,6 +114,44 @@ test('2 lanes, PostgreSQL and MariaDB: a unique value that moves between rows of
       const expected = range(2, 8).map((id) => `${id}=${id === b ? 'v1' : `v${id}`}`);
       assert.deepEqual(await t.rows(), expected, t.name);
       assert.deepEqual(sink.dirtyRecords().kept, 0, `${t.name}: no row set aside`);
+    } finally {
+      await sink?.destroy();
+    }
+  }
+});
+
+test('PostgreSQL, a writer that is no superuser: tables tied by a foreign key apply in source order, with 1 lane and with 2', async () => {
+  await dst.createDatabase('lfk');
+  await dst.query(`CREATE ROLE fk_writer LOGIN; GRANT CREATE ON DATABASE lfk TO fk_writer`, [], 'lfk');
+  await dst.query(`CREATE TABLE public.parent (id integer PRIMARY KEY, v text);
+    CREATE TABLE public.child (id integer PRIMARY KEY, v text, parent_id integer NOT NULL REFERENCES public.parent (id));
+    GRANT SELECT, INSERT, UPDATE, DELETE ON public.parent, public.child TO fk_writer;`, [], 'lfk');
+  const schemaWithParent: TableSchema = { ...schema, columns: [...schema.columns, { ...schema.columns[0], name: 'parent_id', isKey: false }] };
+  for (const lanes of [1, 2]) {
+    await dst.query(`DELETE FROM public.child; DELETE FROM public.parent`, [], 'lfk');
+    let sink: ChangeSink | undefined;
+    try {
+      sink = openSink(10 + lanes, { kind: 'postgresql', endpoint: { host: dst.host, port: dst.port, database: 'lfk', user: 'fk_writer' }, schema: 'public', installationId: 'fk', lanes }, 'opendi-test', logger, 'postgresql');
+      await sink.claim(1);
+      const parent = relation('parent');
+      const child: RelationInfo = { ...relation('child'), columns: [{ name: 'id', isKey: true }, { name: 'v', isKey: false }, { name: 'parent_id', isKey: false }] };
+      await sink.prepareTable(parent, async () => schema);
+      await sink.prepareTable(child, async () => schemaWithParent);
+      const kid = (id: number, of: number, v = 'c'): RowChange => ({ op: 'insert', relation: child, values: [String(id), v, String(of)] });
+      await sink.apply([insert(parent, 1, 'p'), kid(10, 1)]);
+      await sink.commit('0/100');
+      // The child table comes first in the batch: folded table by table, child 20 would arrive before parent 2,
+      // and parent 1's delete before its child's.
+      const batch: RowChange[] = [
+        { op: 'update', relation: child, values: ['10', 'changed', '1'] }, insert(parent, 2, 'p'), kid(20, 2),
+        { op: 'delete', relation: child, oldKey: ['10', null, null] }, remove(parent, 1),
+      ];
+      await within(sink.apply(batch), 15_000, `${lanes} lane(s): the batch`);
+      await sink.commit('0/200');
+      assert.equal(sink.dirtyRecords().kept, 0, `${lanes} lane(s): no row set aside`);
+      const rows = async (sql: string) => (await dst.query(sql, [], 'lfk')).rows.map((r) => r.r as string);
+      assert.deepEqual(await rows(`SELECT id || '=' || v AS r FROM public.parent ORDER BY id`), ['2=p'], `${lanes} lane(s)`);
+      assert.deepEqual(await rows(`SELECT id || '=' || parent_id AS r FROM public.child ORDER BY id`), ['20=2'], `${lanes} lane(s)`);
     } finally {
       await sink?.destroy();
     }

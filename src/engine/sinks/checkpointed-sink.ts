@@ -13,7 +13,7 @@ import type { TableSchema } from '../table-schema.ts';
 import { FencedError, UnrecoverableError } from '../errors.ts';
 import { Coalescer } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
-import type { DdlOutcome, Owner, PreparedTable, RowGuard, SinkDialect, TargetName } from './sink-dialect.ts';
+import type { Coupling, DdlOutcome, Owner, PreparedTable, RowGuard, SinkDialect, TargetName } from './sink-dialect.ts';
 import type { PooledConnections } from '../connection-pool.ts';
 import { lowestOf, type PositionOrder } from './lane-positions.ts';
 
@@ -129,9 +129,9 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     });
   }
 
-  /** The relation's target table has a unique index besides the primary key (PreparedTable.otherUnique; false: not prepared here). */
-  otherUnique(relation: RelationInfo): boolean {
-    return this.tables.get(relation)?.table.otherUnique ?? false;
+  /** How the relation's target table couples rows of different keys (PreparedTable.coupling; 'none': not prepared here). */
+  coupling(relation: RelationInfo): Coupling {
+    return this.tables.get(relation)?.table.coupling ?? 'none';
   }
 
   /** Another lane changed these target tables: prepared info of them is re-read. */
@@ -180,26 +180,33 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
         this.pending++;
         dirty.push(d.record);
       });
-      for (const [relation, list] of groupByRelation(changes)) {
+      const groups = [...groupByRelation(changes)].map(([relation, list]) => {
         const table = this.tables.get(relation)?.table;
         if (!table) throw new Error(`table ${relation.schema}.${relation.table} was not prepared`);
-        if (!table.otherUnique) {
-          await this.applyFolded(c, table, list, guardOf(table));
-          continue;
-        }
-        // Folding loses the order across keys, which a unique index besides the key may need (a value moving
-        // between rows; a swap). Rows set aside here get a second chance: the table's changes one by one, in order.
-        const before = { dirty: dirty.length, pending: this.pending };
-        await this.d.exec(c, 'SAVEPOINT opendi_in_order');
-        await this.applyFolded(c, table, list, guardOf(table));
-        if (dirty.length > before.dirty) {
-          await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_in_order');
-          dirty.length = before.dirty;
-          this.pending = before.pending;
-          for (const ch of list) await this.applyFolded(c, table, [ch], guardOf(table));
-        }
-        await this.d.exec(c, 'RELEASE SAVEPOINT opendi_in_order');
+        return { table, list };
+      });
+      const coupled = new Set(groups.filter((g) => g.table.coupling !== 'none').map((g) => g.table.label));
+      if (coupled.size === 0) {
+        for (const { table, list } of groups) await this.applyFolded(c, table, list, guardOf(table));
+        return dirty;
       }
+      // Folding per key, table by table, loses the order across keys and tables, which coupled tables may need
+      // (a unique value moving between rows, a swap, a parent row before its children). When rows of such a
+      // table are set aside, the changes get a second pass one by one in source order; only what the target
+      // refuses in that order is set aside.
+      const before = { dirty: dirty.length, pending: this.pending };
+      await this.d.exec(c, 'SAVEPOINT opendi_in_order');
+      for (const { table, list } of groups) await this.applyFolded(c, table, list, guardOf(table));
+      if (dirty.slice(before.dirty).some((d) => coupled.has(d.table))) {
+        await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_in_order');
+        dirty.length = before.dirty;
+        this.pending = before.pending;
+        for (const ch of changes) {
+          const table = this.tables.get(ch.relation)!.table;
+          await this.applyFolded(c, table, [ch], guardOf(table));
+        }
+      }
+      await this.d.exec(c, 'RELEASE SAVEPOINT opendi_in_order');
       return dirty;
     });
   }

@@ -8,6 +8,7 @@
  */
 import { UNCHANGED, type ColumnValue, type RelationInfo, type RowChange } from '../change-event.ts';
 import { UnrecoverableError } from '../errors.ts';
+import type { Coupling } from './sink-dialect.ts';
 
 const FNV_PRIME = 0x01000193;
 
@@ -51,13 +52,15 @@ export function laneOfTable(relation: RelationInfo, lanes: number): number {
 
 /**
  * Splits changes into one list per lane, each keeping source order; `serial`: every change to
- * lane 0. `whole(relation)`: the table's changes all go to one lane (laneOfTable), in source order
- * across keys: with a unique index besides the primary key, a value that moves from one row to
- * another must leave the first before it arrives in the second. Split over lanes, the second
- * row's write would either fail on the unique index (and be set aside as a dirty record), or wait
- * on the first lane's open transaction, which waits for the task's commit: a stall.
+ * lane 0. `coupling(relation)` (sink-dialect.ts Coupling) keeps coupled rows in one lane, in
+ * source order: a table whose unique index besides the primary key ties its rows together goes
+ * whole to laneOfTable (a value that moves from one row to another must leave the first before it
+ * arrives in the second); tables tied by foreign keys all go to lane 0 (a parent before its
+ * children, children before their parent's delete). Split over lanes, the second write would fail
+ * on the constraint (and be set aside as a dirty record), or wait on the first lane's open
+ * transaction, which waits for the task's commit: a stall.
  */
-export function routeChanges(changes: RowChange[], lanes: number, serial = false, whole: (relation: RelationInfo) => boolean = () => false): RowChange[][] {
+export function routeChanges(changes: RowChange[], lanes: number, serial = false, coupling: (relation: RelationInfo) => Coupling = () => 'none'): RowChange[][] {
   const out: RowChange[][] = Array.from({ length: Math.max(1, lanes) }, () => []);
   if (lanes <= 1 || serial) {
     out[0].push(...changes);
@@ -67,7 +70,8 @@ export function routeChanges(changes: RowChange[], lanes: number, serial = false
   for (const ch of changes) {
     let tableLane = wholeLane.get(ch.relation);
     if (tableLane === undefined) {
-      tableLane = whole(ch.relation) ? laneOfTable(ch.relation, lanes) : null;
+      const c = coupling(ch.relation);
+      tableLane = c === 'tables' ? 0 : c === 'rows' ? laneOfTable(ch.relation, lanes) : null;
       wholeLane.set(ch.relation, tableLane);
     }
     if (tableLane !== null) { out[tableLane].push(ch); continue; }

@@ -3,8 +3,9 @@
  * N checkpointed sinks ("lanes"), each with its own target connection and its own checkpoint row
  * committed in the same transaction as its rows. Row changes are routed by a hash of the table and
  * primary key (lane-routing.ts), so the changes of one key keep their order in one lane; the
- * changes of a table with a unique index besides its primary key go whole to one lane, since
- * their order across keys matters there. The lanes apply each chunk at the same time and all
+ * changes of a table with a unique index besides its primary key go whole to one lane, and those
+ * of tables tied by enforced foreign keys all to lane 0, since their order across keys (and
+ * tables) matters there. The lanes apply each chunk at the same time and all
  * commit at every commit of the task. One source transaction can therefore become visible at the
  * target in parts (one part per lane).
  *
@@ -77,7 +78,7 @@ export class LanedSink implements ChangeSink, LaneControl {
   }
 
   async apply(changes: RowChange[]): Promise<DirtyRecord[]> {
-    const parts = routeChanges(changes, this.lanes.length, this.serialTxn, (r) => this.lanes[0].otherUnique(r));
+    const parts = routeChanges(changes, this.lanes.length, this.serialTxn, (r) => this.lanes[0].coupling(r));
     const dirty = await this.all(parts.map(async (part, i) => {
       if (part.length === 0) return [];
       await this.markIfAhead(i);

@@ -7,13 +7,10 @@
 import type { RelationInfo } from '../change-event.ts';
 import type { TableSchema } from '../table-schema.ts';
 import { MissingTargetColumnsError, UnrecoverableError } from '../errors.ts';
-import type { DdlOutcome } from './sink-dialect.ts';
+import type { Coupling, DdlOutcome } from './sink-dialect.ts';
 
-/**
- * A target table as introspected: column names as stored, its primary key, and whether a unique
- * index (or exclusion constraint) besides the primary key ties rows of different keys together.
- */
-export interface TargetShape { columnNames: string[]; primaryKey: string[]; otherUnique: boolean }
+/** A target table as introspected: column names as stored, its primary key, and how its rows constrain others. */
+export interface TargetShape { columnNames: string[]; primaryKey: string[]; coupling: Coupling }
 
 export interface Resolution<S extends TargetShape> {
   source: TableSchema;

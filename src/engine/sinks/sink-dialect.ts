@@ -35,13 +35,18 @@ export interface PreparedTable {
   columnNames: string[];
   /** Indexes (into the tuples) of the primary key columns. */
   keys: number[];
-  /**
-   * A unique index (or exclusion constraint) besides the primary key: changes of different keys
-   * constrain each other (a value moves from one row to another), so their order across keys
-   * matters. With lanes, such a table's changes all go to one lane (lane-routing.ts).
-   */
-  otherUnique: boolean;
+  coupling: Coupling;
 }
+
+/**
+ * Whether a target table's rows constrain rows of other keys, so that the order of changes across
+ * keys matters: 'rows', a unique index (or exclusion constraint) besides the primary key (a value
+ * moves from one row to another); 'tables', an enforced foreign key from or to the table (a parent
+ * row must exist before its children); 'none'. With lanes such tables go whole to one lane
+ * (lane-routing.ts), and rows of them set aside get a second pass in source order
+ * (checkpointed-sink.ts).
+ */
+export type Coupling = 'none' | 'rows' | 'tables';
 
 /** DDL run at the target. */
 export interface DdlOutcome {

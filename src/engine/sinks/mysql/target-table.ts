@@ -46,7 +46,8 @@ export async function introspect(c: Connection, t: TargetName): Promise<Introspe
     }])),
     columnNames: rows.map((r) => r.name),
     primaryKey: indexes.filter((r) => r.indexName === 'PRIMARY').map((r) => r.name),
-    otherUnique: indexes.some((r) => r.indexName !== 'PRIMARY' && Number(r.nonUnique) === 0),
+    // Foreign keys are not checked in sink sessions (foreign_key_checks=0, session.ts): only unique indexes couple rows.
+    coupling: indexes.some((r) => r.indexName !== 'PRIMARY' && Number(r.nonUnique) === 0) ? 'rows' : 'none',
   };
 }
 
@@ -106,7 +107,7 @@ export async function prepareTargetTable(
     convert: lower.map((name) => converterFor(found.columns.get(name)!, logical.get(name))),
     dataTypes: lower.map((name) => found.columns.get(name)!.dataType.toLowerCase()),
     keys,
-    otherUnique: found.otherUnique,
+    coupling: found.coupling,
   };
   return { table, ddl: created };
 }

@@ -41,11 +41,14 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.ord`, [name]);
-  const other = await c.query(
-    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS other`, [name]);
+  // Foreign keys are enforced unless the session runs as a replica (a superuser writer: postgres-dialect.ts).
+  const coupled = (await c.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS rows,
+            current_setting('session_replication_role') <> 'replica'
+              AND EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = to_regclass($1) OR confrelid = to_regclass($1))) AS tables`, [name])).rows[0];
   return {
     types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name),
-    otherUnique: other.rows[0].other === true,
+    coupling: coupled.tables === true ? 'tables' : coupled.rows === true ? 'rows' : 'none',
   };
 }
 
@@ -110,7 +113,7 @@ export async function prepareTargetTable(
     () => introspect(c, name), (source) => createTargetTable(c, target, source, inTransaction));
   const columns = relation.columns.map((col) => col.name);
   const table: TargetTable = {
-    name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix, otherUnique: found.otherUnique,
+    name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix, coupling: found.coupling,
   };
   return { table, ddl: created };
 }
