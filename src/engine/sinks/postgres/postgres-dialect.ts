@@ -67,7 +67,8 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
       return [sql];
     },
     // `laned` needs nothing here: reads never wait in PostgreSQL (MVCC), so a statement waits only on the rows it
-    // writes, which no other lane writes (a unique index beside the primary key aside: docs/performance.md).
+    // writes, which no other lane writes, or on a unique index or foreign key check, whose tables the lanes route
+    // whole (PreparedTable.coupling, lane-routing.ts).
     applyRows: applyFinalRows,
     applyMove,
   };
