@@ -57,7 +57,7 @@ export interface MySqlSourceSpec {
 /**
  * The control connection serves the start, the initial load, re-reads after DDL and the stop; a
  * streaming task does not need it, so it closes after this long unused and opens again when
- * needed: a task that streams holds only its binlog connection (issue 14, many tasks per server).
+ * needed: a task that streams holds only its binlog connection (docs/target-checkpoint.md "Connections").
  */
 const CONTROL_IDLE_MS = 10_000;
 

@@ -2,7 +2,7 @@
  * The control connections of PostgreSQL sources, shared per data source (endpoint and
  * credentials): the catalog queries, WAL samples, walsender probes and initial-load reads of every
  * task reading one source go through one bounded pool (src/engine/connection-pool.ts), so only
- * the replication stream is per task (issue: one server's max_connections fits many tasks). The
+ * the replication stream is per task (docs/target-checkpoint.md "Connections"). The
  * last task letting go closes the pool (src/engine/shared-pools.ts).
  */
 import type pg from 'pg';
