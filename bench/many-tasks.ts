@@ -73,12 +73,13 @@ export async function benchManyTasks(o: { tasks: number; ratePerTask: number; se
     await settle();
 
     // Idle: every task running, nothing written.
-    const conns = { source: await connections(src), target: await connections(dst) };
-    const idleSeconds = 10;
+    const idleSeconds = 12;
     const cpu0 = cpuSecondsOfTree(svc.pid!);
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const idleCpu = cpuSecondsOfTree(svc.pid!) - cpu0;
     const rssIdle = memoryOf(svc.pid!).rssMiB;
+    // What the idle tasks hold, once the connections of their start (closed after 10 s unused) are gone.
+    const conns = { source: await connections(src), target: await connections(dst) };
 
     // Under load: every task's source gets ratePerTask changes/s in 10-row transactions.
     for (const db of dbs) { const c = new pg.Client(src.connectionConfig(db)); await c.connect(); writers.push(c); }

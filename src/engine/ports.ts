@@ -71,7 +71,7 @@ export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec
 
 function postgresSource(source: Extract<SourceSpec, { kind: 'postgresql' }>, options: SourceOptions, name: string, logger: Logger): PostgresSource {
   const { controlPools, ...spec } = source;
-  return new PostgresSource({ ...spec, ...options, controlPool: controlPools?.use(source.endpoint) }, name, logger);
+  return new PostgresSource({ ...spec, ...options, controlPool: controlPools?.use(source.endpoint), serverPool: controlPools?.useServer(source.endpoint) }, name, logger);
 }
 
 /** `sourceKind` orders the positions of a sink with lanes (target.lanes > 1). */

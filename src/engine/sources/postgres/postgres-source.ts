@@ -48,6 +48,8 @@ export interface PostgresSourceSpec {
   renamedTableTarget?: 'new-name' | 'original-name';
   /** The service's shared control pool of this source (control-pools.ts); absent: the task opens one control connection of its own. */
   controlPool?: SharedUse<PooledConnections<pg.Client>>;
+  /** The service's shared pool of this source's server, for the server-wide WAL samples and walsender probes; absent: the control pool. */
+  serverPool?: SharedUse<PooledConnections<pg.Client>>;
 }
 
 /** How long a walsender left by a previous owner gets to go away by itself before it is terminated. */
@@ -81,7 +83,10 @@ export class PostgresSource implements ChangeSource {
    * for one query or a short sequence, from the service's pool of this source or the task's own.
    */
   private readonly control: SharedUse<PooledConnections<pg.Client>>;
-  private readonly controlInUse = new Set<pg.Client>();
+  /** Where the server-wide queries run (WAL samples, walsender probes): shared by the tasks of every database of the server. */
+  private readonly server: SharedUse<PooledConnections<pg.Client>> | undefined;
+  /** Connections taken and not given back yet, with the pool each came from. */
+  private readonly controlInUse = new Map<pg.Client, PooledConnections<pg.Client>>();
   private controlEnded = false;
   private stream: ReplicationStream | undefined;
   private watch: StallWatch | undefined;
@@ -109,6 +114,7 @@ export class PostgresSource implements ChangeSource {
   private readonly refused = new Set<string>();
 
   constructor(private readonly spec: PostgresSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
+    this.server = spec.serverPool;
     if (spec.controlPool) {
       this.control = spec.controlPool;
     } else {
@@ -369,7 +375,7 @@ export class PostgresSource implements ChangeSource {
     const pid = this.stream?.backendPid ?? null;
     this.stream?.destroy();
     // Control queries in flight: their connections are dropped (never handed to another task), then the pool is let go.
-    for (const c of [...this.controlInUse]) this.giveBack(c, true);
+    for (const c of [...this.controlInUse.keys()]) this.giveBack(c, true);
     this.endControl();
     // Our socket is gone, but the server may take a while to notice: end our walsender now.
     if (pid !== null) {
@@ -452,7 +458,7 @@ export class PostgresSource implements ChangeSource {
   }
 
   private async probeWalsender(pid: number | null): Promise<{ state: 'gone' } | { state: 'waiting' | 'busy'; waitEvent: string | null }> {
-    const r = (await this.withControl((c) => c.query({
+    const r = (await this.withServer((c) => c.query({
       text: `SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1`, values: [pid], query_timeout: PROBE_MS,
     } as pg.QueryConfig))).rows[0];
     if (!r) return { state: 'gone' };
@@ -465,7 +471,7 @@ export class PostgresSource implements ChangeSource {
     if (!stream || this.controlEnded || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
     this.sampling = true;
     this.sampledAt = Date.now();
-    this.withControl((c) => c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig))
+    this.withServer((c) => c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig))
       .then((r) => { this.serverWal = parseLsn(r.rows[0].lsn); stream.ping(); })
       .catch((err) => { this.sampleFailed = true; this.logger.warn('could not read the source server\'s WAL position', { error: err }); })
       .finally(() => { this.sampling = false; });
@@ -475,11 +481,20 @@ export class PostgresSource implements ChangeSource {
    * `work` on a control connection taken for it and given back after; one whose work failed is
    * dropped (its state is unknown), so a failure never reaches another task sharing the pool.
    */
-  private async withControl<R>(work: (c: pg.Client) => Promise<R>): Promise<R> {
+  private withControl<R>(work: (c: pg.Client) => Promise<R>): Promise<R> {
+    return this.withConnection(this.control.value, work);
+  }
+
+  /** A server-wide query (any database of the server answers it the same). */
+  private withServer<R>(work: (c: pg.Client) => Promise<R>): Promise<R> {
+    return this.withConnection((this.server ?? this.control).value, work);
+  }
+
+  private async withConnection<R>(pool: PooledConnections<pg.Client>, work: (c: pg.Client) => Promise<R>): Promise<R> {
     if (this.controlEnded) throw new Error('the source is closed');
-    const c = await this.control.value.acquire();
-    if (this.controlEnded) { this.control.value.release(c, false); throw new Error('the source is closed'); }
-    this.controlInUse.add(c);
+    const c = await pool.acquire();
+    if (this.controlEnded) { pool.release(c, false); throw new Error('the source is closed'); }
+    this.controlInUse.set(c, pool);
     let failed = true;
     try {
       const result = await work(c);
@@ -491,14 +506,18 @@ export class PostgresSource implements ChangeSource {
   }
 
   private giveBack(c: pg.Client, broken: boolean): void {
-    if (this.controlInUse.delete(c)) this.control.value.release(c, broken);
+    const pool = this.controlInUse.get(c);
+    if (!pool) return;
+    this.controlInUse.delete(c);
+    pool.release(c, broken);
   }
 
-  /** Lets go of the control pool (a shared one stays open for the other tasks; the task's own closes). */
+  /** Lets go of the control pools (a shared one stays open for the other tasks; the task's own closes). */
   private endControl(): void {
     if (this.controlEnded) return;
     this.controlEnded = true;
     this.control.release();
+    this.server?.release();
   }
 
   /** The task's own publication, for the tables as they are named now. */
