@@ -31,29 +31,34 @@ const SERVER_DATABASE = 'postgres';
 /** The server refuses the database to this user: no such database (3D000), no CONNECT (42501), pg_hba (28000). */
 const DATABASE_REFUSED = new Set(['3D000', '42501', '28000']);
 
-/** A control pool of one source endpoint: `name` labels its connections (pg_stat_activity.application_name). */
+/** A pool of control connections, each to `database()` on the endpoint's server: `name` labels them (pg_stat_activity.application_name). */
+function pgPool(label: string, endpoint: PgEndpoint, database: () => string, name: string, logger: Logger, options: PoolOptions, retry?: (err: unknown) => boolean) {
+  const open = (onError: (err: Error) => void, signal: AbortSignal) =>
+    connectPg({ ...endpoint, database: database(), connectionName: undefined }, name, onError, { query_timeout: CONTROL_QUERY_MS }, signal);
+  return new ConnectionPool<pg.Client>(label, async (onError, signal) => {
+    try {
+      return await open(onError, signal);
+    } catch (err) {
+      if (!retry?.(err)) throw err;
+      return open(onError, signal);
+    }
+  }, (c) => c.end(), (c) => destroyPgSocket(c), options, logger, 'source control');
+}
+
+/** A control pool of one source endpoint (its own database). */
 export function controlPool(endpoint: PgEndpoint, name: string, logger: Logger, options: PoolOptions): ConnectionPool<pg.Client> {
-  const label = `postgresql://${endpoint.host}:${endpoint.port}/${endpoint.database}`;
-  return new ConnectionPool<pg.Client>(label,
-    (onError, signal) => connectPg({ ...endpoint, connectionName: undefined }, name, onError, { query_timeout: CONTROL_QUERY_MS }, signal),
-    (c) => c.end(), (c) => destroyPgSocket(c), options, logger, 'source control');
+  return pgPool(`postgresql://${endpoint.host}:${endpoint.port}/${endpoint.database}`, endpoint, () => endpoint.database, name, logger, options);
 }
 
 /** A pool of one server's connections for the server-wide queries, on SERVER_DATABASE when the user may connect there. */
 export function serverPool(endpoint: PgEndpoint, name: string, logger: Logger, options: PoolOptions): ConnectionPool<pg.Client> {
   let database = SERVER_DATABASE;
-  const open = (onError: (err: Error) => void, signal: AbortSignal) =>
-    connectPg({ ...endpoint, database, connectionName: undefined }, name, onError, { query_timeout: CONTROL_QUERY_MS }, signal);
-  return new ConnectionPool<pg.Client>(`postgresql://${endpoint.host}:${endpoint.port}`, async (onError, signal) => {
-    try {
-      return await open(onError, signal);
-    } catch (err) {
-      if (database === endpoint.database || !DATABASE_REFUSED.has((err as { code?: string }).code ?? '')) throw err;
-      logger.info('the source user may not connect to the maintenance database; server-wide queries use the task\'s own database', { database: endpoint.database });
-      database = endpoint.database;
-      return open(onError, signal);
-    }
-  }, (c) => c.end(), (c) => destroyPgSocket(c), options, logger, 'source control');
+  return pgPool(`postgresql://${endpoint.host}:${endpoint.port}`, endpoint, () => database, name, logger, options, (err) => {
+    if (database === endpoint.database || !DATABASE_REFUSED.has((err as { code?: string }).code ?? '')) return false;
+    logger.info('the source user may not connect to the maintenance database; server-wide queries use the task\'s own database', { database: endpoint.database });
+    database = endpoint.database;
+    return true;
+  });
 }
 
 export class SourceControlPools {
