@@ -7,8 +7,9 @@
  * the sink builds a statement before sending it (docs/performance.md, "With 1 lane").
  */
 
-interface CpuNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
-export interface CpuProfile { nodes: CpuNode[]; samples: number[]; timeDeltas: number[]; startTime: number }
+/** A V8 .cpuprofile, as far as the bench reads it (profile.ts too). */
+export interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+export interface CpuProfile { nodes: CpuNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 const PARTS: [string, RegExp][] = [
   ['sink', /src\/engine\/sinks\//],

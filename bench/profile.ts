@@ -14,10 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDirection, DIRECTIONS, type Direction } from './mysql-directions.ts';
 import { DEFAULT_WORKLOAD } from './common.ts';
-import { streamingStretch } from './profile-stretch.ts';
+import { streamingStretch, type CpuProfile } from './profile-stretch.ts';
 
-interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface CpuProfile { nodes: CpuNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 /** Self time per function (ms), from the samples and their time deltas. */
 export function selfTimes(p: CpuProfile): { byFunction: Map<string, number>; byFile: Map<string, number>; totalMs: number } {
