@@ -72,18 +72,39 @@ export class Reconciler {
       });
   }
 
-  /** SIGTERM: stop taking tasks, hand every local task to a peer (one at a time), bounded by `deadlineMs`. */
+  /**
+   * SIGTERM: stop taking tasks, hand every local task to a peer (one at a time), bounded by `deadlineMs`.
+   * It returns once a live peer owns each task handed off (or at the deadline), so the node exits
+   * with none of its tasks unowned: a task released just before the exit would otherwise wait for
+   * a peer's next tick with nobody running it.
+   */
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true;
     await this.c.setDraining().catch(() => undefined);
     const until = Date.now() + deadlineMs;
+    const handed = new Set(this.tasks.running().keys());
+    const pause = () => new Promise((r) => setTimeout(r, 200));
     while (Date.now() < until && this.tasks.running().size > 0) {
-      const peers = (await this.c.nodes().catch(() => [])).filter((n) => n.live && !n.draining && n.key !== this.c.nodeKey);
-      if (peers.length === 0) break;
+      if ((await this.livePeers()).size === 0) break;
       this.kick();
-      await new Promise((r) => setTimeout(r, 200));
+      await pause();
     }
     await this.handingOff;
+    while (Date.now() < until) {
+      const peers = await this.livePeers();
+      if (peers.size === 0) break;
+      const [owners, wanted] = await Promise.all([this.c.owners(), this.store.listTaskRuntimes({ desired: 'RUN' })]).catch(() => [[], []]);
+      const ownerOf = new Map(owners.map((o) => [o.taskId, o.owner]));
+      const want = new Set(wanted.map((r) => r.fileId));
+      // A task stopped meanwhile (desired STOP) stays unowned: nothing to wait for.
+      if ([...handed].every((id) => !want.has(id) || peers.has(ownerOf.get(id) ?? ''))) break;
+      await pause();
+    }
+  }
+
+  private async livePeers(): Promise<Set<string>> {
+    const nodes = await this.c.nodes().catch(() => []);
+    return new Set(nodes.filter((n) => n.live && !n.draining && n.key !== this.c.nodeKey).map((n) => n.key));
   }
 
   close(): void {
