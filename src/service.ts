@@ -79,7 +79,7 @@ async function assemble(config: ServiceConfig, monitoring: MonitoringConfig, log
     seedFence: async () => (await store.listTaskRuntimes({})).reduce((m, r) => Math.max(m, r.fence), 0),
   });
   const factory = createPipelineFactory(store, engineLogger, {
-    batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs,
+    batchMaxRows: config.batchMaxRows, batchMaxDelayMs: config.batchMaxDelayMs, sourceStallAfterMs: config.sourceStallMs, idleCheckpointMs: config.idleCheckpointMs,
     allowedHosts, allowCleartextPassword, nodeName: clustered?.nodeName,
   });
   const lifecycle = new TaskLifecycle(store, factory, engineLogger, config.stopTimeoutMs, monitoring.enabled ? monitor : undefined, coordinator || undefined);

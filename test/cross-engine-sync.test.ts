@@ -23,7 +23,8 @@ let svc: OpenDIService;
 let projectId: number;
 
 before(async () => {
-  env = await startCrossEngineEnv();
+  // Idle tasks commit their caught-up position every 3 s here, not every minute (the idle-slot test waits for it).
+  env = await startCrossEngineEnv({ OPENDI_IDLE_CHECKPOINT_MS: '3000' });
   ({ pgi, mdb, svc } = env);
   projectId = await createWorkspace(svc.client(), 'ws_cross');
 });

@@ -15,6 +15,7 @@ import { StallWatch, type WalsenderState } from '../src/engine/sources/postgres/
 import { relationChanges } from '../src/engine/sources/postgres/relation-changes.ts';
 import { RelationTracker, type TrackedTable } from '../src/engine/sources/postgres/relation-tracker.ts';
 import { ReplicationStream } from '../src/engine/sources/postgres/replication-stream.ts';
+import { serverWalFlush } from '../src/engine/sources/postgres/server-wal-sample.ts';
 import { createLogger } from '../src/logger.ts';
 import { parseRealtimeTask } from '../src/domain/task-content.ts';
 
@@ -163,4 +164,22 @@ test('a walsender named for another cluster node is a lost owner\'s (no grace); 
   assert.equal(foreignOwner('opendi:task-17:source', 'opendi:host-b:8080:17'), false, 'a single-process name is never foreign');
   assert.equal(foreignOwner('pg_recvlogical', 'opendi:host-b:8080:17'), false, 'not ours: the grace, then the usual rule');
   assert.equal(foreignOwner(null, 'opendi:host-b:8080:17'), false);
+});
+
+test('the server\'s WAL position is read once per second for all the tasks of one server; a failed read is not reused', async () => {
+  let reads = 0;
+  const read = (lsn: bigint) => async () => { reads++; return lsn; };
+  const serverA = {}, serverB = {};
+  const first = serverWalFlush(serverA, 1_000, read(10n), 5_000);
+  // Other tasks of the same server within the second get the same sample and its time (they ask again a second after it).
+  const again = serverWalFlush(serverA, 1_000, read(11n), 5_900);
+  assert.equal(again, first);
+  assert.equal(again.at, 5_000);
+  assert.equal(await again.lsn, 10n);
+  assert.equal(await serverWalFlush(serverB, 1_000, read(20n), 5_900).lsn, 20n, 'another server reads its own');
+  assert.equal(await serverWalFlush(serverA, 1_000, read(12n), 6_000).lsn, 12n, 'a second after the sample: a new read');
+  assert.equal(reads, 3);
+  const failing = serverWalFlush(serverA, 1_000, async () => { throw new Error('server gone'); }, 7_000);
+  await assert.rejects(failing.lsn, /server gone/);
+  assert.equal(await serverWalFlush(serverA, 1_000, read(13n), 7_100).lsn, 13n, 'the failed read is forgotten: the next task reads again');
 });

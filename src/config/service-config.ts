@@ -20,6 +20,8 @@ export interface ServiceConfig {
   batchMaxDelayMs?: number;
   /** A source silent this long (no data, no keepalive) is stalled and reconnected (docs/cdc-failure-modes.md, mode 16). */
   sourceStallMs?: number;
+  /** How often an idle task commits the source's caught-up position (engine default when absent; src/engine/pipeline.ts). */
+  idleCheckpointMs?: number;
   logLevel: LogLevel;
   adminKey?: { accessKeyId: string; secret: string };
   /** OPENDI_MASTER_KEY (seals the catalog's secrets); undefined: OPENDI_MASTER_KEY_FILE, else the data dir's master.key. */
@@ -93,6 +95,7 @@ export function parseServiceConfig(flags: Record<string, string>, env: NodeJS.Pr
     batchMaxRows: optional('OPENDI_BATCH_MAX_ROWS', env.OPENDI_BATCH_MAX_ROWS, 1, 1_000_000),
     batchMaxDelayMs: optional('OPENDI_BATCH_MAX_DELAY_MS', env.OPENDI_BATCH_MAX_DELAY_MS, 1, 60_000),
     sourceStallMs: optional('OPENDI_SOURCE_STALL_MS', env.OPENDI_SOURCE_STALL_MS, 2_000, 600_000),
+    idleCheckpointMs: optional('OPENDI_IDLE_CHECKPOINT_MS', env.OPENDI_IDLE_CHECKPOINT_MS, 1_000, 3_600_000),
     logLevel,
     adminKey: keyId !== undefined && keySecret !== undefined ? { accessKeyId: keyId, secret: keySecret } : undefined,
     masterKey: env.OPENDI_MASTER_KEY,

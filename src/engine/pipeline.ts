@@ -48,6 +48,8 @@ export interface PipelineSpec {
   batch?: { maxRows?: number; maxDelayMs?: number };
   /** The source's stall bound in ms (no message from the server for this long); the source's default when absent. */
   sourceStallAfterMs?: number;
+  /** How often an idle task commits the source's caught-up position (default IDLE_CHECKPOINT_MS). */
+  idleCheckpointMs?: number;
   /** 2024 DI jobs: the transformation stage between the pipeline and the sink (transform/transforming-sink.ts). */
   transform?: TransformPlan;
   /** Tables to copy before streaming on from an existing checkpoint (selected since the task last ran). */
@@ -114,8 +116,14 @@ const LOAD_CHUNK_ROWS = 10_000;
 const IDLE_MS = 50;
 /** How often a source that can (PostgreSQL) is asked for new tables the task selects. */
 const DISCOVERY_MS = 1_000;
-/** How often an idle task moves its checkpoint (and the slot) past log that carried nothing for it. */
-const HEARTBEAT_MS = 5_000;
+/**
+ * How often an idle task moves its checkpoint (and the slot) past log that carried nothing for it
+ * (docs/cdc-failure-modes.md, mode 1). Each such commit takes a target connection, which the shared
+ * pool keeps until its idle close (10 s, connection-pool.ts): at 5 s an idle task held one for good (100
+ * idle tasks on their own target databases: 100 connections). A minute still lets the source
+ * release its log long before a PostgreSQL checkpoint (5 min by default) could recycle it.
+ */
+const IDLE_CHECKPOINT_MS = 60_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 export class Pipeline {
@@ -131,6 +139,7 @@ export class Pipeline {
   private nextDiscovery = 0;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
+  private readonly idleCheckpointMs: number;
   private readonly schema: SchemaRules;
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -156,6 +165,7 @@ export class Pipeline {
     this.schema = new SchemaRules(spec.ddlMarks, this.source, this.sink, logger, (alert) => this.events.onAlert?.(alert), (event) => this.events.onEvent?.(event));
     this.maxRows = Math.max(1, spec.batch?.maxRows ?? DEFAULT_MAX_ROWS);
     this.maxDelayMs = Math.max(0, spec.batch?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
+    this.idleCheckpointMs = Math.max(0, spec.idleCheckpointMs ?? IDLE_CHECKPOINT_MS);
   }
 
   metrics(): PipelineMetrics { return { ...this.m, tablesTotal: this.tables.length, tables: this.progress.snapshot() }; }
@@ -425,7 +435,7 @@ export class Pipeline {
           if (this.discoveryDue()) await this.pickUpNewTables();
           this.m.caughtUp = isSourceCaughtUp(this.source.clock?.());
           if (this.m.caughtUp) this.m.lastCaughtUpAt = new Date();
-          if (Date.now() - lastCommitAt >= HEARTBEAT_MS) {
+          if (Date.now() - lastCommitAt >= this.idleCheckpointMs) {
             const caughtUp = this.source.caughtUpPosition();
             if (caughtUp) await commit(caughtUp, null);
           }

@@ -38,6 +38,8 @@ export interface EngineSettings {
   batchMaxDelayMs?: number;
   /** The source stall bound in ms (engine default when absent; see the sources). */
   sourceStallAfterMs?: number;
+  /** How often an idle task commits the source's caught-up position (PipelineSpec.idleCheckpointMs). */
+  idleCheckpointMs?: number;
   /** The operator's allow-list, checked again (after DNS resolution) each time a task connects. */
   allowedHosts?: HostAllowList;
   allowCleartextPassword?: boolean;
@@ -130,6 +132,7 @@ export function createPipelineFactory(store: CatalogStore, logger: Logger, setti
         startFrom: rules.startFrom ?? undefined,
         batch: { maxRows: settings.batchMaxRows, maxDelayMs: settings.batchMaxDelayMs },
         sourceStallAfterMs: settings.sourceStallAfterMs,
+        idleCheckpointMs: settings.idleCheckpointMs,
       };
       return new Pipeline(spec, callbacks, logger.child({ taskId }));
     },

@@ -8,9 +8,10 @@ import { startMariaDb, type MariaDbInstance } from './mariadb.ts';
 
 export interface CrossEngineEnv { pgi: PgInstance; mdb: MariaDbInstance; svc: OpenDIService; destroy(): Promise<void> }
 
-export async function startCrossEngineEnv(): Promise<CrossEngineEnv> {
+/** `serviceEnv`: the service's settings (README, "Configuration"), e.g. OPENDI_IDLE_CHECKPOINT_MS. */
+export async function startCrossEngineEnv(serviceEnv: Record<string, string> = {}): Promise<CrossEngineEnv> {
   const [pgi, mdb] = await Promise.all([startPostgres(), startMariaDb()]);
-  const svc = await OpenDIService.start();
+  const svc = await OpenDIService.start({ env: serviceEnv });
   return {
     pgi, mdb, svc,
     async destroy() { await svc.destroy(); await Promise.all([pgi.destroy(), mdb.destroy()]); },

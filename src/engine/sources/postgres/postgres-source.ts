@@ -30,6 +30,7 @@ import { StallWatch, classifyWaitEvent } from './stall-watch.ts';
 import { toSourceError } from './source-errors.ts';
 import { readColumnDefaults } from './column-defaults.ts';
 import { nodeOfConnection } from '../../connection-name.ts';
+import { serverWalFlush } from './server-wal-sample.ts';
 
 export interface PostgresSourceSpec {
   endpoint: PgEndpoint;
@@ -470,9 +471,11 @@ export class PostgresSource implements ChangeSource {
     const stream = this.stream;
     if (!stream || this.controlEnded || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
     this.sampling = true;
-    this.sampledAt = Date.now();
-    this.withServer((c) => c.query({ text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS } as pg.QueryConfig))
-      .then((r) => { this.serverWal = parseLsn(r.rows[0].lsn); stream.ping(); })
+    const sample = serverWalFlush((this.server ?? this.control).value, SAMPLE_MS, async () => parseLsn((await this.withServer((c) => c.query({
+      text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS,
+    } as pg.QueryConfig))).rows[0].lsn));
+    this.sampledAt = sample.at;
+    sample.lsn.then((lsn) => { this.serverWal = lsn; stream.ping(); })
       .catch((err) => { this.sampleFailed = true; this.logger.warn('could not read the source server\'s WAL position', { error: err }); })
       .finally(() => { this.sampling = false; });
   }
