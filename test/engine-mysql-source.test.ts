@@ -466,6 +466,23 @@ describe('MariaDB binlog source', () => {
     assert.equal(await dumps(), 0);
   });
 
+  test('the control connection closed when idle: uses that need it at once open one, not one each, and it closes again', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS ci (id INT PRIMARY KEY, v VARCHAR(10))`);
+    const src = new MySqlSource({ endpoint: endpoint(), serverId: serverId++, tables: [{ schema: DB, table: 'ci' }], controlIdleMs: 200 }, 'test', logger);
+    opened.push(src);
+    // The source's connections in its database other than the dump (the harness's own queries name no database).
+    const controls = async () => (await db.query<{ Command: string; db: string | null }[]>('SHOW PROCESSLIST'))
+      .filter((p) => p.db === DB && !/binlog dump/i.test(p.Command)).length;
+    await src.prepare({ position: null, mustExist: false });
+    await src.open(null);
+    await waitFor(async () => (await controls()) === 0, 'the idle close');
+    // Before, each of these opened a connection of its own, and all but the last one were never closed.
+    const heads = await Promise.all([src.headPosition(), src.headPosition(), src.readChunk({ schema: DB, table: 'ci' }, null, 10)]);
+    assert.equal(heads[0], heads[1]);
+    await waitFor(async () => (await controls()) === 0, 'the idle close after the concurrent uses', 5_000);
+    assert.deepEqual(await src.close(Date.now() + 5000), { forced: false }, 'close opens it again for the dump thread\'s release');
+  });
+
   test('purged binlog: UnrecoverableError with advice, never a silent jump; by GTID only when the GTID state is gone', async () => {
     await q(`CREATE TABLE IF NOT EXISTS cl (id INT PRIMARY KEY, v VARCHAR(10))`);
     const src = newSource(['cl']);

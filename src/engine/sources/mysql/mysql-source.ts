@@ -74,6 +74,8 @@ export const STALL_AFTER_MS = 10 * HEARTBEAT_MS;
 
 export class MySqlSource implements ChangeSource {
   private control: ControlConnection | undefined;
+  private opening: Promise<ControlConnection> | undefined;
+  private controlEnded = false;
   private binlog: BinlogConnection | undefined;
   private parser: BinlogEventParser | undefined;
   private transactions: BinlogTransactions | undefined;
@@ -249,6 +251,7 @@ export class MySqlSource implements ChangeSource {
     const binlog = this.binlog;
     this.binlog = undefined;
     binlog?.destroy();
+    this.controlEnded = true;
     const c = this.control;
     this.control = undefined;
     c?.destroy();
@@ -326,14 +329,30 @@ export class MySqlSource implements ChangeSource {
     return { endpoint: this.spec.endpoint, serverId: this.spec.serverId, mariaDb: this.mariaDb, control, logger: this.logger };
   }
 
-  private async controlConnection(): Promise<ControlConnection> {
-    if (!this.control) {
-      const c = await openControlConnection(this.spec.endpoint, (err) => this.fail(err), this.spec.statementTimeoutMs);
+  /**
+   * One opening at a time: two callers that found no connection (a re-read after DDL while the
+   * pipeline describes the table) each opened one, and the one overwritten was never closed (its
+   * idle close saw it was no longer the current one), a connection leaked per race.
+   */
+  private controlConnection(): Promise<ControlConnection> {
+    if (this.control) return Promise.resolve(this.control);
+    this.opening ??= this.openControl().finally(() => { this.opening = undefined; });
+    return this.opening;
+  }
+
+  private async openControl(): Promise<ControlConnection> {
+    const c = await openControlConnection(this.spec.endpoint, (err) => this.fail(err), this.spec.statementTimeoutMs);
+    try {
       const [rows] = await c.query('SELECT VERSION() AS v');
       this.mariaDb = isMariaDbVersion(String((rows as { v: string }[])[0].v));
       this.grantee ??= await currentGrantee(c, this.spec.endpoint.user);
-      this.control = this.closedWhenIdle(c);
+      // Ended meanwhile (close or destroy): nobody would close this one.
+      if (this.controlEnded) throw new Error('the source is closed');
+    } catch (err) {
+      c.destroy();
+      throw err;
     }
+    this.control = this.closedWhenIdle(c);
     return this.control;
   }
 
@@ -368,6 +387,7 @@ export class MySqlSource implements ChangeSource {
   }
 
   private async endControl(): Promise<void> {
+    this.controlEnded = true;
     const c = this.control;
     this.control = undefined;
     await c?.end();
