@@ -113,7 +113,14 @@ const DEFAULT_MAX_DELAY_MS = 200;
 const CHUNK_ROWS = 10_000;
 /** Rows per initial-load chunk: one target transaction each, the unit of resumption. */
 const LOAD_CHUNK_ROWS = 10_000;
-const IDLE_MS = 50;
+/**
+ * How long the loop waits for an event before it looks around while nothing arrives (the caught-up
+ * state, discovery, the idle commit, the source's clock). An event, a stop or a failure wakes it at
+ * once, and the first wait after events answers at once (source-event-queue.ts), so this only sets
+ * how often an idle task wakes: at 50 ms those 20 wake-ups a second were an idle task's whole cost
+ * (docs/performance.md, "Many tasks on one service").
+ */
+const IDLE_MS = 250;
 /** How often a source that can (PostgreSQL) is asked for new tables the task selects. */
 const DISCOVERY_MS = 1_000;
 /**
