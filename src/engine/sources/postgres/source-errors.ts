@@ -17,8 +17,28 @@ export function toSourceError(err: unknown, ctx: SourceErrorContext): Error {
   if (err instanceof UnrecoverableError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (err as { code?: unknown }).code;
+  const limit = typeof code === 'string' ? serverLimit(code, e.message) : null;
+  if (limit) return Object.assign(new Error(`the source server refused: ${e.message} (SQLSTATE ${code}). ${limit}`), { code });
   if (typeof code !== 'string' || !PERMANENT.has(code)) return e;
   return new UnrecoverableError(`the source database refused: ${e.message} (SQLSTATE ${code}). ${remedy(code, e.message, ctx)}`);
+}
+
+/**
+ * The server-wide limits that many tasks meet first: each task holds one replication slot and, while
+ * it streams, one walsender (docs/performance.md, "Many tasks on one service"). PostgreSQL's HINT
+ * (not in the message) says which setting; the error says it here. Still retried: another task
+ * stopping may free one.
+ */
+function serverLimit(code: string, message: string): string | null {
+  if (code === '53400' && /replication slots/i.test(message)) {
+    return 'Each task holds one replication slot on the source server: raise max_replication_slots in its postgresql.conf '
+      + 'to at least the number of tasks reading the server plus its other consumers, then restart it, or drop unused slots (pg_replication_slots).';
+  }
+  if (code === '53300' && /max_wal_senders/i.test(message)) {
+    return 'Each streaming task holds one walsender on the source server: raise max_wal_senders in its postgresql.conf '
+      + 'to at least the number of tasks reading the server plus its standbys and other consumers, then restart it.';
+  }
+  return null;
 }
 
 function remedy(code: string, message: string, ctx: SourceErrorContext): string {
