@@ -85,25 +85,29 @@ export class Reconciler {
     const handed = new Set(this.tasks.running().keys());
     const pause = () => new Promise((r) => setTimeout(r, 200));
     while (Date.now() < until && this.tasks.running().size > 0) {
-      if ((await this.livePeers()).size === 0) break;
+      if ((await this.livePeers().catch(() => new Set<string>())).size === 0) break;
       this.kick();
       await pause();
     }
     await this.handingOff;
     while (Date.now() < until) {
-      const peers = await this.livePeers();
-      if (peers.size === 0) break;
-      const [owners, wanted] = await Promise.all([this.c.owners(), this.store.listTaskRuntimes({ desired: 'RUN' })]).catch(() => [[], []]);
-      const ownerOf = new Map(owners.map((o) => [o.taskId, o.owner]));
-      const want = new Set(wanted.map((r) => r.fileId));
-      // A task stopped meanwhile (desired STOP) stays unowned: nothing to wait for.
-      if ([...handed].every((id) => !want.has(id) || peers.has(ownerOf.get(id) ?? ''))) break;
+      // A catalog that fails a read here is asked again: read as "nobody", it would end the wait early.
+      const seen = await Promise.all([this.livePeers(), this.c.owners(), this.store.listTaskRuntimes({ desired: 'RUN' })]).catch(() => null);
+      if (seen) {
+        const [peers, owners, wanted] = seen;
+        if (peers.size === 0) break;
+        const ownerOf = new Map(owners.map((o) => [o.taskId, o.owner]));
+        const want = new Set(wanted.map((r) => r.fileId));
+        // A task stopped meanwhile (desired STOP) stays unowned: nothing to wait for.
+        if ([...handed].every((id) => !want.has(id) || peers.has(ownerOf.get(id) ?? ''))) break;
+      }
       await pause();
     }
   }
 
+  /** Live, non-draining nodes other than this one. */
   private async livePeers(): Promise<Set<string>> {
-    const nodes = await this.c.nodes().catch(() => []);
+    const nodes = await this.c.nodes();
     return new Set(nodes.filter((n) => n.live && !n.draining && n.key !== this.c.nodeKey).map((n) => n.key));
   }
 
