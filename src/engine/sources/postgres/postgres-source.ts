@@ -471,7 +471,7 @@ export class PostgresSource implements ChangeSource {
     const stream = this.stream;
     if (!stream || this.controlEnded || this.sampling || Date.now() - this.sampledAt < SAMPLE_MS) return;
     this.sampling = true;
-    const sample = serverWalFlush((this.server ?? this.control).value, SAMPLE_MS, async () => parseLsn((await this.withServer((c) => c.query({
+    const sample = serverWalFlush(this.serverConnections, SAMPLE_MS, async () => parseLsn((await this.withServer((c) => c.query({
       text: `SELECT pg_current_wal_flush_lsn()::text AS lsn`, query_timeout: PROBE_MS,
     } as pg.QueryConfig))).rows[0].lsn));
     this.sampledAt = sample.at;
@@ -488,9 +488,14 @@ export class PostgresSource implements ChangeSource {
     return this.withConnection(this.control.value, work);
   }
 
+  /** Where the server-wide queries run: the server's shared pool, else the control pool. */
+  private get serverConnections(): PooledConnections<pg.Client> {
+    return (this.server ?? this.control).value;
+  }
+
   /** A server-wide query (any database of the server answers it the same). */
   private withServer<R>(work: (c: pg.Client) => Promise<R>): Promise<R> {
-    return this.withConnection((this.server ?? this.control).value, work);
+    return this.withConnection(this.serverConnections, work);
   }
 
   private async withConnection<R>(pool: PooledConnections<pg.Client>, work: (c: pg.Client) => Promise<R>): Promise<R> {
