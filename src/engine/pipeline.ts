@@ -116,11 +116,12 @@ const LOAD_CHUNK_ROWS = 10_000;
 /**
  * How long the loop waits for an event before it looks around while nothing arrives (the caught-up
  * state, discovery, the idle commit, the source's clock). An event, a stop or a failure wakes it at
- * once, and the first wait after events answers at once (source-event-queue.ts), so this only sets
- * how often an idle task wakes: at 50 ms those 20 wake-ups a second were an idle task's whole cost
- * (docs/performance.md, "Many tasks on one service").
+ * once. It also sets how soon a silent source still decoding shows as not caught up (the clock's
+ * WAL sample is taken and read at these looks): 250 ms cut an idle task's CPU by a quarter, but
+ * made a task report caught up for up to half a second longer while the server was still decoding
+ * a large transaction (docs/performance.md, "Measured and dropped").
  */
-const IDLE_MS = 250;
+const IDLE_MS = 50;
 /** How often a source that can (PostgreSQL) is asked for new tables the task selects. */
 const DISCOVERY_MS = 1_000;
 /**
