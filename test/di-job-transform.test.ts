@@ -10,7 +10,7 @@ import { ConditionBindError, bindCondition, type BindColumn } from '../src/engin
 import { compareNumbers, temporalMicros } from '../src/engine/transform/compare-values.ts';
 import { checkNameTemplate, targetNameOf, type NamingContext } from '../src/engine/transform/target-naming.ts';
 import { compileTableTransform } from '../src/engine/transform/table-transform.ts';
-import { NO_RULES, type TableRules } from '../src/engine/transform/table-rules.ts';
+import { NO_RULES, readsOldRow, type TableRules } from '../src/engine/transform/table-rules.ts';
 import { overrideFor } from '../src/engine/transform/created-table-shape.ts';
 import { UNCHANGED, type RelationInfo } from '../src/engine/change-event.ts';
 import type { TableSchema } from '../src/engine/table-schema.ts';
@@ -107,6 +107,16 @@ const schema: TableSchema = {
 };
 const rules = (r: Partial<TableRules>): TableRules => ({ ...NO_RULES, ...r, dml: { ...NO_RULES.dml, ...r.dml } });
 const ctx = { naming, typeOverrides: [], now: () => new Date('2024-05-06T07:08:09.123Z') };
+
+test('which rules read the old row beyond its key (a MySQL source then decodes the whole before image)', () => {
+  const f = (text: string) => ({ condition: parseCondition(text), text });
+  assert.equal(readsOldRow(NO_RULES), false);
+  assert.equal(readsOldRow(rules({ addColumns: [{ name: 'x', value: { constant: '1' } }], rowFilter: f('amount > 0') })), false);
+  assert.equal(readsOldRow(rules({ dml: { Insert: { action: 'Ignore' }, Update: { action: 'Filter', ...f('amount > 0') }, Delete: { action: 'Ignore' } } })), false);
+  assert.equal(readsOldRow(rules({ primaryKey: ['email'] })), true);
+  assert.equal(readsOldRow(rules({ dml: { ...NO_RULES.dml, Delete: { action: 'Filter', ...f('amount >= 100') } } })), true);
+  assert.equal(readsOldRow(rules({ dml: { ...NO_RULES.dml, Delete: { action: 'LogicalDelete' } } })), true);
+});
 
 test('table transform: AddColumn constants and variables, DefinePrimaryKey, created-table shape with type overrides', () => {
   const t = compileTableTransform(relation, schema, rules({

@@ -12,7 +12,7 @@ import { MySqlSource, findMySqlSourceTableProblems } from '../src/engine/sources
 import { comparePositions, parsePosition } from '../src/engine/sources/mysql/position.ts';
 import { UnrecoverableError } from '../src/engine/errors.ts';
 import { QUEUE_BOUNDS } from '../src/engine/source-event-queue.ts';
-import type { SourceEvent, RelationInfo, ColumnValue } from '../src/engine/change-event.ts';
+import { UNCHANGED, type SourceEvent, type RelationInfo, type ColumnValue } from '../src/engine/change-event.ts';
 import type { TableRef } from '../src/engine/change-source.ts';
 import type { EngineEvent } from '../src/engine/engine-event.ts';
 import { TcpProxy } from './harness/tcp-proxy.ts';
@@ -27,8 +27,8 @@ describe('MariaDB binlog source', () => {
   const endpoint = () => ({ host: db.host, port: db.port, database: DB, user: db.user, password: '' });
   const q = (sql: string, params?: unknown[]) => db.query(sql, params, DB);
   const opened: MySqlSource[] = [];
-  const newSource = (tables: string[]) => {
-    const s = new MySqlSource({ endpoint: endpoint(), serverId: serverId++, tables: tables.map((table) => ({ schema: DB, table })) }, 'test', logger);
+  const newSource = (tables: string[], wholeOldRow?: (t: TableRef) => boolean) => {
+    const s = new MySqlSource({ endpoint: endpoint(), serverId: serverId++, tables: tables.map((table) => ({ schema: DB, table })), wholeOldRow }, 'test', logger);
     opened.push(s);
     return s;
   };
@@ -115,14 +115,23 @@ describe('MariaDB binlog source', () => {
     assert.equal(chunk.relation, rel, 'readChunk hands out the same RelationInfo');
     assert.deepEqual(chunk.rows, [nulls, expected]); // PK order: 2 < 2^64-1
     assert.deepEqual((await src.readChunk({ schema: DB, table: 'types' }, ['2'], 10)).rows, [expected]);
-    // update: values = after image, oldKey = before image; delete: oldKey
+    // update: values = after image, oldKey = before image; delete: oldKey. The before image carries
+    // only the key unless the table's rules read the old row (wholeOldRow): then every column.
+    const whole = newSource(['types'], (t) => t.schema === DB && t.table === 'types');
+    await whole.prepare({ position: null, mustExist: false });
+    await whole.open(null);
     await q(`UPDATE types SET vc = 'new', f = 1e-45 WHERE id = 2`);
     await q(`DELETE FROM types WHERE id = 18446744073709551615`);
-    const ud = (await collect(src, 2)).filter((e) => e.kind === 'change').map((e) => (e as { change: unknown }).change as any);
+    const changesOf = async (s: MySqlSource) => (await collect(s, 2)).filter((e) => e.kind === 'change').map((e) => (e as { change: unknown }).change as any);
+    const keyOnly = (row: ColumnValue[]) => row.map((v, i) => (i === 0 ? v : UNCHANGED));
+    const ud = await changesOf(src);
     assert.equal(ud[0].op, 'update');
-    assert.deepEqual(ud[0].oldKey, nulls);
+    assert.deepEqual(ud[0].oldKey, keyOnly(nulls));
     assert.deepEqual(ud[0].values.slice(0, 9), ['2', null, null, null, null, null, '1e-45', null, 'new']);
-    assert.deepEqual([ud[1].op, ud[1].oldKey], ['delete', expected]);
+    assert.deepEqual([ud[1].op, ud[1].oldKey], ['delete', keyOnly(expected)]);
+    const udWhole = await changesOf(whole);
+    assert.deepEqual(udWhole.map((ch) => [ch.op, ch.oldKey]), [['update', nulls], ['delete', expected]]);
+    assert.deepEqual(udWhole[0].values, ud[0].values);
     const schema = await src.describeTable(rel);
     const byName = Object.fromEntries(schema.columns.map((col) => [col.name, col]));
     assert.equal(schema.dialect, 'mysql');

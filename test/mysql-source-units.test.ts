@@ -124,13 +124,13 @@ const FIXTURES = JSON.parse(fs.readFileSync(new URL('./fixtures/binlog-scenarios
  * instead (its renames applied; the dump's opening events, then only events past it);
  * `upTo`: only the first events.
  */
-function replay(name: string, tables: string[], opts: { upTo?: number; mode?: RenamedTableTarget; from?: string } = {}) {
+function replay(name: string, tables: string[], opts: { upTo?: number; mode?: RenamedTableTarget; from?: string; wholeOldRow?: (t: { schema: string; table: string }) => boolean } = {}) {
   const sc = FIXTURES.scenarios[name];
   const out: SourceEvent[] = [];
   const touched: string[][] = [];
   const warnings: string[] = [];
   const start = parsePosition(opts.from ?? sc.start);
-  const sourceTables = new SourceTables(tables.map((table) => ({ schema: 's', table })), opts.mode);
+  const sourceTables = new SourceTables(tables.map((table) => ({ schema: 's', table })), opts.mode, undefined, opts.wholeOldRow);
   sourceTables.applyRenames(start.renamed ?? []);
   const tx = new BinlogTransactions(sourceTables, {
     emit: (ev) => out.push(ev), ddlTouched: (keys) => touched.push(keys), warn: (code, detail) => warnings.push(`${code}: ${detail}`),
@@ -165,9 +165,13 @@ describe('binlog transaction assembly (recorded MariaDB events)', () => {
       'begin', 'update a ["1","uno","10"]', 'commit',
       'ddl ADDCOLUMN a extra',
       // MariaDB does not log what an FK cascade does to b: only the parent's delete is in the binlog.
-      'begin', 'delete a ["2","two","20",null]', 'commit',
+      // The old row carries its key only: no rule of the job reads the rest.
+      'begin', 'delete a ["2","UNCHANGED","UNCHANGED","UNCHANGED"]', 'commit',
       'begin', 'insert c ["1","x","1","big one"]', 'commit',
     ]);
+    // A table whose rules read the old row (table-rules.ts readsOldRow) gets all of it.
+    const whole = replay('transactions', ['a', 'b', 'c'], { wholeOldRow: (t) => t.table === 'a' }).out;
+    assert.deepEqual(summary(whole).filter((e) => e.startsWith('delete')), ['delete a ["2","two","20",null]']);
     assert.deepEqual(touched, [['s.a']]);
     const marks = out.flatMap((e) => (e.kind === 'commit' || e.kind === 'ddl' ? [parsePosition(e.position)] : []));
     for (let i = 1; i < marks.length; i++) assert.ok(comparePositions(marks[i - 1], marks[i]) < 0, 'positions grow');

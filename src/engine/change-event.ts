@@ -28,7 +28,12 @@ export interface ColumnInfo { name: string; isKey: boolean; typeOid?: number; ty
  */
 export interface RelationInfo { id: number; schema: string; table: string; columns: ColumnInfo[] }
 
-/** Old tuples (`oldKey`) span every column of the relation; only the key columns are meaningful. */
+/**
+ * Old tuples (`oldKey`) span every column of the relation; only the key columns are meaningful to
+ * the sinks. Sources may leave the others UNCHANGED: PostgreSQL sends only the replica identity,
+ * and the MySQL source decodes only the key unless the job's rules read the old row (SourceOptions
+ * wholeOldRow in ports.ts).
+ */
 export type RowChange =
   | { op: 'insert'; relation: RelationInfo; values: ColumnValue[] }
   | { op: 'update'; relation: RelationInfo; values: ColumnValue[]; oldKey?: ColumnValue[] }

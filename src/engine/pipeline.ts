@@ -23,6 +23,7 @@ import type { EngineEvent } from './engine-event.ts';
 import { isSourceCaughtUp } from './caught-up.ts';
 import { TableProgressTracker, rowTextBytes, type TableProgress } from './table-progress.ts';
 import { TransformingSink, type TransformPlan } from './transform/transforming-sink.ts';
+import { readsOldRow } from './transform/table-rules.ts';
 
 export { UnrecoverableError, FencedError } from './errors.ts';
 export type { DbEndpoint, PgEndpoint } from './endpoint.ts';
@@ -163,6 +164,7 @@ export class Pipeline {
     const ports = openPorts(spec.taskId, spec.source, spec.target, logger, {
       onEvent: (event) => this.events.onEvent?.(event), stallAfterMs: spec.sourceStallAfterMs,
       renamedTableTarget: spec.ddlMarks.RENAMETABLE === 'NORMAL' ? 'new-name' : 'original-name',
+      wholeOldRow: spec.transform ? (t) => readsOldRow(spec.transform!.rulesFor(t)) : undefined,
     });
     this.source = ports.source;
     this.tables = [...spec.source.tables];

@@ -55,6 +55,8 @@ export interface SourceOptions {
   stallAfterMs?: number;
   /** Rows of a renamed source table go to the renamed target table ('new-name': RENAMETABLE is NORMAL) or the original one. */
   renamedTableTarget?: 'new-name' | 'original-name';
+  /** MySQL: tables whose updates and deletes must carry the whole old row (mysql-source.ts); the others carry its key. */
+  wholeOldRow?: (t: TableRef) => boolean;
 }
 
 export function openPorts(taskId: number, source: SourceSpec, target: TargetSpec, logger: Logger, options: SourceOptions = {}): { source: ChangeSource; sink: ChangeSink } {

@@ -51,3 +51,13 @@ export function isIdentity(r: TableRules): boolean {
   return r.tableName === undefined && r.schemaName === undefined && r.addColumns.length === 0 && r.primaryKey === undefined
     && r.rowFilter === undefined && Object.values(r.dml).every((p) => p.action === 'Normal');
 }
+
+/**
+ * True when the rules read columns of a change's old row besides the source key: a target key of
+ * their own (DefinePrimaryKey), a Delete filter (its condition is on the old row), or LogicalDelete
+ * (the old row is written back, marked deleted). A MySQL source then decodes the whole before image
+ * of updates and deletes (mysql-source.ts wholeOldRow); for other tables only their key.
+ */
+export function readsOldRow(r: TableRules): boolean {
+  return r.primaryKey !== undefined || r.dml.Delete.action === 'Filter' || r.dml.Delete.action === 'LogicalDelete';
+}

@@ -126,7 +126,7 @@ export class BinlogTransactions implements BinlogHandler {
     if (parent && op !== 'insert') this.checkCascades(op, parent, b, p, end, present, presentAfter);
     const mapped = this.tables.mapped(tableId);
     if (!mapped) return; // not a task table
-    const { map, relation } = mapped;
+    const { map, relation, oldColumns } = mapped;
     if (!this.begun) {
       this.begin(Math.floor(Date.now() / 1000));
       this.begun = true;
@@ -136,7 +136,9 @@ export class BinlogTransactions implements BinlogHandler {
     // The key columns, once per event rather than per row (the profile showed these arrays).
     const keys = op === 'insert' ? [] : relation.columns.flatMap((c, i) => (c.isKey ? [i] : []));
     while (cur.p < end) {
-      const first = decodeRow(b, cur, map, present);
+      // The before image: only the columns changes carry (SourceTables oldColumns), so an update or
+      // delete costs no strings for values nothing reads.
+      const first = decodeRow(b, cur, map, present, op === 'insert' ? undefined : oldColumns);
       if (op === 'insert') {
         if (first.includes(UNCHANGED)) throw partialImage(relation, 'an insert', absent(relation, first));
         this.out.emit({ kind: 'change', change: { op, relation, values: first } });

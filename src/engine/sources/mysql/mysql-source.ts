@@ -52,6 +52,12 @@ export interface MySqlSourceSpec {
   selects?: (t: TableRef) => boolean;
   /** The control connection closes after this long unused (CONTROL_IDLE_MS when absent). */
   controlIdleMs?: number;
+  /**
+   * Tables (by the name their changes carry) whose updates and deletes carry every column of the
+   * old row, because a 2024 job's rules read it (table-rules.ts readsOldRow); the others carry only
+   * the key columns of it, the rest UNCHANGED (change-event.ts). Absent: key columns for every table.
+   */
+  wholeOldRow?: (t: TableRef) => boolean;
 }
 
 /**
@@ -93,7 +99,7 @@ export class MySqlSource implements ChangeSource {
   private grantee: string | null = null;
 
   constructor(private readonly spec: MySqlSourceSpec, private readonly applicationName: string, private readonly logger: Logger) {
-    this.tables = new SourceTables(spec.tables, spec.renamedTableTarget, spec.selects);
+    this.tables = new SourceTables(spec.tables, spec.renamedTableTarget, spec.selects, spec.wholeOldRow);
   }
 
   async prepare(resume: { position: string | null; mustExist: boolean }): Promise<{ created: boolean }> {

@@ -20,8 +20,12 @@ import { loadCascadingKeys, loadTableColumns, type CascadingKey, type InfoColumn
 
 export const tableKey = (schema: string, table: string): string => `${schema}.${table}`.toLowerCase();
 
-/** A TABLE_MAP of one of our tables, with the relation its rows belong to. */
-export interface MappedTable { map: TableMap; relation: RelationInfo }
+/**
+ * A TABLE_MAP of one of our tables, with the relation its rows belong to. `oldColumns`: the
+ * columns of the before image that updates and deletes carry (their key; every column when the
+ * job's rules read the old row: `wholeOldRow`); undefined: every column.
+ */
+export interface MappedTable { map: TableMap; relation: RelationInfo; oldColumns?: readonly boolean[] }
 
 /** A TABLE_MAP of a table whose row changes cascade into task tables (their target names) without a trace in the binlog. */
 export interface ParentTable { map: TableMap; links: { child: TableName; key: CascadingKey }[] }
@@ -49,6 +53,8 @@ export class SourceTables {
     tables: TableRef[], private readonly renamedTarget: RenamedTableTarget = 'new-name',
     /** 2024 jobs: which tables created while streaming become task tables (table selection rules). */
     private readonly selects?: (t: TableRef) => boolean,
+    /** Tables (by relation name) whose updates and deletes carry the whole old row; the others carry its key. */
+    private readonly wholeOldRow?: (t: TableName) => boolean,
   ) {
     for (const t of tables) {
       const name = { schema: t.schema, table: t.table };
@@ -172,7 +178,19 @@ export class SourceTables {
     const keys = new Set(map.primaryKey ?? []);
     const info = this.infoColumns.get(tableKey(map.schema, map.table)) ?? [];
     const columns = names.map((name, i) => ({ name, isKey: map.primaryKey ? keys.has(i) : info.find((c) => c.name === name)?.isKey ?? false }));
-    this.tableMaps.set(map.id, { map, relation: this.relationFor(map.schema, map.table, columns) });
+    const relation = this.relationFor(map.schema, map.table, columns);
+    this.tableMaps.set(map.id, { map, relation, oldColumns: this.oldColumnsOf(relation) });
+  }
+
+  /** Per relation (a new one when the table's columns change), so the rules are asked once, not per transaction. */
+  private readonly oldColumnsByRelation = new WeakMap<RelationInfo, readonly boolean[] | undefined>();
+
+  private oldColumnsOf(relation: RelationInfo): readonly boolean[] | undefined {
+    if (this.oldColumnsByRelation.has(relation)) return this.oldColumnsByRelation.get(relation);
+    const whole = this.wholeOldRow?.({ schema: relation.schema, table: relation.table }) ?? false;
+    const mask = whole || !relation.columns.some((c) => c.isKey) ? undefined : relation.columns.map((c) => c.isKey);
+    this.oldColumnsByRelation.set(relation, mask);
+    return mask;
   }
 
   /** The TABLE_MAP a row event refers to when its table is a cascading foreign key's parent. */
