@@ -22,9 +22,11 @@ export interface TargetTable extends PreparedTable {
   types: string[];
   /** Distinguishes the prepared statements of this table on the sink's connection. */
   statementPrefix: string;
+  /** New rows may go by COPY (copy-rows.ts): a plain or partitioned table without rewrite rules. */
+  copy: boolean;
 }
 
-interface Introspected extends TargetShape { types: Map<string, string> }
+interface Introspected extends TargetShape { types: Map<string, string>; copy: boolean }
 
 async function introspect(c: pg.Client, name: string): Promise<Introspected | null> {
   // Values are cast to the type without its modifier: an explicit cast to varchar(5), char(3) or
@@ -46,9 +48,11 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
     `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS rows,
             current_setting('session_replication_role') <> 'replica'
               AND EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = to_regclass($1) OR confrelid = to_regclass($1))) AS tables`, [name])).rows[0];
+  // COPY skips rewrite rules and takes only these kinds of relation (copy-rows.ts).
+  const copy = (await c.query(`SELECT relkind IN ('r', 'p') AND NOT relhasrules AS copy FROM pg_class WHERE oid = to_regclass($1)`, [name])).rows[0]?.copy === true;
   return {
     types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name),
-    coupling: coupled.tables === true ? 'tables' : coupled.rows === true ? 'rows' : 'none',
+    coupling: coupled.tables === true ? 'tables' : coupled.rows === true ? 'rows' : 'none', copy,
   };
 }
 
@@ -114,6 +118,7 @@ export async function prepareTargetTable(
   const columns = relation.columns.map((col) => col.name);
   const table: TargetTable = {
     name, label, columns, columnNames: columns, types: columns.map((col) => found.types.get(col)!), keys, statementPrefix, coupling: found.coupling,
+    copy: found.copy,
   };
   return { table, ddl: created };
 }
