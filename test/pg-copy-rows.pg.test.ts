@@ -2,8 +2,8 @@
  * New rows reach a PostgreSQL target by COPY FROM STDIN (sinks/postgres/copy-rows.ts): the COPY
  * text escapes what the format reserves, the rows land exactly as the INSERT would land them
  * (tricky text, bytea, json, arrays, identity columns GENERATED ALWAYS), a replay over rows the
- * target holds falls back to the upsert, and a table with a rewrite rule keeps the INSERT (COPY
- * would skip the rule). Which statement wrote a row is read off the target itself: a statement
+ * target holds falls back to the upsert, and a table with a rewrite rule (COPY would skip it) or
+ * with row-level security that applies to the writer (COPY would be refused) keeps the INSERT. Which statement wrote a row is read off the target itself: a statement
  * trigger logs current_query(). Real PostgreSQL source and target.
  */
 import assert from 'node:assert/strict';
@@ -97,5 +97,24 @@ test('a table with a rewrite rule keeps the INSERT, and its rule (ENABLE ALWAYS:
   await env.waitEqual(ctx, 't');
   assert.deepEqual(await writers(ctx, 't'), ['INSERT']);
   assert.equal((await env.tsql(ctx, 'SELECT count(*)::int AS n FROM t_seen'))[0].n, 200, 'the rule saw every row');
+  await p.stop();
+});
+
+test('a table with row-level security keeps the INSERT: PostgreSQL refuses COPY FROM where a policy applies to the writer', async () => {
+  const ctx = await env.fresh('CREATE TABLE t (id bigint PRIMARY KEY, v text)');
+  // A target user the policies apply to: not a superuser, not the table's owner, no BYPASSRLS.
+  await env.tsql(ctx, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'copy_rls_writer') THEN CREATE ROLE copy_rls_writer LOGIN; END IF; END $$;
+    CREATE SCHEMA opendi AUTHORIZATION copy_rls_writer;
+    CREATE TABLE t (id bigint PRIMARY KEY, v text); ${statementLog('t')}
+    GRANT SELECT, INSERT, UPDATE, DELETE ON t, stmt_log TO copy_rls_writer; GRANT USAGE ON SEQUENCE stmt_log_n_seq TO copy_rls_writer;
+    ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY t_read ON t FOR SELECT USING (true);
+    CREATE POLICY t_write ON t FOR INSERT WITH CHECK (id <= 1000)`);
+  const spec = env.spec(ctx, 1, ['t']);
+  spec.target.endpoint = { ...spec.target.endpoint, user: 'copy_rls_writer' };
+  const { p } = await env.launch(spec);
+  await env.sql(ctx.src, `INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 300) g`);
+  await env.waitEqual(ctx, 't');
+  assert.deepEqual(await writers(ctx, 't'), ['INSERT']);
   await p.stop();
 });

@@ -8,8 +8,9 @@
  * The same rows land as with the INSERT: COPY writes identity columns as given (like OVERRIDING
  * SYSTEM VALUE), fires the same row and statement triggers, and checks the same constraints, and
  * the text of every value is what the INSERT would cast (change-event.ts canonical text). COPY
- * ignores rewrite rules, and only plain and partitioned tables take it, so a table with rules or
- * of another kind keeps the INSERT (target-table.ts `copy`).
+ * ignores rewrite rules, only plain and partitioned tables take it, and it refuses a table whose
+ * row-level security applies to the writer, so a table with rules or row security, or of another
+ * kind, keeps the INSERT (target-table.ts `copy`).
  *
  * node-postgres has no COPY API; the protocol (PostgreSQL docs, "Frontend/Backend Protocol",
  * COPY operations) is small: the query, CopyInResponse, then CopyData and CopyDone from us, and
