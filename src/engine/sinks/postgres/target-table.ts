@@ -22,7 +22,7 @@ export interface TargetTable extends PreparedTable {
   types: string[];
   /** Distinguishes the prepared statements of this table on the sink's connection. */
   statementPrefix: string;
-  /** New rows may go by COPY (copy-rows.ts): a plain or partitioned table without rewrite rules. */
+  /** New rows may go by COPY (copy-rows.ts): a plain or partitioned table without rewrite rules or row-level security. */
   copy: boolean;
 }
 
