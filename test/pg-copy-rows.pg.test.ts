@@ -3,8 +3,9 @@
  * text escapes what the format reserves, the rows land exactly as the INSERT would land them
  * (tricky text, bytea, json, arrays, identity columns GENERATED ALWAYS), a replay over rows the
  * target holds falls back to the upsert, and a table with a rewrite rule (COPY would skip it) or
- * with row-level security that applies to the writer (COPY would be refused) keeps the INSERT. Which statement wrote a row is read off the target itself: a statement
- * trigger logs current_query(). Real PostgreSQL source and target.
+ * with row-level security that applies to the writer (COPY would be refused) keeps the INSERT.
+ * Which statement wrote a row is read off the target itself: a statement trigger logs
+ * current_query(). Real PostgreSQL source and target.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -22,43 +22,40 @@ import type { ColumnValue } from '../../change-event.ts';
 const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** One value as COPY text: NULL as \N, backslash, tab, newline and carriage return escaped. */
-function field(v: ColumnValue): string {
+/** One text value or null as COPY text: NULL as \N, backslash, tab, newline and carriage return escaped. */
+function field(v: string | null): string {
   if (v === null) return '\\N';
-  if (typeof v !== 'string') throw new TypeError('COPY: a value that is not text');
   return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => ESCAPES[ch]) : v;
 }
 
 /** The COPY text of `rows`, or null when a value is not text (never expected: the caller then inserts). */
 export function copyText(rows: ColumnValue[][]): string | null {
   const lines: string[] = new Array(rows.length);
-  try {
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
-      let line = field(row[0]);
-      for (let i = 1; i < row.length; i++) line += '\t' + field(row[i]);
-      lines[r] = line;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    let line = '';
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (v !== null && typeof v !== 'string') return null;
+      line += i === 0 ? field(v) : '\t' + field(v);
     }
-  } catch (err) {
-    if (err instanceof TypeError) return null;
-    throw err;
+    lines[r] = line;
   }
   return lines.join('\n') + '\n';
 }
 
-/** A COPY .. FROM STDIN as a node-postgres submittable: resolves to the rows the server reports. */
+/** A COPY .. FROM STDIN as a node-postgres submittable: settles when the server is ready for the next query. */
 class CopyIn implements pg.Submittable {
-  readonly done: Promise<number>;
-  private settle!: (err: Error | null, rows?: number) => void;
-  private rows = 0;
+  readonly done: Promise<void>;
+  private settle!: (err: Error | null) => void;
 
   constructor(private readonly text: string, private readonly data: Buffer) {
     this.done = new Promise((resolve, reject) => {
       let settled = false;
-      this.settle = (err, rows) => {
+      this.settle = (err) => {
         if (settled) return;
         settled = true;
-        if (err) reject(err); else resolve(rows ?? 0);
+        if (err) reject(err); else resolve();
       };
     });
   }
@@ -74,16 +71,13 @@ class CopyIn implements pg.Submittable {
     con.endCopyFrom();
   }
 
-  handleCommandComplete(msg: { text?: string }): void {
-    this.rows = Number(/^COPY (\d+)/.exec(msg.text ?? '')?.[1] ?? 0);
-  }
-
   /** A server error (ReadyForQuery follows, and the client waits for it before the next query) or a lost connection. */
   handleError(err: Error): void { this.settle(err); }
 
-  handleReadyForQuery(): void { this.settle(null, this.rows); }
+  handleReadyForQuery(): void { this.settle(null); }
 
-  // The other messages of a query never come for a COPY FROM.
+  // The other messages of a query never come for a COPY FROM, or say nothing the caller uses.
+  handleCommandComplete(): void {}
   handleRowDescription(): void {}
   handleDataRow(): void {}
   handleEmptyQuery(): void {}
@@ -91,7 +85,7 @@ class CopyIn implements pg.Submittable {
   handleCopyData(): void {}
 }
 
-/** COPY `data` (copyText) into `columns` (quoted) of `table` (quoted); resolves to the rows copied. */
-export function copyInto(c: pg.Client, table: string, columns: string[], data: string): Promise<number> {
+/** COPY `data` (copyText) into `columns` (quoted) of `table` (quoted). */
+export function copyInto(c: pg.Client, table: string, columns: string[], data: string): Promise<void> {
   return c.query(new CopyIn(`COPY ${table} (${columns.join(', ')}) FROM STDIN`, Buffer.from(data, 'utf8'))).done;
 }

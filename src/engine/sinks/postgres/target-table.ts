@@ -44,16 +44,17 @@ async function introspect(c: pg.Client, name: string): Promise<Introspected | nu
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.ord`, [name]);
   // Foreign keys are enforced unless the session runs as a replica (a superuser writer: postgres-dialect.ts).
-  const coupled = (await c.query(
-    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS rows,
-            current_setting('session_replication_role') <> 'replica'
-              AND EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = to_regclass($1) OR confrelid = to_regclass($1))) AS tables`, [name])).rows[0];
   // COPY skips rewrite rules, takes only these kinds of relation, and refuses to write where a
   // row-level security policy applies ("COPY FROM not supported with row-level security"); copy-rows.ts.
-  const copy = (await c.query(`SELECT relkind IN ('r', 'p') AND NOT relhasrules AND NOT relrowsecurity AS copy FROM pg_class WHERE oid = to_regclass($1)`, [name])).rows[0]?.copy === true;
+  const shape = (await c.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass($1) AND (indisunique OR indisexclusion) AND NOT indisprimary) AS rows,
+            current_setting('session_replication_role') <> 'replica'
+              AND EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = to_regclass($1) OR confrelid = to_regclass($1))) AS tables,
+            EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p') AND NOT relhasrules AND NOT relrowsecurity) AS copy`,
+    [name])).rows[0];
   return {
     types: new Map(cols.rows.map((r) => [r.name, r.type])), columnNames: cols.rows.map((r) => r.name), primaryKey: pk.rows.map((r) => r.name),
-    coupling: coupled.tables === true ? 'tables' : coupled.rows === true ? 'rows' : 'none', copy,
+    coupling: shape.tables === true ? 'tables' : shape.rows === true ? 'rows' : 'none', copy: shape.copy === true,
   };
 }
 
