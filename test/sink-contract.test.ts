@@ -2,6 +2,7 @@
  * The sink contract (src/engine/change-sink.ts, docs/target-checkpoint.md) run the same way
  * against every target: a private PostgreSQL and a private MariaDB. Claim and fencing with a real
  * stale owner, commit atomicity, rollback and destroy, coalescing (UNCHANGED values included),
+ * overlapping applies in call order (a failed one failing the next),
  * dirty records in the same transaction with the rest applied, idempotent schema changes with
  * the statements they ran and the source's defaults, truncate inside the transaction, discard,
  * two installations on one target, the in-place migration of the older checkpoint layout, and
@@ -222,6 +223,37 @@ for (const [name, start] of [['PostgreSQL', postgresTarget], ['MariaDB', mariaDb
         ['m2', 'm1', 'stored-m'], ['p', 'p1', 'stored-p'], ['q', 'q3', 'new-q'], ['y', '2', 'y2'], ['z2', '2', 'zz'],
       ]);
       await s.close();
+    });
+
+    test('overlapping applies (called before the previous resolved) apply in call order; after a failed one, the next fails and writes nothing', async () => {
+      const s = sink(16);
+      await s.claim(1);
+      const a = await prepared(s, 'ov_a');
+      const b = await prepared(s, 'ov_b');
+      // The first call's second table is sent after its first table's statement: a later call that
+      // did not wait for it would write ov_b first and be overwritten.
+      const calls = [
+        s.apply([ins(a, ['1', 'a1']), ins(b, ['1', 'x'])]),
+        s.apply([upd(b, ['1', 'y']), ins(b, ['2', 'y'])]),
+        s.apply([del(b, ['2', null]), upd(a, ['1', 'a2'])]),
+      ];
+      assert.deepEqual(await Promise.all(calls), [[], [], []]);
+      await s.commit('p1');
+      assert.deepEqual(await target.select('ov_a', ['id', 'v']), [['1', 'a2']]);
+      assert.deepEqual(await target.select('ov_b', ['id', 'v']), [['1', 'y']]);
+
+      const gone = await prepared(s, 'ov_gone');
+      await target.exec(`DROP TABLE tgt.ov_gone`);
+      const failed = s.apply([ins(gone, ['1', 'lost'])]);
+      const next = s.apply([ins(b, ['3', 'never'])]);
+      const first = await failed.then(() => null, (err: Error) => err);
+      assert.ok(first instanceof Error, 'the apply into a dropped table fails');
+      await assert.rejects(next, (err) => err === first, 'the next apply fails with its predecessor\'s error');
+      await s.destroy();
+      const t = sink(16);
+      assert.deepEqual(await t.claim(2), { position: 'p1', dirtyRecords: 0 });
+      assert.deepEqual(await target.select('ov_b', ['id', 'v']), [['1', 'y']]);
+      await t.close();
     });
 
     test('a unique index besides the key: a swap and a moved value apply in source order; a real conflict is still set aside', async () => {

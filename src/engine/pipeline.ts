@@ -112,6 +112,8 @@ const DEFAULT_MAX_ROWS = 20_000;
 const DEFAULT_MAX_DELAY_MS = 200;
 /** Rows handed to the sink at once: bounds memory and statement size. */
 const CHUNK_ROWS = 10_000;
+/** Events read between two turns of the event loop while a chunk is being applied (stream). */
+const YIELD_EVERY = 256;
 /** Rows per initial-load chunk: one target transaction each, the unit of resumption. */
 const LOAD_CHUNK_ROWS = 10_000;
 /**
@@ -159,6 +161,11 @@ export class Pipeline {
   private inTxn = false;
   private txnStartInChunk = 0;
   private txnInSink = false;
+  /** A chunk handed to the sink and not awaited yet (flushChunk `ahead`). */
+  private applying: Promise<void> | undefined;
+  /** Sink calls under way, and since when one has been (inSink). */
+  private sinkCalls = 0;
+  private sinkBusySince = 0;
 
   constructor(private readonly spec: PipelineSpec, private readonly events: PipelineEvents, private readonly logger: Logger) {
     const ports = openPorts(spec.taskId, spec.source, spec.target, logger, {
@@ -354,7 +361,7 @@ export class Pipeline {
       lastCommitAt = Date.now();
     };
     const commitBatch = async () => {
-      if (!pending) return;
+      if (!pending) return this.settle();
       await this.flushChunk();
       await commit(pending.position, pending.commitTime);
       this.m.rowsApplied += batchRows;
@@ -382,7 +389,14 @@ export class Pipeline {
       this.txnStartInChunk = 0;
     };
 
+    let sinceYield = 0;
     for (;;) {
+      // While the sink applies a chunk, the target's replies need this thread: reading a queued backlog
+      // resolves only promises and would keep them waiting until the next chunk is full.
+      if (this.applying && ++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const ev = await this.source.next(IDLE_MS);
       switch (ev.kind) {
         case 'begin':
@@ -396,10 +410,14 @@ export class Pipeline {
         case 'change': {
           this.m.rowsRead++;
           let projection = this.schema.preparedProjection(ev.change.relation);
-          if (projection === undefined) projection = await this.prepareRelation(ev.change.relation, commitCompleted);
+          if (projection === undefined) {
+            await this.settle();
+            projection = await this.prepareRelation(ev.change.relation, commitCompleted);
+          }
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
-          if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk();
+          // Not while lanes catch up: a lane ahead sets its savepoint before the replayed transaction's first rows.
+          if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk(this.sink.plansAhead && !this.sink.lanesControl?.catchingUp());
           break;
         }
         case 'truncate': {
@@ -416,6 +434,7 @@ export class Pipeline {
         }
         case 'ddl':
           if (!this.sink.transactionalDdl) await commitCompleted();
+          await this.settle();
           await this.schema.apply(ev.change);
           if (ev.change.type === 'CREATETABLE') this.joined({ schema: ev.change.schema, table: ev.change.table });
           // Outside a transaction the statement has its own position: commit up to it now.
@@ -455,6 +474,7 @@ export class Pipeline {
           // target transaction is rolled back with it (replayed on resume); one only read so far is
           // dropped; the whole transactions before it commit with their position.
           if (this.inTxn && this.txnInSink) {
+            await this.settle();
             await this.sink.rollback();
             pending = undefined;
           } else if (this.inTxn) {
@@ -531,25 +551,51 @@ export class Pipeline {
     this.logger.info('dropped the target tables to rerun the task from scratch', { tables: this.tables.length });
   }
 
-  private async flushChunk(): Promise<void> {
-    if (this.chunk.length === 0) return;
-    await this.applyChanges(this.chunk);
-    this.chunk = [];
-    this.txnStartInChunk = 0;
-    if (this.inTxn) this.txnInSink = true;
+  /**
+   * Hands the chunk to the sink. `ahead` (streaming, a full chunk): returns once the chunk before it
+   * has been applied, so the loop reads and the sink stages the next chunk while the target still
+   * applies this one (ChangeSink: apply may be called again before the previous one resolved).
+   * Otherwise returns once everything handed over is applied.
+   */
+  private async flushChunk(ahead = false): Promise<void> {
+    if (this.chunk.length > 0) {
+      const applying = this.applyChanges(this.chunk);
+      this.chunk = [];
+      this.txnStartInChunk = 0;
+      if (this.inTxn) this.txnInSink = true;
+      const previous = this.applying;
+      this.applying = applying;
+      // Heard at the next settle (or with the previous chunk's failure, which ends the task).
+      applying.catch(() => undefined);
+      if (previous) await previous;
+      if (ahead) return;
+    }
+    await this.settle();
   }
 
-  private commitSink(position: string): Promise<void> {
-    return this.inSink(() => this.sink.commit(position));
+  /** Waits for the chunk the sink may still be applying: every other sink call comes after it. */
+  private async settle(): Promise<void> {
+    const applying = this.applying;
+    this.applying = undefined;
+    if (applying) await applying;
   }
 
-  /** Two clock reads per chunk or commit (not per row): the cost stays off the hot path. */
+  private async commitSink(position: string): Promise<void> {
+    await this.settle();
+    await this.inSink(() => this.sink.commit(position));
+  }
+
+  /**
+   * Two clock reads per chunk or commit (not per row): the cost stays off the hot path. A chunk
+   * handed over while the one before it still runs overlaps it, so sinkMs counts the time any sink
+   * call was under way, once (its rate stays at most 1).
+   */
   private async inSink<T>(work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
+    if (this.sinkCalls++ === 0) this.sinkBusySince = performance.now();
     try {
       return await work();
     } finally {
-      this.m.sinkMs += performance.now() - started;
+      if (--this.sinkCalls === 0) this.m.sinkMs += performance.now() - this.sinkBusySince;
     }
   }
 

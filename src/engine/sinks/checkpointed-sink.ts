@@ -11,13 +11,17 @@ import type { RelationInfo, RowChange, SchemaChange } from '../change-event.ts';
 import type { ChangeSink, Claim, DirtyRecord, DirtyRecordsKept, TargetDdl } from '../change-sink.ts';
 import type { TableSchema } from '../table-schema.ts';
 import { FencedError, UnrecoverableError } from '../errors.ts';
-import { Coalescer } from './coalesce-changes.ts';
+import { Coalescer, type Move } from './coalesce-changes.ts';
 import { createRowGuard } from './row-guard.ts';
-import type { Coupling, DdlOutcome, Owner, PreparedTable, RowGuard, SinkDialect, TargetName } from './sink-dialect.ts';
+import type { Coupling, DdlOutcome, Owner, PreparedTable, RowGuard, RowsPlan, SinkDialect, TargetName } from './sink-dialect.ts';
 import type { PooledConnections } from '../connection-pool.ts';
 import { lowestOf, type PositionOrder } from './lane-positions.ts';
 
 interface Prepared<T> { table: T; generation: string }
+
+/** A run of folded rows with its statements built (planRows), or a key move sent on its own. */
+type Segment<C> = { rows: RowsPlan<C> } | { move: Move };
+interface Staged<C, T> { table: T; segments: Segment<C>[] }
 
 /** A lane of a task that applies in parallel (laned-sink.ts); absent: the task's only sink. */
 export interface LaneOptions {
@@ -39,6 +43,7 @@ export interface SinkOptions {
 
 export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink {
   readonly transactionalDdl: boolean;
+  readonly plansAhead: boolean;
   private client: C | undefined;
   private fence = 0;
   private inTransaction = false;
@@ -53,6 +58,8 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   private rollbacks = 0;
   /** Dirty records pending when the catch-up savepoint was set (laned-sink.ts). */
   private pendingAtSavepoint = 0;
+  /** The last apply handed over, settled or not: the next one sends its statements after it. */
+  private applying: Promise<unknown> = Promise.resolve();
 
   /** `targetSchema`: where every table goes (MySQL: the database); null keeps each table's source schema. */
   constructor(
@@ -63,6 +70,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     this.order = options.order;
     this.pool = options.pool as PooledConnections<C> | undefined;
     this.transactionalDdl = d.transactionalDdl && !this.laneOptions?.ddlOutsideTransaction;
+    this.plansAhead = d.plansAhead;
   }
 
   private readonly laneOptions: LaneOptions | undefined;
@@ -170,62 +178,97 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     });
   }
 
+  /**
+   * The chunk's statements are built at once (folded per key, their text made: stage), and sent
+   * after every earlier apply of this sink has finished, in call order (ChangeSink: apply may be
+   * called again before the previous one resolved). So the next chunk's CPU work overlaps the
+   * target's work on the previous one, while the session still runs one chunk after the other.
+   * An apply whose predecessor failed fails with it and sends nothing.
+   */
   apply(changes: RowChange[]): Promise<DirtyRecord[]> {
-    const dirty: DirtyRecord[] = [];
-    if (changes.length === 0) return Promise.resolve(dirty);
-    return this.guarded(async () => {
-      const c = await this.begin();
-      const guardOf = (table: T) => createRowGuard(this.d, c, table, async (d) => {
-        await this.d.checkpoint.insertDirty(c, this.owner, d);
-        this.pending++;
-        dirty.push(d.record);
-      });
-      const groups = [...groupByRelation(changes)].map(([relation, list]) => {
-        const table = this.tables.get(relation)?.table;
-        if (!table) throw new Error(`table ${relation.schema}.${relation.table} was not prepared`);
-        return { table, list };
-      });
-      const coupled = new Set(groups.filter((g) => g.table.coupling !== 'none').map((g) => g.table.label));
-      if (coupled.size === 0) {
-        for (const { table, list } of groups) await this.applyFolded(c, table, list, guardOf(table));
-        return dirty;
-      }
-      // Folding per key, table by table, loses the order across keys and tables, which coupled tables may need
-      // (a unique value moving between rows, a swap, a parent row before its children). When rows of such a
-      // table are set aside, the changes get a second pass one by one in source order; only what the target
-      // refuses in that order is set aside.
-      const before = { dirty: dirty.length, pending: this.pending };
-      await this.d.exec(c, 'SAVEPOINT opendi_in_order');
-      for (const { table, list } of groups) await this.applyFolded(c, table, list, guardOf(table));
-      if (dirty.slice(before.dirty).some((d) => coupled.has(d.table))) {
-        await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_in_order');
-        dirty.length = before.dirty;
-        this.pending = before.pending;
-        for (const ch of changes) {
-          const table = this.tables.get(ch.relation)!.table;
-          await this.applyFolded(c, table, [ch], guardOf(table));
-        }
-      }
-      await this.d.exec(c, 'RELEASE SAVEPOINT opendi_in_order');
-      return dirty;
+    if (changes.length === 0) return Promise.resolve([]);
+    let staged: Staged<C, T>[];
+    try {
+      staged = this.stage(changes);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.applying.then(() => this.guarded(() => this.send(changes, staged)));
+    this.applying = run;
+    // Whoever called apply hears the failure; the chain only passes it on.
+    run.catch(() => undefined);
+    return run;
+  }
+
+  /** Per table, in order of first appearance: its changes folded and planned (planRows), a key move ending a fold. */
+  private stage(changes: RowChange[]): Staged<C, T>[] {
+    return [...groupByRelation(changes)].map(([relation, list]) => {
+      const table = this.tables.get(relation)?.table;
+      if (!table) throw new Error(`table ${relation.schema}.${relation.table} was not prepared`);
+      return { table, segments: this.fold(table, list) };
     });
   }
 
   /** One table's changes folded per key (coalesce-changes.ts), a key change ending a fold (it moves the stored row). */
-  private async applyFolded(c: C, table: T, list: RowChange[], guard: RowGuard): Promise<void> {
+  private fold(table: T, list: RowChange[]): Segment<C>[] {
     const laned = this.laneOptions !== undefined;
+    const segments: Segment<C>[] = [];
     let folded = new Coalescer(table.keys);
     for (const ch of list) {
       const move = folded.add(ch);
       if (!move) continue;
-      await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
+      if (folded.size > 0) segments.push({ rows: this.d.planRows(table, folded.rows.values(), laned) });
       folded = new Coalescer(table.keys);
+      segments.push({ move });
+    }
+    if (folded.size > 0) segments.push({ rows: this.d.planRows(table, folded.rows.values(), laned) });
+    return segments;
+  }
+
+  private async send(changes: RowChange[], staged: Staged<C, T>[]): Promise<DirtyRecord[]> {
+    const dirty: DirtyRecord[] = [];
+    const c = await this.begin();
+    const guardOf = (table: T) => createRowGuard(this.d, c, table, async (d) => {
+      await this.d.checkpoint.insertDirty(c, this.owner, d);
+      this.pending++;
+      dirty.push(d.record);
+    });
+    const coupled = new Set(staged.filter((g) => g.table.coupling !== 'none').map((g) => g.table.label));
+    if (coupled.size === 0) {
+      for (const { table, segments } of staged) await this.sendSegments(c, table, segments, guardOf(table));
+      return dirty;
+    }
+    // Folding per key, table by table, loses the order across keys and tables, which coupled tables may need
+    // (a unique value moving between rows, a swap, a parent row before its children). When rows of such a
+    // table are set aside, the changes get a second pass one by one in source order; only what the target
+    // refuses in that order is set aside.
+    const before = { dirty: dirty.length, pending: this.pending };
+    await this.d.exec(c, 'SAVEPOINT opendi_in_order');
+    for (const { table, segments } of staged) await this.sendSegments(c, table, segments, guardOf(table));
+    if (dirty.slice(before.dirty).some((d) => coupled.has(d.table))) {
+      await this.d.exec(c, 'ROLLBACK TO SAVEPOINT opendi_in_order');
+      dirty.length = before.dirty;
+      this.pending = before.pending;
+      for (const ch of changes) {
+        const table = this.tables.get(ch.relation)!.table;
+        await this.sendSegments(c, table, this.fold(table, [ch]), guardOf(table));
+      }
+    }
+    await this.d.exec(c, 'RELEASE SAVEPOINT opendi_in_order');
+    return dirty;
+  }
+
+  private async sendSegments(c: C, table: T, segments: Segment<C>[], guard: RowGuard): Promise<void> {
+    for (const segment of segments) {
+      if ('rows' in segment) {
+        await segment.rows(c, guard);
+        continue;
+      }
       let matched = -1;
-      const moveRow = async () => { matched = await this.d.applyMove(c, table, move); };
-      await guard.statement('update', [move.values], moveRow, moveRow);
+      const moveRow = async () => { matched = await this.d.applyMove(c, table, segment.move); };
+      await guard.statement('update', [segment.move.values], moveRow, moveRow);
       if (matched === 0) this.logger.warn('a key change found no target row to move; the target had diverged', { table: table.label });
     }
-    if (folded.size > 0) await this.d.applyRows(c, table, folded.rows.values(), guard, laned);
   }
 
   applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> {

@@ -40,6 +40,7 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   get count(): number { return this.lanes.length; }
   get lanesControl(): LaneControl { return this; }
+  get plansAhead(): boolean { return this.lanes[0].plansAhead; }
   get serial(): boolean { return this.serialTxn; }
 
   async claim(fence: number): Promise<Claim> {
@@ -79,10 +80,12 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   async apply(changes: RowChange[]): Promise<DirtyRecord[]> {
     const parts = routeChanges(changes, this.lanes.length, this.serialTxn, (r) => this.lanes[0].coupling(r));
-    const dirty = await this.all(parts.map(async (part, i) => {
-      if (part.length === 0) return [];
-      await this.markIfAhead(i);
-      return this.lanes[i].apply(part);
+    const dirty = await this.all(parts.map((part, i) => {
+      if (part.length === 0) return Promise.resolve([]);
+      const marking = this.markIfAhead(i);
+      // With no savepoint to set (always, outside catch-up), the lane's apply is called right now, so each
+      // lane gets overlapping applies in their call order (change-sink.ts).
+      return marking ? marking.then(() => this.lanes[i].apply(part)) : this.lanes[i].apply(part);
     }));
     return dirty.flat();
   }
@@ -151,10 +154,11 @@ export class LanedSink implements ChangeSink, LaneControl {
     await Promise.allSettled(this.lanes.map((lane) => lane.destroy()));
   }
 
-  private async markIfAhead(lane: number): Promise<void> {
-    if (!this.positions?.ahead(lane) || this.marked.has(lane)) return;
+  /** The lane's savepoint being set, or undefined when it needs none. */
+  private markIfAhead(lane: number): Promise<void> | undefined {
+    if (!this.positions?.ahead(lane) || this.marked.has(lane)) return undefined;
     this.marked.add(lane);
-    await this.lanes[lane].savepoint();
+    return this.lanes[lane].savepoint();
   }
 
   /** Waits for every lane (none is left running on its connection), then rejects with the first failure. */

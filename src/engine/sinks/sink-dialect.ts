@@ -13,8 +13,9 @@
  *   `prepareTable` must not commit an open one (it runs its DDL on a separate session).
  * - Every DDL method is idempotent (a replay after a crash finds the change done and does nothing)
  *   and reports the statements it ran and what it could not reproduce exactly.
- * - `applyRows` / `applyMove` write through the RowGuard, so rows the target rejects for their data
- *   become dirty records while the rest applies.
+ * - `planRows` builds a chunk's statements before its turn on the session; its step and
+ *   `applyMove` write through the RowGuard, so rows the target rejects for their data become
+ *   dirty records while the rest applies.
  */
 import type { ColumnValue, RelationInfo, SchemaChange } from '../change-event.ts';
 import type { DirtyRecord } from '../change-sink.ts';
@@ -59,6 +60,9 @@ export interface DdlOutcome {
 }
 
 export type DirtyOp = DirtyRecord['op'];
+
+/** Statements built ahead (SinkDialect.planRows), sent on a session when it is their turn. */
+export type RowsPlan<C> = (c: C, guard: RowGuard) => Promise<void>;
 
 /**
  * Runs set statements so that rows the target rejects for their data are set aside: the whole
@@ -151,6 +155,8 @@ export interface SessionControl<C> {
 
 export interface SinkDialect<C, T extends PreparedTable> {
   readonly transactionalDdl: boolean;
+  /** `planRows` builds the statements themselves, not only the fold (ChangeSink.plansAhead). */
+  readonly plansAhead: boolean;
   readonly checkpoint: CheckpointStore<C>;
   readonly sessions: SessionControl<C>;
   readonly beginStatement: string;
@@ -180,11 +186,13 @@ export interface SinkDialect<C, T extends PreparedTable> {
   /** Empties the tables inside the open transaction; resolves to the statements run. */
   truncate(c: C, targets: TargetName[]): Promise<string[]>;
   /**
-   * `laned`: `c` is one lane of several (laned-sink.ts), whose open transaction waits for the task's
-   * commit; no statement may then wait on rows outside the lane's own keys (a sibling lane may hold
-   * them, and would wait for this one).
+   * Builds the statements of `rows` now, without a session (the CPU part of a chunk: the sink does
+   * it while the target still runs the previous chunk, checkpointed-sink.ts); the returned step
+   * sends them on `c` through the guard. `laned`: the step will run on one lane of several
+   * (laned-sink.ts), whose open transaction waits for the task's commit; no statement may then
+   * wait on rows outside the lane's own keys (a sibling lane may hold them, and would wait for this one).
    */
-  applyRows(c: C, table: T, rows: Iterable<FinalRow>, guard: RowGuard, laned: boolean): Promise<void>;
+  planRows(table: T, rows: Iterable<FinalRow>, laned: boolean): RowsPlan<C>;
   /** One UPDATE moving a row's key with its stored values; resolves to the rows matched. */
   applyMove(c: C, table: T, move: Move): Promise<number>;
 }

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import { quoteIdent } from '../../postgres/connection.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
-import type { DirtyOp, RowGuard } from '../sink-dialect.ts';
+import type { DirtyOp, RowsPlan } from '../sink-dialect.ts';
 import type { TargetTable } from './target-table.ts';
 import { copyInto, copyText } from './copy-rows.ts';
 
@@ -40,7 +40,13 @@ export function textArray(rows: ColumnValue[][], i: number): string | Text[] {
   return '{' + parts.join(',') + '}';
 }
 
-export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard): Promise<void> {
+/**
+ * Sorts the folded rows into set statements and builds their parameters now (text arrays, COPY
+ * text): the CPU part of a chunk, which the sink does while the target still runs the previous
+ * chunk (SinkDialect.planRows). The returned step sends them through the guard; a row retried on
+ * its own (RowGuard) gets its parameters built then.
+ */
+export function planFinalRows(t: TargetTable, rows: Iterable<FinalRow>): RowsPlan<pg.Client> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
   const inserts: ColumnValue[][] = [];
@@ -54,12 +60,44 @@ export async function applyFinalRows(c: pg.Client, t: TargetTable, rows: Iterabl
       if (list) list.push(row.values); else patches.set(sent, [row.values]);
     }
   }
-  const set = (op: DirtyOp, list: ColumnValue[][], run: (rows: ColumnValue[][]) => Promise<unknown>) =>
-    guard.statement(op, list, () => run(list), (row) => run([row]));
-  if (deletes.length > 0) await set('delete', deletes, (r) => deleteRows(c, t, r));
-  if (upserts.length > 0) await set('upsert', upserts, (r) => upsertRows(c, t, r));
-  if (inserts.length > 0) await set('upsert', inserts, (r) => insertRows(c, t, r));
-  for (const [sent, list] of patches) await set('update', list, (r) => patchRows(c, t, sent, r));
+  const steps: { op: DirtyOp; list: ColumnValue[][]; all: (c: pg.Client) => Promise<unknown>; one: (c: pg.Client, row: ColumnValue[]) => Promise<unknown> }[] = [];
+  if (deletes.length > 0) {
+    const arrays = keyArrays(t, deletes);
+    steps.push({ op: 'delete', list: deletes, all: (c) => deleteRows(c, t, arrays), one: (c, row) => deleteRows(c, t, keyArrays(t, [row])) });
+  }
+  if (upserts.length > 0) {
+    const arrays = columnArrays(t, upserts);
+    steps.push({ op: 'upsert', list: upserts, all: (c) => upsertRows(c, t, arrays), one: (c, row) => upsertRows(c, t, columnArrays(t, [row])) });
+  }
+  if (inserts.length > 0) {
+    const data = newRowsData(t, inserts);
+    steps.push({ op: 'upsert', list: inserts, all: (c) => insertRows(c, t, inserts, data), one: (c, row) => insertRows(c, t, [row], newRowsData(t, [row])) });
+  }
+  for (const [sent, list] of patches) {
+    const columns = t.columns.map((_, i) => i).filter((i) => sent[i] === '1');
+    if (columns.every((i) => t.keys.includes(i))) continue;
+    const arrays = columns.map((i) => textArray(list, i));
+    steps.push({ op: 'update', list, all: (c) => patchRows(c, t, columns, arrays), one: (c, row) => patchRows(c, t, columns, columns.map((i) => textArray([row], i))) });
+  }
+  return async (c, guard) => {
+    for (const s of steps) await guard.statement(s.op, s.list, () => s.all(c), (row) => s.one(c, row));
+  };
+}
+
+function keyArrays(t: TargetTable, keys: ColumnValue[][]): (string | Text[])[] {
+  return t.keys.map((_, k) => textArray(keys, k));
+}
+
+function columnArrays(t: TargetTable, rows: ColumnValue[][]): (string | Text[])[] {
+  return t.columns.map((_, i) => textArray(rows, i));
+}
+
+/** How new rows travel: COPY text where the table takes COPY and every value is text, else the INSERT's arrays. */
+type NewRows = { copy: Buffer } | { arrays: (string | Text[])[] };
+
+function newRowsData(t: TargetTable, rows: ColumnValue[][]): NewRows {
+  const text = t.copy ? copyText(rows) : null;
+  return text !== null ? { copy: Buffer.from(text, 'utf8') } : { arrays: columnArrays(t, rows) };
 }
 
 /** A key move whose unsent values must travel with the row: one UPDATE of the stored row. */
@@ -72,8 +110,7 @@ export async function applyMove(c: pg.Client, t: TargetTable, move: Move): Promi
   return r.rowCount ?? 0;
 }
 
-async function deleteRows(c: pg.Client, t: TargetTable, keys: ColumnValue[][]): Promise<void> {
-  const arrays = t.keys.map((_, k) => textArray(keys, k));
+async function deleteRows(c: pg.Client, t: TargetTable, arrays: (string | Text[])[]): Promise<void> {
   await c.query({
     name: `${t.statementPrefix}_d`,
     text: `DELETE FROM ${t.name} AS t USING unnest(${t.keys.map((_, k) => `$${k + 1}::text[]`).join(', ')}) AS u(${t.keys.map((_, k) => `k${k}`).join(', ')})
@@ -88,28 +125,26 @@ async function deleteRows(c: pg.Client, t: TargetTable, keys: ColumnValue[][]): 
  * on new rows); when any of them already exists (a replay after a crash, or rows the initial load
  * copied), the statement is rolled back and upserted.
  */
-async function insertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): Promise<void> {
+async function insertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][], data: NewRows): Promise<void> {
   await c.query('SAVEPOINT opendi_insert');
   try {
-    const data = t.copy ? copyText(rows) : null;
-    if (data !== null) await copyInto(c, t.name, t.columns.map(quoteIdent), data);
+    if ('copy' in data) await copyInto(c, t.name, t.columns.map(quoteIdent), data.copy);
     else await c.query({
       name: `${t.statementPrefix}_i`,
       text: `INSERT INTO ${t.name} (${t.columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE
              SELECT ${t.columns.map((_, i) => `u.c${i}::${t.types[i]}`).join(', ')}
                FROM unnest(${t.columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${t.columns.map((_, i) => `c${i}`).join(', ')})`,
-      values: t.columns.map((_, i) => textArray(rows, i)),
+      values: data.arrays,
     });
     await c.query('RELEASE SAVEPOINT opendi_insert');
   } catch (err) {
     await c.query('ROLLBACK TO SAVEPOINT opendi_insert');
     if ((err as { code?: string }).code !== '23505') throw err;
-    await upsertRows(c, t, rows);
+    await upsertRows(c, t, 'arrays' in data ? data.arrays : columnArrays(t, rows));
   }
 }
 
-async function upsertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): Promise<void> {
-  const arrays = t.columns.map((_, i) => textArray(rows, i));
+async function upsertRows(c: pg.Client, t: TargetTable, arrays: (string | Text[])[]): Promise<void> {
   const nonKey = t.columns.map((_, i) => i).filter((i) => !t.keys.includes(i));
   const onConflict = nonKey.length === 0 ? 'DO NOTHING'
     : `DO UPDATE SET ${nonKey.map((i) => `${quoteIdent(t.columns[i])} = EXCLUDED.${quoteIdent(t.columns[i])}`).join(', ')}`;
@@ -123,11 +158,9 @@ async function upsertRows(c: pg.Client, t: TargetTable, rows: ColumnValue[][]): 
   });
 }
 
-async function patchRows(c: pg.Client, t: TargetTable, sentMask: string, rows: ColumnValue[][]): Promise<void> {
-  const sent = t.columns.map((_, i) => i).filter((i) => sentMask[i] === '1');
+/** `sent`: the columns sent (key columns among them), `arrays` their values in that order. */
+async function patchRows(c: pg.Client, t: TargetTable, sent: number[], arrays: (string | Text[])[]): Promise<void> {
   const setCols = sent.filter((i) => !t.keys.includes(i));
-  if (setCols.length === 0) return;
-  const arrays = sent.map((i) => textArray(rows, i));
   const alias = (i: number) => `u.c${sent.indexOf(i)}`;
   await c.query(
     `UPDATE ${t.name} AS t SET ${setCols.map((i) => `${quoteIdent(t.columns[i])} = ${alias(i)}::${t.types[i]}`).join(', ')}

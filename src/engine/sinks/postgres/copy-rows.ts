@@ -85,7 +85,7 @@ class CopyIn implements pg.Submittable {
   handleCopyData(): void {}
 }
 
-/** COPY `data` (copyText) into `columns` (quoted) of `table` (quoted). */
-export function copyInto(c: pg.Client, table: string, columns: string[], data: string): Promise<void> {
-  return c.query(new CopyIn(`COPY ${table} (${columns.join(', ')}) FROM STDIN`, Buffer.from(data, 'utf8'))).done;
+/** COPY `data` (copyText, UTF-8) into `columns` (quoted) of `table` (quoted). */
+export function copyInto(c: pg.Client, table: string, columns: string[], data: Buffer): Promise<void> {
+  return c.query(new CopyIn(`COPY ${table} (${columns.join(', ')}) FROM STDIN`, data)).done;
 }

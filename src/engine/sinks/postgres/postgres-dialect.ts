@@ -15,7 +15,7 @@ import type { Logger } from '../../../logger.ts';
 import type { PgEndpoint } from '../../endpoint.ts';
 import { connectPg, destroyPgSocket, qualifiedName, sessionOptions, setUpPgSession } from '../../postgres/connection.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
-import { applyFinalRows, applyMove } from './apply-rows.ts';
+import { applyMove, planFinalRows } from './apply-rows.ts';
 import { postgresCheckpoint } from './checkpoint-sql.ts';
 import { postgresSessions } from './session-control.ts';
 import { applyPgSchemaChange } from './schema-change.ts';
@@ -35,6 +35,7 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
   let prepared = 0;
   return {
     transactionalDdl: true,
+    plansAhead: true,
     beginStatement: 'BEGIN',
     checkpoint: postgresCheckpoint(endpoint.database),
     sessions: postgresSessions,
@@ -69,7 +70,7 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
     // `laned` needs nothing here: reads never wait in PostgreSQL (MVCC), so a statement waits only on the rows it
     // writes, which no other lane writes, or on a unique index or foreign key check, whose tables the lanes route
     // whole (PreparedTable.coupling, lane-routing.ts).
-    applyRows: applyFinalRows,
+    planRows: planFinalRows,
     applyMove,
   };
 }
