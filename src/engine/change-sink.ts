@@ -9,12 +9,11 @@
  *   installation's task of the same id is another row (docs/target-checkpoint.md).
  * - `apply` / `truncate` write into one open target transaction (opened on demand); changes come
  *   in source order, a transaction possibly split over several calls.
- * - `apply` may be called again before the previous call resolved (when `plansAhead`: the sink
- *   builds the next chunk's statements while the target applies this one; never while lanes
- *   catch up). The sink applies the calls in call order, one after the other on its session; a
- *   call whose predecessor failed fails too and writes nothing. Every other method except
- *   `destroy` (which tears down whatever runs) is called only after every `apply` before it has
- *   settled.
+ * - `apply` may be called again before the previous call resolved (the sink builds the next
+ *   chunk's statements while the target applies this one; never while lanes catch up). The sink
+ *   applies the calls in call order, one after the other on its session; a call whose
+ *   predecessor failed fails too and writes nothing. Every other method except `destroy` (which
+ *   tears down whatever runs) is called only after every `apply` before it has settled.
  * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
  *   with everything applied since the last commit: ONE target transaction, called only at a source
  *   transaction boundary. FencedError (nothing committed) when a newer owner has claimed the task.
@@ -74,12 +73,6 @@ export interface ChangeSink {
   readonly lanesControl?: LaneControl;
   /** DDL commits with the open transaction (PostgreSQL); false: it commits implicitly (MySQL). */
   readonly transactionalDdl: boolean;
-  /**
-   * `apply` builds a chunk's statements when called, before its turn on the session (PostgreSQL
-   * targets): only then does the pipeline hand over the next chunk before the previous one resolved
-   * (docs/performance.md, "Levers measured").
-   */
-  readonly plansAhead: boolean;
   claim(fence: number): Promise<Claim>;
   /** Makes sure the target table exists and fits (created from `describe()` when missing: then the DDL run). */
   prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null>;

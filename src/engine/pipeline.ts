@@ -417,7 +417,7 @@ export class Pipeline {
           this.chunk.push(projection ? project(ev.change, projection) : ev.change);
           txnRows++;
           // Not while lanes catch up: a lane ahead sets its savepoint before the replayed transaction's first rows.
-          if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk(this.sink.plansAhead && !this.sink.lanesControl?.catchingUp());
+          if (this.chunk.length >= CHUNK_ROWS) await this.flushChunk(!this.sink.lanesControl?.catchingUp());
           break;
         }
         case 'truncate': {

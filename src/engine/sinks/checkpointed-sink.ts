@@ -43,7 +43,6 @@ export interface SinkOptions {
 
 export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink {
   readonly transactionalDdl: boolean;
-  readonly plansAhead: boolean;
   private client: C | undefined;
   private fence = 0;
   private inTransaction = false;
@@ -70,7 +69,6 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     this.order = options.order;
     this.pool = options.pool as PooledConnections<C> | undefined;
     this.transactionalDdl = d.transactionalDdl && !this.laneOptions?.ddlOutsideTransaction;
-    this.plansAhead = d.plansAhead;
   }
 
   private readonly laneOptions: LaneOptions | undefined;

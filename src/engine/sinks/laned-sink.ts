@@ -40,7 +40,6 @@ export class LanedSink implements ChangeSink, LaneControl {
 
   get count(): number { return this.lanes.length; }
   get lanesControl(): LaneControl { return this; }
-  get plansAhead(): boolean { return this.lanes[0].plansAhead; }
   get serial(): boolean { return this.serialTxn; }
 
   async claim(fence: number): Promise<Claim> {

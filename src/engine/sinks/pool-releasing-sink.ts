@@ -7,7 +7,6 @@ export class PoolReleasingSink implements ChangeSink {
   constructor(private readonly inner: ChangeSink, private readonly release: () => void) {}
 
   get transactionalDdl(): boolean { return this.inner.transactionalDdl; }
-  get plansAhead(): boolean { return this.inner.plansAhead; }
   get lanesControl(): LaneControl | undefined { return this.inner.lanesControl; }
   claim(fence: number): Promise<Claim> { return this.inner.claim(fence); }
   prepareTable(relation: RelationInfo, describe: () => Promise<TableSchema>): Promise<TargetDdl | null> { return this.inner.prepareTable(relation, describe); }

@@ -155,8 +155,6 @@ export interface SessionControl<C> {
 
 export interface SinkDialect<C, T extends PreparedTable> {
   readonly transactionalDdl: boolean;
-  /** `planRows` builds the statements themselves, not only the fold (ChangeSink.plansAhead). */
-  readonly plansAhead: boolean;
   readonly checkpoint: CheckpointStore<C>;
   readonly sessions: SessionControl<C>;
   readonly beginStatement: string;

@@ -35,7 +35,6 @@ export class TransformingSink implements ChangeSink {
   constructor(private readonly inner: ChangeSink, private readonly plan: TransformPlan, private readonly loading: () => boolean) {}
 
   get transactionalDdl(): boolean { return this.inner.transactionalDdl; }
-  get plansAhead(): boolean { return this.inner.plansAhead; }
   get lanesControl(): ChangeSink['lanesControl'] { return this.inner.lanesControl; }
 
   claim(fence: number): Promise<Claim> { return this.inner.claim(fence); }

@@ -14,7 +14,7 @@
 import type { ResultSetHeader } from 'mysql2/promise';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
-import type { RowGuard } from '../sink-dialect.ts';
+import type { DirtyOp, RowGuard, RowsPlan } from '../sink-dialect.ts';
 import type { Logger } from '../../../logger.ts';
 import { loadFreshRows } from './load-data.ts';
 import { isDataError } from './sql.ts';
@@ -56,13 +56,19 @@ class Batcher<T> {
 }
 
 /**
+ * Sorts the folded rows into set statements and builds the row literals of deletes and upserts
+ * now, before the session's turn (SinkDialect.planRows); the returned step joins them into
+ * statements bounded by the session's max_allowed_packet and sends them. A value no literal can
+ * hold is set aside as a dirty record when the step runs. New rows (LOAD DATA) and patches are
+ * encoded when their turn comes: whether a load is tried is decided on the session (load-data.ts).
+ *
  * `laned`: the session is one lane of several (laned-sink.ts). A lane's transaction stays open until
  * the task commits, so a lane statement that waits on a row lock of a sibling lane waits for a commit
  * that cannot come; InnoDB sees no deadlock (half the wait is in the service) and it ends only at
  * the lock-wait bound. Lanes never touch each other's keys, so only statements that read rows
  * beyond their own keys can wait so: deletes are written so that they never scan (deleteRows).
  */
-export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iterable<FinalRow>, guard: RowGuard, logger?: Logger, laned = false): Promise<void> {
+export function planFinalRows(t: TargetTable, rows: Iterable<FinalRow>, logger?: Logger, laned = false): RowsPlan<MySqlSession> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
   const fresh: ColumnValue[][] = [];
@@ -72,13 +78,53 @@ export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iter
     else if (row.op === 'upsert') (row.fresh ? fresh : upserts).push(row.values);
     else patches.push(row.values);
   }
-  if (deletes.length > 0) await deleteRows(s, t, deletes, guard, laned);
-  if (upserts.length > 0) await upsertRows(s, t, upserts, guard);
-  if (fresh.length > 0) {
-    const rest = await loadFreshRows(s, t, fresh, logger);
-    if (rest.length > 0) await upsertRows(s, t, rest, guard);
+  const keyLiterals = deletes.length > 0 ? encode(deletes, keyLiteralOf(t)) : undefined;
+  const rowLiterals = upserts.length > 0 ? encode(upserts, rowLiteralOf(t)) : undefined;
+  return async (s, guard) => {
+    if (keyLiterals) await deleteRows(s, t, keyLiterals, guard, laned);
+    if (rowLiterals) await upsertRows(s, t, rowLiterals, guard);
+    if (fresh.length > 0) {
+      const rest = await loadFreshRows(s, t, fresh, logger);
+      if (rest.length > 0) await upsertRows(s, t, encode(rest, rowLiteralOf(t)), guard);
+    }
+    for (const values of patches) await patchRow(s, t, values, guard);
+  };
+}
+
+/** Literals built ahead: `parts[i]` is the literal of `items[i]`; `refused`: rows with a value no literal can hold. */
+interface Encoded { parts: string[]; items: ColumnValue[][]; refused: { values: ColumnValue[]; err: unknown }[] }
+
+function encode(list: ColumnValue[][], literalOf: (values: ColumnValue[]) => string): Encoded {
+  const out: Encoded = { parts: [], items: [], refused: [] };
+  for (const values of list) {
+    let part: string;
+    try {
+      part = literalOf(values);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      out.refused.push({ values, err });
+      continue;
+    }
+    out.parts.push(part);
+    out.items.push(values);
   }
-  for (const values of patches) await patchRow(s, t, values, guard);
+  return out;
+}
+
+const keyLiteralOf = (t: TargetTable) => (t.keys.length === 1
+  ? (key: ColumnValue[]) => literal(t, t.keys[0], key[0])
+  : (key: ColumnValue[]) => `(${key.map((v, k) => literal(t, t.keys[k], v)).join(',')})`);
+
+function rowLiteralOf(t: TargetTable): (values: ColumnValue[]) => string {
+  const row = new RowLiteral(t);
+  return (values) => row.of(values);
+}
+
+/** Sets the refused rows aside, then sends the literals through `batch` in order. */
+async function sendEncoded(op: DirtyOp, e: Encoded, guard: RowGuard, batch: Batcher<ColumnValue[]>): Promise<void> {
+  for (const r of e.refused) await guard.reject(op, r.values, r.err);
+  for (let i = 0; i < e.parts.length; i++) await batch.add(e.parts[i], e.items[i]);
+  await batch.flush();
 }
 
 /**
@@ -97,32 +143,21 @@ export async function applyFinalRows(s: MySqlSession, t: TargetTable, rows: Iter
 const LANE_DELETE_ONE_BY_ONE = 16;
 const LANE_DELETE_KEY_VALUES = 1000;
 
-async function deleteRows(s: MySqlSession, t: TargetTable, keys: ColumnValue[][], guard: RowGuard, laned: boolean): Promise<void> {
+async function deleteRows(s: MySqlSession, t: TargetTable, keys: Encoded, guard: RowGuard, laned: boolean): Promise<void> {
   const single = t.keys.length === 1;
   const prefix = `DELETE FROM ${t.name} WHERE ${single ? t.columns[t.keys[0]] : `(${t.keys.map((i) => t.columns[i]).join(', ')})`} IN (`;
   const one = (key: ColumnValue[]) => run(s, `DELETE FROM ${t.name} WHERE ${keyCondition(t, key)}`);
-  const oneByOne = laned && keys.length <= LANE_DELETE_ONE_BY_ONE;
+  const oneByOne = laned && keys.parts.length <= LANE_DELETE_ONE_BY_ONE;
   const limit = (n: number) => (laned ? ` LIMIT ${n}` : '');
   const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, prefix.length + limit(Number.MAX_SAFE_INTEGER).length, (parts, items) =>
     guard.statement('delete', items, oneByOne
       ? async () => { for (const key of items) await one(key); }
       : () => run(s, `${prefix}${parts.join(',')})${limit(items.length)}`), one),
   laned ? Math.max(1, Math.floor(LANE_DELETE_KEY_VALUES / t.keys.length)) : Infinity);
-  for (const key of keys) {
-    let part: string;
-    try {
-      part = single ? literal(t, t.keys[0], key[0]) : `(${key.map((v, k) => literal(t, t.keys[k], v)).join(',')})`;
-    } catch (err) {
-      if (!isDataError(err)) throw err;
-      await guard.reject('delete', key, err);
-      continue;
-    }
-    await batch.add(part, key);
-  }
-  await batch.flush();
+  await sendEncoded('delete', keys, guard, batch);
 }
 
-async function upsertRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][], guard: RowGuard): Promise<void> {
+async function upsertRows(s: MySqlSession, t: TargetTable, rows: Encoded, guard: RowGuard): Promise<void> {
   const keySet = new Set(t.keys);
   const nonKey = t.columns.filter((_, i) => !keySet.has(i));
   const k0 = t.columns[t.keys[0]];
@@ -131,19 +166,7 @@ async function upsertRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][]
   const suffix = ` ON DUPLICATE KEY UPDATE ${[keyGuard, ...nonKey.map((col) => `${col} = VALUES(${col})`)].join(', ')}`;
   const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, insert.length + suffix.length, (parts, items) =>
     guard.statement('upsert', items, () => run(s, insert + parts.join(',') + suffix), (values) => upsertOne(s, t, values, insert, nonKey.length > 0)));
-  const row = new RowLiteral(t);
-  for (const values of rows) {
-    let part: string;
-    try {
-      part = row.of(values);
-    } catch (err) {
-      if (!isDataError(err)) throw err;
-      await guard.reject('upsert', values, err);
-      continue;
-    }
-    await batch.add(part, values);
-  }
-  await batch.flush();
+  await sendEncoded('upsert', rows, guard, batch);
 }
 
 /**

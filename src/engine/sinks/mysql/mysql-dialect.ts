@@ -12,7 +12,7 @@ import type { DbEndpoint } from '../../endpoint.ts';
 import { destroyMySql } from '../../mysql/connection.ts';
 import { endWithin } from '../../end-within.ts';
 import type { SinkDialect } from '../sink-dialect.ts';
-import { applyFinalRows, applyMove } from './apply-rows.ts';
+import { applyMove, planFinalRows } from './apply-rows.ts';
 import { mysqlCheckpoint } from './checkpoint-sql.ts';
 import { mysqlSessions } from './session-control.ts';
 import { applyMySqlSchemaChange } from './schema-change.ts';
@@ -47,7 +47,6 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
   };
   return {
     transactionalDdl: false,
-    plansAhead: false,
     beginStatement: 'START TRANSACTION',
     checkpoint: mysqlCheckpoint(endpoint.database),
     sessions: mysqlSessions,
@@ -65,14 +64,7 @@ export function mysqlDialect(endpoint: DbEndpoint, applicationName: string, logg
       for (const sql of statements) await s.conn.query(sql);
       return statements;
     },
-    // The statements' text is still built when their turn comes: its size bound is the session's
-    // (max_allowed_packet), and a value no literal can hold becomes a dirty record through the
-    // session. So only the fold is done ahead, and the pipeline does not overlap chunks here: that
-    // measured slower (docs/performance.md, "Levers measured").
-    planRows: (t, rows, laned) => {
-      const list = [...rows];
-      return (s, guard) => applyFinalRows(s, t, list, guard, logger, laned);
-    },
+    planRows: (t, rows, laned) => planFinalRows(t, rows, logger, laned),
     applyMove,
   };
 }

@@ -35,7 +35,6 @@ export function postgresDialect(endpoint: PgEndpoint, applicationName: string, l
   let prepared = 0;
   return {
     transactionalDdl: true,
-    plansAhead: true,
     beginStatement: 'BEGIN',
     checkpoint: postgresCheckpoint(endpoint.database),
     sessions: postgresSessions,
