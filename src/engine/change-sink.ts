@@ -12,7 +12,7 @@
  * - `apply` may be called again before the previous call resolved (the sink builds the next
  *   chunk's statements while the target applies this one; never while lanes catch up). The sink
  *   applies the calls in call order, one after the other on its session; a call whose
- *   predecessor failed fails too and writes nothing. Every other method except `destroy` (which
+ *   predecessor failed fails too and writes nothing, until `rollback`. Every other method except `destroy` (which
  *   tears down whatever runs) is called only after every `apply` before it has settled.
  * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
  *   with everything applied since the last commit: ONE target transaction, called only at a source

@@ -181,7 +181,7 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
    * after every earlier apply of this sink has finished, in call order (ChangeSink: apply may be
    * called again before the previous one resolved). So the next chunk's CPU work overlaps the
    * target's work on the previous one, while the session still runs one chunk after the other.
-   * An apply whose predecessor failed fails with it and sends nothing.
+   * An apply whose predecessor failed fails with it and sends nothing, until a rollback.
    */
   apply(changes: RowChange[]): Promise<DirtyRecord[]> {
     if (changes.length === 0) return Promise.resolve([]);
@@ -315,6 +315,8 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   }
 
   async rollback(): Promise<void> {
+    // Everything applied is discarded with the transaction: a failed apply no longer fails the next ones.
+    this.applying = Promise.resolve();
     if (!this.inTransaction) return;
     this.afterTransaction();
     try {
