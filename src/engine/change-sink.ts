@@ -12,8 +12,9 @@
  * - `apply` may be called again before the previous call resolved (the sink builds the next
  *   chunk's statements while the target applies this one; never while lanes catch up). The sink
  *   applies the calls in call order, one after the other on its session; a call whose
- *   predecessor failed fails too and writes nothing, until `rollback`. Every other method except `destroy` (which
- *   tears down whatever runs) is called only after every `apply` before it has settled.
+ *   predecessor failed fails too and writes nothing, until `rollback`. Every other method except
+ *   `destroy` (which tears down whatever runs) is called only after every `apply` before it has
+ *   settled.
  * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
  *   with everything applied since the last commit: ONE target transaction, called only at a source
  *   transaction boundary. FencedError (nothing committed) when a newer owner has claimed the task.
