@@ -2,7 +2,8 @@
  * The sink contract (src/engine/change-sink.ts, docs/target-checkpoint.md) run the same way
  * against every target: a private PostgreSQL and a private MariaDB. Claim and fencing with a real
  * stale owner, commit atomicity, rollback and destroy, coalescing (UNCHANGED values included),
- * overlapping applies in call order (a failed one failing the next),
+ * overlapping applies in call order (a failed one failing the next), a commit handed over behind
+ * applies in flight,
  * dirty records in the same transaction with the rest applied, idempotent schema changes with
  * the statements they ran and the source's defaults, truncate inside the transaction, discard,
  * two installations on one target, the in-place migration of the older checkpoint layout, and
@@ -254,6 +255,33 @@ for (const [name, start] of [['PostgreSQL', postgresTarget], ['MariaDB', mariaDb
       await s.apply([ins(b, ['5', 'after'])]);
       await s.commit('p2');
       assert.deepEqual(await target.select('ov_b', ['id', 'v']), [['1', 'y'], ['5', 'after']]);
+      await s.close();
+    });
+
+    test('a commit called while an apply is in flight runs after it, the applies after it go into the next transaction; a failed `settled` commits nothing', async () => {
+      const s = sink(17);
+      await s.claim(1);
+      const r = await prepared(s, 'cm_ahead');
+      const first = s.apply([ins(r, ['1', 'a'])]);
+      const committed = s.commit('p1', first);
+      const next = s.apply([ins(r, ['2', 'b'])]);
+      await Promise.all([first, committed, next]);
+      assert.ok((await target.checkpoints()).includes('inst-a|17|p1|1'));
+      // Row 2 went into the transaction after p1: rolled back with it.
+      await s.rollback();
+      assert.deepEqual(await target.select('cm_ahead', ['id', 'v']), [['1', 'a']]);
+
+      // An apply that failed before it reached this sink (a wrapper's): only `settled` knows.
+      const lost = new Error('an apply failed before it reached the sink');
+      const applied = s.apply([ins(r, ['3', 'c'])]);
+      const refused = s.commit('p2', Promise.reject(lost));
+      const after = s.apply([ins(r, ['4', 'd'])]);
+      assert.deepEqual(await applied, []);
+      await assert.rejects(refused, (err) => err === lost);
+      await assert.rejects(after, (err) => err === lost, 'an apply queued behind a failed commit fails with it');
+      await s.rollback();
+      assert.ok((await target.checkpoints()).includes('inst-a|17|p1|1'), 'the checkpoint stays at p1');
+      assert.deepEqual(await target.select('cm_ahead', ['id', 'v']), [['1', 'a']]);
       await s.close();
     });
 

@@ -13,11 +13,15 @@
  *   chunk's statements while the target applies this one; never while lanes catch up). The sink
  *   applies the calls in call order, one after the other on its session; a call whose
  *   predecessor failed fails too and writes nothing, until `rollback`. Every other method except
- *   `destroy` (which tears down whatever runs) is called only after every `apply` before it has
- *   settled.
- * - `commit(position)` writes the checkpoint row (task, position, fence) and commits it together
- *   with everything applied since the last commit: ONE target transaction, called only at a source
- *   transaction boundary. FencedError (nothing committed) when a newer owner has claimed the task.
+ *   `commit` and `destroy` (which tears down whatever runs) is called only after every `apply`
+ *   before it has settled.
+ * - `commit(position, settled?)` writes the checkpoint row (task, position, fence) and commits it
+ *   together with everything applied since the last commit: ONE target transaction, called only at
+ *   a source transaction boundary. FencedError (nothing committed) when a newer owner has claimed
+ *   the task. Given `settled` (resolves once every `apply` before it succeeded, wherever it failed),
+ *   commit may be called before those applies settled: it runs after them in call order, commits
+ *   nothing unless `settled` resolves, and the applies called after it go into the next
+ *   transaction. Without `settled`, every apply before it has settled.
  * - `rollback()` discards the open transaction (its source transactions are replayed on resume).
  * - Dirty records: a row the target rejects for its data (constraint, overflow, bad encoding,
  *   invalid value) does not fail `apply`; it is skipped, written with its error to the target's
@@ -81,7 +85,7 @@ export interface ChangeSink {
   applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl>;
   /** Resolves to the statements run. */
   truncate(relations: RelationInfo[]): Promise<string[]>;
-  commit(position: string): Promise<void>;
+  commit(position: string, settled?: Promise<unknown>): Promise<void>;
   rollback(): Promise<void>;
   /** How many dirty records are committed and pending, and where they are kept (messages). */
   dirtyRecords(): DirtyRecordsKept;

@@ -353,23 +353,46 @@ export class Pipeline {
     let lastCommitAt = Date.now();
     let pending: { position: string; commitTime: Date } | undefined;
 
-    const commit = async (position: string, commitTime: Date | null) => {
-      await this.commitSink(position);
+    const committed = (position: string, commitTime: Date | null) => {
       this.source.acknowledge(position);
       this.m.committedPosition = position;
       if (commitTime) this.m.lastSourceCommitTime = commitTime;
       lastCommitAt = Date.now();
     };
-    const commitBatch = async () => {
+    const commit = async (position: string, commitTime: Date | null) => {
+      await this.commitSink(position);
+      committed(position, commitTime);
+    };
+    /**
+     * Commits the batch read so far. `ahead` (streaming a backlog): the commit is handed to the sink
+     * behind the batch's last chunk and the loop goes on reading, so the next chunk is built while the
+     * target still applies and commits this batch (change-sink.ts `settled`); the source is
+     * acknowledged once the commit is done. Otherwise returns once the batch is committed.
+     */
+    const commitBatch = async (ahead = false) => {
       if (!pending) return this.settle();
-      await this.flushChunk();
-      await commit(pending.position, pending.commitTime);
-      this.m.rowsApplied += batchRows;
-      this.m.transactionsApplied += batchTxns;
-      this.m.lastAppliedAt = new Date();
+      const batch = { ...pending, rows: batchRows, txns: batchTxns };
       pending = undefined;
       batchRows = 0;
       batchTxns = 0;
+      const counted = () => {
+        committed(batch.position, batch.commitTime);
+        this.m.rowsApplied += batch.rows;
+        this.m.transactionsApplied += batch.txns;
+        this.m.lastAppliedAt = new Date();
+      };
+      if (!ahead) {
+        await this.flushChunk();
+        await this.commitSink(batch.position);
+        return counted();
+      }
+      await this.flushChunk(true);
+      // Every apply of the batch is either settled or `applying` (flushChunk keeps one in flight).
+      const settled = this.applying ?? Promise.resolve();
+      const committing = this.inSink(() => this.sink.commit(batch.position, settled)).then(counted);
+      this.applying = committing;
+      // Heard at the next settle, as an apply's failure is.
+      committing.catch(() => undefined);
     };
     /**
      * Before DDL on a target where DDL commits implicitly (MySQL): commits every whole transaction
@@ -454,7 +477,8 @@ export class Pipeline {
             await this.flushChunk();
             await lanes.transactionEnd(ev.position);
           }
-          if (lanes?.serial || batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch();
+          if (lanes?.serial) await commitBatch();
+          else if (batchRows >= this.maxRows || Date.now() - batchStarted >= this.maxDelayMs) await commitBatch(!lanes?.catchingUp());
           if (this.discoveryDue()) { await commitBatch(); await this.pickUpNewTables(); }
           break;
         }
@@ -552,10 +576,11 @@ export class Pipeline {
   }
 
   /**
-   * Hands the chunk to the sink. `ahead` (streaming, a full chunk): returns once the chunk before it
-   * has been applied, so the loop reads and the sink stages the next chunk while the target still
-   * applies this one (ChangeSink: apply may be called again before the previous one resolved).
-   * Otherwise returns once everything handed over is applied.
+   * Hands the chunk to the sink. `ahead` (streaming: a full chunk, or a batch's last one before its
+   * commit): returns once what was handed over before it has been applied (and committed), so the
+   * loop reads and the sink stages the next chunk while the target still applies this one
+   * (ChangeSink: apply may be called again before the previous one resolved). Otherwise returns
+   * once everything handed over is applied.
    */
   private async flushChunk(ahead = false): Promise<void> {
     if (this.chunk.length > 0) {
@@ -568,9 +593,8 @@ export class Pipeline {
       // Heard at the next settle (or with the previous chunk's failure, which ends the task).
       applying.catch(() => undefined);
       if (previous) await previous;
-      if (ahead) return;
     }
-    await this.settle();
+    if (!ahead) await this.settle();
   }
 
   /** Waits for the chunk the sink may still be applying: every other sink call comes after it. */

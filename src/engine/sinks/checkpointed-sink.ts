@@ -296,27 +296,45 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     return this.guarded(async () => this.d.truncate(await this.begin(), relations.map((r) => this.targetOf(r))));
   }
 
-  commit(position: string): Promise<void> {
-    return this.guarded(async () => {
-      const c = await this.begin();
-      const lane = this.laneOptions?.lane ?? 0;
-      const written = lane === 0
-        ? await this.d.checkpoint.write(c, this.owner, this.fence, position)
-        : await this.d.checkpoint.writeLane(c, this.owner, this.fence, lane, position);
-      if (!written) {
-        await this.rollback();
-        throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence}); commit refused`);
-      }
-      await this.d.exec(c, 'COMMIT');
-      this.inTransaction = false;
-      this.kept += this.pending;
-      this.pending = 0;
-    });
+  /**
+   * Queued behind every apply before it, like an apply, and run once `settled` (when given) has
+   * resolved too: a failure there, or of an apply before it, fails the commit with nothing
+   * committed, and the applies queued after it with it. The applies after it open the next
+   * transaction. So the pipeline can hand over a batch's commit and go on with the next chunk.
+   */
+  commit(position: string, settled?: Promise<unknown>): Promise<void> {
+    // Its failure is heard through the chain, once the applies before it are done.
+    settled?.catch(() => undefined);
+    const run = this.applying.then(() => settled).then(() => this.guarded(() => this.commitNow(position)));
+    this.applying = run;
+    run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(position: string): Promise<void> {
+    const c = await this.begin();
+    const lane = this.laneOptions?.lane ?? 0;
+    const written = lane === 0
+      ? await this.d.checkpoint.write(c, this.owner, this.fence, position)
+      : await this.d.checkpoint.writeLane(c, this.owner, this.fence, lane, position);
+    if (!written) {
+      // Not rollback(): the applies queued after this commit must fail with it, not run in a new transaction.
+      await this.endTransaction();
+      throw new FencedError(`task ${this.owner.taskId}: a newer owner has claimed the task (fence > ${this.fence}); commit refused`);
+    }
+    await this.d.exec(c, 'COMMIT');
+    this.inTransaction = false;
+    this.kept += this.pending;
+    this.pending = 0;
   }
 
   async rollback(): Promise<void> {
     // Everything applied is discarded with the transaction: a failed apply no longer fails the next ones.
     this.applying = Promise.resolve();
+    await this.endTransaction();
+  }
+
+  private async endTransaction(): Promise<void> {
     if (!this.inTransaction) return;
     this.afterTransaction();
     try {

@@ -99,15 +99,16 @@ export class LanedSink implements ChangeSink, LaneControl {
     return this.lanes[0].truncate(relations);
   }
 
-  async commit(position: string): Promise<void> {
+  /** Every lane's commit is queued now, in call order (change-sink.ts): the applies called after it belong to the next transaction. */
+  async commit(position: string, settled?: Promise<unknown>): Promise<void> {
     const positions = this.positions!;
     this.marked.clear();
+    this.serialTxn = false;
     await this.all(this.lanes.map(async (lane, i) => {
       const p = positions.commitPosition(i, position);
-      await lane.commit(p);
+      await lane.commit(p, settled);
       positions.committed(i, p);
     }));
-    this.serialTxn = false;
   }
 
   async rollback(): Promise<void> {

@@ -13,7 +13,7 @@ export class PoolReleasingSink implements ChangeSink {
   apply(changes: RowChange[]): Promise<DirtyRecord[]> { return this.inner.apply(changes); }
   applySchemaChange(change: SchemaChange, describe: () => Promise<TableSchema>): Promise<TargetDdl> { return this.inner.applySchemaChange(change, describe); }
   truncate(relations: RelationInfo[]): Promise<string[]> { return this.inner.truncate(relations); }
-  commit(position: string): Promise<void> { return this.inner.commit(position); }
+  commit(position: string, settled?: Promise<unknown>): Promise<void> { return this.inner.commit(position, settled); }
   rollback(): Promise<void> { return this.inner.rollback(); }
   dirtyRecords(): DirtyRecordsKept { return this.inner.dirtyRecords(); }
   discardCheckpoint(tombstone?: number): Promise<void> { return this.inner.discardCheckpoint(tombstone); }

@@ -94,7 +94,7 @@ export class TransformingSink implements ChangeSink {
     return this.inner.truncate(relations.map((r) => this.transformOf(r).relation));
   }
 
-  commit(position: string): Promise<void> { return this.inner.commit(position); }
+  commit(position: string, settled?: Promise<unknown>): Promise<void> { return this.inner.commit(position, settled); }
   rollback(): Promise<void> { return this.inner.rollback(); }
   dirtyRecords(): DirtyRecordsKept { return this.inner.dirtyRecords(); }
   discardCheckpoint(tombstone?: number): Promise<void> { return this.inner.discardCheckpoint(tombstone); }

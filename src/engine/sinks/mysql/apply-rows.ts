@@ -16,7 +16,7 @@ import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
 import type { DirtyOp, RowGuard, RowsPlan } from '../sink-dialect.ts';
 import type { Logger } from '../../../logger.ts';
-import { loadFreshRows } from './load-data.ts';
+import { loadFreshRows, planLoad } from './load-data.ts';
 import { isDataError } from './sql.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
@@ -59,8 +59,8 @@ class Batcher<T> {
  * Sorts the folded rows into set statements and builds the row literals of deletes and upserts
  * now, before the session's turn (SinkDialect.planRows); the returned step joins them into
  * statements bounded by the session's max_allowed_packet and sends them. A value no literal can
- * hold is set aside as a dirty record when the step runs. New rows (LOAD DATA) and patches are
- * encoded when their turn comes: whether a load is tried is decided on the session (load-data.ts).
+ * hold is set aside as a dirty record when the step runs. The LOAD DATA lines of new rows are built
+ * now too, unless a load is unlikely (load-data.ts planLoad); patches are encoded at their turn.
  *
  * `laned`: the session is one lane of several (laned-sink.ts). A lane's transaction stays open until
  * the task commits, so a lane statement that waits on a row lock of a sibling lane waits for a commit
@@ -80,11 +80,12 @@ export function planFinalRows(t: TargetTable, rows: Iterable<FinalRow>, logger?:
   }
   const keyLiterals = deletes.length > 0 ? encode(deletes, keyLiteralOf(t)) : undefined;
   const rowLiterals = upserts.length > 0 ? encode(upserts, rowLiteralOf(t)) : undefined;
+  const load = fresh.length > 0 ? planLoad(t, fresh) : undefined;
   return async (s, guard) => {
     if (keyLiterals) await deleteRows(s, t, keyLiterals, guard, laned);
     if (rowLiterals) await upsertRows(s, t, rowLiterals, guard);
-    if (fresh.length > 0) {
-      const rest = await loadFreshRows(s, t, fresh, logger);
+    if (load) {
+      const rest = await loadFreshRows(s, t, load, logger);
       if (rest.length > 0) await upsertRows(s, t, encode(rest, rowLiteralOf(t)), guard);
     }
     for (const values of patches) await patchRow(s, t, values, guard);

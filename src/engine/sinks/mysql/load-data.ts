@@ -11,9 +11,14 @@
  * and reported no warning or note; anything else is rolled back to a savepoint and the rows go to
  * the upsert path (apply-rows.ts), which upserts replayed rows and sets rejected ones aside as dirty
  * records exactly as without this path. A server that refuses LOCAL (local_infile=OFF) is
- * remembered per session and the upsert path does all of it. Before a batch is encoded, one key
- * lookup of its first row tells a replay (rows the target holds already) from new rows, so a replay
- * costs neither a load that would be rolled back nor the encoding.
+ * remembered per session (and per table: its lines are no longer built ahead) and the upsert path
+ * does all of it. Before a batch is loaded, one key lookup of its first row tells a replay (rows
+ * the target holds already) from new rows, so a replay costs no load that would be rolled back.
+ *
+ * The lines are built when the sink plans the chunk (planLoad), while the target still applies
+ * the chunk before it (docs/performance.md, "Levers measured"), unless the table is backing off or
+ * its server refused LOCAL: then the rows most likely go the upsert path, and building their lines
+ * would be CPU spent for nothing. The key lookup and the load itself run at the chunk's turn.
  *
  * Only tables whose every written column takes its value from text the same way in both paths (a
  * field of a load and a string literal both reach the column as a utf8mb4 string): integers,
@@ -60,7 +65,7 @@ const refusedSessions = new WeakSet<object>();
  * after a crash re-inserts every row of a stretch of the log), so after one the next 1, 2, 4, ..
  * MAX_SKIPPED batches of the table go straight to the upsert path; a verified load resets it.
  */
-interface TableState { loadable: boolean; backoff: number; skip: number }
+interface TableState { loadable: boolean; backoff: number; skip: number; refused: boolean }
 const MAX_SKIPPED = 64;
 const tables = new WeakMap<TargetTable, TableState>();
 
@@ -95,10 +100,20 @@ function line(t: TargetTable, values: ColumnValue[]): string | null {
 function stateOf(t: TargetTable): TableState {
   let st = tables.get(t);
   if (st === undefined) {
-    st = { loadable: t.dataTypes.length === t.columns.length && t.dataTypes.every((dt) => LOADABLE_TYPES.has(dt)), backoff: 0, skip: 0 };
+    st = { loadable: t.dataTypes.length === t.columns.length && t.dataTypes.every((dt) => LOADABLE_TYPES.has(dt)), backoff: 0, skip: 0, refused: false };
     tables.set(t, st);
   }
   return st;
+}
+
+/** Fresh rows, with their lines when they were built ahead (`lines[i]` of `rows[i]`; null: a value that cannot travel as a field). */
+export interface PlannedLoad { rows: ColumnValue[][]; lines?: (string | null)[] }
+
+/** Builds the lines of `rows` now when a load of them will likely be tried (see the head of this file). */
+export function planLoad(t: TargetTable, rows: ColumnValue[][]): PlannedLoad {
+  const st = stateOf(t);
+  if (!st.loadable || st.skip > 0 || st.refused) return { rows };
+  return { rows, lines: rows.map((values) => line(t, values)) };
 }
 
 /**
@@ -108,7 +123,7 @@ function stateOf(t: TargetTable): TableState {
  * them when the table or the server does not allow the load. Errors other than data errors and a
  * refusal of LOCAL reject, as the upsert path's would.
  */
-export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: ColumnValue[][], logger?: Logger): Promise<ColumnValue[][]> {
+export async function loadFreshRows(s: MySqlSession, t: TargetTable, { rows, lines }: PlannedLoad, logger?: Logger): Promise<ColumnValue[][]> {
   const st = stateOf(t);
   if (!st.loadable) return rows;
   const rest: ColumnValue[][] = [];
@@ -122,21 +137,23 @@ export async function loadFreshRows(s: MySqlSession, t: TargetTable, rows: Colum
     const sent = batch, text = chunks;
     batch = []; chunks = []; chunk = ''; chars = 0; open = false;
     if (sent.length === 0) return;
-    if (await loadBatch(s, t, text, sent.length, logger)) st.backoff = 0;
-    else {
+    if (await loadBatch(s, t, text, sent.length, st, logger)) {
+      st.backoff = 0;
+      st.refused = false;
+    } else {
       for (const r of sent) rest.push(r);
       backOff(st);
     }
   };
   for (let n = 0; n < rows.length; n++) {
     const values = rows[n];
-    // Decided before a batch is encoded: encoding rows that then go the upsert path anyway costs as much CPU as the load saves.
+    // Decided before a batch is sent (and encoded, when planLoad did not): a replay spares the load that would be rolled back.
     if (!open && !(await mayLoad(s, t, st, values))) {
       for (; n < rows.length; n++) rest.push(rows[n]);
       break;
     }
     open = true;
-    const l = line(t, values);
+    const l = lines ? lines[n] : line(t, values);
     if (l === null) {
       rest.push(values);
       continue;
@@ -198,7 +215,7 @@ function* encoded(chunks: string[]): Generator<Buffer> {
 }
 
 /** True when the load inserted exactly `count` rows without a warning; otherwise nothing of it stays. */
-async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], count: number, logger?: Logger): Promise<boolean> {
+async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], count: number, st: TableState, logger?: Logger): Promise<boolean> {
   await s.conn.query('SAVEPOINT opendi_load');
   let r: ResultSetHeader;
   try {
@@ -215,6 +232,7 @@ async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], coun
     await s.conn.query('ROLLBACK TO SAVEPOINT opendi_load');
     if (refused) {
       refusedSessions.add(s.conn);
+      st.refused = true;
       logger?.info('the MySQL target refuses LOAD DATA LOCAL (local_infile=OFF); new rows are written by INSERT on this session', { table: t.label, errno });
     }
     return false;
