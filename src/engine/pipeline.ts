@@ -387,8 +387,8 @@ export class Pipeline {
         return counted();
       }
       await this.flushChunk(true);
-      // Every apply of the batch is either settled or `applying` (flushChunk keeps one in flight).
-      const settled = this.applying ?? Promise.resolve();
+      // Every apply of the batch has settled but `applying`, if any (flushChunk keeps one in flight).
+      const settled = this.applying;
       const committing = this.inSink(() => this.sink.commit(batch.position, settled)).then(counted);
       this.applying = committing;
       // Heard at the next settle, as an apply's failure is.

@@ -191,9 +191,16 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.applying.then(() => this.guarded(() => this.send(changes, staged)));
+    return this.queued(() => this.guarded(() => this.send(changes, staged)));
+  }
+
+  /**
+   * `work` after every apply and commit handed over before it, in call order; its failure fails the
+   * ones queued after it, until a rollback. Whoever called hears the failure; the chain only passes it on.
+   */
+  private queued<R>(work: () => Promise<R>): Promise<R> {
+    const run = this.applying.then(work);
     this.applying = run;
-    // Whoever called apply hears the failure; the chain only passes it on.
     run.catch(() => undefined);
     return run;
   }
@@ -305,10 +312,10 @@ export class CheckpointedSink<C, T extends PreparedTable> implements ChangeSink 
   commit(position: string, settled?: Promise<unknown>): Promise<void> {
     // Its failure is heard through the chain, once the applies before it are done.
     settled?.catch(() => undefined);
-    const run = this.applying.then(() => settled).then(() => this.guarded(() => this.commitNow(position)));
-    this.applying = run;
-    run.catch(() => undefined);
-    return run;
+    return this.queued(async () => {
+      await settled;
+      await this.guarded(() => this.commitNow(position));
+    });
   }
 
   private async commitNow(position: string): Promise<void> {
