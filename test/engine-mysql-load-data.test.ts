@@ -1,9 +1,10 @@
 /**
  * The LOAD DATA LOCAL path of the MySQL/MariaDB target (src/engine/sinks/mysql/load-data.ts),
- * against a private MariaDB: fresh rows of every type it encodes land byte for byte as the upsert
- * path stores them; a fresh row the target already holds (a replay) ends as an upsert; rows the
- * target rejects end as the same dirty records; a server with local_infile=OFF gets the upsert
- * path. Whether a load ran is read from the server's Com_load counter.
+ * against a private MariaDB: fresh rows of every type it encodes, and updates loaded with REPLACE,
+ * land byte for byte as the upsert path stores them; a fresh row the target already holds (a
+ * replay) ends as an upsert, or is replaced; rows the target rejects end as the same dirty records;
+ * tables where REPLACE would not do what the upsert does keep the upsert; a server with
+ * local_infile=OFF gets the upsert path. Whether a load ran is read from the server's Com_load counter.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,10 @@ function relOf(table: string, schema: TableSchema): RelationInfo {
 }
 const col = (name: string, type: string, logical: LogicalType, isKey = false): SourceColumn => ({ name, type, logical, isKey, notNull: isKey });
 const ins = (relation: RelationInfo, values: ColumnValue[]): RowChange => ({ op: 'insert', relation, values });
-/** An update of a row the batch did not insert: not fresh, so the upsert path writes it (also when the row is missing). */
+/**
+ * An update of a row the batch did not insert: not fresh, so the upsert path writes it (also when
+ * the row is missing), or a load with REPLACE when the table is replaceable (target-table.ts).
+ */
 const upd = (relation: RelationInfo, values: ColumnValue[]): RowChange => ({ op: 'update', relation, values });
 
 /** The server's counts of LOAD DATA and INSERT statements so far (Com_load, Com_insert). */
@@ -98,21 +102,37 @@ const TYPE_ROWS: ColumnValue[][] = [
     '2024-01-02 03:04:05.5-08:00', '838:59:59.999999', '2155', 'null'],
 ];
 
-test('fresh rows of every encoded type: loaded, and stored byte for byte as the upsert path stores them', async () => {
+/** A relation of `schema` whose target table has one more column than it: not replaceable, so updates take the upsert path. */
+async function withExtraColumn(s: ChangeSink, table: string, schema: TableSchema): Promise<RelationInfo> {
+  const wider: TableSchema = { ...schema, columns: [...schema.columns, col('extra', 'int', INT(4))] };
+  await s.prepareTable(relOf(table, wider), async () => wider);
+  const r = relOf(table, schema);
+  await s.prepareTable(r, async () => schema);
+  return r;
+}
+
+test('fresh rows and replaced rows of every encoded type: loaded, and stored byte for byte as the upsert path stores them', async () => {
   const s = sink(1);
   await s.claim(1);
   const fast = relOf('types_load', TYPES);
-  const slow = relOf('types_upsert', TYPES);
+  const replaced = relOf('types_replace', TYPES);
   await s.prepareTable(fast, async () => TYPES);
-  await s.prepareTable(slow, async () => TYPES);
+  await s.prepareTable(replaced, async () => TYPES);
+  const slow = await withExtraColumn(s, 'types_upsert', TYPES);
   assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply(TYPE_ROWS.map((v) => ins(fast, v))), [])), { load: 1, insert: 0 },
     'the fresh rows went through one verified LOAD DATA, no INSERT');
+  // Rows the table holds, with other values: the updates replace them.
+  await s.apply(TYPE_ROWS.map((v) => ins(replaced, [v[0], ...v.slice(1).map(() => null)])));
+  await s.commit('p0');
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply(TYPE_ROWS.map((v) => upd(replaced, v))), [])), { load: 1, insert: 0 },
+    'updates into a replaceable table went through one verified LOAD DATA .. REPLACE');
   assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply(TYPE_ROWS.map((v) => upd(slow, v))), [])), { load: 0, insert: 1 },
-    'updates take the upsert path');
+    'updates into a table with a column the sink does not write take the upsert path');
   await s.commit('p1');
   const got = await stored('types_load', TYPES);
   assert.equal(got.length, TYPE_ROWS.length);
   assert.deepEqual(got, await stored('types_upsert', TYPES));
+  assert.deepEqual(await stored('types_replace', TYPES), got);
   // And the values are the ones sent, not just equal in both paths.
   const [r1] = await db.query<any[]>('SELECT vc, tx, tt, lt, en, ts FROM tgt.types_load WHERE id = 1');
   assert.deepEqual(r1, { vc: NASTY, tx: NASTY, tt: '\\N', lt: 'x'.repeat(70_000), en: 'x\ty', ts: '2038-01-19 03:14:07.999' });
@@ -147,9 +167,8 @@ const good = (id: number, v = 'ok'): ColumnValue[] => [String(id), `u${id}`, Str
 test('a fresh row the target already holds (a replay) ends as an upsert, never skipped', async () => {
   const s = sink(2);
   await s.claim(1);
-  const r = relOf('replay', SMALL);
-  await s.prepareTable(r, async () => SMALL);
-  await db.query("INSERT INTO tgt.replay VALUES (2, 'u2', 2, 'old', 'b', '2000-01-01')");
+  const r = await withExtraColumn(s, 'replay', SMALL);
+  await db.query("INSERT INTO tgt.replay VALUES (2, 'u2', 2, 'old', 'b', '2000-01-01', 7)");
   const did = await ran(async () => assert.deepEqual(await s.apply([ins(r, good(1, 'new')), ins(r, good(2, 'new')), ins(r, good(3, 'new'))]), []));
   assert.deepEqual(did, { load: 1, insert: 1 }, 'the load was tried, then the rows were upserted');
   // A failed load backs off: the next batch of the table is upserted without trying, the one after loads again.
@@ -162,6 +181,50 @@ test('a fresh row the target already holds (a replay) ends as an upsert, never s
   await s.commit('p1');
   assert.deepEqual(await db.query('SELECT id, v, e, d FROM tgt.replay ORDER BY id'),
     [1, 2, 3, 4, 5, 6].map((id) => ({ id, v: 'new', e: 'a', d: '2024-01-01' })));
+  assert.deepEqual(await db.query('SELECT extra FROM tgt.replay WHERE id = 2'), [{ extra: 7 }], 'the upsert left the column it does not write alone');
+  await s.close();
+});
+
+test('a replay into a replaceable table is replaced by the load itself: no key lookup result to act on, no INSERT', async () => {
+  const s = sink(7);
+  await s.claim(1);
+  const r = relOf('replay_replace', SMALL);
+  await s.prepareTable(r, async () => SMALL);
+  await db.query("INSERT INTO tgt.replay_replace VALUES (2, 'u2', 2, 'old', 'b', '2000-01-01')");
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(1, 'new')), ins(r, good(2, 'new')), ins(r, good(3, 'new'))]), [])),
+    { load: 1, insert: 0 });
+  // Fresh rows and updates of one batch share the load.
+  assert.deepEqual(await ran(async () => assert.deepEqual(await s.apply([ins(r, good(4, 'new')), upd(r, good(1, 'upd')), upd(r, good(9, 'upd'))]), [])),
+    { load: 1, insert: 0 });
+  await s.commit('p1');
+  assert.deepEqual(await db.query('SELECT id, v, e, d FROM tgt.replay_replace ORDER BY id'),
+    [[1, 'upd'], [2, 'new'], [3, 'new'], [4, 'new'], [9, 'upd']].map(([id, v]) => ({ id, v, e: 'a', d: '2024-01-01' })));
+  await s.close();
+});
+
+test('REPLACE only where it does what the upsert does: a trigger, a foreign key referring to the table, a second unique index keep the upsert', async () => {
+  const s = sink(8);
+  await s.claim(1);
+  await db.query('CREATE TABLE tgt.audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20))');
+  await db.query(`CREATE TABLE tgt.trig (id INT PRIMARY KEY, u VARCHAR(10), n SMALLINT, v VARCHAR(5), e ENUM('a','b'), d DATE)`);
+  await db.query("CREATE TRIGGER tgt.trig_upd AFTER UPDATE ON tgt.trig FOR EACH ROW INSERT INTO tgt.audit (what) VALUES (CONCAT('update ', NEW.id))");
+  await db.query("CREATE TRIGGER tgt.trig_del AFTER DELETE ON tgt.trig FOR EACH ROW INSERT INTO tgt.audit (what) VALUES (CONCAT('delete ', OLD.id))");
+  await db.query(`CREATE TABLE tgt.parent (id INT PRIMARY KEY, u VARCHAR(10), n SMALLINT, v VARCHAR(5), e ENUM('a','b'), d DATE)`);
+  await db.query('CREATE TABLE tgt.child (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES tgt.parent (id) ON DELETE CASCADE)');
+  await db.query(`CREATE TABLE tgt.uniq (id INT PRIMARY KEY, u VARCHAR(10) UNIQUE, n SMALLINT, v VARCHAR(5), e ENUM('a','b'), d DATE)`);
+  for (const table of ['trig', 'parent', 'uniq']) await db.query(`INSERT INTO tgt.${table} VALUES (1, 'u1', 1, 'old', 'b', '2000-01-01')`);
+  await db.query('INSERT INTO tgt.child VALUES (10, 1)');
+  for (const table of ['trig', 'parent', 'uniq']) {
+    const r = relOf(table, SMALL);
+    await s.prepareTable(r, async () => SMALL);
+    const did = await ran(async () => assert.deepEqual(await s.apply([upd(r, good(1, 'upd'))]), []));
+    // The trigger's own INSERT counts too.
+    assert.deepEqual(did, { load: 0, insert: table === 'trig' ? 2 : 1 }, table);
+  }
+  await s.commit('p1');
+  for (const table of ['trig', 'parent', 'uniq']) assert.deepEqual(await db.query(`SELECT id, v FROM tgt.${table}`), [{ id: 1, v: 'upd' }], table);
+  assert.deepEqual(await db.query('SELECT what FROM tgt.audit'), [{ what: 'update 1' }], 'the row was updated, not deleted and inserted');
+  assert.deepEqual(await db.query('SELECT id, pid FROM tgt.child'), [{ id: 10, pid: 1 }], 'the child row is untouched');
   await s.close();
 });
 
@@ -180,6 +243,7 @@ test('rows the target rejects end as the same dirty records as on the upsert pat
   await s.claim(1);
   const results: DirtyRecord[][] = [];
   for (const [table, change] of [['rejects_load', ins], ['rejects_upsert', upd]] as const) {
+    // The unique index makes the table not replaceable: updates take the upsert path.
     await db.query(`CREATE TABLE tgt.${table} (id INT PRIMARY KEY, u VARCHAR(10) UNIQUE, n SMALLINT, v VARCHAR(5), e ENUM('a','b'), d DATE) DEFAULT CHARSET=utf8mb4`);
     await db.query(`INSERT INTO tgt.${table} VALUES (1, 'taken', 1, 'one', 'a', '2020-01-01')`);
     const r = relOf(table, SMALL);
@@ -199,6 +263,17 @@ test('rows the target rejects end as the same dirty records as on the upsert pat
     assert.deepEqual(await db.query(`SELECT id, u, v FROM tgt.${table} ORDER BY id`),
       [{ id: 1, u: 'taken', v: 'one' }, { id: 10, u: 'u10', v: 'ok' }, { id: 17, u: 'u17', v: 'ok' }]);
   }
+  // Updates into a replaceable table: the load with REPLACE does not verify, is rolled back, and the
+  // upsert path sets the same rows aside (the unique conflict cannot happen there: no such index).
+  const r = relOf('rejects_replace', SMALL);
+  await s.prepareTable(r, async () => SMALL);
+  await db.query("INSERT INTO tgt.rejects_replace VALUES (11, 'u11', 1, 'one', 'a', '2020-01-01')");
+  let dirty: DirtyRecord[] = [];
+  const did = await ran(async () => { dirty = await s.apply([upd(r, good(10)), ...REJECTED.slice(0, -1).map((v) => upd(r, v)), upd(r, good(17))]); });
+  assert.ok(did.load >= 1 && did.insert >= 1, 'the load was tried, then the upsert path');
+  assert.deepEqual(strip(dirty.map((d) => ({ ...d, error: d.error.replace(/rejects_replace/, 'rejects_load') }))), strip(results[1]).filter((d) => d.key !== '["16"]'));
+  await s.commit('p2');
+  assert.deepEqual(await db.query('SELECT id, v FROM tgt.rejects_replace ORDER BY id'), [{ id: 10, v: 'ok' }, { id: 11, v: 'one' }, { id: 17, v: 'ok' }]);
   await s.close();
 });
 

@@ -4,19 +4,22 @@
  *   DELETE FROM t WHERE (k1, k2) IN ((..), ..)
  *   INSERT INTO t (..) VALUES (..), .. ON DUPLICATE KEY UPDATE <guard>, c = VALUES(c), ..
  *   UPDATE t SET <sent columns> WHERE <key>            (patches and key moves, one per row)
- * Rows whose first change in the batch was an insert first try LOAD DATA LOCAL (load-data.ts);
+ * Rows whose first change in the batch was an insert first try LOAD DATA LOCAL (load-data.ts), and
+ * so do all upserts into a table where REPLACE does what the upsert does (TargetTable.replaceable);
  * what it does not load verified goes through the INSERT above.
  * The guard makes a conflict on another unique index than the primary key fail (it sets the key
  * to NULL, which a key column refuses) instead of silently updating the other row, as a plain
- * ON DUPLICATE KEY UPDATE would. Every statement goes through the sink's RowGuard (row-guard.ts),
- * which sets rows the target rejects aside as dirty records.
+ * ON DUPLICATE KEY UPDATE would. A table without such an index gets no guard: evaluating it costs
+ * the server about a tenth of an updated row's CPU (docs/performance.md, "Levers measured").
+ * Every statement goes through the sink's RowGuard (row-guard.ts), which sets rows the target
+ * rejects aside as dirty records.
  */
 import type { ResultSetHeader } from 'mysql2/promise';
 import { UNCHANGED, type ColumnValue } from '../../change-event.ts';
 import type { FinalRow, Move } from '../coalesce-changes.ts';
 import type { DirtyOp, RowGuard, RowsPlan } from '../sink-dialect.ts';
 import type { Logger } from '../../../logger.ts';
-import { loadFreshRows, planLoad } from './load-data.ts';
+import { loadRows, loadsUpserts, planLoad } from './load-data.ts';
 import { isDataError } from './sql.ts';
 import type { MySqlSession } from './session.ts';
 import type { TargetTable } from './target-table.ts';
@@ -59,8 +62,9 @@ class Batcher<T> {
  * Sorts the folded rows into set statements and builds the row literals of deletes and upserts
  * now, before the session's turn (SinkDialect.planRows); the returned step joins them into
  * statements bounded by the session's max_allowed_packet and sends them. A value no literal can
- * hold is set aside as a dirty record when the step runs. The LOAD DATA lines of new rows are built
- * now too, unless a load is unlikely (load-data.ts planLoad); patches are encoded at their turn.
+ * hold is set aside as a dirty record when the step runs. The LOAD DATA lines of the rows to load
+ * are built now too, unless a load is unlikely (load-data.ts planLoad); patches are encoded at
+ * their turn.
  *
  * `laned`: the session is one lane of several (laned-sink.ts). A lane's transaction stays open until
  * the task commits, so a lane statement that waits on a row lock of a sibling lane waits for a commit
@@ -71,21 +75,22 @@ class Batcher<T> {
 export function planFinalRows(t: TargetTable, rows: Iterable<FinalRow>, logger?: Logger, laned = false): RowsPlan<MySqlSession> {
   const deletes: ColumnValue[][] = [];
   const upserts: ColumnValue[][] = [];
-  const fresh: ColumnValue[][] = [];
+  const loaded: ColumnValue[][] = [];
   const patches: ColumnValue[][] = [];
+  const allLoaded = loadsUpserts(t);
   for (const row of rows) {
     if (row.op === 'delete') deletes.push(row.key);
-    else if (row.op === 'upsert') (row.fresh ? fresh : upserts).push(row.values);
+    else if (row.op === 'upsert') (row.fresh || allLoaded ? loaded : upserts).push(row.values);
     else patches.push(row.values);
   }
   const keyLiterals = deletes.length > 0 ? encode(deletes, keyLiteralOf(t)) : undefined;
   const rowLiterals = upserts.length > 0 ? encode(upserts, rowLiteralOf(t)) : undefined;
-  const load = fresh.length > 0 ? planLoad(t, fresh) : undefined;
+  const load = loaded.length > 0 ? planLoad(t, loaded) : undefined;
   return async (s, guard) => {
     if (keyLiterals) await deleteRows(s, t, keyLiterals, guard, laned);
     if (rowLiterals) await upsertRows(s, t, rowLiterals, guard);
     if (load) {
-      const rest = await loadFreshRows(s, t, load, logger);
+      const rest = await loadRows(s, t, load, logger);
       if (rest.length > 0) await upsertRows(s, t, encode(rest, rowLiteralOf(t)), guard);
     }
     for (const values of patches) await patchRow(s, t, values, guard);
@@ -162,9 +167,11 @@ async function upsertRows(s: MySqlSession, t: TargetTable, rows: Encoded, guard:
   const keySet = new Set(t.keys);
   const nonKey = t.columns.filter((_, i) => !keySet.has(i));
   const k0 = t.columns[t.keys[0]];
-  const keyGuard = `${k0} = IF(${t.keys.map((i) => `${t.columns[i]} <=> VALUES(${t.columns[i]})`).join(' AND ')}, ${k0}, NULL)`;
+  const keyGuard = t.coupling === 'none' ? [] : [`${k0} = IF(${t.keys.map((i) => `${t.columns[i]} <=> VALUES(${t.columns[i]})`).join(' AND ')}, ${k0}, NULL)`];
   const insert = `INSERT INTO ${t.name} (${t.columns.join(', ')}) VALUES `;
-  const suffix = ` ON DUPLICATE KEY UPDATE ${[keyGuard, ...nonKey.map((col) => `${col} = VALUES(${col})`)].join(', ')}`;
+  // Key columns only: the statement still needs an assignment; setting the key to itself changes nothing.
+  const sets = [...keyGuard, ...nonKey.map((col) => `${col} = VALUES(${col})`)];
+  const suffix = ` ON DUPLICATE KEY UPDATE ${sets.length > 0 ? sets.join(', ') : `${k0} = ${k0}`}`;
   const batch = new Batcher<ColumnValue[]>(s.maxStatementChars, insert.length + suffix.length, (parts, items) =>
     guard.statement('upsert', items, () => run(s, insert + parts.join(',') + suffix), (values) => upsertOne(s, t, values, insert, nonKey.length > 0)));
   await sendEncoded('upsert', rows, guard, batch);

@@ -1,19 +1,26 @@
 /**
- * Fresh rows (coalesce-changes.ts: the key's first change in the batch was an insert) into a
- * MySQL/MariaDB table by LOAD DATA LOCAL INFILE fed from a stream the sink generates: the server
- * parses tab-separated text instead of a multi-row INSERT .. ON DUPLICATE KEY UPDATE statement
- * (measured: 152k against 46.6k inserts/s server-side; through the sink, new rows about 1.4 times
- * as fast, test/engine-mysql-sink.test.ts "upsert throughput").
+ * Rows into a MySQL/MariaDB table by LOAD DATA LOCAL INFILE fed from a stream the sink generates:
+ * the server parses tab-separated text instead of a multi-row INSERT .. ON DUPLICATE KEY UPDATE
+ * statement, whose literal values it parses and evaluates (docs/performance.md, "Where a change's
+ * time goes"). Measured: 152k against 46.6k inserts/s server-side; through the sink, new rows about
+ * 1.4 times as fast (test/engine-mysql-sink.test.ts "upsert throughput"); rows the table holds, as
+ * REPLACE below, about a quarter less server CPU per row than the upsert.
+ *
+ * Which rows: fresh ones (coalesce-changes.ts: the key's first change in the batch was an insert),
+ * and when the table is `replaceable` (target-table.ts: REPLACE of a full row does what the upsert
+ * does there) every full row the batch upserts, loaded with REPLACE.
  *
  * LOCAL makes the server treat duplicate keys and data errors as warnings: such rows are skipped
  * or their values changed (MariaDB and MySQL, "LOAD DATA INFILE", duplicate-key and
- * data-interpretation handling with LOCAL). So a load counts only when it inserted every row sent
- * and reported no warning or note; anything else is rolled back to a savepoint and the rows go to
- * the upsert path (apply-rows.ts), which upserts replayed rows and sets rejected ones aside as dirty
- * records exactly as without this path. A server that refuses LOCAL (local_infile=OFF) is
+ * data-interpretation handling with LOCAL; with REPLACE a duplicate key replaces the row). So a
+ * load counts only when the server read every row sent, skipped none and reported no warning or
+ * note; anything else is rolled back to a savepoint and the rows go to the upsert path
+ * (apply-rows.ts), which upserts replayed rows and sets rejected ones aside as dirty records
+ * exactly as without this path. A server that refuses LOCAL (local_infile=OFF) is
  * remembered per session (and per table: its lines are no longer built ahead) and the upsert path
- * does all of it. Before a batch is loaded, one key lookup of its first row tells a replay (rows
- * the target holds already) from new rows, so a replay costs no load that would be rolled back.
+ * does all of it. Before a batch is loaded without REPLACE, one key lookup of its first row tells a
+ * replay (rows the target holds already) from new rows, so a replay costs no load that would be
+ * rolled back.
  *
  * The lines are built when the sink plans the chunk (planLoad), while the target still applies
  * the chunk before it (docs/performance.md, "Levers measured"), unless the table is backing off or
@@ -56,6 +63,7 @@ const FIELD_SPECIAL = /[\\\t\n\r\0]/;
 const FIELD_SPECIAL_ALL = /[\\\t\n\r\0]/g;
 const FIELD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
+const LOAD_STATEMENT = (t: TargetTable) => `LOAD DATA LOCAL INFILE 'opendi-stream' ${t.replaceable ? 'REPLACE ' : ''}INTO TABLE ${t.name}${STATEMENT_TAIL} (${t.columns.join(', ')})`;
 const STATEMENT_TAIL = " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY ''";
 
 const refusedSessions = new WeakSet<object>();
@@ -106,7 +114,13 @@ function stateOf(t: TargetTable): TableState {
   return st;
 }
 
-/** Fresh rows, with their lines when they were built ahead (`lines[i]` of `rows[i]`; null: a value that cannot travel as a field). */
+/** Whether the batch's upserts of full rows go through the load too (see the head of this file). */
+export function loadsUpserts(t: TargetTable): boolean {
+  const st = stateOf(t);
+  return t.replaceable && st.loadable && !st.refused;
+}
+
+/** Rows to load, with their lines when they were built ahead (`lines[i]` of `rows[i]`; null: a value that cannot travel as a field). */
 export interface PlannedLoad { rows: ColumnValue[][]; lines?: (string | null)[] }
 
 /** Builds the lines of `rows` now when a load of them will likely be tried (see the head of this file). */
@@ -117,13 +131,13 @@ export function planLoad(t: TargetTable, rows: ColumnValue[][]): PlannedLoad {
 }
 
 /**
- * Loads what it can of `rows` (full images of rows the target most likely lacks), in statements of
- * at most about `s.maxStatementChars` characters of text; resolves to the rows left for the upsert
- * path: those of every load that did not verify, rows with a value the sink refuses, and all of
- * them when the table or the server does not allow the load. Errors other than data errors and a
- * refusal of LOCAL reject, as the upsert path's would.
+ * Loads what it can of `rows` (full images: of rows the target most likely lacks, or any when the
+ * table is replaceable), in statements of at most about `s.maxStatementChars` characters of text;
+ * resolves to the rows left for the upsert path: those of every load that did not verify, rows
+ * with a value the sink refuses, and all of them when the table or the server does not allow the
+ * load. Errors other than data errors and a refusal of LOCAL reject, as the upsert path's would.
  */
-export async function loadFreshRows(s: MySqlSession, t: TargetTable, { rows, lines }: PlannedLoad, logger?: Logger): Promise<ColumnValue[][]> {
+export async function loadRows(s: MySqlSession, t: TargetTable, { rows, lines }: PlannedLoad, logger?: Logger): Promise<ColumnValue[][]> {
   const st = stateOf(t);
   if (!st.loadable) return rows;
   const rest: ColumnValue[][] = [];
@@ -176,14 +190,14 @@ function backOff(st: TableState): void {
   st.skip = st.backoff;
 }
 
-/** Whether to try a load starting at row `first`: not on a session that refused LOCAL, nor while backing off, nor on a replay. */
+/** Whether to try a load starting at row `first`: not on a session that refused LOCAL, nor while backing off, nor on a replay (unless it replaces). */
 async function mayLoad(s: MySqlSession, t: TargetTable, st: TableState, first: ColumnValue[]): Promise<boolean> {
   if (refusedSessions.has(s.conn)) return false;
   if (st.skip > 0) {
     st.skip--;
     return false;
   }
-  if (await holds(s, t, first)) {
+  if (!t.replaceable && await holds(s, t, first)) {
     backOff(st);
     return false;
   }
@@ -214,13 +228,13 @@ function* encoded(chunks: string[]): Generator<Buffer> {
   }
 }
 
-/** True when the load inserted exactly `count` rows without a warning; otherwise nothing of it stays. */
+/** True when the load wrote all `count` rows without a warning; otherwise nothing of it stays. */
 async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], count: number, st: TableState, logger?: Logger): Promise<boolean> {
   await s.conn.query('SAVEPOINT opendi_load');
   let r: ResultSetHeader;
   try {
     const [result] = await s.conn.query({
-      sql: `LOAD DATA LOCAL INFILE 'opendi-stream' INTO TABLE ${t.name}${STATEMENT_TAIL} (${t.columns.join(', ')})`,
+      sql: LOAD_STATEMENT(t),
       // Whatever file the server asks for, it gets this stream.
       infileStreamFactory: () => Readable.from(encoded(chunks)),
     });
@@ -237,10 +251,22 @@ async function loadBatch(s: MySqlSession, t: TargetTable, chunks: string[], coun
     }
     return false;
   }
-  if (r.affectedRows === count && r.warningStatus === 0) {
+  if (r.warningStatus === 0 && wroteAll(r, count, t.replaceable)) {
     await s.conn.query('RELEASE SAVEPOINT opendi_load');
     return true;
   }
   await s.conn.query('ROLLBACK TO SAVEPOINT opendi_load');
   return false;
+}
+
+/**
+ * The server's summary of a load: "Records: 3  Deleted: 1  Skipped: 0  Warnings: 0". Without
+ * REPLACE every row written is an insert, so the affected rows say it; with REPLACE a row replaced
+ * counts twice (MySQL and MariaDB, "REPLACE Statement": deleted and inserted, also when it is
+ * updated in place), so the summary must: every row read, none skipped.
+ */
+function wroteAll(r: ResultSetHeader, count: number, replaced: boolean): boolean {
+  if (!replaced) return r.affectedRows === count;
+  const m = /^Records: (\d+)\s+Deleted: (\d+)\s+Skipped: (\d+)\s+Warnings: (\d+)/.exec(r.info ?? '');
+  return m !== null && Number(m[1]) === count && Number(m[3]) === 0 && Number(m[4]) === 0;
 }

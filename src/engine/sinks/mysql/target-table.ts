@@ -22,10 +22,24 @@ export interface TargetTable extends PreparedTable {
   convert: Converter[];
   /** The target columns' information_schema DATA_TYPE, lower case, in the order of `columns`. */
   dataTypes: string[];
+  /**
+   * A REPLACE of a full row ends as the sink's upsert does (MySQL and MariaDB "REPLACE Statement":
+   * the conflicting row is deleted and the new one inserted, or the engine updates it in place):
+   * the primary key is the table's only unique index (so REPLACE removes no other row), no trigger
+   * is defined on it (none fires on a delete the upsert would not make) and no foreign key refers
+   * to it (none cascades), and the sink writes every column of the table (so REPLACE resets none
+   * to its default). Those are also the conditions under which the server updates in place
+   * (MariaDB sql_insert.cc write_record). load-data.ts then loads upserts too.
+   */
+  replaceable: boolean;
 }
 
 export interface IntrospectedColumn { name: string; dataType: string; columnType: string; numericScale: number | null; nullable: boolean }
-export interface Introspected extends TargetShape { columns: Map<string, IntrospectedColumn> }
+export interface Introspected extends TargetShape {
+  columns: Map<string, IntrospectedColumn>;
+  /** A trigger is defined on the table, or a foreign key of any table refers to it. */
+  triggersOrReferences: boolean;
+}
 
 /** Column lookup is case-insensitive, like MySQL's column names. */
 export async function introspect(c: Connection, t: TargetName): Promise<Introspected | null> {
@@ -39,6 +53,10 @@ export async function introspect(c: Connection, t: TargetName): Promise<Introspe
     `SELECT INDEX_NAME AS indexName, COLUMN_NAME AS name, NON_UNIQUE AS nonUnique FROM information_schema.STATISTICS
       WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`, [db, t.table]);
   const indexes = indexed as { indexName: string; name: string; nonUnique: string | number }[];
+  const [linked] = await c.query(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?)
+         OR EXISTS (SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?) AS l`,
+    [db, t.table, db, t.table]);
   return {
     columns: new Map(rows.map((r) => [r.name.toLowerCase(), {
       name: r.name, dataType: r.dataType, columnType: r.columnType,
@@ -48,6 +66,7 @@ export async function introspect(c: Connection, t: TargetName): Promise<Introspe
     primaryKey: indexes.filter((r) => r.indexName === 'PRIMARY').map((r) => r.name),
     // Foreign keys are not checked in sink sessions (foreign_key_checks=0, session.ts): only unique indexes couple rows.
     coupling: indexes.some((r) => r.indexName !== 'PRIMARY' && Number(r.nonUnique) === 0) ? 'rows' : 'none',
+    triggersOrReferences: Number((linked as { l: string | number }[])[0].l) !== 0,
   };
 }
 
@@ -108,6 +127,7 @@ export async function prepareTargetTable(
     dataTypes: lower.map((name) => found.columns.get(name)!.dataType.toLowerCase()),
     keys,
     coupling: found.coupling,
+    replaceable: found.coupling === 'none' && !found.triggersOrReferences && found.columnNames.length === relation.columns.length,
   };
   return { table, ddl: created };
 }
